@@ -1,0 +1,258 @@
+"""`/agency`: settings, members and roles, and the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    Block,
+    ConversationSelectElement,
+    InputBlock,
+    NumberInputElement,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+
+from bot import ui
+from bot.context import Req, open_request
+from bot.i18n import _
+from bot.parsing import tokens, user_id
+from domain import agency as service
+from domain import audit
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.roles import parse_role
+
+LANGUAGE_NAMES = {"en": _("English"), "fr": _("French"), "it": _("Italian")}
+
+
+def register(app: App) -> None:
+    app.command("/agency")(agency_command)
+    app.view("agency_settings")(save_settings)
+
+
+def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    req = open_request(context, command)
+    context["translator"] = req.t
+    words = tokens(command.get("text"))
+    sub = words[0].lower() if words else "help"
+    if sub == "settings":
+        ack()
+        with req.deps.uow() as uow:
+            agency = service.get_agency(uow, req.actor)
+            view = settings_modal(req, agency, command.get("channel_id"))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
+    if sub == "members":
+        ack(**members_reply(req, words[1:]))
+        return
+    if sub == "audit":
+        ack(**audit_reply(req, words[1:]))
+        return
+    ack(**help_reply(req, unknown=None if sub == "help" else words[0]))
+
+
+def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
+    t = req.t
+    lines = [
+        t(N_("`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold")),
+        t(N_("`/agency members` — who can use Reseller Desk, and their roles")),
+        t(N_("`/agency members add @user owner|billing|manager|viewer` — add a member or change a role")),
+        t(N_("`/agency members remove @user` — remove a member (the last owner stays)")),
+        t(N_("`/agency audit [n]` — the latest n changes (default 10)")),
+    ]
+    blocks: list[Block] = []
+    if unknown:
+        blocks.append(ui.section(t(N_(":warning: I don't know `{word}`. Here is what `/agency` does:"), word=unknown)))
+    blocks += [ui.header(t(N_("Reseller Desk — {agency}"), agency=req.agency_name)), ui.section("\n".join(lines))]
+    blocks.append(
+        ui.context(
+            t(
+                N_("Roles: owner (everything), billing (money), manager (accounts and seats), viewer (read only).")
+            ),
+            t(N_("Other commands: /accounts, /quote, /credits, /seats, /billing.")),
+        )
+    )
+    return ui.message(t(N_("Reseller Desk help")), blocks)
+
+
+def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    action = words[0].lower() if words else "list"
+    example_add = "`/agency members add @maria billing`"
+    with req.deps.uow() as uow:
+        if action == "add":
+            if len(words) != 3:
+                raise InvalidInput(N_("Write it as {example}."), example=example_add)
+            who, role = user_id(words[1]), parse_role(words[2])
+            service.add_member(uow, req.deps.clock, req.actor, who, role)
+            return ui.notice(t(N_(":white_check_mark: <@{user}> is now {role}."), user=who, role=t(role.value)))
+        if action == "remove":
+            if len(words) != 2:
+                raise InvalidInput(N_("Write it as {example}."), example="`/agency members remove @maria`")
+            who = user_id(words[1])
+            service.remove_member(uow, req.deps.clock, req.actor, who, req.deps.settings.reseller_owners)
+            return ui.notice(t(N_(":white_check_mark: <@{user}> is no longer a member."), user=who))
+        if action != "list":
+            raise InvalidInput(
+                N_("I don't know `members {word}`. Use `/agency members`, {example} or `/agency members remove @maria`."),
+                word=words[0],
+                example=example_add,
+            )
+        members = service.list_members(uow, req.actor)
+        rows = [t(N_("<@{user}> — {role}"), user=m.user_id, role=t(m.role)) for m in members]
+    blocks: list[Block] = [
+        ui.header(t(N_("Members of {agency}"), agency=req.agency_name)),
+        ui.section("\n".join(rows) or t(N_("No members yet."))),
+        ui.context(
+            t.plural(N_("{n} member."), N_("{n} members."), len(rows)),
+            t(N_("Add one with {example}."), example=example_add),
+        ),
+    ]
+    return ui.message(t(N_("Members of {agency}"), agency=req.agency_name), blocks)
+
+
+def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    limit = 10
+    if words:
+        if not words[0].isdigit() or not 1 <= int(words[0]) <= 50:
+            raise InvalidInput(N_("Give a number of entries from 1 to 50, like `/agency audit 20`."))
+        limit = int(words[0])
+    with req.deps.uow() as uow:
+        from domain.agency import Permission
+
+        req.actor.require(Permission.READ)
+        entries = audit.latest(uow, req.actor.agency_id, limit)
+        lines = []
+        for entry in entries:
+            change = describe_change(entry.before, entry.after)
+            reason = t(N_(" — reason: {reason}"), reason=entry.reason) if entry.reason else ""
+            who = f"<@{entry.actor}>" if entry.actor[:1] in ("U", "W") else entry.actor
+            lines.append(f"{t.format(entry.at)} · {who} · *{entry.action}* {entry.target or ''}{change}{reason}")
+    blocks: list[Block] = [ui.header(t(N_("Audit log")))]
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
+            blocks.append(ui.section("\n".join(chunk)))
+            chunk = []
+        chunk.append(ui.clip(line, 2800))
+    if chunk:
+        blocks.append(ui.section("\n".join(chunk)))
+    if not lines:
+        blocks.append(ui.section(t(N_("No changes recorded yet."))))
+    return ui.message(t(N_("Audit log")), blocks)
+
+
+def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """Only what changed, as `key: old → new`, so an entry reads as a sentence, not a dump."""
+    before, after = before or {}, after or {}
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if old is None:
+            parts.append(f"{key}: {new}")
+        elif new is None:
+            parts.append(f"{key}: {old} → –")
+        else:
+            parts.append(f"{key}: {old} → {new}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, Any]:
+    t = req.t
+    languages = [ui.option(t(label), code) for code, label in LANGUAGE_NAMES.items()]
+    current_language = next((o for o in languages if o.value == agency.language), languages[0])
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="name",
+            label=t(N_("Agency name")),
+            element=PlainTextInputElement(action_id="value", initial_value=agency.name, max_length=120),
+        ),
+        InputBlock(
+            block_id="notice_channel",
+            label=t(N_("Notice channel")),
+            hint=t(N_("Expiry and billing notices are posted here. Never to clients.")),
+            optional=True,
+            element=ConversationSelectElement(
+                action_id="value",
+                initial_conversation=agency.notice_channel,
+                filter={"include": ["public", "private"], "exclude_bot_users": True},
+            ),
+        ),
+        InputBlock(
+            block_id="currency",
+            label=t(N_("Currency")),
+            hint=t(N_("ISO 4217 code, like USD, EUR or GBP.")),
+            element=PlainTextInputElement(action_id="value", initial_value=agency.currency, max_length=3),
+        ),
+        InputBlock(
+            block_id="timezone",
+            label=t(N_("Time zone")),
+            hint=t(N_("IANA name, like Europe/Paris. Renewal days and notices follow it.")),
+            element=PlainTextInputElement(action_id="value", initial_value=agency.timezone, max_length=64),
+        ),
+        InputBlock(
+            block_id="language",
+            label=t(N_("Agency language")),
+            hint=t(N_("Used for channel notices and for people whose Slack language we don't speak.")),
+            element=StaticSelectElement(action_id="value", options=languages, initial_option=current_language),
+        ),
+        InputBlock(
+            block_id="low_balance_threshold",
+            label=t(N_("Low-balance threshold")),
+            hint=t(N_("A notice is posted when prepaid credit falls below this amount.")),
+            element=NumberInputElement(
+                action_id="value",
+                is_decimal_allowed=True,
+                min_value="0",
+                initial_value=str(agency.low_balance_threshold),
+            ),
+        ),
+    ]
+    return ui.modal(
+        t(N_("Agency settings")),
+        "agency_settings",
+        blocks,
+        submit=t(N_("Save")),
+        close=t(N_("Cancel")),
+        private_metadata={"channel": channel_id} if channel_id else None,
+    )
+
+
+def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    raw_threshold = ui.state_value(view, "low_balance_threshold") or "0"
+    try:
+        threshold = Decimal(raw_threshold)
+    except InvalidOperation:
+        raise InvalidInput(
+            N_("Write the threshold as a number, like 250 or 99.50."), field="low_balance_threshold"
+        ) from None
+    data = service.SettingsInput(
+        name=ui.state_value(view, "name") or "",
+        notice_channel=ui.state_value(view, "notice_channel"),
+        currency=ui.state_value(view, "currency") or "",
+        timezone=ui.state_value(view, "timezone") or "",
+        low_balance_threshold=threshold,
+        language=ui.state_value(view, "language") or "en",
+    )
+    with req.deps.uow() as uow:
+        agency = service.update_settings(uow, req.deps.clock, req.actor, data)
+        summary = req.t(
+            N_(":white_check_mark: Settings saved: {name}, {currency}, {tz}, notices in {channel}."),
+            name=agency.name,
+            currency=agency.currency,
+            tz=agency.timezone,
+            channel=f"<#{agency.notice_channel}>" if agency.notice_channel else req.t(N_("no channel yet")),
+        )
+    ack()
+    channel = ui.metadata(view).get("channel")
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=req.user_id, text=summary)

@@ -1,0 +1,123 @@
+"""What a listener needs: the app's ports (`Deps`) and the acting member for this request (`Req`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.i18n import Translator, normalise_locale
+from bot.settings import Settings
+from domain.agency import Actor, resolve_actor
+from domain.clock import Clock
+from domain.store.models import Agency
+from domain.store.uow import SqlUnitOfWork
+
+LOCALE_TTL_SECONDS = 3600.0
+
+
+@dataclass
+class LocaleCache:
+    """Slack users' locales (`users.info` with `include_locale`), kept an hour per user."""
+
+    entries: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lookup(self, client: WebClient, user_id: str) -> str | None:
+        now = time.monotonic()
+        with self.lock:
+            hit = self.entries.get(user_id)
+        if hit is not None and now - hit[0] < LOCALE_TTL_SECONDS:
+            return hit[1]
+        locale: str | None = None
+        try:
+            response = client.users_info(user=user_id, include_locale=True)
+            user = response.get("user") or {}
+            locale = user.get("locale")
+        except SlackApiError:
+            locale = None
+        with self.lock:
+            self.entries[user_id] = (now, locale)
+        return locale
+
+
+@dataclass
+class Deps:
+    """The app's ports, built once by `build_app` and shared by every listener."""
+
+    settings: Settings
+    clock: Clock
+    sessions: sessionmaker[Session]
+    locales: LocaleCache = field(default_factory=LocaleCache)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions)
+
+
+@dataclass
+class Req:
+    """One interaction: who acts, for which agency, read in which language."""
+
+    deps: Deps
+    actor: Actor
+    agency_name: str
+    currency: str
+    timezone: str
+    t: Translator
+    client: WebClient | None
+    body: Mapping[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return self.actor.user_id
+
+
+def team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
+    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return str(team or "T0LOCAL"), str(user or "")
+
+
+def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
+    """Resolve the acting member (refusing non-members) and their language, before any work."""
+    deps: Deps = context["deps"]
+    team_id, user_id = team_and_user(body)
+    client: WebClient | None = context.get("client")
+    with deps.uow() as uow:
+        actor = resolve_actor(uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
+        agency: Agency = uow.agencies.get(actor.agency_id)
+        name, currency, timezone, language = agency.name, agency.currency, agency.timezone, agency.language
+    lang = None
+    if client is not None and deps.settings.slack_bot_token is not None:
+        lang = deps.locales.lookup(client, user_id)
+    translator = Translator(normalise_locale(lang or language), currency, timezone)
+    return Req(
+        deps=deps,
+        actor=actor,
+        agency_name=name,
+        currency=currency,
+        timezone=timezone,
+        t=translator,
+        client=client,
+        body=body,
+    )
+
+
+def translator_for(context: BoltContext, body: Mapping[str, Any]) -> Translator:
+    """A translator for someone who may not be a member (refusals must still be readable)."""
+    deps: Deps | None = context.get("deps")
+    client: WebClient | None = context.get("client")
+    _, user_id = team_and_user(body)
+    lang = None
+    if deps is not None and client is not None and deps.settings.slack_bot_token is not None and user_id:
+        lang = deps.locales.lookup(client, user_id)
+    return Translator(normalise_locale(lang))

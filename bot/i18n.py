@@ -1,0 +1,103 @@
+"""The one translation function, and locale-aware formatting of money, numbers and dates.
+
+Every user-facing string goes through `Translator.__call__`: gettext looks the message id up in the
+reader's catalog (compiled by Babel under `bot/locale`), then the named parameters are formatted for
+the reader's locale — Decimal as money in the agency currency, dates as the locale writes them.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+SUPPORTED = ("en", "fr", "it")
+BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR", "it": "it_IT"}
+
+
+def normalise_locale(raw: str | None) -> str:
+    """Map Slack's `fr-FR`, `it_IT`, `en-GB` to one of our languages, English otherwise."""
+    if not raw:
+        return "en"
+    lang = raw.replace("_", "-").split("-")[0].lower()
+    return lang if lang in SUPPORTED else "en"
+
+
+@lru_cache(maxsize=8)
+def _translations(lang: str) -> gettext.NullTranslations:
+    return gettext.translation("messages", localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
+
+
+class Percent(Decimal):
+    """A Decimal that is a percentage (25 means 25 %), so it is not formatted as money."""
+
+
+class Translator:
+    """Translates and formats for one reader: built per request from their locale."""
+
+    def __init__(self, lang: str = "en", currency: str = "USD", timezone: str = "UTC") -> None:
+        self.timezone = timezone
+        self.lang = normalise_locale(lang)
+        self.locale = BABEL_LOCALES[self.lang]
+        self.currency = currency
+        self._gettext = _translations(self.lang).gettext
+        self._ngettext = _translations(self.lang).ngettext
+
+    def __call__(self, message: str, **params: Any) -> str:
+        text = self._gettext(message) if message else ""
+        if not params:
+            return text
+        formatted = {key: self.format(value) for key, value in params.items()}
+        try:
+            return text.format(**formatted)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    def plural(self, singular: str, plural: str, n: int, **params: Any) -> str:
+        """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too."""
+        text = self._ngettext(singular, plural, n)
+        formatted = {key: self.format(value) for key, value in {"n": n, **params}.items()}
+        try:
+            return text.format(**formatted)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    def format(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return self("yes") if value else self("no")
+        if isinstance(value, Percent):
+            return self.percent(value)
+        if isinstance(value, Decimal):
+            return self.money(value)
+        if isinstance(value, int):
+            return format_decimal(value, locale=self.locale)
+        if isinstance(value, datetime):
+            return format_datetime(value, format="medium", tzinfo=ZoneInfo(self.timezone), locale=self.locale)
+        if isinstance(value, date):
+            return self.date(value)
+        return str(value)
+
+    def money(self, amount: Decimal, currency: str | None = None) -> str:
+        return format_currency(amount, currency or self.currency, locale=self.locale)
+
+    def percent(self, value: Decimal) -> str:
+        return format_percent(Decimal(value) / 100, locale=self.locale, format="#,##0.##%")
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="medium", locale=self.locale)
+
+    def number(self, value: int | Decimal) -> str:
+        return format_decimal(value, locale=self.locale)
+
+
+def _(message: str) -> str:
+    """Mark a module-level message id for extraction; it is translated when rendered."""
+    return message

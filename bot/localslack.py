@@ -1,0 +1,206 @@
+"""A stand-in for Slack's Web API on 127.0.0.1, used by the local shell and by the tests.
+
+It answers the methods the app calls (`views.open`, `chat.postMessage`, `users.info`, ...) the way
+Slack does, records every call and every `response_url` post, and can answer 429 or 500 on demand so
+retry paths are exercised for real.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+    response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    method: str | None
+    status: int
+    retry_after: int = 1
+    remaining: int = 1
+
+
+class LocalSlack:
+    """Start with `start()`; `api_url` goes into SLACK_API_URL; `response_url(token)` for payloads."""
+
+    def __init__(self, user_locales: dict[str, str] | None = None, default_locale: str = "en-US") -> None:
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.fail_every: int = 0
+        self.user_locales = dict(user_locales or {})
+        self.default_locale = default_locale
+        self.listeners: list[Callable[[Call], None]] = []
+        self._lock = threading.Lock()
+        self._ids = count(1)
+        self._request_count = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # life cycle -----------------------------------------------------------------------------------
+    def start(self) -> LocalSlack:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                owner._handle(self, raw)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="local-slack")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, token: str = "r") -> str:
+        return f"{self.base_url}/respond/{token}"
+
+    # test controls --------------------------------------------------------------------------------
+    def fail_next(self, status: int, *, method: str | None = None, times: int = 1, retry_after: int = 1) -> None:
+        with self._lock:
+            self.failures.append(Failure(method, status, retry_after, times))
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.failures.clear()
+            self.fail_every = 0
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def since(self, index: int) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls[index:] if c.status == 200]
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+    # serving --------------------------------------------------------------------------------------
+    def _handle(self, handler: BaseHTTPRequestHandler, raw: str) -> None:
+        path = handler.path.split("?")[0]
+        params = _decode(raw, handler.headers.get("Content-Type") or "")
+        if path.startswith("/respond/"):
+            method = "response_url"
+        elif path.startswith("/api/"):
+            method = path.removeprefix("/api/")
+        else:
+            self._reply(handler, 404, {"ok": False, "error": "unknown_path"})
+            return
+        failure = self._take_failure(method)
+        if failure is not None:
+            with self._lock:
+                self.calls.append(Call(method, params, failure.status))
+            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+            body = {"ok": False, "error": "ratelimited" if failure.status == 429 else "internal_error"}
+            self._reply(handler, failure.status, body, headers)
+            return
+        call = Call(method, params, 200, self._answer(method, params))
+        with self._lock:
+            self.calls.append(call)
+        for listener in list(self.listeners):
+            listener(call)
+        self._reply(handler, 200, call.response)
+
+    def _take_failure(self, method: str) -> Failure | None:
+        with self._lock:
+            self._request_count += 1
+            if self.fail_every and self._request_count % self.fail_every == 0 and method != "users.info":
+                return Failure(method, 500 if self._request_count % 2 else 429, 0, 1)
+            for failure in self.failures:
+                if failure.method in (None, method) and failure.remaining > 0:
+                    failure.remaining -= 1
+                    if failure.remaining == 0:
+                        self.failures.remove(failure)
+                    return failure
+        return None
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._ids)
+        if method == "response_url":
+            return {"ok": True}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            view_id = params.get("view_id") or f"V{n:08d}"
+            return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{n}", "state": {"values": {}}}}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = params.get("ts") or f"{time.time():.6f}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            locale = self.user_locales.get(user, self.default_locale)
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "locale": locale}}
+        if method == "conversations.info":
+            channel = str(params.get("channel", ""))
+            return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
+        return {"ok": True}
+
+    @staticmethod
+    def _reply(
+        handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+def _decode(raw: str, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            return {"_raw": raw}
+        return data if isinstance(data, dict) else {"_raw": data}
+    params: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+    for key in ("view", "blocks", "attachments"):
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = json.loads(params[key])
+            except json.JSONDecodeError:
+                pass
+    return params

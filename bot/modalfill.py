@@ -1,0 +1,184 @@
+"""Filling a modal in the local shell: one prompt per input, selects as numbered options.
+
+In pipe mode each input takes the next line; an empty line keeps the field's initial value (or
+leaves an optional field empty). Inputs that Slack would dispatch on change (`dispatch_action`) are
+sent as block actions, so modals that update live behave as they do in Slack.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from bot.render import mrkdwn, render_view
+
+if TYPE_CHECKING:
+    from bot.shell import Shell
+
+TEXT_INPUTS = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
+SINGLE_SELECTS = {"static_select", "radio_buttons"}
+MULTI_SELECTS = {"multi_static_select", "checkboxes"}
+
+
+def _label(obj: Any) -> str:
+    return mrkdwn(str(obj.get("text", ""))) if isinstance(obj, dict) else str(obj or "")
+
+
+def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options.extend(group.get("options") or [])
+    return options
+
+
+class ModalFiller:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    def run(self, view: dict[str, Any] | None) -> None:
+        values: dict[str, dict[str, Any]] = {}
+        while view is not None:
+            self.shell.say(render_view(view))
+            view = self.fill(view, values)
+
+    def fill(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        for block in view.get("blocks") or []:
+            if block.get("type") != "input" or block.get("block_id") in values:
+                continue
+            element = block.get("element") or {}
+            state = self.ask(block, element)
+            if state is None:
+                return None
+            values[block["block_id"]] = {element.get("action_id", "value"): state}
+            if block.get("dispatch_action"):
+                updated = self.dispatch_action(view, values, block, element, state)
+                if updated is not None:
+                    self.shell.say(render_view(updated))
+                    return self.fill(updated, values)
+        if not view.get("submit"):
+            return None
+        return self.submit(view, values)
+
+    # one field --------------------------------------------------------------------------------------
+    def ask(self, block: dict[str, Any], element: dict[str, Any]) -> dict[str, Any] | None:
+        kind = element.get("type", "")
+        label = _label(block.get("label"))
+        optional = bool(block.get("optional"))
+        options = _options(element)
+        if kind in SINGLE_SELECTS | MULTI_SELECTS:
+            for index, opt in enumerate(options, 1):
+                self.shell.say(f"      {index}. {_label(opt.get('text'))}")
+        initial = self._initial(element)
+        hint = f" [{initial}]" if initial else (" (optional)" if optional else "")
+        while True:
+            answer = self.shell.read(f"  {label}{hint}: ")
+            if answer is None:
+                self.shell.say("  (modal closed)")
+                return None
+            answer = answer.strip()
+            state = self._state(kind, element, answer, options)
+            if state is not None or optional:
+                return state or {"type": kind}
+            if not self.shell.interactive:
+                return {"type": kind}
+            self.shell.say("  Please answer this one (or Ctrl-D to close the modal).")
+
+    @staticmethod
+    def _initial(element: dict[str, Any]) -> str:
+        for key in ("initial_value", "initial_conversation", "initial_channel", "initial_user", "initial_date"):
+            if element.get(key):
+                return str(element[key])
+        if isinstance(element.get("initial_option"), dict):
+            return _label(element["initial_option"].get("text"))
+        return ""
+
+    @staticmethod
+    def _state(kind: str, element: dict[str, Any], answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if kind in TEXT_INPUTS:
+            value = answer or element.get("initial_value")
+            return {"type": kind, "value": value} if value else None
+        if kind in SINGLE_SELECTS:
+            chosen = _pick(answer, options) if answer else element.get("initial_option")
+            return {"type": kind, "selected_option": chosen} if chosen else None
+        if kind in MULTI_SELECTS:
+            picks = [_pick(part.strip(), options) for part in answer.split(",") if part.strip()]
+            chosen_list = [p for p in picks if p] or list(element.get("initial_options") or [])
+            return {"type": kind, "selected_options": chosen_list} if chosen_list or not answer else None
+        keys = {
+            "conversations_select": ("selected_conversation", "initial_conversation"),
+            "channels_select": ("selected_channel", "initial_channel"),
+            "users_select": ("selected_user", "initial_user"),
+            "datepicker": ("selected_date", "initial_date"),
+        }
+        if kind in keys:
+            key, initial_key = keys[kind]
+            value = answer.lstrip("#@") or element.get(initial_key)
+            return {"type": kind, key: value} if value else None
+        return {"type": kind, "value": answer} if answer else None
+
+    # talking to the app -------------------------------------------------------------------------------
+    def _payload(self, kind: str, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        from bot.shell import TEAM
+
+        return {
+            "type": kind,
+            "team": {"id": TEAM},
+            "user": {"id": self.shell.user_id, "team_id": TEAM},
+            "api_app_id": "A0LOCAL",
+            "trigger_id": uuid.uuid4().hex,
+            "view": {**view, "state": {"values": values}},
+        }
+
+    def dispatch_action(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        block: dict[str, Any],
+        element: dict[str, Any],
+        state: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        payload = self._payload("block_actions", view, values)
+        payload["container"] = {"type": "view", "view_id": view.get("id")}
+        payload["actions"] = [
+            {
+                "action_id": element.get("action_id"),
+                "block_id": block.get("block_id"),
+                "action_ts": f"{time.time():.6f}",
+                **state,
+            }
+        ]
+        mark = self.shell.slack.mark()
+        self.shell.interaction(payload)
+        for call in self.shell.slack.since(mark):
+            if call.method == "views.update":
+                return dict(call.response.get("view") or {})
+        return None
+
+    def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        payload = self._payload("view_submission", view, values)
+        payload["response_urls"] = []
+        reply = self.shell.interaction(payload) or {}
+        action = reply.get("response_action")
+        if action == "errors":
+            for block_id, error in (reply.get("errors") or {}).items():
+                self.shell.say(f"  ✗ {block_id}: {error}")
+                values.pop(block_id, None)
+            if self.shell.interactive:
+                return view
+            self.shell.say("  (modal not submitted)")
+            return None
+        if action in ("update", "push"):
+            values.clear()
+            return dict(reply.get("view") or {})
+        return None
+
+
+def _pick(answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        return options[int(answer) - 1]
+    lowered = answer.lower()
+    for opt in options:
+        if lowered in (str(opt.get("value", "")).lower(), _label(opt.get("text")).lower()):
+            return opt
+    return None

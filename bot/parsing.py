@@ -1,0 +1,45 @@
+"""Reading what people type after a slash command. Tolerant: unbalanced quotes never crash."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from domain.errors import InvalidInput
+from domain.i18n import N_
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+RAW_USER = re.compile(r"^@?([UW][A-Z0-9]{2,20})$")
+
+
+def tokens(text: str | None) -> list[str]:
+    raw = (text or "").replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").strip()
+    if not raw:
+        return []
+    try:
+        return shlex.split(raw)
+    except ValueError:
+        return raw.split()
+
+
+def user_id(token: str) -> str:
+    """A Slack user from `<@U123|name>` (escaped mention), `<@U123>` or a bare id."""
+    for pattern in (MENTION, RAW_USER):
+        match = pattern.match(token.strip())
+        if match:
+            return match.group(1)
+    raise InvalidInput(
+        N_("{token} is not a Slack user. Mention them, like `/agency members add @maria billing`."), token=token
+    )
+
+
+def positive_int(token: str, *, what: str, example: str) -> int:
+    cleaned = token.replace(",", "").replace("_", "").strip()
+    if not cleaned.isdigit() or int(cleaned) <= 0:
+        raise InvalidInput(
+            N_("{what} must be a whole number above zero, not {token}. Example: {example}"),
+            what=what,
+            token=token,
+            example=example,
+        )
+    return int(cleaned)

@@ -1,0 +1,149 @@
+"""Block Kit as readable text, for the local shell: what Slack would show, in a terminal.
+
+Interactive elements are numbered so they can be chosen by typing the number.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
+USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+WIDTH = 100
+
+
+@dataclass
+class Clickable:
+    """One thing the shell user can choose: a button, or one option of a menu."""
+
+    label: str
+    action: dict[str, Any]
+    block_id: str | None
+
+
+@dataclass
+class Rendered:
+    text: str
+    clickables: list[Clickable] = field(default_factory=list)
+
+
+EMOJI = {
+    ":white_check_mark:": "✅",
+    ":warning:": "⚠️",
+    ":x:": "❌",
+    ":hourglass:": "⏳",
+    ":bell:": "🔔",
+    ":moneybag:": "💰",
+    ":lock:": "🔒",
+    ":key:": "🔑",
+    ":calendar:": "📅",
+    ":chart_with_upwards_trend:": "📈",
+    ":information_source:": "ℹ️",
+}
+EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
+
+
+def mrkdwn(text: str) -> str:
+    text = EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
+    text = LINK.sub(r"\2 (\1)", text)
+    text = BARE_LINK.sub(r"\1", text)
+    text = USER.sub(r"@\1", text)
+    text = CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _text(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return mrkdwn(str(obj.get("text", "")))
+    return mrkdwn(str(obj or ""))
+
+
+def _wrap(text: str, indent: str = "  ") -> list[str]:
+    lines: list[str] = []
+    for raw in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(raw, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent])
+    return lines
+
+
+def render_blocks(blocks: list[dict[str, Any]], start: int = 1) -> Rendered:
+    out: list[str] = []
+    clickables: list[Clickable] = []
+
+    def add_element(element: dict[str, Any], block_id: str | None) -> str:
+        kind = element.get("type")
+        if kind == "button":
+            clickables.append(Clickable(_text(element.get("text")), {**element}, block_id))
+            url = f" → {element['url']}" if element.get("url") else ""
+            return f"[{start + len(clickables) - 1}] {_text(element.get('text'))}{url}"
+        if kind in ("overflow", "static_select"):
+            options = list(element.get("options") or [])
+            for group in element.get("option_groups") or []:
+                options.extend(group.get("options") or [])
+            parts = []
+            for opt in options:
+                action = {**element, "selected_option": opt}
+                clickables.append(Clickable(_text(opt.get("text")), action, block_id))
+                parts.append(f"[{start + len(clickables) - 1}] {_text(opt.get('text'))}")
+            label = _text(element.get("placeholder")) if kind == "static_select" else "⋯"
+            return f"{label} " + " ".join(parts)
+        if kind == "image":
+            return f"[image: {element.get('alt_text', '')}]"
+        return _text(element.get("text") or element)
+
+    for block in blocks:
+        kind = block.get("type")
+        block_id = block.get("block_id")
+        if kind == "header":
+            title = _text(block.get("text"))
+            out += ["", title.upper(), "═" * min(len(title), WIDTH)]
+        elif kind == "section":
+            if block.get("text"):
+                out += _wrap(_text(block["text"]))
+            for item in block.get("fields") or []:
+                out += _wrap(_text(item).replace("\n", ": ", 1), "    ")
+            if block.get("accessory"):
+                out.append("    " + add_element(block["accessory"], block_id))
+        elif kind == "context":
+            line = "  ".join(add_element(e, block_id) for e in block.get("elements") or [])
+            out += _wrap(line, "  · ")
+        elif kind == "divider":
+            out.append("  " + "─" * 40)
+        elif kind == "actions":
+            out.append("  " + "   ".join(add_element(e, block_id) for e in block.get("elements") or []))
+        elif kind == "image":
+            out.append(f"  [image: {block.get('alt_text', '')}]")
+        elif kind == "rich_text":
+            out.append("  " + _rich_text(block))
+        elif kind == "input":
+            optional = " (optional)" if block.get("optional") else ""
+            out.append(f"  ▸ {_text(block.get('label'))}{optional}")
+            if block.get("hint"):
+                out.append(f"      {_text(block['hint'])}")
+    return Rendered("\n".join(out), clickables)
+
+
+def _rich_text(block: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for element in block.get("elements") or []:
+        for item in element.get("elements") or []:
+            parts.append(str(item.get("text") or item.get("url") or ""))
+    return "".join(parts)
+
+
+def render_message(payload: dict[str, Any], start: int = 1) -> Rendered:
+    blocks = payload.get("blocks")
+    if isinstance(blocks, list) and blocks:
+        return render_blocks(blocks, start)
+    return Rendered("\n".join(_wrap(mrkdwn(str(payload.get("text", ""))))))
+
+
+def render_view(view: dict[str, Any]) -> str:
+    title = _text(view.get("title"))
+    bar = "┌" + "─" * (len(title) + 2) + "┐"
+    body = render_blocks(list(view.get("blocks") or [])).text
+    return f"{bar}\n│ {title} │  (modal)\n└{'─' * (len(title) + 2)}┘\n{body}"

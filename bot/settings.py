@@ -1,0 +1,122 @@
+"""Configuration from the environment (and an optional `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/reseller-desk.db"
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+PLACEHOLDERS = ("changeme", "change-me", "your-", "xxx", "<", "todo", "placeholder", "...")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = DEFAULT_DATABASE_URL
+    reseller_owners: Annotated[tuple[str, ...], NoDecode] = ()
+    reseller_catalog: Path | None = None
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="after")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value().strip()
+        if not secret:
+            return None
+        if any(marker in secret.lower() for marker in PLACEHOLDERS):
+            msg = "looks like a placeholder, not a real value"
+            raise ValueError(msg)
+        return SecretStr(secret)
+
+    @field_validator("slack_bot_token", mode="after")
+    @classmethod
+    def _bot_token_prefix(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            msg = "must be a bot token starting with xoxb-"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("slack_app_token", mode="after")
+    @classmethod
+    def _app_token_prefix(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            msg = "must be an app-level token starting with xapp-"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            msg = "must be an http(s) URL such as https://slack.com/api/"
+            raise ValueError(msg)
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            msg = "is not a database URL (sqlite:///path.db or postgresql+psycopg://user@host/db)"
+            raise ValueError(msg) from None
+        if backend not in ("sqlite", "postgresql"):
+            msg = f"backend {backend!r} is not supported; use sqlite or postgresql+psycopg"
+            raise ValueError(msg)
+        if backend == "postgresql" and value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("reseller_owners", mode="before")
+    @classmethod
+    def _owners(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",") if item.strip()]
+        elif isinstance(value, list | tuple):
+            items = [str(item).strip() for item in value]
+        else:
+            items = []
+        for item in items:
+            if not SLACK_USER_ID.match(item):
+                msg = f"{item!r} is not a Slack user id (like U012AB3CD)"
+                raise ValueError(msg)
+        return tuple(items)
+
+    @field_validator("reseller_catalog")
+    @classmethod
+    def _catalog(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            msg = f"file {value} does not exist"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+class SettingsError(Exception):
+    """One line naming the setting and what is wrong with it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name}: {message}") from None

@@ -1,0 +1,150 @@
+"""Block Kit building blocks, made with `slack_sdk.models` so Slack's own rules are applied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_MODAL_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_MODAL_TITLE = 24
+MAX_BUTTON_TEXT = 75
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT)))
+
+
+def section(text: str, *, accessory: Any = None, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)), accessory=accessory, block_id=block_id
+    )
+
+
+def fields(pairs: Iterable[tuple[str, str]], text: str | None = None) -> SectionBlock:
+    items = [MarkdownTextObject(text=clip(f"*{label}*\n{value}", MAX_FIELD_TEXT)) for label, value in pairs]
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)) if text else None, fields=items[:10]
+    )
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(t, MAX_SECTION_TEXT)) for t in texts[:10]])
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def button(
+    text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None
+) -> ButtonElement:
+    return ButtonElement(
+        text=clip(text, MAX_BUTTON_TEXT), action_id=action_id, value=value or None, style=style, url=url
+    )
+
+
+def actions(*elements: Any, block_id: str | None = None) -> ActionsBlock:
+    return ActionsBlock(elements=list(elements)[:25], block_id=block_id)
+
+
+def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> OverflowMenuElement:
+    return OverflowMenuElement(
+        action_id=action_id, options=[Option(text=clip(label, 75), value=value) for label, value in options[:5]]
+    )
+
+
+def option(label: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=clip(label, 75)), value=value)
+
+
+def message(text: str, blocks: Sequence[Block], *, ephemeral: bool = True, replace: bool | None = None) -> dict[str, Any]:
+    """A reply payload: `text` is the notification fallback, `blocks` the message itself."""
+    payload: dict[str, Any] = {
+        "text": clip(text, 3000),
+        "blocks": [block.to_dict() for block in blocks[:MAX_MESSAGE_BLOCKS]],
+    }
+    if ephemeral:
+        payload["response_type"] = "ephemeral"
+    if replace is not None:
+        payload["replace_original"] = replace
+    return payload
+
+
+def notice(text: str, *details: str) -> dict[str, Any]:
+    """A short ephemeral reply: one section, optional context lines."""
+    blocks: list[Block] = [section(text)]
+    if details:
+        blocks.append(context(*details))
+    return message(text, blocks)
+
+
+def modal(
+    title: str,
+    callback_id: str,
+    blocks: Sequence[Block],
+    *,
+    submit: str | None = None,
+    close: str | None = None,
+    private_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=clip(title, MAX_MODAL_TITLE)),
+        submit=PlainTextObject(text=clip(submit, MAX_MODAL_TITLE)) if submit else None,
+        close=PlainTextObject(text=clip(close, MAX_MODAL_TITLE)) if close else None,
+        blocks=list(blocks)[:MAX_MODAL_BLOCKS],
+        private_metadata=json.dumps(private_metadata, separators=(",", ":")) if private_metadata else None,
+    )
+    return view.to_dict()
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    raw = view.get("private_metadata") or ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def state_value(view: dict[str, Any], block_id: str) -> str | None:
+    """The submitted value of one input block, whatever its element type."""
+    values = (view.get("state") or {}).get("values") or {}
+    element = next(iter((values.get(block_id) or {}).values()), None)
+    if not isinstance(element, dict):
+        return None
+    for key in ("value", "selected_conversation", "selected_channel", "selected_user", "selected_date"):
+        if element.get(key):
+            return str(element[key])
+    selected = element.get("selected_option")
+    if isinstance(selected, dict):
+        return str(selected.get("value"))
+    options = element.get("selected_options")
+    if isinstance(options, list):
+        return ",".join(str(o.get("value")) for o in options if isinstance(o, dict))
+    return None

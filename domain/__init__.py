@@ -1,0 +1,1 @@
+"""The business core of Reseller Desk. Nothing below this package imports Slack."""

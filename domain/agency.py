@@ -1,0 +1,274 @@
+"""The agency, its members and its settings (SPEC §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import pycountry
+
+from domain import audit
+from domain.clock import Clock
+from domain.errors import Conflict, InvalidInput, NotAMember, NotFound
+from domain.i18n import N_
+from domain.roles import Permission, Role, require
+from domain.store.models import Agency, Member
+from domain.uow import UnitOfWork
+
+DEFAULT_AGENCY_NAME = "My agency"
+LANGUAGES = ("en", "fr", "it")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The member acting, as resolved from the Slack user for this request."""
+
+    agency_id: int
+    user_id: str
+    role: Role
+
+    def require(self, permission: Permission) -> None:
+        require(self.role, permission)
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    name: str
+    notice_channel: str | None
+    currency: str
+    timezone: str
+    low_balance_threshold: Decimal
+    language: str = "en"
+
+
+def resolve_actor(
+    uow: UnitOfWork, clock: Clock, team_id: str, user_id: str, configured_owners: Collection[str]
+) -> Actor:
+    """Find the member behind a request, creating the workspace's agency on first contact.
+
+    Owners listed in configuration become members the first time they act, so an agency can always
+    be recovered by its configured owners; anyone else who is not a member is refused.
+    """
+    agency = uow.agencies.by_team(team_id)
+    if agency is None:
+        agency = Agency(
+            team_id=team_id,
+            name=DEFAULT_AGENCY_NAME,
+            currency="USD",
+            timezone="UTC",
+            language="en",
+            low_balance_threshold=Decimal("100.00"),
+            notice_lead_days="7,1",
+            archive_after_days=30,
+            branding={},
+            created_at=clock.now(),
+        )
+        uow.agencies.add(agency)
+        uow.flush()
+        audit.record(uow, clock, agency_id=agency.id, actor="system", action="agency.created", target=team_id)
+        uow.commit()
+    member = uow.members.get(agency.id, user_id)
+    if member is None and user_id in configured_owners:
+        member = Member(
+            agency_id=agency.id,
+            user_id=user_id,
+            role=Role.OWNER.value,
+            added_by="config",
+            created_at=clock.now(),
+        )
+        uow.members.add(member)
+        audit.record(
+            uow,
+            clock,
+            agency_id=agency.id,
+            actor="config",
+            action="member.bootstrapped",
+            target=user_id,
+            after={"role": Role.OWNER.value},
+        )
+        uow.commit()
+    if member is None:
+        raise NotAMember(
+            N_(
+                "You are not a member of this agency's Reseller Desk, so nothing was done. "
+                "Ask an owner to add you with `/agency members add @you viewer`."
+            )
+        )
+    return Actor(agency_id=agency.id, user_id=user_id, role=Role(member.role))
+
+
+def list_members(uow: UnitOfWork, actor: Actor) -> list[Member]:
+    actor.require(Permission.READ)
+    return uow.members.list(actor.agency_id)
+
+
+def add_member(uow: UnitOfWork, clock: Clock, actor: Actor, user_id: str, role: Role) -> Member:
+    """Add a member, or change the role of an existing one; the same request twice changes nothing."""
+    actor.require(Permission.MANAGE_AGENCY)
+    member = uow.members.get(actor.agency_id, user_id)
+    if member is not None:
+        if member.role == role.value:
+            return member
+        if member.role == Role.OWNER.value and role != Role.OWNER:
+            _refuse_last_owner(uow, actor.agency_id)
+        before = {"role": member.role}
+        member.role = role.value
+        audit.record(
+            uow,
+            clock,
+            agency_id=actor.agency_id,
+            actor=actor.user_id,
+            action="member.role_changed",
+            target=user_id,
+            before=before,
+            after={"role": role.value},
+        )
+    else:
+        member = Member(
+            agency_id=actor.agency_id,
+            user_id=user_id,
+            role=role.value,
+            added_by=actor.user_id,
+            created_at=clock.now(),
+        )
+        uow.members.add(member)
+        audit.record(
+            uow,
+            clock,
+            agency_id=actor.agency_id,
+            actor=actor.user_id,
+            action="member.added",
+            target=user_id,
+            after={"role": role.value},
+        )
+    uow.commit()
+    return member
+
+
+def remove_member(
+    uow: UnitOfWork, clock: Clock, actor: Actor, user_id: str, configured_owners: Collection[str]
+) -> None:
+    actor.require(Permission.MANAGE_AGENCY)
+    member = uow.members.get(actor.agency_id, user_id)
+    if member is None:
+        raise NotFound(N_("<@{user}> is not a member, so there is nothing to remove."), user=user_id)
+    if member.role == Role.OWNER.value:
+        _refuse_last_owner(uow, actor.agency_id)
+        if user_id in configured_owners:
+            raise Conflict(
+                N_(
+                    "<@{user}> is an owner listed in RESELLER_OWNERS; remove them from the configuration first."
+                ),
+                user=user_id,
+            )
+    uow.members.remove(member)
+    audit.record(
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="member.removed",
+        target=user_id,
+        before={"role": member.role},
+    )
+    uow.commit()
+
+
+def _refuse_last_owner(uow: UnitOfWork, agency_id: int) -> None:
+    owners = [m for m in uow.members.list(agency_id) if m.role == Role.OWNER.value]
+    if len(owners) <= 1:
+        raise Conflict(N_("An agency needs at least one owner: add another owner first."))
+
+
+def get_agency(uow: UnitOfWork, actor: Actor) -> Agency:
+    actor.require(Permission.READ)
+    return uow.agencies.get(actor.agency_id)
+
+
+def validate_settings(data: SettingsInput) -> SettingsInput:
+    """Check settings field by field; each error names its field so a modal can show it in place."""
+    name = data.name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput(N_("Give the agency a name of 1 to 120 characters."), field="name")
+    currency = data.currency.strip().upper()
+    if pycountry.currencies.get(alpha_3=currency) is None:
+        raise InvalidInput(
+            N_("{currency} is not an ISO 4217 currency code. Write it like USD, EUR or GBP."),
+            field="currency",
+            currency=data.currency,
+        )
+    tz = data.timezone.strip()
+    if tz not in _timezones():
+        raise InvalidInput(
+            N_("{tz} is not a time zone. Write it like Europe/Paris or America/New_York."),
+            field="timezone",
+            tz=data.timezone,
+        )
+    if data.low_balance_threshold < 0:
+        raise InvalidInput(N_("The low-balance threshold cannot be negative."), field="low_balance_threshold")
+    if data.language not in LANGUAGES:
+        raise InvalidInput(N_("Choose English, French or Italian."), field="language")
+    return SettingsInput(
+        name=name,
+        notice_channel=data.notice_channel or None,
+        currency=currency,
+        timezone=tz,
+        low_balance_threshold=data.low_balance_threshold.quantize(Decimal("0.01")),
+        language=data.language,
+    )
+
+
+def update_settings(uow: UnitOfWork, clock: Clock, actor: Actor, data: SettingsInput) -> Agency:
+    actor.require(Permission.MANAGE_AGENCY)
+    clean = validate_settings(data)
+    agency = uow.agencies.get(actor.agency_id)
+    before = _settings_snapshot(agency)
+    agency.name = clean.name
+    agency.notice_channel = clean.notice_channel
+    agency.currency = clean.currency
+    agency.timezone = clean.timezone
+    agency.low_balance_threshold = clean.low_balance_threshold
+    agency.language = clean.language
+    after = _settings_snapshot(agency)
+    if before != after:
+        audit.record(
+            uow,
+            clock,
+            agency_id=agency.id,
+            actor=actor.user_id,
+            action="agency.settings_changed",
+            target=agency.name,
+            before=before,
+            after=after,
+        )
+    uow.commit()
+    return agency
+
+
+def _settings_snapshot(agency: Agency) -> dict[str, str | None]:
+    return {
+        "name": agency.name,
+        "notice_channel": agency.notice_channel,
+        "currency": agency.currency,
+        "timezone": agency.timezone,
+        "low_balance_threshold": str(agency.low_balance_threshold),
+        "language": agency.language,
+    }
+
+
+_TZ_CACHE: set[str] = set()
+
+
+def _timezones() -> set[str]:
+    if not _TZ_CACHE:
+        _TZ_CACHE.update(available_timezones())
+    return _TZ_CACHE
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

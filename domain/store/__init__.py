@@ -1,0 +1,1 @@
+"""Persistence: ORM tables, the SQL unit of work and Alembic migrations. Rules live elsewhere."""
