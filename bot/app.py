@@ -49,7 +49,9 @@ def build_app(
     deps = Deps(settings=settings, clock=clock or SystemClock(), sessions=sessions, extras=extras or {})
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else LOCAL_SIGNING_SECRET
+        settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else LOCAL_SIGNING_SECRET
     )
     app = App(
         signing_secret=secret,
@@ -62,7 +64,7 @@ def build_app(
     )
 
     @app.middleware
-    def inject_deps(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+    def inject_deps(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
         next()
 
@@ -90,7 +92,9 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
     if kind == "view_submission":
         field = error.field if isinstance(error, DomainError) and error.field else _first_input(body)
         payload: dict[str, Any] = {"response_action": "errors", "errors": {field: text[:2000]}}
-        return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
     if kind in ("block_actions", "view_closed", "shortcut", "message_action", "block_suggestion"):
         respond = context.get("respond")
         if respond is not None and (body.get("response_url") or body.get("response_urls")):

@@ -13,7 +13,9 @@ LOCAL_USER = "U0LOCALOWNER"
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="reseller-bot", description="Reseller Desk: your resold SaaS portfolio in Slack.")
+    p = argparse.ArgumentParser(
+        prog="reseller-bot", description="Reseller Desk: your resold SaaS portfolio in Slack."
+    )
     sub = p.add_subparsers(dest="cmd")
     sub.add_parser("run", help="serve Slack if credentials are set, else open the local shell (default)")
     serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
@@ -66,7 +68,10 @@ def serve(settings: Settings, mode: str, host: str, port: int | None) -> int:
     from domain.store.migrate import upgrade
 
     if not settings.has_slack_credentials:
-        print("reseller-bot: setting SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to serve Slack", file=sys.stderr)
+        print(
+            "reseller-bot: setting SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to serve Slack",
+            file=sys.stderr,
+        )
         return 2
     upgrade(settings.database_url)
     app = build_app(settings)

@@ -7,6 +7,7 @@ retry paths are exercised for real.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -61,12 +62,14 @@ class LocalSlack:
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
                 owner._handle(self, raw)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="local-slack")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="local-slack"
+        )
         self._thread.start()
         return self
 
@@ -85,11 +88,13 @@ class LocalSlack:
     def api_url(self) -> str:
         return f"{self.base_url}/api/"
 
-    def response_url(self, token: str = "r") -> str:
-        return f"{self.base_url}/respond/{token}"
+    def response_url(self, key: str = "r") -> str:
+        return f"{self.base_url}/respond/{key}"
 
     # test controls --------------------------------------------------------------------------------
-    def fail_next(self, status: int, *, method: str | None = None, times: int = 1, retry_after: int = 1) -> None:
+    def fail_next(
+        self, status: int, *, method: str | None = None, times: int = 1, retry_after: int = 1
+    ) -> None:
         with self._lock:
             self.failures.append(Failure(method, status, retry_after, times))
 
@@ -161,7 +166,12 @@ class LocalSlack:
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{n}", "state": {"values": {}}}}
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"{time.time():.6f}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {"text": params.get("text")},
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         if method == "users.info":
@@ -175,7 +185,10 @@ class LocalSlack:
 
     @staticmethod
     def _reply(
-        handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> None:
         data = json.dumps(body).encode()
         handler.send_response(status)
@@ -199,8 +212,6 @@ def _decode(raw: str, content_type: str) -> dict[str, Any]:
     params: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
     for key in ("view", "blocks", "attachments"):
         if isinstance(params.get(key), str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 params[key] = json.loads(params[key])
-            except json.JSONDecodeError:
-                pass
     return params

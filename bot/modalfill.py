@@ -86,7 +86,13 @@ class ModalFiller:
 
     @staticmethod
     def _initial(element: dict[str, Any]) -> str:
-        for key in ("initial_value", "initial_conversation", "initial_channel", "initial_user", "initial_date"):
+        for key in (
+            "initial_value",
+            "initial_conversation",
+            "initial_channel",
+            "initial_user",
+            "initial_date",
+        ):
             if element.get(key):
                 return str(element[key])
         if isinstance(element.get("initial_option"), dict):
@@ -94,7 +100,9 @@ class ModalFiller:
         return ""
 
     @staticmethod
-    def _state(kind: str, element: dict[str, Any], answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def _state(
+        kind: str, element: dict[str, Any], answer: str, options: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
         if kind in TEXT_INPUTS:
             value = answer or element.get("initial_value")
             return {"type": kind, "value": value} if value else None

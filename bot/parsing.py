@@ -29,7 +29,8 @@ def user_id(token: str) -> str:
         if match:
             return match.group(1)
     raise InvalidInput(
-        N_("{token} is not a Slack user. Mention them, like `/agency members add @maria billing`."), token=token
+        N_("{token} is not a Slack user. Mention them, like `/agency members add @maria billing`."),
+        token=token,
     )
 
 

@@ -56,4 +56,4 @@ def serve_http(app: App, host: str, port: int, threads: int = 16) -> None:
 def serve_socket(app: App, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]

@@ -73,7 +73,8 @@ def actions(*elements: Any, block_id: str | None = None) -> ActionsBlock:
 
 def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> OverflowMenuElement:
     return OverflowMenuElement(
-        action_id=action_id, options=[Option(text=clip(label, 75), value=value) for label, value in options[:5]]
+        action_id=action_id,
+        options=[Option(text=clip(label, 75), value=value) for label, value in options[:5]],
     )
 
 
@@ -81,7 +82,9 @@ def option(label: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=clip(label, 75)), value=value)
 
 
-def message(text: str, blocks: Sequence[Block], *, ephemeral: bool = True, replace: bool | None = None) -> dict[str, Any]:
+def message(
+    text: str, blocks: Sequence[Block], *, ephemeral: bool = True, replace: bool | None = None
+) -> dict[str, Any]:
     """A reply payload: `text` is the notification fallback, `blocks` the message itself."""
     payload: dict[str, Any] = {
         "text": clip(text, 3000),

@@ -21,6 +21,12 @@ DEFAULT_AGENCY_NAME = "My agency"
 LANGUAGES = ("en", "fr", "it")
 
 
+_NOT_A_MEMBER = N_(
+    "You are not a member of this agency's Reseller Desk, so nothing was done. "
+    "Ask an owner to add you with `/agency members add @you viewer`."
+)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The member acting, as resolved from the Slack user for this request."""
@@ -53,6 +59,8 @@ def resolve_actor(
     """
     agency = uow.agencies.by_team(team_id)
     if agency is None:
+        if user_id not in configured_owners:
+            raise NotAMember(_NOT_A_MEMBER)
         agency = Agency(
             team_id=team_id,
             name=DEFAULT_AGENCY_NAME,
@@ -90,12 +98,7 @@ def resolve_actor(
         )
         uow.commit()
     if member is None:
-        raise NotAMember(
-            N_(
-                "You are not a member of this agency's Reseller Desk, so nothing was done. "
-                "Ask an owner to add you with `/agency members add @you viewer`."
-            )
-        )
+        raise NotAMember(_NOT_A_MEMBER)
     return Actor(agency_id=agency.id, user_id=user_id, role=Role(member.role))
 
 

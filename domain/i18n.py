@@ -8,5 +8,5 @@ are formatted for the reader's locale, not the writer's.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
+def N_(message: str) -> str:
     return message

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")
+_PLAIN_NUMBER = re.compile(r"^-?\d{1,13}(\.\d{1,6})?$")
 ZERO = Decimal("0.00")
 
 
@@ -31,12 +34,15 @@ def parse_money(text: str) -> Decimal:
     elif "," in cleaned:
         head, _, tail = cleaned.rpartition(",")
         cleaned = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else cleaned.replace(",", "")
+    if not _PLAIN_NUMBER.match(cleaned):
+        msg = f"not an amount: {text!r}"
+        raise ValueError(msg)
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
         msg = f"not an amount: {text!r}"
         raise ValueError(msg) from exc
-    if not value.is_finite():
+    if abs(value) >= MAX_AMOUNT:
         msg = f"not an amount: {text!r}"
         raise ValueError(msg)
     return value

@@ -100,6 +100,8 @@ class Quote:
 @dataclass(frozen=True)
 class CyclePrice:
     plan_value: Decimal
+    migration_percent: Decimal | None
+    """None when no migration discount applies to this cycle."""
     migration: Decimal
     """Negative or zero."""
     reseller: Decimal
@@ -121,6 +123,6 @@ def cycle_price(
 ) -> CyclePrice:
     """SPEC §3 lines 1-4: list price, minus migration, minus reseller discount on what remains."""
     plan_value = round_money(list_price(catalog, choice))
-    migration = discount_amount(plan_value, migration_percent) if migration_percent else ZERO
+    migration = ZERO if migration_percent is None else discount_amount(plan_value, migration_percent)
     reseller = discount_amount(plan_value + migration, reseller_percent)
-    return CyclePrice(plan_value, migration, reseller, plan_value + migration + reseller)
+    return CyclePrice(plan_value, migration_percent, migration, reseller, plan_value + migration + reseller)

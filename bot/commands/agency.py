@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
+    ConversationFilter,
     ConversationSelectElement,
     InputBlock,
     NumberInputElement,
@@ -24,7 +25,7 @@ from domain import agency as service
 from domain import audit
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.roles import parse_role
+from domain.roles import Permission, parse_role
 
 LANGUAGE_NAMES = {"en": _("English"), "fr": _("French"), "it": _("Italian")}
 
@@ -58,7 +59,11 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
 def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     t = req.t
     lines = [
-        t(N_("`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold")),
+        t(
+            N_(
+                "`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold"
+            )
+        ),
         t(N_("`/agency members` — who can use Reseller Desk, and their roles")),
         t(N_("`/agency members add @user owner|billing|manager|viewer` — add a member or change a role")),
         t(N_("`/agency members remove @user` — remove a member (the last owner stays)")),
@@ -66,12 +71,19 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     ]
     blocks: list[Block] = []
     if unknown:
-        blocks.append(ui.section(t(N_(":warning: I don't know `{word}`. Here is what `/agency` does:"), word=unknown)))
-    blocks += [ui.header(t(N_("Reseller Desk — {agency}"), agency=req.agency_name)), ui.section("\n".join(lines))]
+        blocks.append(
+            ui.section(t(N_(":warning: I don't know `{word}`. Here is what `/agency` does:"), word=unknown))
+        )
+    blocks += [
+        ui.header(t(N_("Reseller Desk — {agency}"), agency=req.agency_name)),
+        ui.section("\n".join(lines)),
+    ]
     blocks.append(
         ui.context(
             t(
-                N_("Roles: owner (everything), billing (money), manager (accounts and seats), viewer (read only).")
+                N_(
+                    "Roles: owner (everything), billing (money), manager (accounts and seats), viewer (read only)."
+                )
             ),
             t(N_("Other commands: /accounts, /quote, /credits, /seats, /billing.")),
         )
@@ -89,7 +101,9 @@ def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 raise InvalidInput(N_("Write it as {example}."), example=example_add)
             who, role = user_id(words[1]), parse_role(words[2])
             service.add_member(uow, req.deps.clock, req.actor, who, role)
-            return ui.notice(t(N_(":white_check_mark: <@{user}> is now {role}."), user=who, role=t(role.value)))
+            return ui.notice(
+                t(N_(":white_check_mark: <@{user}> is now {role}."), user=who, role=t(role.value))
+            )
         if action == "remove":
             if len(words) != 2:
                 raise InvalidInput(N_("Write it as {example}."), example="`/agency members remove @maria`")
@@ -98,7 +112,9 @@ def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
             return ui.notice(t(N_(":white_check_mark: <@{user}> is no longer a member."), user=who))
         if action != "list":
             raise InvalidInput(
-                N_("I don't know `members {word}`. Use `/agency members`, {example} or `/agency members remove @maria`."),
+                N_(
+                    "I don't know `members {word}`. Use `/agency members`, {example} or `/agency members remove @maria`."
+                ),
                 word=words[0],
                 example=example_add,
             )
@@ -123,8 +139,6 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
             raise InvalidInput(N_("Give a number of entries from 1 to 50, like `/agency audit 20`."))
         limit = int(words[0])
     with req.deps.uow() as uow:
-        from domain.agency import Permission
-
         req.actor.require(Permission.READ)
         entries = audit.latest(uow, req.actor.agency_id, limit)
         lines = []
@@ -132,7 +146,9 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
             change = describe_change(entry.before, entry.after)
             reason = t(N_(" — reason: {reason}"), reason=entry.reason) if entry.reason else ""
             who = f"<@{entry.actor}>" if entry.actor[:1] in ("U", "W") else entry.actor
-            lines.append(f"{t.format(entry.at)} · {who} · *{entry.action}* {entry.target or ''}{change}{reason}")
+            lines.append(
+                f"{t.format(entry.at)} · {who} · *{entry.action}* {entry.target or ''}{change}{reason}"
+            )
     blocks: list[Block] = [ui.header(t(N_("Audit log")))]
     chunk: list[str] = []
     for line in lines:
@@ -182,7 +198,7 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
             element=ConversationSelectElement(
                 action_id="value",
                 initial_conversation=agency.notice_channel,
-                filter={"include": ["public", "private"], "exclude_bot_users": True},
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
             ),
         ),
         InputBlock(
@@ -201,7 +217,9 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
             block_id="language",
             label=t(N_("Agency language")),
             hint=t(N_("Used for channel notices and for people whose Slack language we don't speak.")),
-            element=StaticSelectElement(action_id="value", options=languages, initial_option=current_language),
+            element=StaticSelectElement(
+                action_id="value", options=languages, initial_option=current_language
+            ),
         ),
         InputBlock(
             block_id="low_balance_threshold",
@@ -225,7 +243,9 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
     )
 
 
-def save_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def save_settings(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     req = open_request(context, body)
     context["translator"] = req.t
     raw_threshold = ui.state_value(view, "low_balance_threshold") or "0"

@@ -20,7 +20,9 @@ def register(app: App) -> None:
     app.event("app_home_opened")(publish_home)
 
 
-def publish_home(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def publish_home(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     if event.get("tab") not in (None, "home"):
         return
     flat = {"team_id": body.get("team_id"), "user_id": event.get("user")}

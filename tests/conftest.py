@@ -1,0 +1,140 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL from DATABASE_URL), a clock that only
+moves when told, the local Slack API stand-in, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import LocalSlack
+from bot.settings import Settings
+from domain.clock import FixedClock
+from domain.store.db import make_engine, make_session_factory
+from domain.store.migrate import upgrade
+from domain.store.models import Base
+from tests.slackhttp import SlackHttp, serve_app
+
+OWNER = "U0OWNER"
+SECRET = "test-signing-secret-5d41402abc4b2a76"
+TOKEN = "xoxb-test-1234"
+START = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _is_pg(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        reset_postgres(url)
+        upgrade(url)
+        yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'test.db'}"
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+def wipe(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Engine]:
+    """A clean database for one test (tables emptied after it, schema kept)."""
+    wipe(engine)
+    yield engine
+    wipe(engine)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[LocalSlack]:
+    server = LocalSlack(user_locales={"U0FRENCH": "fr-FR", "U0ITALIAN": "it-IT"}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(slack_server: LocalSlack) -> LocalSlack:
+    slack_server.clear()
+    return slack_server
+
+
+@pytest.fixture
+def settings(database_url: str, slack: LocalSlack) -> Settings:
+    return Settings(
+        slack_bot_token=TOKEN,  # type: ignore[arg-type]
+        slack_signing_secret=SECRET,  # type: ignore[arg-type]
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        reseller_owners=(OWNER,),
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock, sessions: sessionmaker[Session], db: Engine):  # type: ignore[no-untyped-def]
+    from bot.app import build_app
+
+    return build_app(settings, clock=clock, sessions=sessions)
+
+
+@pytest.fixture
+def http(app, slack: LocalSlack) -> Iterator[SlackHttp]:  # type: ignore[no-untyped-def]
+    with serve_app(app) as base_url:
+        yield SlackHttp(base_url, SECRET, slack)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """PostgreSQL for tests that need it: fails under CI=true when unreachable, skips elsewhere."""
+    url = os.environ.get("DATABASE_URL", "")
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if _is_pg(url) else PG_DEFAULT
+    try:
+        engine = make_engine(url, pool_pre_ping=False)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and unreachable at {url}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {url}")
+    return url
