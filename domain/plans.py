@@ -208,7 +208,7 @@ def _validate_limits(spec: ContactsProduct, choice: PlanChoice) -> None:
         if isinstance(value, str) and value != "custom":
             if tier not in (limit.choices[value].tiers if value in limit.choices else ()):
                 raise _refuse(
-                    N_("{choice} is not a {limit} limit on {tier}. Use one of: {choices}."),
+                    N_("{choice} is not available for the {limit} limit on {tier}. Use one of: {choices}."),
                     "limits",
                     choice=value,
                     limit=name,

@@ -15,5 +15,6 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Upgrade to every head, so branches added side by side apply before their merge revision."""
     command.upgrade(alembic_config(url), revision)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -53,6 +55,10 @@ class Agency(Base):
     archive_after_days: Mapped[int] = mapped_column(Integer, default=30)
     approval_threshold: Mapped[Decimal | None] = mapped_column(Money)
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payout_email: Mapped[str | None] = mapped_column(String(254))
+    referral_code: Mapped[str | None] = mapped_column(String(32))
+    notice_mutes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notice_snoozes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -98,3 +104,277 @@ class ProcessedRequest(Base):
     key: Mapped[str] = mapped_column(String(200))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BillingProfile(Base):
+    """One of the agency's cards: only what identifies it and the gateway's token, never the number."""
+
+    __tablename__ = "billing_profiles"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    holder: Mapped[str] = mapped_column(String(120))
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """A resold account (or a per-seat customer subscription): one row, its plan and its status."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "name"),
+        Index("ix_accounts_agency_status_name", "agency_id", "status", "name"),
+        Index("ix_accounts_agency_period_end", "agency_id", "period_end"),
+        Index("ix_accounts_agency_created", "agency_id", "created_at"),
+        Index("ix_accounts_agency_tier", "agency_id", "tier"),
+        Index("ix_accounts_status_period_end", "status", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(63))
+    custom_domain: Mapped[str | None] = mapped_column(String(253))
+    client_name: Mapped[str] = mapped_column(String(120))
+    client_email: Mapped[str] = mapped_column(String(254))
+    notification_email: Mapped[str] = mapped_column(String(254))
+    company: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    # The plan, as the pricing engine's PlanChoice.
+    pricing_version: Mapped[str] = mapped_column(String(4))
+    product: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str] = mapped_column(String(20))
+    contacts: Mapped[int | None] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(8))
+    seats: Mapped[int | None] = mapped_column(Integer)
+    addons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    plan_size: Mapped[int] = mapped_column(Integer, default=0)
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Status and time.
+    status: Mapped[str] = mapped_column(String(12))
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    login_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purchased_on: Mapped[date | None] = mapped_column(Date)
+    renewal_day: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    # Money.
+    is_commission: Mapped[bool] = mapped_column(Boolean, default=False)
+    billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"), index=True)
+    payment_method: Mapped[str] = mapped_column(String(12), default="card")
+    price_per_cycle: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    cycles_billed: Mapped[int] = mapped_column(Integer, default=0)
+    migration_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    migration_cycles: Mapped[int | None] = mapped_column(Integer)
+    discount_eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    discount_loss_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_price: Mapped[Decimal | None] = mapped_column(Money)
+    client_price_per: Mapped[str] = mapped_column(String(8), default="month")
+    # Provider side.
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    branding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class LedgerEntry(Base):
+    """Append-only: every balance is the sum of its entries; rows are never updated or deleted.
+
+    `pool` is prepaid (money), sms or preview (units). `account_id` NULL is the agency's general pool;
+    set, it is that account's earmark (prepaid) or its allocated credits (sms, preview).
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "idempotency_key"),
+        Index("ix_ledger_agency_pool_account", "agency_id", "pool", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    pool: Mapped[str] = mapped_column(String(12))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    unit: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    invoice_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "idempotency_key"),
+        UniqueConstraint("agency_id", "number"),
+        Index("ix_invoices_agency_account_created", "agency_id", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money)
+    credit_used: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    card_charged: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"))
+    payment_method: Mapped[str] = mapped_column(String(12), default="card")
+    gateway_ref: Mapped[str | None] = mapped_column(String(64))
+    failure: Mapped[str | None] = mapped_column(Text)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SeatMember(Base):
+    __tablename__ = "seat_members"
+    __table_args__ = (UniqueConstraint("account_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Notice(Base):
+    """The outbox: one row per (kind, account, due date), whatever runs the sweep and how often."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "dedupe_key"),
+        Index("ix_notices_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    summary: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SavedView(Base):
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("agency_id", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_by: Mapped[str] = mapped_column(String(32))
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    account_name: Mapped[str] = mapped_column(String(63))
+    client_email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TemplateImport(Base):
+    __tablename__ = "template_imports"
+    __table_args__ = (UniqueConstraint("agency_id", "account_id", "share_link"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    share_link: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRun(Base):
+    """Which daily job ran for which day, so a second run of the same day knows what is done."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("agency_id", "job", "day"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    job: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
