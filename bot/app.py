@@ -18,9 +18,12 @@ from bot.context import Deps, translator_for
 from bot.i18n import Translator
 from bot.settings import Settings
 from bot.ui import notice
+from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.ports import PaymentGateway, Provider
+from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
 
 log = logging.getLogger("reseller_desk")
@@ -35,6 +38,9 @@ def build_app(
     clock: Clock | None = None,
     sessions: sessionmaker[Session] | None = None,
     verify_requests: bool = True,
+    catalog: Catalog | None = None,
+    provider: Provider | None = None,
+    gateway: PaymentGateway | None = None,
     extras: dict[str, Any] | None = None,
 ) -> App:
     """The whole Slack app: ports in, Bolt app out.
@@ -46,7 +52,15 @@ def build_app(
     """
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
-    deps = Deps(settings=settings, clock=clock or SystemClock(), sessions=sessions, extras=extras or {})
+    deps = Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        sessions=sessions,
+        catalog=catalog or load_catalog(settings.reseller_catalog),
+        provider=provider or SimulatedProvider(),
+        gateway=gateway or SimulatedGateway(),
+        extras=extras or {},
+    )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (
         settings.slack_signing_secret.get_secret_value()

@@ -6,8 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot.settings import Settings, SettingsError, load_settings
+from domain.catalog import CatalogError
 
 LOCAL_USER = "U0LOCALOWNER"
 
@@ -30,7 +32,23 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="load a realistic demo portfolio (idempotent)")
     demo.add_argument("--accounts", type=int, default=None, help="how many resold accounts")
     demo.add_argument("--team", default="T0LOCAL")
+    jobs = sub.add_parser("jobs", help="run a daily job once (for cron); serve and socket schedule them")
+    jobs.add_argument("job", choices=["statuses", "billing", "notices", "daily"])
+    jobs.add_argument(
+        "--date", type=_day, default=None, help="the day to run for (YYYY-MM-DD), default today"
+    )
+    jobs.add_argument(
+        "--dry-run", action="store_true", help="billing: print what would be charged, charge nothing"
+    )
     return p
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a date; write it as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        from domain.catalog import load_catalog
+
+        load_catalog(settings.reseller_catalog)
+    except (SettingsError, CatalogError) as exc:
         print(f"reseller-bot: {exc}", file=sys.stderr)
         return 2
     cmd = args.cmd or "run"
@@ -54,6 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if cmd == "shell":
         return shell(settings, args.user, args.locale)
+    if cmd == "jobs":
+        from bot.jobs import run_jobs
+
+        for report in run_jobs(settings, args.job, day=args.date, dry_run=args.dry_run):
+            print(report.summary())
+            for line in report.lines:
+                print(f"  {line}")
+        return 0
     if cmd == "demo-data":
         from bot.demo import load_demo
 

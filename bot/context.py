@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import Translator, normalise_locale
 from bot.settings import Settings
 from domain.agency import Actor, resolve_actor
+from domain.catalog import Catalog
 from domain.clock import Clock
+from domain.ports import PaymentGateway, Provider
 from domain.store.models import Agency
 from domain.store.uow import SqlUnitOfWork
 
@@ -55,6 +57,9 @@ class Deps:
     settings: Settings
     clock: Clock
     sessions: sessionmaker[Session]
+    catalog: Catalog
+    provider: Provider
+    gateway: PaymentGateway
     locales: LocaleCache = field(default_factory=LocaleCache)
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
 from bot.settings import Settings
+from domain.catalog import Catalog, load_catalog
 from domain.clock import FixedClock
+from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
 from domain.store.models import Base
@@ -110,11 +112,36 @@ def settings(database_url: str, slack: LocalSlack) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock, sessions: sessionmaker[Session], db: Engine):  # type: ignore[no-untyped-def]
+def provider() -> SimulatedProvider:
+    return SimulatedProvider()
+
+
+@pytest.fixture
+def gateway() -> SimulatedGateway:
+    return SimulatedGateway()
+
+
+@pytest.fixture
+def app(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    catalog: Catalog,
+    provider: SimulatedProvider,
+    gateway: SimulatedGateway,
+):
     from bot.app import build_app
 
-    return build_app(settings, clock=clock, sessions=sessions)
+    return build_app(
+        settings, clock=clock, sessions=sessions, catalog=catalog, provider=provider, gateway=gateway
+    )
 
 
 @pytest.fixture

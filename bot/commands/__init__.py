@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.commands import agency, home, placeholders
+from bot.commands import accounts, agency, billing, credits, home, quote, seats
 
 
 def register_all(app: App) -> None:
-    for module in (agency, home, placeholders):
+    for module in (agency, quote, accounts, credits, billing, seats, home):
         module.register(app)

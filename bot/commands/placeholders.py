@@ -1,10 +1,10 @@
-"""Commands declared in the manifest whose capability has not landed yet answer with a short help."""
+"""A short help for commands whose capability has not landed yet (used by their modules meanwhile)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 
 from bot import ui
 from bot.context import open_request
@@ -17,11 +17,6 @@ COMING = {
     "/seats": N_("license seats of per-seat subscriptions"),
     "/billing": N_("billing profiles, invoices and the billing run"),
 }
-
-
-def register(app: App) -> None:
-    for name in COMING:
-        app.command(name)(coming_soon)
 
 
 def coming_soon(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:

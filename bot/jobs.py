@@ -1,0 +1,57 @@
+"""The daily jobs, run once from the CLI (`reseller-bot jobs …`) or on a schedule by `serve`.
+
+Order matters: status transitions first (a trial that ended is not billed), then billing, then the
+notice sweep and send (so notices speak of today's charges).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.settings import Settings
+from domain.catalog import load_catalog
+from domain.clock import Clock, SystemClock
+from domain.jobs import JobReport
+from domain.ports import PaymentGateway
+from domain.simulated import SimulatedGateway
+from domain.store.db import make_engine, make_session_factory
+from domain.store.migrate import upgrade
+
+JOBS = ("statuses", "billing", "notices")
+
+
+def run_jobs(
+    settings: Settings,
+    job: str,
+    *,
+    day: date | None = None,
+    dry_run: bool = False,
+    clock: Clock | None = None,
+    gateway: PaymentGateway | None = None,
+) -> list[JobReport]:
+    from domain.billing_run import run_billing
+    from domain.lifecycle import run_transitions
+
+    upgrade(settings.database_url)
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    catalog = load_catalog(settings.reseller_catalog)
+    reports: list[JobReport] = []
+    try:
+        for name in JOBS if job == "daily" else (job,):
+            if name == "statuses":
+                reports.append(run_transitions(sessions, clock, day=day))
+            elif name == "billing":
+                reports.append(
+                    run_billing(
+                        sessions, gateway or SimulatedGateway(), catalog, clock, day=day, dry_run=dry_run
+                    )
+                )
+            elif name == "notices":
+                from bot.notifier import run_notices
+
+                reports.extend(run_notices(settings, sessions, catalog, clock, day=day))
+    finally:
+        engine.dispose()
+    return reports
