@@ -50,6 +50,11 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     if sub == "members":
         ack(**members_reply(req, words[1:]))
         return
+    if sub == "notices":
+        from bot.commands.notices import notices_reply
+
+        ack(**notices_reply(req, words[1:]))
+        return
     if sub == "audit":
         ack(**audit_reply(req, words[1:]))
         return
