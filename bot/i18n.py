@@ -55,7 +55,7 @@ class Translator:
         text = self._gettext(message) if message else ""
         if not params:
             return text
-        formatted = {key: self.format(value) for key, value in params.items()}
+        formatted = {key: self.format(value, key) for key, value in params.items()}
         try:
             return text.format(**formatted)
         except (KeyError, IndexError, ValueError):
@@ -64,13 +64,17 @@ class Translator:
     def plural(self, singular: str, plural: str, n: int, **params: Any) -> str:
         """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too."""
         text = self._ngettext(singular, plural, n)
-        formatted = {key: self.format(value) for key, value in {"n": n, **params}.items()}
+        formatted = {key: self.format(value, key) for key, value in {"n": n, **params}.items()}
         try:
             return text.format(**formatted)
         except (KeyError, IndexError, ValueError):
             return text
 
-    def format(self, value: Any) -> str:
+    def format(self, value: Any, key: str = "") -> str:
+        """Format one parameter for the reader. Decimals named like a rate (`percent`, `rate`) are
+        plain numbers because their message writes the % sign; other Decimals are money."""
+        if isinstance(value, Decimal) and not isinstance(value, Percent) and _is_rate(key):
+            return format_decimal(value, locale=self.locale)
         if isinstance(value, bool):
             return self("yes") if value else self("no")
         if isinstance(value, Percent):
@@ -96,6 +100,10 @@ class Translator:
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
+
+
+def _is_rate(key: str) -> bool:
+    return key in ("percent", "rate") or key.endswith(("_percent", "_rate"))
 
 
 def _(message: str) -> str:

@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from bot.render import mrkdwn, render_view
+from bot.render import mrkdwn, render_blocks, render_view
 
 if TYPE_CHECKING:
     from bot.shell import Shell
@@ -51,10 +51,10 @@ class ModalFiller:
             if state is None:
                 return None
             values[block["block_id"]] = {element.get("action_id", "value"): state}
-            if block.get("dispatch_action"):
+            if block.get("dispatch_action") and self._changed(element, state):
                 updated = self.dispatch_action(view, values, block, element, state)
                 if updated is not None:
-                    self.shell.say(render_view(updated))
+                    self.shell.say(render_update(updated))
                     return self.fill(updated, values)
         if not view.get("submit"):
             return None
@@ -83,6 +83,21 @@ class ModalFiller:
             if not self.shell.interactive:
                 return {"type": kind}
             self.shell.say("  Please answer this one (or Ctrl-D to close the modal).")
+
+    @staticmethod
+    def _changed(element: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Slack dispatches on change only: keeping the shown default sends nothing."""
+        if "selected_option" in state:
+            initial = element.get("initial_option") or {}
+            return bool(state["selected_option"]) and state["selected_option"].get("value") != initial.get(
+                "value"
+            )
+        if "selected_options" in state:
+            before = {o.get("value") for o in element.get("initial_options") or []}
+            return {o.get("value") for o in state["selected_options"]} != before
+        if "value" in state:
+            return str(state.get("value") or "") != str(element.get("initial_value") or "")
+        return len(state) > 1
 
     @staticmethod
     def _initial(element: dict[str, Any]) -> str:
@@ -190,3 +205,9 @@ def _pick(answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
         if lowered in (str(opt.get("value", "")).lower(), _label(opt.get("text")).lower()):
             return opt
     return None
+
+
+def render_update(view: dict[str, Any]) -> str:
+    """After a live update only what the modal computes is shown again, not every field."""
+    shown = [b for b in view.get("blocks") or [] if b.get("type") != "input"]
+    return "  ↻ modal updated\n" + render_blocks(shown).text

@@ -109,8 +109,8 @@ def render_blocks(blocks: list[dict[str, Any]], start: int = 1) -> Rendered:
             if block.get("accessory"):
                 out.append("    " + add_element(block["accessory"], block_id))
         elif kind == "context":
-            line = "  ".join(add_element(e, block_id) for e in block.get("elements") or [])
-            out += _wrap(line, "  · ")
+            for element in block.get("elements") or []:
+                out += _wrap(add_element(element, block_id), "  · ")
         elif kind == "divider":
             out.append("  " + "─" * 40)
         elif kind == "actions":

@@ -168,6 +168,7 @@ def quote(
     vat_number: str | None = None,
     customer_country: str | None = None,
     discount_eligible: bool = True,
+    require_country: bool = True,
 ) -> Quote:
     """Everything a plan choice shows before it is confirmed (SPEC §3), for a new or changed plan.
 
@@ -175,7 +176,9 @@ def quote(
     """
     validate_choice(catalog, choice)
     spec = _paid_product(catalog, choice)
-    taxes = resolve_taxes(catalog, spec, choice.product, vat_number, customer_country)
+    taxes = resolve_taxes(
+        catalog, spec, choice.product, vat_number, customer_country, require_country=require_country
+    )
     pricing = _Pricing(catalog, active_paid_count, migration, discount_eligible)
     if current is None or isinstance(catalog.product(current.choice.product), FreeProduct):
         return _new_account(pricing, choice, taxes, today)

@@ -21,7 +21,7 @@ from domain.vat import VatNumber, check_vat_number
 
 @dataclass(frozen=True)
 class Taxes:
-    mode: Literal["not_included", "reverse_charge", "vat", "outside_eu"]
+    mode: Literal["not_included", "reverse_charge", "vat", "outside_eu", "country_unknown"]
     rate: Decimal = ZERO
     country: str | None = None
     number: VatNumber | None = None
@@ -33,6 +33,8 @@ def resolve_taxes(
     product_name: str,
     vat_number: str | None,
     customer_country: str | None,
+    *,
+    require_country: bool = True,
 ) -> Taxes:
     """Decide the tax treatment before any amount, so an invalid VAT number is refused first."""
     if product.taxes == "not_included":
@@ -40,6 +42,8 @@ def resolve_taxes(
     if vat_number is not None and vat_number.strip():
         checked = check_vat_number(vat_number)
         return Taxes("reverse_charge", country=checked.country, number=checked)
+    if not customer_country and not require_country:
+        return Taxes("country_unknown")
     if not customer_country:
         raise InvalidInput(
             N_("{product} is charged VAT: give the customer's country or a valid EU VAT number."),
@@ -57,6 +61,9 @@ def tax_lines(taxes: Taxes, today: Decimal) -> tuple[tuple[QuoteLine, ...], Deci
     """The tax lines for today's amount, and the VAT they add."""
     if taxes.mode == "not_included":
         return (QuoteLine("taxes_not_included", N_("Taxes not included."), None),), ZERO
+    if taxes.mode == "country_unknown":
+        label = N_("Plus VAT at the customer's country rate (none with a valid EU VAT number).")
+        return (QuoteLine("taxes_not_included", label, None),), ZERO
     if taxes.mode == "reverse_charge":
         number = taxes.number.number if taxes.number else ""
         line = QuoteLine(

@@ -1,0 +1,140 @@
+"""A quote as Block Kit: the SPEC §3 lines in order, the discount tier, and what happens next."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot import ui
+from bot.i18n import Translator
+from domain.i18n import N_
+from domain.pricing import PlanChoice, Quote
+
+CREATE_ACTION = "accounts_add_with_plan"
+EMPHASISED = {"per_cycle", "total_today"}
+
+
+def describe(t: Translator, choice: PlanChoice) -> str:
+    """`marketing plus · 2,500 contacts · annual · 3 seats · sms` in the reader's language."""
+    if choice.version == "V1":
+        return t(N_("{product} {level} (free)"), product=choice.product, level=t(choice.level or ""))
+    parts = [choice.product]
+    if choice.licenses is not None:
+        parts.append(t.plural(N_("{n} license"), N_("{n} licenses"), choice.licenses))
+    else:
+        parts.append(t(choice.tier or ""))
+        parts.append(t(N_("{contacts} contacts"), contacts=choice.contacts or 0))
+    parts.append(t(N_("annual")) if choice.frequency == "annual" else t(N_("monthly")))
+    if choice.seats is not None:
+        parts.append(t.plural(N_("{n} seat"), N_("{n} seats"), choice.seats))
+    if choice.addons:
+        parts.append(", ".join(choice.addons))
+    return " · ".join(parts)
+
+
+def line_fields(t: Translator, quote: Quote) -> list[Block]:
+    pairs: list[tuple[str, str]] = []
+    for line in quote.lines:
+        label = t(line.label, **dict(line.params))
+        amount = "" if line.amount is None else t.money(line.amount)
+        if line.kind in EMPHASISED:
+            label, amount = f"*{label}*", f"*{amount}*"
+        pairs.append((label, amount))
+    blocks: list[Block] = []
+    for start in range(0, len(pairs), 5):
+        chunk = pairs[start : start + 5]
+        blocks.append(
+            ui.section("\n".join(f"{label}  →  {amount}" if amount else label for label, amount in chunk))
+        )
+    return blocks
+
+
+def tier_lines(t: Translator, quote: Quote, count: int) -> list[str]:
+    tier = quote.tier
+    lines = [
+        t.plural(
+            N_("The agency has {n} active paid account: {percent}% reseller discount."),
+            N_("The agency has {n} active paid accounts: {percent}% reseller discount."),
+            count,
+            percent=tier.percent,
+        )
+    ]
+    if tier.accounts_to_next is not None and tier.next_percent is not None:
+        lines.append(
+            t.plural(
+                N_("{n} more account reaches {percent}%."),
+                N_("{n} more accounts reach {percent}%."),
+                tier.accounts_to_next,
+                percent=tier.next_percent,
+            )
+        )
+    following = quote.tier_next_cycle
+    if following is not None and following.percent != tier.percent:
+        lines.append(
+            t(
+                N_("With this account the agency moves to {percent}% from the next cycle."),
+                percent=following.percent,
+            )
+        )
+    return lines
+
+
+def quote_blocks(t: Translator, quote: Quote, count: int, *, with_create: bool = True) -> list[Block]:
+    blocks: list[Block] = [ui.header(t(N_("Quote: {plan}"), plan=describe(t, quote.choice)))]
+    blocks += line_fields(t, quote)
+    notes = [t(note.message, **dict(note.params)) for note in quote.notes if "accounts" not in note.params]
+    blocks.append(ui.context(*tier_lines(t, quote, count), *notes))
+    if with_create and quote.effect == "new":
+        blocks.append(
+            ui.actions(
+                ui.button(
+                    t(N_("Create account with this plan")),
+                    CREATE_ACTION,
+                    plan_value(quote.choice),
+                    style="primary",
+                )
+            )
+        )
+    return blocks
+
+
+def quote_message(t: Translator, quote: Quote, count: int) -> dict[str, Any]:
+    summary = t(N_("{plan}: {amount} per cycle"), plan=describe(t, quote.choice), amount=quote.per_cycle)
+    return ui.message(summary, quote_blocks(t, quote, count))
+
+
+def plan_value(choice: PlanChoice) -> str:
+    """The plan as a button value (JSON, well under Slack's 2,000 characters)."""
+    data = {
+        k: v
+        for k, v in {
+            "version": choice.version,
+            "product": choice.product,
+            "level": choice.level,
+            "tier": choice.tier,
+            "contacts": choice.contacts,
+            "frequency": choice.frequency,
+            "seats": choice.seats,
+            "addons": list(choice.addons),
+            "licenses": choice.licenses,
+        }.items()
+        if v not in (None, [])
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def plan_from_value(value: str) -> PlanChoice:
+    data = json.loads(value)
+    return PlanChoice(
+        version=str(data["version"]),
+        product=str(data["product"]),
+        level=data.get("level"),
+        tier=data.get("tier"),
+        contacts=data.get("contacts"),
+        frequency="annual" if data.get("frequency") == "annual" else "monthly",
+        seats=data.get("seats"),
+        addons=tuple(data.get("addons") or ()),
+        licenses=data.get("licenses"),
+    )

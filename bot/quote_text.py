@@ -1,0 +1,176 @@
+"""Reading `/quote` text: `plus 2500 annual seats 3 addons sms`, `licenses 12 monthly vat FR…`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from domain.catalog import Catalog, ContactsProduct, PerSeatProduct
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.periods import Frequency
+from domain.pricing import MigrationDiscount, PlanChoice
+
+EXAMPLE = "`/quote plus 2500 annual seats 3 addons sms`"
+LICENSES_EXAMPLE = "`/quote licenses 12 monthly vat FR40303265045`"
+FREQUENCY_WORDS: dict[str, Frequency] = {
+    "monthly": "monthly",
+    "month": "monthly",
+    "annual": "annual",
+    "annually": "annual",
+    "yearly": "annual",
+    "year": "annual",
+}
+COUNT = re.compile(r"^(\d{1,3}(?:[,. _]\d{3})+|\d+)(k)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    choice: PlanChoice
+    migration: MigrationDiscount | None = None
+    vat_number: str | None = None
+    country: str | None = None
+
+
+def parse_count(token: str, *, what: str, example: str = EXAMPLE) -> int:
+    """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int above zero."""
+    raw = token.strip().lower()
+    match = COUNT.match(raw) or re.match(r"^(\d+(?:[.,]\d+)?)(k)$", raw)
+    if not match:
+        raise InvalidInput(
+            N_("{what} must be a number, like 2500 or 2.5k — not {token}. Example: {example}"),
+            field=what,
+            what=what,
+            token=token,
+            example=example,
+        )
+    number, kilo = match.group(1), match.group(2)
+    value = int(Decimal(number.replace(",", ".")) * 1000) if kilo else int(re.sub(r"[,. _]", "", number))
+    if value <= 0:
+        raise InvalidInput(
+            N_("{what} must be above zero. Example: {example}"), field=what, what=what, example=example
+        )
+    return value
+
+
+def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
+    if not words:
+        raise InvalidInput(N_("Say what to quote. Example: {example}"), example=EXAMPLE)
+    words = [w.lower() for w in words]
+    per_seat = [
+        n
+        for v in catalog.versions
+        for n in catalog.product_names(v)
+        if isinstance(catalog.product(n), PerSeatProduct)
+    ]
+    contacts_products = [
+        n
+        for v in catalog.versions
+        for n in catalog.product_names(v)
+        if isinstance(catalog.product(n), ContactsProduct)
+    ]
+    if words[0] in ("licenses", "license", "licences", *per_seat):
+        return _licenses(per_seat[0] if per_seat else words[0], words[1:])
+    product = contacts_products[0] if contacts_products else "marketing"
+    if words[0] in contacts_products:
+        product, words = words[0], words[1:]
+    spec = catalog.product(product)
+    assert isinstance(spec, ContactsProduct)
+    if not words or words[0] not in spec.tiers:
+        raise InvalidInput(
+            N_("Unknown tier {tier}. Use one of: {choices}. Example: {example}"),
+            field="tier",
+            tier=words[0] if words else "",
+            choices=", ".join(spec.tiers),
+            example=EXAMPLE,
+        )
+    tier = words[0]
+    if len(words) < 2:
+        raise InvalidInput(
+            N_("Give the number of contacts after the tier. Example: {example}"),
+            field="contacts",
+            example=EXAMPLE,
+        )
+    contacts = parse_count(words[1], what="contacts")
+    frequency: Frequency = "monthly"
+    seats: int | None = None
+    addons: tuple[str, ...] = ()
+    migration: MigrationDiscount | None = None
+    rest = iter(words[2:])
+    for word in rest:
+        if word in FREQUENCY_WORDS:
+            frequency = FREQUENCY_WORDS[word]
+        elif word in ("seats", "seat", "users"):
+            seats = parse_count(_next(rest, word), what="seats")
+        elif word in ("addons", "addon", "add-ons", "with"):
+            addons = tuple(sorted({a.strip() for a in _next(rest, word).split(",") if a.strip()}))
+        elif word in ("migration", "migrating"):
+            migration = _migration(_next(rest, word))
+        else:
+            raise InvalidInput(
+                N_("I don't understand {word}. Example: {example}"), word=word, example=EXAMPLE
+            )
+    choice = PlanChoice(
+        version=catalog.version_of(product) or "V3",
+        product=product,
+        tier=tier,
+        contacts=contacts,
+        frequency=frequency,
+        seats=seats,
+        addons=addons,
+    )
+    return QuoteRequest(choice=choice, migration=migration)
+
+
+def _licenses(product: str, words: list[str]) -> QuoteRequest:
+    if not words:
+        raise InvalidInput(
+            N_("Give the number of licenses. Example: {example}"), field="licenses", example=LICENSES_EXAMPLE
+        )
+    licenses = parse_count(words[0], what="licenses", example=LICENSES_EXAMPLE)
+    frequency: Frequency = "monthly"
+    vat: str | None = None
+    country: str | None = None
+    rest = iter(words[1:])
+    for word in rest:
+        if word in FREQUENCY_WORDS:
+            frequency = FREQUENCY_WORDS[word]
+        elif word == "vat":
+            vat = _next(rest, word).upper()
+        elif word == "country":
+            country = _next(rest, word).upper()
+        else:
+            raise InvalidInput(
+                N_("I don't understand {word}. Example: {example}"), word=word, example=LICENSES_EXAMPLE
+            )
+    choice = PlanChoice(version="V3", product=product, frequency=frequency, licenses=licenses)
+    return QuoteRequest(choice=choice, vat_number=vat, country=country)
+
+
+def _next(rest: Iterator[str], word: str) -> str:
+    value = next(rest, None)
+    if value is None:
+        raise InvalidInput(
+            N_("{word} needs a value after it. Example: {example}"), word=word, example=EXAMPLE
+        )
+    return str(value)
+
+
+def _migration(value: str) -> MigrationDiscount:
+    """`migration 20%` covers the first cycle; `migration 20%/3` the first three."""
+    percent_text, _, cycles_text = value.partition("/")
+    try:
+        percent = Decimal(percent_text.rstrip("%").replace(",", "."))
+    except InvalidOperation:
+        percent = Decimal(-1)
+    cycles = int(cycles_text) if cycles_text.isdigit() else (1 if not cycles_text else 0)
+    if not Decimal(0) < percent <= Decimal(100) or not 1 <= cycles <= 36:
+        raise InvalidInput(
+            N_(
+                "Write the migration discount as a percentage and optional cycles, like `migration 20%` or `migration 20%/3`."
+            ),
+            field="migration",
+        )
+    return MigrationDiscount(percent=percent, cycles=cycles)

@@ -1,0 +1,143 @@
+"""`/quote` over signed HTTP: exact amounts, the live modal, and wrong input refused clearly."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import LocalSlack
+from domain.store.models import Agency
+from tests.factories import make_account
+from tests.slackhttp import SlackHttp, select, text_input
+
+
+def add_paid_accounts(sessions: sessionmaker[Session], n: int) -> None:
+    with sessions() as session:
+        agency = session.query(Agency).filter_by(team_id="T0TEST").one()
+        for _ in range(n):
+            make_account(session, agency)
+        session.commit()
+
+
+def test_text_quote_matches_hand_computation(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """plus 2,500 annual, 4 seats, sms at 3 active accounts (25%): every line to the cent.
+
+    948.00 (plan) + 182.40 (1 extra seat) + 96.00 (sms) = 1,226.40; 25% = 306.60; 919.80 per cycle,
+    billed today for a full cycle.
+    """
+    http.command("/agency", "members")
+    add_paid_accounts(sessions, 3)
+    reply = http.command("/quote", "plus 2500 annual seats 4 addons sms")
+    text = reply.text
+    assert reply.body["response_type"] == "ephemeral"
+    for expected in (
+        "$1,226.40",
+        "-$306.60",
+        "$919.80",
+        "Taxes not included.",
+        "25%",
+        "22 more accounts reach 35%",
+    ):
+        assert expected in text, expected
+    assert any(b.get("type") == "actions" for b in reply.body["blocks"])
+
+
+def test_licenses_quote_with_reverse_charge(http: SlackHttp) -> None:
+    """12 licenses × 12.00 monthly with a valid VAT number: 144.00 and no VAT."""
+    text = http.command("/quote", "licenses 12 monthly vat FR40303265045").text
+    assert "$144.00" in text and "reverse charge" in text
+
+
+def test_invalid_vat_is_refused_with_reason(http: SlackHttp) -> None:
+    """A VAT number with a bad checksum is refused and says why."""
+    reply = http.command("/quote", "licenses 12 monthly vat FR40303265046")
+    assert reply.body["response_type"] == "ephemeral"
+    assert "FR40303265045" in reply.text
+
+
+def test_wrong_input_gets_an_example(http: SlackHttp, db: Engine) -> None:
+    """Unknown tier, bad contacts, add-on not allowed, zero seats: each refused with a way to write it."""
+    for text, expected in [
+        ("gold 2500", "Unknown tier"),
+        ("plus lots", "must be a number"),
+        ("starter 1000 addons sms", "not available on starter"),
+        ("plus 2500 seats 0", "above zero"),
+    ]:
+        reply = http.command("/quote", text)
+        assert reply.status == 200 and expected in reply.text, (text, reply.text)
+
+
+def test_modal_offers_only_valid_choices_live(http: SlackHttp, slack: LocalSlack) -> None:
+    """Choosing starter removes the add-ons (none allowed on starter) and updates the price live."""
+    http.command("/quote")
+    view = http.opened_view()
+    assert view["callback_id"] == "quote_modal"
+    block_ids = [b.get("block_id") for b in view["blocks"]]
+    assert "plan_addons" in block_ids  # plus is the default tier
+    values = {
+        "plan_product": {"type": "static_select", "selected_option": {"value": "V3:marketing"}},
+        "plan_tier": {"type": "static_select", "selected_option": {"value": "starter"}},
+    }
+    http.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": "U0OWNER", "team_id": "T0TEST"},
+            "container": {"type": "view", "view_id": view["id"]},
+            "view": {**view, "state": {"values": {k: {"plan_update": v} for k, v in values.items()}}},
+            "actions": [
+                {
+                    "action_id": "plan_update",
+                    "block_id": "plan_tier",
+                    "type": "static_select",
+                    "selected_option": {"value": "starter"},
+                }
+            ],
+        }
+    )
+    updates = slack.of("views.update")
+    assert updates, "the modal was not updated"
+    updated = updates[-1].params["view"]
+    assert "plan_addons" not in [b.get("block_id") for b in updated["blocks"]]
+    assert "$49.00" in str(updated)  # starter 2,500 monthly
+
+
+def test_modal_submission_shares_the_quote(http: SlackHttp, slack: LocalSlack) -> None:
+    """Submitting the modal sends the quote, with the create button, to its author only."""
+    http.command("/quote")
+    view = http.opened_view()
+    reply = http.submit(
+        view,
+        {
+            "plan_product": select("V3:sales"),
+            "plan_tier": select("professional"),
+            "plan_contacts": select("5000"),
+            "plan_frequency": select("monthly"),
+            "plan_seats": {"type": "number_input", "value": "5"},
+        },
+    )
+    assert reply.status == 200 and reply.body == {}
+    shared = slack.of("chat.postEphemeral")[-1].params
+    assert shared["user"] == "U0OWNER" and "Create account" in str(shared["blocks"])
+
+
+def test_modal_errors_show_on_the_plan_field(http: SlackHttp) -> None:
+    """A bad VAT number in the modal is reported on its field, nothing else happens."""
+    http.command("/quote")
+    view = http.opened_view()
+    reply = http.submit(
+        view,
+        {
+            "plan_product": select("V3:business-licenses"),
+            "plan_licenses": {"type": "number_input", "value": "5"},
+            "plan_frequency": select("monthly"),
+            "quote_vat": text_input("FR123"),
+        },
+    )
+    assert reply.body["response_action"] == "errors" and "quote_vat" in reply.body["errors"]
+
+
+def test_price_matrix(http: SlackHttp) -> None:
+    """`/quote matrix annual` lists every tier and bracket, within Slack's limits."""
+    reply = http.command("/quote", "matrix annual")
+    assert "starter" in reply.text and "100,000" in reply.text and len(reply.body["blocks"]) <= 50
+    assert "I don't understand" in http.command("/quote", "matrix weekly").text
