@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_members_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
-    sa.UniqueConstraint('agency_id', 'user_id', name=op.f('uq_members_agency_id'))
+    sa.UniqueConstraint('agency_id', 'user_id', name=op.f('uq_members_agency_id_user_id'))
     )
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_agency_id'), ['agency_id'], unique=False)
@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_processed_requests_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_processed_requests')),
-    sa.UniqueConstraint('agency_id', 'key', name=op.f('uq_processed_requests_agency_id'))
+    sa.UniqueConstraint('agency_id', 'key', name=op.f('uq_processed_requests_agency_id_key'))
     )
     # ### end Alembic commands ###
 

@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_job_runs_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
-    sa.UniqueConstraint('agency_id', 'job', 'day', name=op.f('uq_job_runs_agency_id'))
+    sa.UniqueConstraint('agency_id', 'job', 'day', name=op.f('uq_job_runs_agency_id_job_day'))
     )
     op.create_table('saved_views',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -79,7 +79,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_saved_views_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_views')),
-    sa.UniqueConstraint('agency_id', 'user_id', 'name', name=op.f('uq_saved_views_agency_id'))
+    sa.UniqueConstraint('agency_id', 'user_id', 'name', name=op.f('uq_saved_views_agency_id_user_id_name'))
     )
     op.create_table('accounts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -134,7 +134,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_accounts_agency_id_agencies')),
     sa.ForeignKeyConstraint(['billing_profile_id'], ['billing_profiles.id'], name=op.f('fk_accounts_billing_profile_id_billing_profiles')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
-    sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_accounts_agency_id'))
+    sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_accounts_agency_id_name'))
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index('ix_accounts_agency_created', ['agency_id', 'created_at'], unique=False)
@@ -172,8 +172,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_invoices_agency_id_agencies')),
     sa.ForeignKeyConstraint(['billing_profile_id'], ['billing_profiles.id'], name=op.f('fk_invoices_billing_profile_id_billing_profiles')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
-    sa.UniqueConstraint('agency_id', 'idempotency_key', name=op.f('uq_invoices_agency_id')),
-    sa.UniqueConstraint('agency_id', 'number', name=op.f('uq_invoices_agency_id'))
+    sa.UniqueConstraint('agency_id', 'idempotency_key', name=op.f('uq_invoices_agency_id_idempotency_key')),
+    sa.UniqueConstraint('agency_id', 'number', name=op.f('uq_invoices_agency_id_number'))
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_agency_account_created', ['agency_id', 'account_id', 'created_at'], unique=False)
@@ -194,7 +194,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_ledger_entries_account_id_accounts')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_ledger_entries_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
-    sa.UniqueConstraint('agency_id', 'idempotency_key', name=op.f('uq_ledger_entries_agency_id'))
+    sa.UniqueConstraint('agency_id', 'idempotency_key', name=op.f('uq_ledger_entries_agency_id_idempotency_key'))
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_agency_pool_account', ['agency_id', 'pool', 'account_id'], unique=False)
@@ -220,7 +220,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_notices_account_id_accounts')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_notices_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notices')),
-    sa.UniqueConstraint('agency_id', 'dedupe_key', name=op.f('uq_notices_agency_id'))
+    sa.UniqueConstraint('agency_id', 'dedupe_key', name=op.f('uq_notices_agency_id_dedupe_key'))
     )
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.create_index('ix_notices_status_next', ['status', 'next_attempt_at'], unique=False)
@@ -235,7 +235,7 @@ def upgrade() -> None:
     sa.Column('activated_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_seat_members_account_id_accounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seat_members')),
-    sa.UniqueConstraint('account_id', 'email', name=op.f('uq_seat_members_account_id'))
+    sa.UniqueConstraint('account_id', 'email', name=op.f('uq_seat_members_account_id_email'))
     )
     with op.batch_alter_table('seat_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_seat_members_account_id'), ['account_id'], unique=False)
@@ -266,7 +266,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_template_imports_account_id_accounts')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_template_imports_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_template_imports')),
-    sa.UniqueConstraint('agency_id', 'account_id', 'share_link', name=op.f('uq_template_imports_agency_id'))
+    sa.UniqueConstraint('agency_id', 'account_id', 'share_link', name=op.f('uq_template_imports_agency_id_account_id_share_link'))
     )
     op.create_table('transfers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),

@@ -1,0 +1,223 @@
+"""Bulk demo portfolios: `reseller-bot demo-data --accounts N`, fast enough for 1,000,000 rows.
+
+Rows are generated in chunks and written with executemany (SQLite) or COPY (PostgreSQL), with a
+realistic spread of products, tiers, statuses, billing frequencies and renewal days, so benchmarks and
+the daily jobs meet the shapes a real agency has. Running it again tops up to N, never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from domain.store.models import Account, Agency, BillingProfile
+
+CHUNK = 5_000
+STATUSES = [("active", 70), ("disabled", 3), ("trial", 8), ("cancelled", 5), ("expired", 7), ("archived", 5)]
+PRODUCTS = [("marketing", 55), ("sales", 15), ("bundle", 20), ("business-licenses", 10)]
+TIERS = [("starter", 30), ("plus", 40), ("professional", 22), ("enterprise", 8)]
+BRACKETS = [(1_000, 25), (2_500, 25), (5_000, 20), (10_000, 15), (25_000, 9), (50_000, 4), (100_000, 2)]
+COUNTRIES = [("FR", 30), ("IT", 25), ("US", 15), ("DE", 10), ("ES", 8), ("BE", 6), ("CA", 6)]
+WORDS = (
+    "alpine",
+    "baker",
+    "cobalt",
+    "delta",
+    "ember",
+    "fjord",
+    "granite",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "maple",
+    "nimbus",
+    "orchid",
+    "pioneer",
+    "quartz",
+    "riviera",
+    "sierra",
+    "tundra",
+)
+COLUMNS = (
+    "agency_id",
+    "name",
+    "client_name",
+    "client_email",
+    "notification_email",
+    "country",
+    "region",
+    "language",
+    "timezone",
+    "pricing_version",
+    "product",
+    "tier",
+    "contacts",
+    "frequency",
+    "seats",
+    "addons",
+    "limits",
+    "plan_size",
+    "status",
+    "status_changed_at",
+    "created_at",
+    "purchased_on",
+    "renewal_day",
+    "period_start",
+    "period_end",
+    "is_commission",
+    "billing_profile_id",
+    "payment_method",
+    "price_per_cycle",
+    "cycles_billed",
+    "discount_eligible",
+    "discount_loss_pending",
+    "client_price",
+    "client_price_per",
+    "created_by",
+)
+
+
+def _pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tuple[int, int]:
+    """The agency and one success-card billing profile the demo accounts pay with."""
+    from domain.agency import resolve_actor
+    from domain.clock import FixedClock
+    from domain.store.db import make_session_factory
+    from domain.store.uow import SqlUnitOfWork
+
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        actor = resolve_actor(uow, FixedClock(now), team_id, owner, (owner,))
+        profile = uow.session.scalars(
+            select(BillingProfile).where(BillingProfile.agency_id == actor.agency_id)
+        ).first()
+        if profile is None:
+            profile = BillingProfile(
+                agency_id=actor.agency_id,
+                label="Agency Visa",
+                holder="Demo Agency",
+                brand="visa",
+                last4="4242",
+                exp_month=12,
+                exp_year=now.year + 4,
+                token="tok_sim_success_demo",  # noqa: S106 - the simulated gateway's test token
+                created_by=owner,
+                created_at=now,
+            )
+            uow.session.add(profile)
+            uow.flush()
+        profile_id = profile.id
+        agency = uow.session.get(Agency, actor.agency_id)
+        assert agency is not None
+        if not agency.notice_channel:
+            agency.notice_channel = "C0NOTICES"
+        uow.commit()
+        return actor.agency_id, profile_id
+
+
+def rows(
+    agency_id: int, profile_id: int, *, start: int, count: int, today: date, seed: int
+) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed + start)
+    for n in range(start, start + count):
+        status = _pick(rng, STATUSES)
+        product = _pick(rng, PRODUCTS)
+        per_seat = product == "business-licenses"
+        tier = "licenses" if per_seat else _pick(rng, TIERS)
+        if status == "trial":
+            product, tier = "EM", "trial"
+        annual = rng.random() < 0.2 and status != "trial"
+        created = datetime.combine(today - timedelta(days=rng.randint(1, 900)), datetime.min.time(), UTC)
+        renewal_day = min(created.day, 28)
+        end = today + timedelta(days=rng.randint(0, 364 if annual else 30))
+        if status in ("expired", "archived"):
+            end = today - timedelta(days=rng.randint(1, 400))
+        contacts = None if per_seat or status == "trial" else _pick(rng, BRACKETS)
+        seats = rng.randint(3, 60) if per_seat else None
+        country = _pick(rng, COUNTRIES)
+        word = WORDS[n % len(WORDS)]
+        yield {
+            "agency_id": agency_id,
+            "name": f"{word}-{n:07d}",
+            "client_name": f"{word.title()} {n}",
+            "client_email": f"owner{n}@{word}.example",
+            "notification_email": "ops@agency.example",
+            "country": country,
+            "region": "us" if country in ("US", "CA") else "eu",
+            "language": {"FR": "fr", "IT": "it", "BE": "fr"}.get(country, "en"),
+            "timezone": "Europe/Paris",
+            "pricing_version": "V1" if status == "trial" else "V3",
+            "product": product,
+            "tier": tier,
+            "contacts": contacts,
+            "frequency": "annual" if annual else "monthly",
+            "seats": seats,
+            "addons": json.dumps(["sms"] if tier in ("plus", "professional") and rng.random() < 0.3 else []),
+            "limits": json.dumps({}),
+            "plan_size": contacts or (seats or 0) * 100,
+            "status": status,
+            "status_changed_at": created,
+            "created_at": created,
+            "purchased_on": created.date(),
+            "renewal_day": renewal_day,
+            "period_start": end - timedelta(days=365 if annual else 30),
+            "period_end": end,
+            "is_commission": rng.random() < 0.02,
+            "billing_profile_id": profile_id,
+            "payment_method": "card",
+            "price_per_cycle": Decimal(rng.randint(19, 900)),
+            "cycles_billed": rng.randint(1, 30),
+            "discount_eligible": True,
+            "discount_loss_pending": False,
+            "client_price": Decimal(rng.randint(30, 1200)) if rng.random() < 0.5 else None,
+            "client_price_per": "month",
+            "created_by": "seed",
+        }
+
+
+def seed_accounts(
+    engine: Engine, team_id: str, owner: str, n: int, *, today: date | None = None, seed: int = 7
+) -> int:
+    """Top the agency up to `n` demo accounts; returns how many were written."""
+    now = datetime.now(UTC)
+    today = today or now.date()
+    agency_id, profile_id = ensure_agency(engine, team_id, owner, now)
+    with engine.connect() as conn:
+        have = int(conn.scalar(select(func.count(Account.id)).where(Account.agency_id == agency_id)) or 0)
+    written = 0
+    for start in range(have, n, CHUNK):
+        chunk = list(
+            rows(agency_id, profile_id, start=start, count=min(CHUNK, n - start), today=today, seed=seed)
+        )
+        _write(engine, chunk)
+        written += len(chunk)
+    return written
+
+
+def _write(engine: Engine, chunk: list[dict[str, Any]]) -> None:
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            statement = f"COPY accounts ({', '.join(COLUMNS)}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+                for row in chunk:
+                    copy.write_row([row[c] for c in COLUMNS])
+            raw.commit()
+        finally:
+            raw.close()
+        return
+    for row in chunk:
+        row["addons"] = json.loads(row["addons"])
+        row["limits"] = json.loads(row["limits"])
+    with engine.begin() as conn:
+        conn.execute(insert(Account), chunk)
