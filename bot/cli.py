@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -23,6 +24,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events, GET /healthz)")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server listens on all interfaces
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2)"
+    )
     sub.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     shell = sub.add_parser("shell", help="the local shell: slash commands typed or piped, replies as text")
     shell.add_argument("--as", dest="user", default=LOCAL_USER, help="Slack user id to act as")
@@ -88,10 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(load_demo(settings, team_id=args.team, accounts=args.accounts))
         return 0
-    return serve(settings, cmd, getattr(args, "host", "0.0.0.0"), getattr(args, "port", None))  # noqa: S104
+    return serve(
+        settings,
+        cmd,
+        getattr(args, "host", "0.0.0.0"),  # noqa: S104
+        getattr(args, "port", None),
+        getattr(args, "workers", None),
+    )
 
 
-def serve(settings: Settings, mode: str, host: str, port: int | None) -> int:
+def serve(settings: Settings, mode: str, host: str, port: int | None, workers: int | None = None) -> int:
     from bot.app import build_app
     from bot.server import serve_http, serve_socket
     from domain.store.migrate import upgrade
@@ -103,14 +113,14 @@ def serve(settings: Settings, mode: str, host: str, port: int | None) -> int:
         )
         return 2
     upgrade(settings.database_url)
-    app = build_app(settings)
     if mode == "socket":
         if settings.slack_app_token is None:
             print("reseller-bot: setting SLACK_APP_TOKEN is needed for Socket Mode", file=sys.stderr)
             return 2
-        serve_socket(app, settings.slack_app_token.get_secret_value())
+        serve_socket(build_app(settings), settings.slack_app_token.get_secret_value())
         return 0
-    serve_http(app, host, port or settings.port)
+    count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    serve_http(lambda: build_app(settings), host, port or settings.port, workers=max(1, count))
     return 0
 
 
