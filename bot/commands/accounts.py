@@ -1,11 +1,323 @@
-"""`/accounts`."""
+"""`/accounts`: the overview with its filters and pages, the account card, and the sub-commands.
+
+Modals live in `accounts_add` and `accounts_edit`, row buttons and menus in `accounts_actions`, the
+smaller sub-commands (views, snapshots, transfers, branding, commission) in `accounts_more`.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
 
-from bot.commands.placeholders import coming_soon
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, StaticSelectElement
+
+from bot import ui
+from bot.commands import accounts_actions, accounts_add, accounts_edit, accounts_more
+from bot.context import Req, open_request
+from bot.i18n import Translator
+from bot.parsing import tokens
+from domain import ledger
+from domain.accounts import queries
+from domain.accounts.common import AccountPorts
+from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
+from domain.accounts.queries import Page
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.roles import Permission
+from domain.store.models import Account
+
+PRIMARY_LOGIN = ("trial", "active", "disabled")
 
 
 def register(app: App) -> None:
-    app.command("/accounts")(coming_soon)
+    app.command("/accounts")(accounts_command)
+    for action in ("accounts_page", "accounts_filter_status", "accounts_filter_plan", "accounts_filter_sort"):
+        app.action(action)(page_action)
+    accounts_add.register(app)
+    accounts_edit.register(app)
+    accounts_actions.register(app)
+    accounts_more.register(app)
+
+
+def ports_of(req: Req) -> AccountPorts:
+    d = req.deps
+    return AccountPorts(clock=d.clock, catalog=d.catalog, provider=d.provider, gateway=d.gateway)
+
+
+def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    req = open_request(context, command)
+    context["translator"] = req.t
+    words = tokens(command.get("text"))
+    sub = words[0].lower() if words else ""
+    if sub == "add":
+        ack()
+        accounts_add.open_add_modal(req, client, command["trigger_id"], command.get("channel_id"))
+        return
+    if sub == "edit" and len(words) == 2:
+        ack()
+        accounts_edit.open_edit_modal(req, client, command["trigger_id"], words[1], command.get("channel_id"))
+        return
+    if sub == "branding" and len(words) == 2 and words[1] != "default":
+        ack()
+        accounts_more.open_branding_modal(
+            req, client, command["trigger_id"], words[1], command.get("channel_id")
+        )
+        return
+    if sub == "help":
+        ack(**help_reply(req))
+        return
+    if sub == "show":
+        ack(**card_reply(req, _one_name(words, "show")))
+        return
+    if sub == "renew":
+        ack(**accounts_actions.renew_card(req, _one_name(words, "renew")))
+        return
+    handled = accounts_more.reply(req, sub, words[1:])
+    if handled is not None:
+        ack(**handled)
+        return
+    if sub == "view" and len(words) == 2:
+        from domain.accounts.views import view_text
+
+        with req.deps.uow() as uow:
+            text = view_text(uow, req.actor, words[1])
+        ack(**overview_reply(req, parse_filters(tokens(text))))
+        return
+    ack(**overview_reply(req, parse_filters(words)))
+
+
+def _one_name(words: list[str], sub: str) -> str:
+    if len(words) != 2:
+        raise InvalidInput(N_("Write it as `/accounts {sub} acme-shop`."), sub=sub)
+    return words[1]
+
+
+def help_reply(req: Req) -> dict[str, Any]:
+    t = req.t
+    lines = [
+        t(
+            N_(
+                "`/accounts` — active accounts; filters like `status:expired plan:plus sort:-expiry search:acme`"
+            )
+        ),
+        t(N_("`/accounts add` — add an account (modal); `/accounts edit <name>` — change it")),
+        t(N_("`/accounts show <name>` — the account card; `/accounts renew <name>` — renew it")),
+        t(N_("`/accounts views`, `/accounts views save <name> <filters>`, `/accounts view <name>`")),
+        t(N_("`/accounts snapshot <name>`, `/accounts snapshots` — copies new accounts can start from")),
+        t(
+            N_(
+                "`/accounts transfer-out <name>`, `/accounts transfer-in <name> <client email>`, `/accounts transfers`"
+            )
+        ),
+        t(N_("`/accounts branding <name>` (modal), `/accounts branding default` — the agency's default")),
+        t(N_("`/accounts commission`, `/accounts commission payout <email>` — referred accounts")),
+    ]
+    filters = t(
+        N_("Statuses: {statuses}. Plans: {plans}. Sort: {sorts} (a leading - sorts descending)."),
+        statuses=", ".join(STATUS_FILTERS),
+        plans=", ".join(PLAN_FILTERS),
+        sorts=", ".join(SORTS),
+    )
+    blocks: list[Block] = [
+        ui.header(t(N_("Resold accounts"))),
+        ui.section("\n".join(lines)),
+        ui.context(filters),
+    ]
+    return ui.message(t(N_("Resold accounts help")), blocks)
+
+
+def plan_label(t: Translator, account: Account) -> str:
+    if account.pricing_version == "V1":
+        return t(N_("{product} {level} (free)"), product=account.product, level=account.tier)
+    if account.tier == "licenses":
+        return t(
+            N_("{product}, {n} licenses, {frequency}"),
+            product=account.product,
+            n=account.seats or 0,
+            frequency=t(account.frequency),
+        )
+    return t(
+        N_("{product} {tier} {contacts} contacts, {frequency}"),
+        product=account.product,
+        tier=account.tier,
+        contacts=account.contacts or 0,
+        frequency=t(account.frequency),
+    )
+
+
+def expiry_label(t: Translator, account: Account) -> str:
+    if account.pricing_version == "V1" and account.tier == "sandbox":
+        return t(N_("never expires"))
+    if account.status in ("trial", "cancelled"):
+        return t(N_("ends {date}"), date=account.period_end)
+    if account.status in ("expired", "archived"):
+        return t(N_("ended {date}"), date=account.period_end)
+    return t(N_("renews {date}"), date=account.period_end)
+
+
+def row_blocks(t: Translator, account: Account) -> list[Block]:
+    price = (
+        t(N_("{amount} per cycle"), amount=account.price_per_cycle)
+        if account.pricing_version == "V3"
+        else t(N_("free"))
+    )
+    text = (
+        f"*{account.name}* · {account.client_name}\n"
+        f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
+    )
+    if account.status in PRIMARY_LOGIN:
+        primary = ui.button(t(N_("Login")), "accounts_login", account.name)
+    else:
+        primary = ui.button(t(N_("Renew")), "accounts_renew", account.name, style="primary")
+    menu = ui.overflow(
+        "accounts_menu",
+        [
+            (t(N_("Edit")), f"edit:{account.name}"),
+            (t(N_("Branding")), f"branding:{account.name}"),
+            (t(N_("Billing history")), f"billing:{account.name}"),
+            (t(N_("Credits")), f"credits:{account.name}"),
+            (t(N_("Seats")), f"seats:{account.name}"),
+        ],
+    )
+    return [ui.section(text), ui.actions(primary, menu)]
+
+
+def _select(
+    t: Translator, action: str, placeholder: str, options: list[tuple[str, str]], current: str
+) -> StaticSelectElement:
+    opts = [ui.option(label, value[:150]) for label, value in options]
+    initial = next((o for o in opts if o.value == current[:150]), None)
+    return StaticSelectElement(
+        action_id=action, placeholder=placeholder, options=opts, initial_option=initial
+    )
+
+
+def filter_controls(t: Translator, f: Filters) -> Block:
+    from dataclasses import replace
+
+    current = f.as_text(page=False)
+    statuses = [(t(s), replace(f, status=s, page=1).as_text(page=False)) for s in STATUS_FILTERS]
+    plans = [(t(N_("all plans")), replace(f, plan=None, page=1).as_text(page=False))]
+    plans += [(t(p), replace(f, plan=p, page=1).as_text(page=False)) for p in PLAN_FILTERS]
+    sorts = []
+    for s in SORTS:
+        for desc in (False, True):
+            label = t(N_("{sort} ↓"), sort=t(s)) if desc else t(N_("{sort} ↑"), sort=t(s))
+            sorts.append((label, replace(f, sort=s, descending=desc, page=1).as_text(page=False)))
+    return ui.actions(
+        _select(t, "accounts_filter_status", t(N_("Status")), statuses, current),
+        _select(t, "accounts_filter_plan", t(N_("Plan")), plans, current),
+        _select(t, "accounts_filter_sort", t(N_("Sort")), sorts, current),
+    )
+
+
+def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        req.actor.require(Permission.READ)
+        page: Page = queries.overview(uow.session, req.actor.agency_id, f)
+        rows: list[Block] = []
+        for account in page.accounts:
+            rows += row_blocks(t, account)
+    f = page.filters
+    title = t.plural(N_("{n} account"), N_("{n} accounts"), page.total)
+    blocks: list[Block] = [
+        ui.header(t(N_("Accounts — {filters}"), filters=f.as_text(page=False))),
+        filter_controls(t, f),
+        *(rows or [ui.section(t(N_("No account matches. Try `status:all` or another search.")))]),
+    ]
+    nav = []
+    if page.has_previous:
+        nav.append(ui.button(t(N_("Previous")), "accounts_page", f.with_page(f.page - 1).as_text()))
+    if page.has_next:
+        nav.append(ui.button(t(N_("Next")), "accounts_page", f.with_page(f.page + 1).as_text()))
+    if nav:
+        blocks.append(ui.actions(*nav))
+    blocks.append(
+        ui.context(
+            t(N_("{title} · page {page} of {pages}"), title=title, page=f.page, pages=page.pages),
+            t(
+                N_("Save these filters: `/accounts views save <name> {filters}`"),
+                filters=f.as_text(page=False),
+            ),
+        )
+    )
+    return ui.message(title, blocks)
+
+
+def page_action(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    action = body["actions"][0]
+    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    respond(**overview_reply(req, parse_filters(tokens(value))), replace_original=True)
+
+
+def card_reply(req: Req, name: str) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        req.actor.require(Permission.READ)
+        a = queries.by_name(uow.session, req.actor.agency_id, name)
+        history = queries.history_of(uow.session, a)
+        earmark = ledger.balance(uow.session, a.agency_id, "prepaid", a.id)
+        sms = ledger.balance(uow.session, a.agency_id, "sms", a.id)
+        preview = ledger.balance(uow.session, a.agency_id, "preview", a.id)
+        blocks: list[Block] = [
+            ui.header(t(N_("Account {name}"), name=a.name)),
+            ui.fields(
+                [
+                    (t(N_("Client")), f"{a.client_name}\n{a.client_email}"),
+                    (t(N_("Status")), t(a.status) + (f" — {a.status_reason}" if a.status_reason else "")),
+                    (t(N_("Plan")), plan_label(t, a)),
+                    (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
+                    (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
+                    (t(N_("Renewal day")), str(a.renewal_day)),
+                    (t(N_("Login")), f"https://{a.custom_domain or a.name + '.' + req.deps.provider.domain}"),
+                    (t(N_("Notifications to")), a.notification_email),
+                    (
+                        t(N_("Country, language, time zone")),
+                        f"{a.country} ({a.region}) · {a.language} · {a.timezone}",
+                    ),
+                    (
+                        t(N_("Balances")),
+                        t(
+                            N_("{prepaid} earmarked · {sms} SMS · {preview} previews"),
+                            prepaid=earmark,
+                            sms=int(sms),
+                            preview=int(preview),
+                        ),
+                    ),
+                ]
+            ),
+        ]
+        extra = []
+        if a.pending_change:
+            extra.append(t(N_("Scheduled at renewal: {change}"), change=_pending_text(a.pending_change)))
+        if a.seats and a.tier != "licenses":
+            extra.append(t(N_("User seats: {n}"), n=a.seats))
+        if a.addons:
+            extra.append(t(N_("Add-ons: {addons}"), addons=", ".join(a.addons)))
+        if a.limits:
+            extra.append(t(N_("Limits: {limits}"), limits=", ".join(f"{k}={v}" for k, v in a.limits.items())))
+        branding = ", ".join(f"{k}: {v}" for k, v in (a.branding or {}).items()) or t(N_("none"))
+        extra.append(t(N_("Branding: {branding}"), branding=branding))
+        if a.login_message:
+            extra.append(t(N_("Login page message: {text}"), text=a.login_message))
+        blocks.append(ui.section("\n".join(extra)))
+        lines = [
+            f"{t.format(e.at)} · {e.actor} · {e.action}" + (f" — {e.reason}" if e.reason else "")
+            for e in history
+        ]
+        blocks.append(ui.section(t(N_("*History*")) + "\n" + ("\n".join(lines) or t(N_("No changes yet.")))))
+        blocks += row_blocks(t, a)[1:]
+    return ui.message(t(N_("Account {name}"), name=name), blocks)
+
+
+def _pending_text(pending: dict[str, Any]) -> str:
+    plan = pending.get("plan") or {}
+    parts = [
+        str(plan.get(k)) for k in ("product", "tier", "contacts", "licenses", "frequency") if plan.get(k)
+    ]
+    return f"{' '.join(parts)} ({pending.get('effective', '')})"

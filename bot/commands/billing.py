@@ -1,11 +1,145 @@
-"""`/billing`."""
+"""`/billing`: profiles (see `billing_profiles`), invoice history, one invoice, transfers marked paid."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
 
-from bot.commands.placeholders import coming_soon
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from bot import ui
+from bot.commands import billing_profiles
+from bot.context import Req, open_request
+from bot.parsing import tokens
+from domain import invoices as service
+from domain.cards import refuse_card_numbers
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.store.models import Invoice
+
+STATUS_ICON = {"paid": ":white_check_mark:", "awaiting_transfer": ":hourglass:", "failed": ":x:"}
 
 
 def register(app: App) -> None:
-    app.command("/billing")(coming_soon)
+    app.command("/billing")(billing_command)
+    billing_profiles.register(app)
+
+
+def billing_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    req = open_request(context, command)
+    context["translator"] = req.t
+    refuse_card_numbers(command.get("text"))
+    words = tokens(command.get("text"))
+    sub = words[0].lower() if words else "help"
+    if sub == "profiles":
+        billing_profiles.profiles_reply(ack, req, words[1:], command, client)
+    elif sub == "history":
+        ack(**history_reply(req, words[1:]))
+    elif sub == "invoice":
+        if len(words) != 2:
+            raise InvalidInput(N_("Write it as {example}."), example="`/billing invoice INV-2026-000001`")
+        with req.deps.uow() as uow:
+            reply = invoice_reply(req, service.get_invoice(uow, req.actor, words[1]))
+        ack(**reply)
+    elif sub == "paid":
+        if len(words) != 2:
+            raise InvalidInput(N_("Write it as {example}."), example="`/billing paid INV-2026-000001`")
+        with req.deps.uow() as uow:
+            number = service.mark_paid(uow, req.deps.clock, req.actor, words[1]).invoice.number
+        ack(
+            **ui.notice(
+                req.t(
+                    N_(":white_check_mark: Invoice {number} is paid (bank transfer received)."),
+                    number=number,
+                )
+            )
+        )
+    else:
+        ack(**help_reply(req, unknown=None if sub == "help" else words[0]))
+
+
+def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
+    t = req.t
+    lines = [
+        t(N_("`/billing profiles` — the agency's cards and the accounts each one pays for")),
+        t(
+            N_(
+                "`/billing profiles add` — add a card · `/billing profiles delete <id>` — remove an unused one"
+            )
+        ),
+        t(N_("`/billing history [account] [YYYY-MM]` — invoices, latest first")),
+        t(N_("`/billing invoice <number>` — one invoice with its lines")),
+        t(N_("`/billing paid <number>` — record a bank transfer for an invoice awaiting it")),
+    ]
+    blocks: list[Block] = []
+    if unknown:
+        blocks.append(
+            ui.section(t(N_(":warning: I don't know `{word}`. Here is what `/billing` does:"), word=unknown))
+        )
+    blocks += [ui.header(t(N_("Billing"))), ui.section("\n".join(lines))]
+    return ui.message(t(N_("Billing help")), blocks)
+
+
+def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    account = month = None
+    for word in words[:2]:
+        if service.is_month(word):
+            month = service.parse_month(word)
+        elif account is None:
+            account = word
+        else:
+            raise InvalidInput(N_("Write it as {example}."), example="`/billing history acme 2026-11`")
+    if len(words) > 2:
+        raise InvalidInput(N_("Write it as {example}."), example="`/billing history acme 2026-11`")
+    with req.deps.uow() as uow:
+        rows = service.history(uow, req.actor, account_name=account, month=month)
+        lines = [
+            f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
+            f"{r.account_name or t(N_('agency'))} · {t(r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
+            f"{t(r.invoice.status)}"
+            for r in rows
+        ]
+    title = t(N_("Invoices"))
+    if account:
+        title = t(N_("Invoices of {account}"), account=account)
+    blocks: list[Block] = [
+        ui.header(title),
+        ui.section(ui.clip("\n".join(lines) or t(N_("No invoices yet.")), 2900)),
+    ]
+    blocks.append(ui.context(t(N_("`/billing invoice <number>` shows one with its lines."))))
+    return ui.message(title, blocks)
+
+
+def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
+    t = req.t
+    invoice: Invoice = row.invoice
+    lines = [
+        f"{t(line['label'], **line.get('params', {}))}: {t.money(_dec(line['amount']), invoice.currency)}"
+        for line in invoice.lines
+    ]
+    facts = [
+        (t(N_("Status")), f"{STATUS_ICON.get(invoice.status, '')} {t(invoice.status)}"),
+        (t(N_("Account")), row.account_name or t(N_("agency"))),
+        (t(N_("Total")), t.money(invoice.total, invoice.currency)),
+        (t(N_("From prepaid credit")), t.money(invoice.credit_used, invoice.currency)),
+        (t(N_("On the card")), t.money(invoice.card_charged, invoice.currency)),
+        (t(N_("Date")), t.format(invoice.created_at)),
+    ]
+    if invoice.tax:
+        facts.append((t(N_("Tax")), t.money(invoice.tax, invoice.currency)))
+    if invoice.failure:
+        facts.append((t(N_("Failure")), invoice.failure))
+    blocks: list[Block] = [
+        ui.header(t(N_("Invoice {number}"), number=invoice.number)),
+        ui.fields(facts),
+        ui.section(ui.clip("\n".join(lines) or "–", 2900)),
+    ]
+    return ui.message(t(N_("Invoice {number}"), number=invoice.number), blocks)
+
+
+def _dec(text: str) -> Any:
+    from decimal import Decimal
+
+    return Decimal(text)

@@ -1,7 +1,12 @@
-"""The App Home tab: the agency at a glance."""
+"""The App Home tab: the agency at a glance — discount tier and the accounts to the next one, accounts
+by status, renewals in the next 7 days with their amounts, balances, and the common actions.
+
+Every figure is one aggregate or one bounded query, so the tab publishes quickly for any portfolio.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -11,9 +16,20 @@ from slack_sdk.models.views import View
 
 from bot import ui
 from bot.context import Req, open_request
-from domain import agency as service
+from bot.i18n import Percent
+from domain import ledger
+from domain.accounts import queries
+from domain.accounts.rules import STATUSES
+from domain.clock import today
 from domain.errors import NotAMember
 from domain.i18n import N_
+from domain.money import ZERO
+from domain.portfolio import count_active_paid, migration_of, plan_choice_of
+from domain.quotes import cycle_price
+from domain.roles import Permission
+from domain.tiers import discount_tier
+
+RENEWALS_SHOWN = 15
 
 
 def register(app: App) -> None:
@@ -36,17 +52,76 @@ def publish_home(
 
 def home_blocks(req: Req) -> list[Block]:
     t = req.t
+    catalog = req.deps.catalog
+    day = today(req.deps.clock, req.timezone)
     with req.deps.uow() as uow:
-        members = service.list_members(uow, req.actor)
+        req.actor.require(Permission.READ)
+        agency_id = req.actor.agency_id
+        count = count_active_paid(uow.session, agency_id)
+        tier = discount_tier(catalog.discount_tiers, count)
+        by_status = queries.counts_by_status(uow.session, agency_id)
+        renewals = []
+        total = ZERO
+        for account in queries.renewals_between(
+            uow.session, agency_id, day, day + timedelta(days=7), RENEWALS_SHOWN
+        ):
+            deal = migration_of(account)
+            cycle = account.cycles_billed + 1
+            price = cycle_price(
+                catalog,
+                plan_choice_of(account),
+                reseller_percent=tier.percent if account.discount_eligible else ZERO,
+                migration_percent=deal.percent if deal and deal.applies_to(cycle) else None,
+            ).per_cycle
+            total += price
+            renewals.append(f"{t.date(account.period_end)} · *{account.name}* · {t.money(price)}")
+        prepaid = ledger.balance(uow.session, agency_id, "prepaid")
+        sms = ledger.balance(uow.session, agency_id, "sms")
+        preview = ledger.balance(uow.session, agency_id, "preview")
+    if tier.accounts_to_next is not None:
+        to_next = t(
+            N_("{n} more active paid account(s) reach {percent}."),
+            n=tier.accounts_to_next,
+            percent=Percent(tier.next_percent or 0),
+        )
+    else:
+        to_next = t(N_("The highest tier."))
+    statuses = " · ".join(f"{t(s)} {t.number(by_status.get(s, 0))}" for s in STATUSES)
     return [
         ui.header(t(N_("{agency} at a glance"), agency=req.agency_name)),
         ui.fields(
             [
+                (
+                    t(N_("Reseller discount")),
+                    t(N_("{percent} with {n} active paid accounts"), percent=Percent(tier.percent), n=count),
+                ),
+                (t(N_("Next tier")), to_next),
+                (t(N_("Prepaid balance")), t.money(prepaid)),
+                (t(N_("SMS and preview credits")), f"{t.number(int(sms))} · {t.number(int(preview))}"),
                 (t(N_("Your role")), t(req.actor.role.value)),
-                (t(N_("Members")), t.number(len(members))),
-                (t(N_("Currency")), req.currency),
                 (t(N_("Time zone")), req.timezone),
             ]
         ),
-        ui.context(t(N_("Type `/agency help` in any channel to start."))),
+        ui.section(t(N_("*Accounts by status*")) + "\n" + statuses),
+        ui.section(
+            t(N_("*Renewals in the next 7 days* ({total})"), total=total)
+            + "\n"
+            + ("\n".join(renewals) or t(N_("None.")))
+        ),
+        ui.actions(
+            ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),
+            ui.button(
+                t(N_("Expiring soon")),
+                "accounts_page",
+                f"status:all sort:expiry expires:{day.isoformat()}..{(day + timedelta(days=7)).isoformat()}",
+            ),
+            ui.button(t(N_("Expired")), "accounts_page", "status:expired sort:-expiry"),
+        ),
+        ui.context(
+            t(
+                N_(
+                    "`/accounts` finds accounts, `/quote` prices plans, `/credits` and `/billing` handle money."
+                )
+            )
+        ),
     ]

@@ -1,19 +1,311 @@
-"""Notice buttons (Renew, View account, Buy licenses, Buy prepaid) and `/agency notices`."""
+"""`/agency notices` (settings, the pending outbox, mute, snooze, lead days, run) and the buttons
+notices carry (Renew, View account, Buy licenses, Buy prepaid, List them all).
+
+A button acts, then updates the notice in the channel with who did what, in place of the button, so
+the next reader does not act twice.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.blocks import Block
 
 from bot import ui
-from bot.context import Req
+from bot.context import Req, open_request
+from bot.notifier import render_line, run_notices
+from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
+from domain.notices import delivery, service, texts
+from domain.roles import Permission
+from domain.store.models import Account, Agency, Notice
+
+RUN_WAIT_SECONDS = 2.5
 
 
 def register(app: App) -> None:
-    return None
+    app.action(texts.RENEW)(on_renew)
+    app.action(texts.VIEW)(on_view)
+    app.action(texts.BUY_LICENSES)(on_buy_licenses)
+    app.action(texts.BUY_PREPAID)(on_buy_prepaid)
+    app.action(texts.LIST_ALL)(on_list_all)
 
 
 def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
-    return ui.notice(req.t(N_("Notices are coming soon.")))
+    t, deps = req.t, req.deps
+    sub = words[0].lower() if words else "status"
+    with deps.uow() as uow:
+        if sub == "mute" and len(words) == 2:
+            kind = service.set_muted(uow, deps.clock, req.actor, words[1], muted=True)
+            return ui.notice(t(N_(":white_check_mark: {kind} notices are muted."), kind=kind))
+        if sub == "unmute" and len(words) == 2:
+            kind = service.set_muted(uow, deps.clock, req.actor, words[1], muted=False)
+            return ui.notice(t(N_(":white_check_mark: {kind} notices are posted again."), kind=kind))
+        if sub == "snooze" and len(words) == 3:
+            if not words[2].isdigit():
+                raise InvalidInput(N_("Write it as `/agency notices snooze acme 14` (days)."))
+            name, until = service.snooze(uow, deps.clock, req.actor, words[1], int(words[2]))
+            if until is None:
+                return ui.notice(
+                    t(N_(":white_check_mark: Notices about *{account}* are posted again."), account=name)
+                )
+            return ui.notice(
+                t(
+                    N_(":white_check_mark: No notices about *{account}* until {date}."),
+                    account=name,
+                    date=until,
+                )
+            )
+        if sub == "lead" and len(words) == 2:
+            leads = service.set_lead_days(uow, deps.clock, req.actor, words[1])
+            return ui.notice(
+                t(
+                    N_(":white_check_mark: Renewals are announced {days} days before."),
+                    days=", ".join(map(str, leads)),
+                )
+            )
+        if sub == "run" and len(words) == 1:
+            req.actor.require(Permission.MANAGE_ACCOUNTS)
+            return run_now(req)
+        if sub != "status":
+            raise InvalidInput(
+                N_(
+                    "Use `/agency notices`, `mute <kind>`, `unmute <kind>`, `snooze <account> <days>`, `lead 7,1` or `run`."
+                )
+            )
+        req.actor.require(Permission.READ)
+        agency: Agency = uow.agencies.get(req.actor.agency_id)
+        total, rows = delivery.pending(uow.session, agency.id)
+        return status_message(req, agency, total, rows)
+
+
+def status_message(
+    req: Req, agency: Agency, total: int, rows: list[tuple[Notice, str | None]]
+) -> dict[str, Any]:
+    t = req.t
+    channel = f"<#{agency.notice_channel}>" if agency.notice_channel else t(N_("no channel yet"))
+    muted = ", ".join(agency.notice_mutes or []) or t(N_("none"))
+    snoozes = ", ".join(f"{k} → {v}" for k, v in (agency.notice_snoozes or {}).items()) or t(N_("none"))
+    blocks: list[Block] = [
+        ui.header(t(N_("Notices"))),
+        ui.fields(
+            [
+                (t(N_("Channel")), channel),
+                (t(N_("Renewal lead days")), agency.notice_lead_days),
+                (t(N_("Low-balance threshold")), t.money(agency.low_balance_threshold)),
+                (t(N_("Muted kinds")), muted),
+                (t(N_("Snoozed accounts (id → until)")), snoozes),
+            ]
+        ),
+    ]
+    if not agency.notice_channel and total:
+        blocks.append(
+            ui.section(
+                t(
+                    N_(
+                        ":warning: No notice channel is set: these wait until one is chosen in `/agency settings`."
+                    )
+                )
+            )
+        )
+    lines = [
+        f"{t.date(n.due_on)} · {t(texts.KIND_NAMES.get(n.kind, n.kind))} · {name or '-'}"
+        + (f" · _{n.last_error}_" if n.last_error else "")
+        for n, name in rows
+    ]
+    blocks.append(ui.section("\n".join(lines) if lines else t(N_("Nothing waits in the outbox."))))
+    blocks.append(
+        ui.context(
+            t.plural(N_("{n} notice waiting."), N_("{n} notices waiting."), total),
+            t(
+                N_(
+                    "Owners: `/agency notices mute <kind>`, `snooze <account> <days>`, `lead 7,1`; `run` posts now."
+                )
+            ),
+        )
+    )
+    return ui.message(t(N_("Notices")), blocks)
+
+
+def run_now(req: Req) -> dict[str, Any]:
+    """Sweep and send for this agency; wait briefly so a short run answers with its result."""
+    deps, t = req.deps, req.t
+    done: list[Any] = []
+
+    def work() -> None:
+        done.extend(
+            run_notices(
+                deps.settings,
+                deps.sessions,
+                deps.catalog,
+                deps.clock,
+                agency_ids=[req.actor.agency_id],
+                **deps.extras.get("notices", {}),
+            )
+        )
+
+    # A daemon: a process that ends mid-run leaves a claim the next run takes over after its lease.
+    worker = threading.Thread(target=work, name="notices-run", daemon=True)
+    worker.start()
+    deps.extras.setdefault("notice_runs", []).append(worker)
+    worker.join(RUN_WAIT_SECONDS)
+    if not done:
+        return ui.notice(t(N_(":hourglass: Notices are being posted; the rest follows in the channel.")))
+    counts = done[0].counts
+    return ui.notice(
+        t(
+            N_(
+                ":white_check_mark: Notices run: {queued} new, {posted} posted in {messages} messages, {waiting} waiting."
+            ),
+            queued=counts.get("queued", 0),
+            posted=counts.get("posted", 0),
+            messages=counts.get("messages", 0),
+            waiting=counts.get("waiting_for_channel", 0) + counts.get("failed", 0),
+        )
+    )
+
+
+# buttons -----------------------------------------------------------------------------------------
+
+
+def _notice(req: Req, value: str) -> tuple[Notice, Account | None]:
+    with req.deps.uow() as uow:
+        notice = uow.session.get(Notice, int(value)) if value.isdigit() else None
+        if notice is None or notice.agency_id != req.actor.agency_id:
+            raise NotFound(N_("This notice is no longer there."))
+        account = uow.session.get(Account, notice.account_id) if notice.account_id else None
+        uow.session.expunge_all()  # read-only here: keep the loaded rows readable after the session ends
+        return notice, account
+
+
+def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, Notice, Account | None]:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    notice, account = _notice(req, str(body["actions"][0].get("value") or ""))
+    return req, notice, account
+
+
+def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str) -> None:
+    """Replace the notice's button with who did what, keeping the rest of the message as it was."""
+    message = body.get("message") or {}
+    blocks = list(message.get("blocks") or [])
+    if not blocks or body.get("container", {}).get("is_ephemeral"):
+        return
+    updated = []
+    for original in blocks:
+        block = original
+        block_id = block.get("block_id")
+        if block_id == f"actions:{notice_id}":
+            block = {"type": "context", "block_id": block_id, "elements": [{"type": "mrkdwn", "text": note}]}
+        elif block_id == f"notice:{notice_id}":
+            text = (block.get("text") or {}).get("text", "")
+            block = {
+                "type": "section",
+                "block_id": block_id,
+                "text": {"type": "mrkdwn", "text": ui.clip(f"{text}\n{note}", 3000)},
+            }
+        updated.append(block)
+    respond(text=str(message.get("text") or note), blocks=updated, replace_original=True)
+
+
+def on_renew(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    req, notice, account = _start(ack, body, context)
+    if account is None:
+        raise NotFound(N_("This notice is about no account."))
+    try:
+        from domain.accounts.common import AccountPorts
+        from domain.accounts.renewal import renew
+    except ImportError:
+        respond(
+            **ui.notice(req.t(N_("Renew it with `/accounts renew {name}`."), name=account.name)),
+            replace_original=False,
+        )
+        return
+    deps = req.deps
+    ports = AccountPorts(clock=deps.clock, catalog=deps.catalog, provider=deps.provider, gateway=deps.gateway)
+    with deps.uow() as uow:
+        done = renew(
+            uow, ports, req.actor, account.name, request_key=f"notice:{notice.id}", billing_profile_id=None
+        )
+    t = req.t
+    note = t(
+        N_(":white_check_mark: <@{user}> renewed it: invoice {invoice}, {total}, until {date}."),
+        user=req.user_id,
+        invoice=done.invoice_number,
+        total=done.total,
+        date=done.period_end,
+    )
+    mark_done(body, respond, notice.id, note)
+    respond(**ui.notice(note), replace_original=False)
+
+
+def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    req, _, account = _start(ack, body, context)
+    if account is None:
+        raise NotFound(N_("This notice is about no account."))
+    t = req.t
+    plan = " ".join(
+        str(p)
+        for p in (account.product, account.tier, account.contacts or account.seats or "", account.frequency)
+        if p
+    )
+    blocks: list[Block] = [
+        ui.header(account.name),
+        ui.fields(
+            [
+                (t(N_("Status")), t(account.status)),
+                (t(N_("Plan")), plan),
+                (t(N_("Client")), account.client_name),
+                (t(N_("Period ends")), t.date(account.period_end)),
+            ]
+        ),
+        ui.context(t(N_("More with `/accounts show {name}`."), name=account.name)),
+    ]
+    respond(**ui.message(account.name, blocks), replace_original=False)
+
+
+def on_buy_licenses(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    req, notice, account = _start(ack, body, context)
+    name = account.name if account else "-"
+    t = req.t
+    mark_done(body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
+    blocks: list[Block] = [
+        ui.section(t(N_("Buy licenses for *{account}*, or run `/seats {account}`."), account=name)),
+        ui.actions(ui.button(t(N_("Buy licenses")), "seats_buy_open", f"{name}|1", style="primary")),
+    ]
+    respond(**ui.message(t(N_("Buy licenses")), blocks), replace_original=False)
+
+
+def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    req, notice, _ = _start(ack, body, context)
+    t = req.t
+    mark_done(
+        body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
+    )
+    respond(
+        **ui.notice(t(N_("Buy prepaid credit with `/credits buy prepaid <amount>`."))), replace_original=False
+    )
+
+
+def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    marker = str(body["actions"][0].get("value") or "")
+    with req.deps.uow() as uow:
+        rows = delivery.in_message(uow.session, req.actor.agency_id, marker)
+        lines = [render_line(req.t, n.kind, name, n.due_on, n.payload) for n, name in rows]
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900 and chunk:
+            blocks.append(ui.section("\n".join(chunk)))
+            chunk = []
+        chunk.append(ui.clip(line, 2900))
+    if chunk:
+        blocks.append(ui.section("\n".join(chunk)))
+    title = req.t.plural(N_("{n} notice"), N_("{n} notices"), len(lines))
+    respond(**ui.message(title, [ui.header(title), *blocks][: ui.MAX_MESSAGE_BLOCKS]), replace_original=False)

@@ -136,6 +136,10 @@ class Account(Base):
         Index("ix_accounts_agency_created", "agency_id", "created_at"),
         Index("ix_accounts_agency_tier", "agency_id", "tier"),
         Index("ix_accounts_status_period_end", "status", "period_end"),
+        # Overview sorts within a status (migration 0003a).
+        Index("ix_accounts_agency_status_period_end", "agency_id", "status", "period_end"),
+        Index("ix_accounts_agency_status_created", "agency_id", "status", "created_at"),
+        Index("ix_accounts_agency_status_size", "agency_id", "status", "plan_size"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -141,13 +141,6 @@ def test_unknown_subcommand_gets_help(http: SlackHttp) -> None:
     assert "frobnicate" in reply.text and "/agency members" in reply.text
 
 
-def test_coming_soon_commands_answer_with_help(http: SlackHttp) -> None:
-    """Commands whose capability hasn't landed say so politely."""
-    for command in ("/accounts", "/credits", "/seats", "/billing"):
-        reply = http.command(command)
-        assert reply.status == 200 and "coming soon" in reply.text
-
-
 def test_app_home_is_published(http: SlackHttp, slack: LocalSlack) -> None:
     """Opening the App Home publishes the agency at a glance."""
     http.command("/agency", "members")

@@ -1,0 +1,229 @@
+"""`make bench`: interaction latency over HTTP against the bare-Bolt floor, at 1,000 and 100,000
+accounts on SQLite and PostgreSQL; daily jobs at 100,000 and 1,000,000 accounts on PostgreSQL; and
+`/quote` throughput from a separate process. Prints a table and writes `bench/results.md`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.harness import OWNER, TEAM, Client, Stats, measure, server
+from bench.jobs import job_rows
+from bench.scenarios import SCENARIOS, floor_body
+from bot.localslack import LocalSlack
+from bot.seed import seed_accounts
+from domain.store.db import make_engine
+from domain.store.migrate import upgrade
+
+PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+RESULTS = Path(__file__).parent / "results.md"
+TARGET_P50, TARGET_P99, TARGET_RATIO, TARGET_RATE = 5.0, 20.0, 20.0, 500
+
+
+def pg_available() -> bool:
+    try:
+        with make_engine(PG_BASE).connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+def fresh_pg(name: str) -> str:
+    engine = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return PG_BASE.rsplit("/", 1)[0] + f"/{name}"
+
+
+def database(kind: str, size: int, tmp: Path) -> str:
+    url = fresh_pg(f"bench_{size}") if kind == "postgresql" else f"sqlite:///{tmp / f'bench-{size}.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    seed_accounts(engine, TEAM, OWNER, size, today=datetime.now(UTC).date())
+    print(f"  seeded {size:,} accounts on {kind} in {time.perf_counter() - started:.1f} s", flush=True)
+    engine.dispose()
+    return url
+
+
+def interactions(kind: str, size: int, url: str, slack: LocalSlack, n: int) -> list[tuple[str, Stats, float]]:
+    rows: list[tuple[str, Stats, float]] = []
+    with server("floor", url, slack.api_url) as floor_port:
+        floor = measure("bare Bolt no-op (floor)", Client(floor_port), lambda i: floor_body(slack), n)
+    rows.append((f"{kind} {size:,}", floor, 1.0))
+    with server("app", url, slack.api_url) as port:
+        client = Client(port)
+        for scenario in SCENARIOS:
+            make_body = scenario.prepare(client, slack, url)
+            stats = measure(scenario.name, client, make_body, n, scenario.check)
+            rows.append((f"{kind} {size:,}", stats, stats.p50 / floor.p50 if floor.p50 else 0.0))
+            print(
+                f"  {scenario.name}: p50 {stats.p50:.2f} ms, p99 {stats.p99:.2f} ms, errors {stats.errors}",
+                flush=True,
+            )
+    return rows
+
+
+def throughput(url: str, slack: LocalSlack, rates: list[int], seconds: float) -> list[dict[str, float]]:
+    results = []
+    with server("app", url, slack.api_url) as port:
+        for rate in rates:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.throughput",
+                    str(port),
+                    str(rate),
+                    str(seconds),
+                    slack.base_url,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=seconds + 120,
+            )
+            result = json.loads(out.stdout)
+            results.append(result)
+            print(
+                f"  {rate} req/s: p50 {result['p50']:.1f} ms, max {result['max']:.1f} ms, errors {result['errors']:.0f}",
+                flush=True,
+            )
+            if result["max"] > 3000 or result["errors"]:
+                break
+    return results
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def report(
+    rows: list[tuple[str, Stats, float]],
+    jobs: list[dict[str, object]],
+    rates: list[dict[str, float]],
+    notes: list[str],
+) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}",
+        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        "## Interactions (server time over HTTP, ms)",
+        "",
+        "| data | interaction | n | p50 | p95 | p99 | p50 × floor | client p50 | errors | target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, s, ratio in rows:
+        ok = s.p50 <= TARGET_P50 and s.p99 <= TARGET_P99 and ratio <= TARGET_RATIO and not s.errors
+        verdict = (
+            "floor"
+            if ratio == 1.0 and "floor" in s.name
+            else (
+                "met"
+                if ok
+                else f"missed (p50 {s.p50 / TARGET_P50:.1f}× / p99 {s.p99 / TARGET_P99:.1f}× target)"
+            )
+        )
+        lines.append(
+            f"| {label} | {s.name} | {s.n} | {s.p50:.2f} | {s.p95:.2f} | {s.p99:.2f} | {ratio:.1f} | "
+            f"{s.client_p50:.2f} | {s.errors} | {verdict} |"
+        )
+    if jobs:
+        lines += [
+            "",
+            "## Daily jobs on PostgreSQL",
+            "",
+            "| accounts | job | wall s | peak RSS MB | rows/s | detail | target |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for job in jobs:
+            ok = float(str(job["wall"])) <= 60 and float(str(job["rss"])) <= 300
+            lines.append(
+                f"| {job['accounts']:,} | {job['job']} | {job['wall']:.1f} | {job['rss']:.0f} | {job['rate']:,.0f} | "
+                f"{job['detail']} | {'met' if ok else 'missed'} |"
+            )
+    if rates:
+        lines += [
+            "",
+            "## `/quote` throughput (open loop from a separate process)",
+            "",
+            "| offered req/s | sent | p50 ms | p99 ms | max ms | errors |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rates:
+            lines.append(
+                f"| {r['rate']:.0f} | {r['sent']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['errors']:.0f} |"
+            )
+        best = max((r["rate"] for r in rates if r["max"] <= 3000 and not r["errors"]), default=0)
+        lines.append("")
+        lines.append(f"Highest rate with no request over 3 s: **{best:.0f} req/s** (target ≥ {TARGET_RATE}).")
+    lines += ["", "## Notes", "", *[f"- {note}" for note in notes]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--job-sizes", default="100000,1000000")
+    parser.add_argument("--rates", default="250,500,750,1000,1500")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="small run to check the harness")
+    args = parser.parse_args()
+    if args.quick:
+        args.requests, args.sizes, args.job_sizes, args.rates, args.seconds = 100, "1000", "10000", "250", 2.0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    notes: list[str] = []
+    kinds = ["sqlite"]
+    if pg_available():
+        kinds.append("postgresql")
+    else:
+        notes.append(f"PostgreSQL not reachable at {PG_BASE}: its rows are skipped (set BENCH_PG_URL).")
+    slack = LocalSlack().start()
+    rows: list[tuple[str, Stats, float]] = []
+    rates: list[dict[str, float]] = []
+    jobs: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            for size in sizes:
+                print(f"{kind}, {size:,} accounts", flush=True)
+                url = database(kind, size, Path(tmp))
+                rows += interactions(kind, size, url, slack, args.requests)
+                if kind == "sqlite" and size == sizes[0]:
+                    print("throughput", flush=True)
+                    rates = throughput(url, slack, [int(r) for r in args.rates.split(",")], args.seconds)
+        if "postgresql" in kinds:
+            for size in (int(s) for s in args.job_sizes.split(",")):
+                print(f"daily jobs, {size:,} accounts on PostgreSQL", flush=True)
+                jobs += job_rows(fresh_pg(f"bench_jobs_{size}"), size)
+    slack.stop()
+    text_out = report(rows, jobs, rates, notes)
+    print(text_out)
+    RESULTS.write_text(text_out)
+
+
+if __name__ == "__main__":
+    main()

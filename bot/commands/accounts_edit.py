@@ -1,0 +1,309 @@
+"""The Edit modal: plan, billing frequency, notification email, billing profile, and cancel, disable
+or enable with a reason; an upgrade or a trial conversion goes through a confirm step that shows the
+prorated charge before anything is charged (its nonce is the charge's idempotency key)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
+
+from bot import planbuilder, ui
+from bot.commands.accounts_add import errors_on, ports_of, profile_options
+from bot.context import Req, open_request
+from bot.quote_render import quote_blocks
+from domain.accounts import changes, queries
+from domain.accounts.service import plan_json
+from domain.errors import DomainError, InvalidInput
+from domain.i18n import N_
+from domain.portfolio import count_active_paid, plan_choice_of
+from domain.pricing import PlanChoice, Quote
+from domain.roles import Permission
+
+CALLBACK = "accounts_edit"
+CONFIRM = "accounts_edit_confirm"
+STATUS_ACTIONS = ("keep", "cancel", "disable", "enable")
+
+
+def register(app: App) -> None:
+    app.view(CALLBACK)(submit_edit)
+    app.view(CONFIRM)(submit_confirm)
+    planbuilder.REBUILDERS[CALLBACK] = rebuild
+
+
+def open_edit_modal(req: Req, client: WebClient, trigger_id: str, name: str, channel: str | None) -> None:
+    req.actor.require(Permission.MANAGE_ACCOUNTS)
+    with req.deps.uow() as uow:
+        account = queries.by_name(uow.session, req.actor.agency_id, name)
+        state = planbuilder.state_of(plan_choice_of(account))
+        values = {
+            "notification_email": account.notification_email,
+            "profile": str(account.billing_profile_id) if account.billing_profile_id else None,
+        }
+        meta = {"name": account.name, "channel": channel}
+    client.views_open(trigger_id=trigger_id, view=edit_modal(req, str(meta["name"]), values, state, meta))
+
+
+def rebuild(req: Req, view: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        f: ui.state_value(view, f)
+        for f in ("notification_email", "profile", "status_action", "reason", "login_message")
+    }
+    meta = ui.metadata(view)
+    return edit_modal(req, str(meta.get("name")), values, planbuilder.read_state(view), meta)
+
+
+def edit_modal(
+    req: Req, name: str, values: dict[str, str | None], plan: planbuilder.PlanState, meta: dict[str, Any]
+) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        account = queries.by_name(uow.session, req.actor.agency_id, name)
+        profiles = profile_options(uow.session, req.actor.agency_id)
+        summary = t(
+            N_("*{name}* · {client} · {status}"),
+            name=account.name,
+            client=account.client_name,
+            status=t(account.status),
+        )
+    blocks: list[Block] = [
+        ui.section(summary),
+        *planbuilder.plan_blocks(t, req.deps.catalog, plan),
+        ui.context(
+            t(
+                N_(
+                    "Upgrades take effect now (prorated, confirmed on the next step); downgrades and billing frequency changes at the next renewal."
+                )
+            )
+        ),
+        InputBlock(
+            block_id="notification_email",
+            label=t(N_("Notification email")),
+            element=PlainTextInputElement(
+                action_id="value", initial_value=values.get("notification_email") or None
+            ),
+        ),
+    ]
+    if profiles:
+        options = [ui.option(label, value) for label, value in profiles]
+        initial = next((o for o in options if o.value == values.get("profile")), None)
+        blocks.append(
+            InputBlock(
+                block_id="profile",
+                label=t(N_("Billing profile")),
+                optional=True,
+                element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
+            )
+        )
+    labels = {
+        "keep": N_("Keep as it is"),
+        "cancel": N_("Cancel (usable until the period ends)"),
+        "disable": N_("Disable (still billed)"),
+        "enable": N_("Enable"),
+    }
+    options = [ui.option(t(labels[a]), a) for a in STATUS_ACTIONS]
+    initial = next((o for o in options if o.value == (values.get("status_action") or "keep")), options[0])
+    blocks += [
+        InputBlock(
+            block_id="status_action",
+            label=t(N_("Status")),
+            element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
+        ),
+        InputBlock(
+            block_id="reason",
+            label=t(N_("Reason")),
+            optional=True,
+            hint=t(N_("Needed to cancel, disable or downgrade; kept in the audit log.")),
+            element=PlainTextInputElement(
+                action_id="value", initial_value=values.get("reason") or None, max_length=500
+            ),
+        ),
+        InputBlock(
+            block_id="login_message",
+            label=t(N_("Message on the client's login page")),
+            optional=True,
+            hint=t(N_('When disabling, e.g. "please contact your agency".')),
+            element=PlainTextInputElement(
+                action_id="value", initial_value=values.get("login_message") or None, max_length=300
+            ),
+        ),
+    ]
+    return ui.modal(
+        t(N_("Edit {name}"), name=name),
+        CALLBACK,
+        blocks,
+        submit=t(N_("Save")),
+        close=t(N_("Cancel")),
+        private_metadata=meta,
+    )
+
+
+def submit_edit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Apply the simple changes at once; a plan change charged today waits on the confirm step."""
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    name = str(meta.get("name"))
+    ports = ports_of(req)
+    done: list[str] = []
+    with errors_on(view):
+        choice = planbuilder.to_choice(req.deps.catalog, planbuilder.read_state(view))
+        reason = (ui.state_value(view, "reason") or "").strip() or None
+        with req.deps.uow() as uow:
+            account = queries.by_name(uow.session, req.actor.agency_id, name)
+            current_choice, email, profile = (
+                plan_choice_of(account),
+                account.notification_email,
+                account.billing_profile_id,
+            )
+        new_email = (ui.state_value(view, "notification_email") or "").strip()
+        if new_email and new_email != email:
+            with req.deps.uow() as uow:
+                changes.set_notification_email(uow, ports, req.actor, name, new_email)
+            done.append(req.t(N_("notification email changed")))
+        raw_profile = ui.state_value(view, "profile")
+        new_profile = int(raw_profile) if raw_profile and raw_profile.isdigit() else profile
+        if new_profile != profile:
+            with req.deps.uow() as uow:
+                changes.set_billing_profile(uow, ports, req.actor, name, new_profile)
+            done.append(req.t(N_("billing profile changed")))
+        done += _status_change(req, view, name, reason)
+        if choice != current_choice:
+            with req.deps.uow() as uow:
+                q = changes.preview_plan_change(uow, ports, req.actor, name, choice)
+            if q.effect == "at_renewal":
+                with req.deps.uow() as uow:
+                    result = changes.change_plan(
+                        uow, ports, req.actor, name, choice, request_key=uuid.uuid4().hex, reason=reason
+                    )
+                done.append(
+                    req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
+                )
+            else:
+                req.actor.require(Permission.SPEND_MONEY)
+                ack(
+                    response_action="update",
+                    view=confirm_view(req, name, choice, q, reason=reason, meta=meta),
+                )
+                _tell(req, client, meta, name, done)
+                return
+    ack()
+    _tell(req, client, meta, name, done or [req.t(N_("nothing changed"))])
+
+
+def _status_change(req: Req, view: dict[str, Any], name: str, reason: str | None) -> list[str]:
+    action = ui.state_value(view, "status_action") or "keep"
+    ports = ports_of(req)
+    with req.deps.uow() as uow:
+        if action == "cancel":
+            changes.cancel(uow, ports, req.actor, name, reason)
+            return [req.t(N_("cancelled"))]
+        if action == "disable":
+            changes.disable(
+                uow,
+                ports,
+                req.actor,
+                name,
+                reason=reason,
+                login_message=ui.state_value(view, "login_message"),
+            )
+            return [req.t(N_("disabled"))]
+        if action == "enable":
+            changes.enable(uow, ports, req.actor, name)
+            return [req.t(N_("enabled"))]
+    return []
+
+
+def confirm_view(
+    req: Req, name: str, choice: PlanChoice, q: Quote, *, reason: str | None, meta: dict[str, Any]
+) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        count = count_active_paid(uow.session, req.actor.agency_id)
+    blocks: list[Block] = [
+        ui.section(
+            t(
+                N_("Confirm the plan change of *{name}*: {amount} is charged today."),
+                name=name,
+                amount=q.today,
+            )
+        )
+    ]
+    blocks += quote_blocks(t, q, count, with_create=False)[:40]
+    data = {**meta, "plan": plan_json(choice), "nonce": uuid.uuid4().hex, "reason": reason}
+    return ui.modal(
+        t(N_("Confirm the change")),
+        CONFIRM,
+        blocks,
+        submit=t(N_("Charge and change")),
+        close=t(N_("Cancel")),
+        private_metadata=data,
+    )
+
+
+def submit_confirm(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    plan = meta.get("plan") or {}
+    try:
+        choice = PlanChoice(
+            version=str(plan["version"]),
+            product=str(plan["product"]),
+            level=plan.get("level"),
+            tier=plan.get("tier"),
+            contacts=plan.get("contacts"),
+            frequency="annual" if plan.get("frequency") == "annual" else "monthly",
+            seats=plan.get("seats"),
+            addons=tuple(plan.get("addons") or ()),
+            licenses=plan.get("licenses"),
+        )
+    except (KeyError, TypeError, json.JSONDecodeError):
+        raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
+    name = str(meta.get("name"))
+    try:
+        with req.deps.uow() as uow:
+            result = changes.change_plan(
+                uow,
+                ports_of(req),
+                req.actor,
+                name,
+                choice,
+                request_key=str(meta.get("nonce")),
+                reason=meta.get("reason"),
+            )
+    except DomainError as error:
+        # The confirm step has no inputs to hang an error on: say it in the modal instead.
+        text = f":warning: {req.t(error.message, **error.params)}"
+        ack(
+            response_action="update",
+            view=ui.modal(
+                req.t(N_("Not changed")), "accounts_edit_failed", [ui.section(text)], close=req.t(N_("Close"))
+            ),
+        )
+        return
+    ack()
+    text = req.t(
+        N_("plan changed now; charged {amount} (invoice {number})"),
+        amount=result.charged,
+        number=result.invoice_number or "–",
+    )
+    _tell(req, client, meta, name, [text])
+
+
+def _tell(req: Req, client: WebClient, meta: dict[str, Any], name: str, done: list[str]) -> None:
+    channel = meta.get("channel")
+    if channel and done:
+        client.chat_postEphemeral(
+            channel=channel,
+            user=req.user_id,
+            text=req.t(N_(":white_check_mark: {name}: {changes}."), name=name, changes="; ".join(done)),
+        )

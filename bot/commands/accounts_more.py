@@ -1,0 +1,309 @@
+"""The smaller `/accounts` sub-commands: saved views, snapshots, transfers, branding and commission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
+
+from bot import ui
+from bot.commands.accounts_add import ports_of
+from bot.context import Req, open_request
+from bot.i18n import Percent
+from domain.accounts import branding, commission, queries, snapshots, transfers, views
+from domain.accounts.filters import parse_filters
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.roles import Permission
+
+BRANDING = "accounts_branding"
+BRAND_FIELDS = {
+    "name": N_("Brand name"),
+    "logo_url": N_("Logo URL"),
+    "colour": N_("Colour (#RRGGBB)"),
+    "support_email": N_("Support email"),
+}
+
+
+def register(app: App) -> None:
+    app.view(BRANDING)(submit_branding)
+
+
+def reply(req: Req, sub: str, words: list[str]) -> dict[str, Any] | None:
+    """The reply for a known sub-command, or None so the words are read as overview filters."""
+    if sub == "views":
+        return views_reply(req, words)
+    if sub == "snapshot":
+        return snapshot_reply(req, words)
+    if sub == "snapshots":
+        return snapshots_reply(req)
+    if sub in ("transfer-out", "transfer-in", "transfers", "transfer-confirm"):
+        return transfer_reply(req, sub, words)
+    if sub == "branding" and words and words[0] == "default":
+        return default_branding_reply(req, words[1:])
+    if sub == "branding" and len(words) == 2 and words[1] == "remove":
+        with req.deps.uow() as uow:
+            account = branding.set_account_branding(
+                uow, ports_of(req), req.actor, words[0], branding=branding.Branding(), custom_domain=None
+            )
+            return ui.notice(
+                req.t(
+                    N_(":white_check_mark: Branding and custom domain removed from {name}."),
+                    name=account.name,
+                )
+            )
+    if sub == "commission":
+        return commission_reply(req, words)
+    return None
+
+
+def views_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    if words and words[0].lower() == "save":
+        if len(words) < 2:
+            raise InvalidInput(
+                N_("Write it as `/accounts views save renewals-soon status:active sort:expiry`.")
+            )
+        with req.deps.uow() as uow:
+            saved = views.save_view(uow, ports_of(req), req.actor, words[1], parse_filters(words[2:]))
+            text = str(saved.filters.get("text"))
+        return ui.notice(
+            t(
+                N_(":white_check_mark: View {name} saved: {filters}. Apply it with `/accounts view {name}`."),
+                name=words[1],
+                filters=text,
+            )
+        )
+    if words:
+        raise InvalidInput(N_("Use `/accounts views` or `/accounts views save <name> <filters>`."))
+    with req.deps.uow() as uow:
+        req.actor.require(Permission.READ)
+        rows = [
+            f"*{v.name}* — `{(v.filters or {}).get('text', '')}`"
+            for v in queries.saved_views(uow.session, req.actor.agency_id, req.user_id)
+        ]
+    return ui.notice("\n".join(rows) or t(N_("You have no saved views yet.")))
+
+
+def snapshot_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    if len(words) != 1:
+        raise InvalidInput(N_("Write it as `/accounts snapshot acme-shop`."))
+    with req.deps.uow() as uow:
+        snap = snapshots.take_snapshot(uow, ports_of(req), req.actor, words[0])
+        name = snap.name
+    return ui.notice(
+        req.t(
+            N_(
+                ":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."
+            ),
+            name=name,
+        )
+    )
+
+
+def snapshots_reply(req: Req) -> dict[str, Any]:
+    with req.deps.uow() as uow:
+        req.actor.require(Permission.READ)
+        rows = [
+            f"{req.t.format(s.taken_at)} · *{s.name}* · <@{s.taken_by}>"
+            for s in queries.snapshots(uow.session, req.actor.agency_id, 20)
+        ]
+    return ui.notice("\n".join(rows) or req.t(N_("No snapshots yet: `/accounts snapshot <name>` takes one.")))
+
+
+def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    ports = ports_of(req)
+    with req.deps.uow() as uow:
+        if sub == "transfer-out":
+            if len(words) not in (1, 2):
+                raise InvalidInput(N_("Write it as `/accounts transfer-out acme-shop [client@example.com]`."))
+            done = transfers.request_transfer_out(
+                uow, ports, req.actor, words[0], words[1] if len(words) == 2 else None
+            )
+            return ui.notice(
+                t(
+                    N_(
+                        ":white_check_mark: Transfer-out of {name} to {email} recorded (number {id}). It stays pending until an owner confirms it."
+                    ),
+                    name=done.account_name,
+                    email=done.client_email,
+                    id=done.id,
+                )
+            )
+        if sub == "transfer-in":
+            if len(words) != 2:
+                raise InvalidInput(
+                    N_("Write it as `/accounts transfer-in their-account client@example.com`.")
+                )
+            done = transfers.request_transfer_in(uow, ports, req.actor, words[0], words[1])
+            return ui.notice(
+                t(
+                    N_(
+                        ":hourglass: Transfer-in of {name} recorded (number {id}): pending until an owner records the client's confirmation with `/accounts transfer-confirm {id}`."
+                    ),
+                    name=done.account_name,
+                    id=done.id,
+                )
+            )
+        if sub == "transfer-confirm":
+            if len(words) != 1 or not words[0].isdigit():
+                raise InvalidInput(N_("Write it as `/accounts transfer-confirm 3`."))
+            done = transfers.confirm_transfer(uow, ports, req.actor, int(words[0]))
+            return ui.notice(
+                t(
+                    N_(":white_check_mark: Transfer {id} of {name} confirmed."),
+                    id=done.id,
+                    name=done.account_name,
+                )
+            )
+        rows = [
+            f"{x.id} · {x.direction} · *{x.account_name}* · {x.client_email} · {t(x.status)}"
+            for x in transfers.list_transfers(uow, req.actor)
+        ]
+    return ui.notice("\n".join(rows) or t(N_("No transfer requests.")))
+
+
+def default_branding_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    """`/accounts branding default name="Acme" colour=#112233 …` sets the agency's default branding."""
+    t = req.t
+    with req.deps.uow() as uow:
+        agency = uow.agencies.get(req.actor.agency_id)
+        if not words:
+            req.actor.require(Permission.READ)
+            current = ", ".join(f"{k}={v}" for k, v in (agency.branding or {}).items()) or t(N_("none"))
+            return ui.notice(
+                t(
+                    N_(
+                        "Agency default branding: {branding}. Set it with `/accounts branding default name=Acme colour=#1F6FEB logo_url=https://… support_email=help@acme.com`."
+                    ),
+                    branding=current,
+                )
+            )
+        pairs = dict(word.partition("=")[::2] for word in words)
+        branding.set_agency_default(uow, ports_of(req), req.actor, branding.clean_branding(pairs))
+    return ui.notice(t(N_(":white_check_mark: Agency default branding saved: new accounts get it.")))
+
+
+def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    t = req.t
+    ports = ports_of(req)
+    with req.deps.uow() as uow:
+        if words and words[0].lower() == "payout":
+            if len(words) != 2:
+                raise InvalidInput(N_("Write it as `/accounts commission payout finance@agency.com`."))
+            email = commission.set_payout_email(uow, ports, req.actor, words[1])
+            return ui.notice(t(N_(":white_check_mark: Commissions are paid out to {email}."), email=email))
+        c = commission.commissions(uow, ports, req.actor)
+        rows = [
+            f"*{line.account.name}* · {line.account.client_name} · {t(line.account.status)} · {t.money(line.monthly_commission)} / {t(N_('month'))}"
+            for line in c.lines
+        ]
+    blocks: list[Block] = [
+        ui.header(t(N_("Commission accounts"))),
+        ui.section("\n".join(rows) or t(N_("No referred accounts yet."))),
+        ui.fields(
+            [
+                (
+                    t(N_("Monthly commission")),
+                    t(N_("{total} at {percent}"), total=c.monthly_total, percent=Percent(c.percent)),
+                ),
+                (t(N_("Referral link")), c.referral_link),
+                (
+                    t(N_("Payout email")),
+                    c.payout_email or t(N_("not set: `/accounts commission payout <email>`")),
+                ),
+            ]
+        ),
+        ui.context(
+            t(
+                N_(
+                    "Referred accounts are billed by the provider to the client: never to the agency, never counted for the discount tier, never in notices."
+                )
+            )
+        ),
+    ]
+    return ui.message(t(N_("Commission accounts")), blocks)
+
+
+def open_branding_modal(req: Req, client: WebClient, trigger_id: str, name: str, channel: str | None) -> None:
+    t = req.t
+    req.actor.require(Permission.MANAGE_ACCOUNTS)
+    with req.deps.uow() as uow:
+        account = queries.by_name(uow.session, req.actor.agency_id, name)
+        current = dict(account.branding or {})
+        target = branding.cname_target(account, req.deps.provider.domain)
+        domain = account.custom_domain
+    blocks: list[Block] = [
+        ui.section(t(N_("Branding of *{name}*. Leave every field empty to remove it."), name=name))
+    ]
+    for key, label in BRAND_FIELDS.items():
+        blocks.append(
+            InputBlock(
+                block_id=key,
+                label=t(label),
+                optional=True,
+                element=PlainTextInputElement(action_id="value", initial_value=current.get(key) or None),
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id="custom_domain",
+            label=t(N_("Custom domain")),
+            optional=True,
+            hint=t(N_("Point a CNAME record at {target}."), target=target),
+            element=PlainTextInputElement(action_id="value", initial_value=domain or None),
+        )
+    )
+    view = ui.modal(
+        t(N_("Branding")),
+        BRANDING,
+        blocks,
+        submit=t(N_("Save")),
+        close=t(N_("Cancel")),
+        private_metadata={"name": name, "channel": channel},
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def submit_branding(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    fields = {key: ui.state_value(view, key) for key in BRAND_FIELDS}
+    clean = branding.clean_branding(
+        {
+            "name": fields["name"],
+            "logo_url": fields["logo_url"],
+            "colour": fields["colour"],
+            "support_email": fields["support_email"],
+        }
+    )
+    with req.deps.uow() as uow:
+        account = branding.set_account_branding(
+            uow,
+            ports_of(req),
+            req.actor,
+            str(meta.get("name")),
+            branding=clean,
+            custom_domain=ui.state_value(view, "custom_domain"),
+        )
+        target = branding.cname_target(account, req.deps.provider.domain)
+        domain, name = account.custom_domain, account.name
+    ack()
+    channel = meta.get("channel")
+    if channel:
+        note = (
+            req.t(N_(" Point a CNAME for {domain} at {target}."), domain=domain, target=target)
+            if domain
+            else ""
+        )
+        client.chat_postEphemeral(
+            channel=channel,
+            user=req.user_id,
+            text=req.t(N_(":white_check_mark: Branding of {name} saved."), name=name) + note,
+        )

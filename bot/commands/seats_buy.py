@@ -1,0 +1,190 @@
+"""`/seats buy`, `/seats reduce`, `/seats admin`: the steps that cost money, each confirmed first.
+
+Confirm buttons carry a nonce made when the card is rendered; the domain turns it into the charge's
+idempotency key, so a double click or a Slack retry charges once and grows the licenses once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.blocks import Block
+
+from bot import ui
+from bot.context import Req, open_request
+from domain.i18n import N_
+from domain.pricing import Quote
+from domain.seats_members import make_admin
+from domain.seats_rules import ADMIN_WARNING
+from domain.seats_topup import Bought, TopUp, confirm_topup, quote_topup, reduce_seats
+
+CONFIRM_BUY = "seats_buy_confirm"
+CONFIRM_ADMIN = "seats_admin_confirm"
+CANCEL = "seats_cancel"
+_PERCENT_KEYS = ("percent", "rate")
+_TEXT_ONLY = ("vat_reverse_charge", "no_vat")
+
+
+def register(app: App) -> None:
+    app.action(CONFIRM_BUY)(on_confirm_buy)
+    app.action(CONFIRM_ADMIN)(on_confirm_admin)
+    app.action(CANCEL)(on_cancel)
+
+
+def _params(req: Req, params: Mapping[str, object]) -> dict[str, object]:
+    """Quote params as the translator should format them: a percentage (its label has the % sign)
+    is a plain number, not money."""
+    return {
+        k: req.t.number(v) if k in _PERCENT_KEYS and isinstance(v, Decimal) else v for k, v in params.items()
+    }
+
+
+def quote_lines(req: Req, quote: Quote) -> list[str]:
+    t = req.t
+    lines = []
+    for line in quote.lines:
+        label = t(line.label, **_params(req, line.params))
+        if line.amount is None or line.kind in _TEXT_ONLY:
+            lines.append(label)
+        else:
+            lines.append(f"{label}: *{t.money(line.amount)}*")
+    lines += [t(note.message, **_params(req, note.params)) for note in quote.notes]
+    return lines
+
+
+def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
+    t = req.t
+    what = (
+        t(N_("Buy {n} license(s) for {account}"), n=offer.extra, account=offer.account)
+        if offer.per_seat
+        else t(N_("Add {n} user seat(s) to {account}"), n=offer.extra, account=offer.account)
+    )
+    pay = [t(N_("From prepaid credit: {amount}"), amount=offer.draw.from_credit)]
+    rest = offer.draw.from_card
+    if offer.payment_method == "transfer":
+        pay.append(t(N_("By bank transfer (the invoice waits as awaiting transfer): {amount}"), amount=rest))
+    else:
+        pay.append(t(N_("From the card: {amount}"), amount=rest))
+    return [ui.header(what), ui.section("\n".join(quote_lines(req, offer.quote))), ui.context(*pay)]
+
+
+def buy_reply(req: Req, account: str, extra: int) -> dict[str, Any]:
+    with req.deps.uow() as uow:
+        offer = quote_topup(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, extra=extra)
+    nonce = uuid.uuid4().hex
+    blocks = topup_blocks(req, offer)
+    blocks.append(
+        ui.actions(
+            ui.button(
+                req.t(N_("Confirm and pay {amount}"), amount=offer.quote.total_today),
+                CONFIRM_BUY,
+                f"{offer.account}|{extra}|{nonce}",
+                style="primary",
+            ),
+            ui.button(req.t(N_("Cancel")), CANCEL, "cancel"),
+        )
+    )
+    return ui.message(req.t(N_("Confirm the purchase")), blocks)
+
+
+def bought_text(req: Req, done: Bought) -> str:
+    t = req.t
+    if done.invoice_status == "failed":
+        return t(
+            N_(":x: The card was declined (invoice {invoice}); {account} keeps {total} licenses."),
+            invoice=done.invoice_number,
+            account=done.account,
+            total=done.total_after,
+        )
+    status = t(done.invoice_status.replace("_", " "))
+    return t(
+        N_(
+            ":white_check_mark: {account} has {total} in all after this purchase: invoice {invoice} of "
+            "{amount} ({status})."
+        ),
+        account=done.account,
+        total=done.total_after,
+        invoice=done.invoice_number,
+        amount=Decimal(done.total),
+        status=status,
+    )
+
+
+def confirm_buy(req: Req, value: str) -> Bought:
+    account, extra, nonce = [*value.split("|"), "", "", ""][:3]
+    with req.deps.uow() as uow:
+        return confirm_topup(
+            uow,
+            req.deps.catalog,
+            req.deps.clock,
+            req.deps.gateway,
+            req.actor,
+            name=account,
+            extra=int(extra or 0),
+            nonce=nonce,
+        )
+
+
+def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    done = confirm_buy(req, str(body["actions"][0].get("value") or ""))
+    respond(**ui.notice(bought_text(req, done)), replace_original=True)
+
+
+def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict[str, Any]:
+    with req.deps.uow() as uow:
+        offer = reduce_seats(
+            uow, req.deps.catalog, req.deps.clock, req.actor, name=account, fewer=fewer, reason=reason
+        )
+    text = req.t(
+        N_(":white_check_mark: {account} goes to {seats} user seats at its renewal on {date}; no refund."),
+        account=account,
+        seats=offer.choice.seats or 0,
+        date=offer.renewal,
+    )
+    return ui.message(text, [ui.section(text), ui.section("\n".join(quote_lines(req, offer)))])
+
+
+def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[str, Any]:
+    t = req.t
+    warning = t(ADMIN_WARNING, email=email, date=next_renewal)
+    blocks: list[Block] = [
+        ui.section(f":warning: {warning}"),
+        ui.actions(
+            ui.button(t(N_("Make administrator")), CONFIRM_ADMIN, f"{account}|{email}", style="danger"),
+            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+        ),
+    ]
+    return ui.message(warning, blocks)
+
+
+def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    account, _, email = str(body["actions"][0].get("value") or "").partition("|")
+    with req.deps.uow() as uow:
+        row = make_admin(uow, req.deps.clock, req.actor, account, email)
+        renewal = row.period_end
+    text = req.t(
+        N_(
+            ":white_check_mark: {email} administers {account}. From the renewal on {date} it is charged "
+            "without the reseller discount."
+        ),
+        email=email,
+        account=account,
+        date=renewal,
+    )
+    respond(**ui.notice(text), replace_original=True)
+
+
+def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    respond(**ui.notice(req.t(N_("Cancelled: nothing was changed."))), replace_original=True)

@@ -1,0 +1,177 @@
+"""`/seats new`: the subscription modal, its quote, then the first charge.
+
+Two steps in one modal: the form, then (`response_action: update`) the quote with a Pay button, so
+the agency sees the reseller discount and VAT before anything is charged. The nonce made when the
+form opens travels in `private_metadata` and is the submission's idempotency key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.blocks import (
+    Block,
+    InputBlock,
+    NumberInputElement,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+
+from bot import ui
+from bot.commands.seats_buy import quote_lines
+from bot.context import Req, open_request
+from domain.errors import DomainError, InvalidInput
+from domain.i18n import N_
+from domain.seats_rules import frequency_from_months
+from domain.seats_store import profiles
+from domain.seats_subscribe import NewSubscription, clean, create_subscription, quote_new
+
+FORM = "seats_new"
+CONFIRM = "seats_new_confirm"
+TRANSFER = "transfer"
+
+
+def register(app: App) -> None:
+    app.view(FORM)(on_form)
+    app.view(CONFIRM)(on_confirm)
+
+
+def _text(block_id: str, label: str, *, optional: bool = False, hint: str | None = None) -> InputBlock:
+    element = PlainTextInputElement(action_id="value", max_length=254)
+    return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
+
+
+def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        cards = profiles(uow.session, req.actor.agency_id)
+        payment = [ui.option(f"{p.label} ({p.brand} •••• {p.last4})", str(p.id)) for p in cards]
+    payment.append(ui.option(t(N_("Bank transfer")), TRANSFER))
+    months = [ui.option(t(N_("Every month")), "1"), ui.option(t(N_("Every 12 months")), "12")]
+    blocks: list[Block] = [
+        _text("customer_name", t(N_("Customer name"))),
+        _text("email", t(N_("Customer email"))),
+        _text("company", t(N_("Company"))),
+        _text("country", t(N_("Country")), hint=t(N_("ISO code, like FR, DE or US."))),
+        _text(
+            "vat",
+            t(N_("EU VAT number")),
+            optional=True,
+            hint=t(N_("A valid number removes VAT (reverse charge).")),
+        ),
+        InputBlock(
+            block_id="licenses",
+            label=t(N_("Licenses")),
+            element=NumberInputElement(
+                action_id="value", is_decimal_allowed=False, min_value="1", initial_value="5"
+            ),
+        ),
+        InputBlock(
+            block_id="frequency",
+            label=t(N_("Billing")),
+            element=StaticSelectElement(action_id="value", options=months, initial_option=months[1]),
+        ),
+        InputBlock(
+            block_id="profile",
+            label=t(N_("Pay with")),
+            element=StaticSelectElement(action_id="value", options=payment, initial_option=payment[0]),
+        ),
+    ]
+    meta = {"channel": channel, "nonce": uuid.uuid4().hex}
+    return ui.modal(
+        t(N_("New subscription")),
+        FORM,
+        blocks,
+        submit=t(N_("See the quote")),
+        close=t(N_("Cancel")),
+        private_metadata=meta,
+    )
+
+
+def _form_data(view: dict[str, Any]) -> dict[str, Any]:
+    raw_licenses = (ui.state_value(view, "licenses") or "").strip()
+    if not raw_licenses.isdigit() or int(raw_licenses) <= 0:
+        raise InvalidInput(N_("Give the number of licenses, like 5."), field="licenses")
+    paid_with = ui.state_value(view, "profile") or TRANSFER
+    return {
+        "customer_name": ui.state_value(view, "customer_name") or "",
+        "email": ui.state_value(view, "email") or "",
+        "company": ui.state_value(view, "company") or "",
+        "country": ui.state_value(view, "country") or "",
+        "vat_number": ui.state_value(view, "vat"),
+        "licenses": int(raw_licenses),
+        "frequency": frequency_from_months(ui.state_value(view, "frequency") or "12"),
+        "payment_method": TRANSFER if paid_with == TRANSFER else "card",
+        "billing_profile_id": None if paid_with == TRANSFER else int(paid_with),
+    }
+
+
+def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    data = clean(NewSubscription(**_form_data(view), nonce=str(meta.get("nonce") or uuid.uuid4().hex)))
+    with req.deps.uow() as uow:
+        offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
+    t = req.t
+    how = t(N_("bank transfer")) if data.payment_method == TRANSFER else t(N_("the chosen card"))
+    summary = t(
+        N_("{licenses} license(s) for {customer} ({company}, {country}), paid by {how}."),
+        licenses=data.licenses,
+        customer=data.customer_name,
+        company=data.company or "-",
+        country=data.country,
+        how=how,
+    )
+    blocks: list[Block] = [ui.section(summary), ui.section("\n".join(quote_lines(req, offer)))]
+    stored = {**data.__dict__, "channel": meta.get("channel")}
+    confirm = ui.modal(
+        t(N_("Confirm subscription")),
+        CONFIRM,
+        blocks,
+        submit=t(N_("Pay")),
+        close=t(N_("Cancel")),
+        private_metadata=stored,
+    )
+    ack(response_action="update", view=confirm)
+
+
+def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """Errors here have no input to sit on, so they are shown in the modal itself."""
+    req = open_request(context, body)
+    context["translator"] = req.t
+    t = req.t
+    meta = ui.metadata(view)
+    meta.pop("channel", None)
+    try:
+        with req.deps.uow() as uow:
+            done = create_subscription(
+                uow,
+                req.deps.catalog,
+                req.deps.clock,
+                req.deps.provider,
+                req.deps.gateway,
+                actor=req.actor,
+                data=NewSubscription(**meta),
+            )
+    except DomainError as error:
+        text = f":warning: {t(error.message, **error.params)}"
+        ack(
+            response_action="update",
+            view=ui.modal(t(N_("Not created")), "seats_done", [ui.section(text)], close=t(N_("Close"))),
+        )
+        return
+    status = t(done.invoice_status.replace("_", " "))
+    text = t(
+        N_(
+            ":white_check_mark: Subscription {account} is created. Invoice {invoice} ({status}). Add its "
+            "members with `/seats add {account} <emails>`; `/seats {account}` shows it."
+        ),
+        account=done.account,
+        invoice=done.invoice_number,
+        status=status,
+    )
+    result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
+    ack(response_action="update", view=result)

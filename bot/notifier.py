@@ -1,0 +1,315 @@
+"""Posting the notice outbox to each agency's channel: `run_notices` sweeps then sends.
+
+Slack's answers are honoured: 429 waits for `Retry-After`, 5xx and network errors are retried with
+backoff, and whatever still fails goes back to the outbox for a later run. Posts to one channel are
+at least a second apart. Every message carries a marker in its metadata (`reseller_notice`); a
+sender taking over a claim left by a crashed one looks the marker up in the channel history
+(`conversations.history`, scopes `channels:history`/`groups:history`) and records the `ts` it finds
+instead of posting again. Without that scope it cannot look and re-posts: a possible duplicate is
+preferred to a lost "charge failed".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import ui
+from bot.i18n import Percent, Translator
+from bot.settings import Settings
+from domain.catalog import Catalog
+from domain.clock import Clock, today
+from domain.i18n import N_
+from domain.jobs import JobReport
+from domain.notices import delivery, rules, texts
+from domain.notices.delivery import Claimed
+from domain.notices.sweep import sweep
+from domain.store.models import Agency, Notice
+
+log = logging.getLogger("reseller_desk.notices")
+METADATA_TYPE = "reseller_notice"
+ATTEMPTS = 5
+MIN_GAP = timedelta(seconds=1)
+MAX_WAIT = 300.0
+Sleep = Callable[[float], None]
+
+
+class SendFailed(Exception):
+    def __init__(self, error: str, *, maybe_posted: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.maybe_posted = maybe_posted
+
+
+class Pacer:
+    """At most one post per second per channel, across every sender of this process."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, datetime] = {}
+        self.lock = threading.Lock()
+
+    def wait(self, channel: str, clock: Clock, sleep: Sleep) -> None:
+        with self.lock:
+            last, now = self.last.get(channel), clock.now()
+            if last is not None and last <= now:  # a clock set back (tests, time travel) owes nothing
+                gap = (MIN_GAP - (now - last)).total_seconds()
+                if gap > 0:
+                    sleep(gap)
+            self.last[channel] = clock.now()
+
+
+PACER = Pacer()
+
+
+class SlackSender:
+    def __init__(
+        self, client: WebClient, clock: Clock, sleep: Sleep = time.sleep, pacer: Pacer = PACER
+    ) -> None:
+        self.client, self.clock, self.sleep, self.pacer = client, clock, sleep, pacer
+
+    def post(self, channel: str, message: dict[str, Any], marker: str, ids: list[int]) -> str:
+        """Post once and return the `ts`; raise SendFailed when Slack keeps refusing."""
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"marker": marker, "notices": ids}}
+        since, maybe_posted, error = self.clock.now(), False, "not sent"
+        for attempt in range(1, ATTEMPTS + 1):
+            if maybe_posted and (ts := self.find_posted(channel, marker, since)) is not None:
+                return ts
+            self.pacer.wait(channel, self.clock, self.sleep)
+            try:
+                response = self.client.chat_postMessage(
+                    channel=channel, metadata=metadata, unfurl_links=False, **message
+                )
+                return str(response["ts"])
+            except SlackApiError as exc:
+                status, error = exc.response.status_code, str(exc.response.get("error") or exc)
+                if status == 429:
+                    self.sleep(min(_retry_after(exc.response.headers), MAX_WAIT))
+                elif status >= 500:
+                    self.sleep(_backoff(attempt))
+                else:
+                    raise SendFailed(error, maybe_posted=maybe_posted) from exc
+            except OSError as exc:  # reset or timed out: it may have gone through; refused: it did not
+                refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
+                maybe_posted, error = maybe_posted or not refused, type(exc).__name__
+                self.sleep(_backoff(attempt))
+        raise SendFailed(f"{error} after {ATTEMPTS} attempts", maybe_posted=maybe_posted)
+
+    def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
+        """The `ts` of a message of ours carrying `marker`, posted after `since`, if Slack shows one."""
+        oldest = f"{since.timestamp() - 60:.6f}"
+        try:
+            response = self.client.conversations_history(
+                channel=channel, oldest=oldest, limit=200, include_all_metadata=True
+            )
+        except (SlackApiError, OSError) as exc:
+            log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
+            return None
+        for message in response.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
+                return str(message.get("ts"))
+        return None
+
+
+def _retry_after(headers: Any) -> float:
+    for key in ("Retry-After", "retry-after"):
+        value = (headers or {}).get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(2 ** (attempt - 1), 30))
+
+
+def notice_client(settings: Settings) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-local-shell"
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+
+
+def run_notices(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    clock: Clock,
+    *,
+    day: date | None = None,
+    client: WebClient | None = None,
+    sleep: Sleep = time.sleep,
+    agency_ids: list[int] | None = None,
+    sweep_first: bool = True,
+) -> list[JobReport]:
+    """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency."""
+    sender = SlackSender(client or notice_client(settings), clock, sleep)
+    report = JobReport("notices", day or today(clock))
+    if agency_ids is None:
+        with sessions() as session:
+            agency_ids = list(session.scalars(select(Agency.id).order_by(Agency.id)))
+    for agency_id in agency_ids:
+        if sweep_first:
+            with sessions() as session, session.begin():
+                agency = session.get_one(Agency, agency_id)
+                new = sweep(session, catalog, agency, day or today(clock, agency.timezone), clock.now())
+                report.count("queued", len(new))
+        deliver(sessions, sender, clock, agency_id, report)
+    return [report]
+
+
+def deliver(
+    sessions: sessionmaker[Session], sender: SlackSender, clock: Clock, agency_id: int, report: JobReport
+) -> None:
+    token = uuid.uuid4().hex
+    with sessions() as session, session.begin():
+        agency = session.get_one(Agency, agency_id)
+        channel, name = agency.notice_channel, agency.name
+        t = Translator(agency.language, agency.currency, agency.timezone)
+        if not channel:
+            waiting = _count_waiting(session, agency_id)
+            if waiting:
+                report.count("waiting_for_channel", waiting)
+                report.lines.append(
+                    f"{name}: {waiting} notice(s) wait for a notice channel (/agency settings)"
+                )
+            return
+        claim = delivery.claim(session, agency, clock.now(), token)
+    if claim is None:
+        report.count("busy")
+        return
+    remaining = _recover(sessions, sender=sender, clock=clock, channel=channel, claim=claim, report=report)
+    planned = rules.plan_messages([(n.id, n.kind) for n in remaining])
+    by_id = {n.id: n for n in remaining}
+    markers = [f"{token}.{i}" for i in range(len(planned))]
+    with sessions() as session, session.begin():
+        for plan, marker in zip(planned, markers, strict=True):
+            delivery.assign(session, plan.notice_ids, marker, clock.now())
+    for i, (plan, marker) in enumerate(zip(planned, markers, strict=True)):
+        message = render(plan, [by_id[n] for n in plan.notice_ids], t, marker)
+        try:
+            ts = sender.post(channel, message, marker, list(plan.notice_ids))
+        except SendFailed as exc:
+            rest = [n for p in planned[i:] for n in p.notice_ids]
+            with sessions() as session, session.begin():
+                delivery.release(
+                    session, plan.notice_ids, clock.now(), exc.error, maybe_posted=exc.maybe_posted
+                )
+                delivery.release(
+                    session, rest[len(plan.notice_ids) :], clock.now(), exc.error, maybe_posted=False
+                )
+            report.count("failed", len(rest))
+            report.lines.append(f"{name}: {len(rest)} notice(s) kept for a later run: {exc.error}")
+            return
+        with sessions() as session, session.begin():
+            delivery.mark_sent(session, plan.notice_ids, channel, ts, clock.now())
+            delivery.refresh(session, [n for p in planned[i + 1 :] for n in p.notice_ids], clock.now())
+        report.count("posted", len(plan.notice_ids))
+        report.count("messages")
+    if planned:
+        report.lines.append(f"{name}: {len(planned)} message(s) in #{channel}")
+
+
+def _count_waiting(session: Session, agency_id: int) -> int:
+    query = select(func.count(Notice.id)).where(Notice.agency_id == agency_id, Notice.status == "pending")
+    return int(session.scalar(query) or 0)
+
+
+def _recover(
+    sessions: sessionmaker[Session],
+    *,
+    sender: SlackSender,
+    clock: Clock,
+    channel: str,
+    claim: delivery.Claim,
+    report: JobReport,
+) -> list[Claimed]:
+    """Notices an earlier sender may have posted: found in the channel, they are marked, not re-sent."""
+    found: set[int] = set()
+    since = clock.now() - delivery.LEASE * 2
+    for marker, ids in claim.earlier_markers().items():
+        ts = sender.find_posted(channel, marker, since)
+        if ts is not None:
+            with sessions() as session, session.begin():
+                delivery.mark_sent(session, ids, channel, ts, clock.now())
+            found.update(ids)
+            report.count("recovered", len(ids))
+    return [n for n in claim.notices if n.id not in found]
+
+
+def say(t: Translator, text: texts.Text) -> str:
+    params = {k: Percent(v) if k in text.percents else v for k, v in text.params.items()}
+    return t(text.message, **params)
+
+
+def render_line(t: Translator, kind: str, account: str | None, due_on: date, payload: dict[str, Any]) -> str:
+    return say(t, texts.item(kind, account, due_on, payload))
+
+
+def _button(t: Translator, notice: Claimed) -> Any:
+    found = texts.action(notice.kind, notice.account_id is not None)
+    return None if found is None else ui.button(t(found[0]), found[1], str(notice.id))
+
+
+def render(plan: rules.Planned, notices: list[Claimed], t: Translator, marker: str) -> dict[str, Any]:
+    """One message: a card for a single notice, else a digest of its kind within 50 blocks."""
+    if plan.kind == rules.BILLING_DIGEST:
+        return billing_digest(notices[0], t)
+    if plan.single:
+        notice = notices[0]
+        line = say(t, texts.item(notice.kind, notice.account_name, notice.due_on, notice.payload))
+        blocks: list[Any] = [ui.section(line, block_id=f"notice:{notice.id}")]
+        buttons = [b for b in (_button(t, notice),) if b is not None]
+        if notice.kind in texts.ACTIONS and notice.account_id is not None:
+            buttons.append(ui.button(t(N_("View account")), texts.VIEW, str(notice.id)))
+        if buttons:
+            blocks.append(ui.actions(*buttons, block_id=f"actions:{notice.id}"))
+        blocks.append(ui.context(t(texts.KIND_NAMES.get(notice.kind, notice.kind))))
+        return ui.message(line, blocks, ephemeral=False)
+    singular, plural = texts.HEADLINES.get(plan.kind, (N_("{n} notice"), N_("{n} notices")))
+    title = t.plural(singular, plural, len(plan.notice_ids))
+    blocks = [ui.header(title)]
+    shown = set(plan.shown)
+    for notice in (n for n in notices if n.id in shown):
+        line = say(t, texts.item(notice.kind, notice.account_name, notice.due_on, notice.payload))
+        blocks.append(ui.section(line, accessory=_button(t, notice), block_id=f"notice:{notice.id}"))
+    if plan.more:
+        blocks.append(ui.context(t.plural(N_("… and {n} more."), N_("… and {n} more."), plan.more)))
+        blocks.append(ui.actions(ui.button(t(N_("List them all")), texts.LIST_ALL, marker)))
+    return ui.message(title, blocks, ephemeral=False)
+
+
+def billing_digest(notice: Claimed, t: Translator) -> dict[str, Any]:
+    title = t(N_("Charges in the next 7 days"))
+    blocks: list[Any] = [ui.header(title)]
+    for profile in (notice.payload.get("profiles") or [])[:40]:
+        label = profile.get("label") or t(N_("No billing profile"))
+        lines = [say(t, texts.digest_line(line)) for line in profile.get("lines") or []]
+        shown = lines[:20]
+        if len(lines) > len(shown):
+            shown.append(t.plural(N_("… and {n} more."), N_("… and {n} more."), len(lines) - 20))
+        blocks.append(
+            ui.section(f"*{label}*\n" + "\n".join(shown), block_id=f"profile:{profile.get('profile_id')}")
+        )
+    totals = t(
+        N_("In all: {credit} from prepaid credit and {card} from cards."),
+        credit=Decimal(str(notice.payload.get("from_credit") or 0)),
+        card=Decimal(str(notice.payload.get("from_card") or 0)),
+    )
+    blocks.append(ui.context(totals))
+    return ui.message(title, blocks, ephemeral=False)

@@ -1,0 +1,152 @@
+"""The overview's filters, sort and page, parsed from text such as `status:expired plan:plus sort:expiry`.
+
+The same `Filters` value is written back as text (`as_text`), so buttons, menus and saved views carry
+one short string and the overview reads it with the same parser people type into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from domain.errors import InvalidInput
+from domain.i18n import N_
+
+STATUS_FILTERS = ("all", "active", "trial", "disabled", "cancelled", "expired", "archived")
+PLAN_FILTERS = ("trial", "sandbox", "starter", "plus", "professional", "enterprise", "licenses")
+SORTS = ("name", "size", "created", "expiry")
+FREQUENCY_FILTERS = ("monthly", "annual")
+KEYS = ("status", "plan", "sort", "search", "freq", "country", "profile", "created", "expires", "page")
+PAGE_SIZE = 10
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = "active"
+    plan: str | None = None
+    sort: str = "name"
+    descending: bool = False
+    search: str | None = None
+    frequency: str | None = None
+    country: str | None = None
+    profile: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    expires_from: date | None = None
+    expires_to: date | None = None
+    page: int = 1
+
+    def with_page(self, page: int) -> Filters:
+        return replace(self, page=max(1, min(page, MAX_PAGE)))
+
+    def as_text(self, *, page: bool = True) -> str:
+        parts = [f"status:{self.status}"]
+        if self.plan:
+            parts.append(f"plan:{self.plan}")
+        if self.frequency:
+            parts.append(f"freq:{self.frequency}")
+        if self.country:
+            parts.append(f"country:{self.country}")
+        if self.profile is not None:
+            parts.append(f"profile:{self.profile}")
+        if self.created_from or self.created_to:
+            parts.append(f"created:{_iso(self.created_from)}..{_iso(self.created_to)}")
+        if self.expires_from or self.expires_to:
+            parts.append(f"expires:{_iso(self.expires_from)}..{_iso(self.expires_to)}")
+        parts.append(f"sort:{'-' if self.descending else ''}{self.sort}")
+        if self.search:
+            parts.append(f'search:"{self.search}"' if " " in self.search else f"search:{self.search}")
+        if page and self.page > 1:
+            parts.append(f"page:{self.page}")
+        return " ".join(parts)
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _choice(value: str, choices: tuple[str, ...], key: str) -> str:
+    lowered = value.lower()
+    if lowered not in choices:
+        raise InvalidInput(
+            N_("{value} is not a {key} filter. Use one of: {choices}."),
+            value=value,
+            key=key,
+            choices=", ".join(choices),
+        )
+    return lowered
+
+
+def _day(text: str, key: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            N_("{value} is not a date for {key}: write it as 2026-12-31."), value=text, key=key
+        ) from None
+
+
+def _range(value: str, key: str) -> tuple[date | None, date | None]:
+    """`2026-01-01..2026-02-01`, `..2026-02-01` or `2026-01-01..`; a single day means that day only."""
+    if ".." not in value:
+        day = _day(value, key)
+        return day, day
+    start, _, end = value.partition("..")
+    return _day(start, key), _day(end, key)
+
+
+def parse_filters(words: list[str]) -> Filters:
+    """Read `key:value` words; words without a key are searched for in names, clients and emails."""
+    filters = Filters()
+    loose: list[str] = []
+    for word in words:
+        key, sep, value = word.partition(":")
+        key = key.lower()
+        if not sep or key not in KEYS:
+            if sep and key.isalpha() and len(key) <= 10:
+                raise InvalidInput(
+                    N_("I don't know the filter {key}. Use: {choices}."), key=key, choices=", ".join(KEYS)
+                )
+            loose.append(word)
+            continue
+        filters = _apply(filters, key, value.strip())
+    if loose:
+        joined = " ".join(([filters.search] if filters.search else []) + loose)
+        filters = replace(filters, search=joined[:80])
+    return filters
+
+
+def _apply(filters: Filters, key: str, value: str) -> Filters:
+    if key == "status":
+        return replace(filters, status=_choice(value, STATUS_FILTERS, key))
+    if key == "plan":
+        plan = "licenses" if value.lower() in ("per-seat", "seats") else value
+        return replace(filters, plan=None if plan.lower() == "all" else _choice(plan, PLAN_FILTERS, key))
+    if key == "sort":
+        descending = value.startswith("-") or value.lower().endswith((":desc", "-desc"))
+        name = value.lstrip("-+").lower().removesuffix(":desc").removesuffix("-desc").removesuffix("-asc")
+        name = "size" if name in ("plan", "plan-size", "plansize") else name
+        return replace(filters, sort=_choice(name, SORTS, key), descending=descending)
+    if key == "search":
+        return replace(filters, search=value[:80] or None)
+    if key == "freq":
+        return replace(filters, frequency=_choice(value, FREQUENCY_FILTERS, key))
+    if key == "country":
+        if len(value) != 2 or not value.isalpha():
+            raise InvalidInput(N_("Filter countries by ISO code, like country:FR."), key=key)
+        return replace(filters, country=value.upper())
+    if key == "profile":
+        if not value.isdigit():
+            raise InvalidInput(N_("Filter billing profiles by number, like profile:2."), key=key)
+        return replace(filters, profile=int(value))
+    if key in ("created", "expires"):
+        start, end = _range(value, key)
+        if key == "created":
+            return replace(filters, created_from=start, created_to=end)
+        return replace(filters, expires_from=start, expires_to=end)
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise InvalidInput(N_("A page is a number from 1, like page:2."), key=key)
+    return replace(filters, page=int(value))

@@ -1,0 +1,202 @@
+"""Renewing a cancelled, expired or archived account (SPEC §4): who may, what it costs, what follows.
+
+A renewal of an account that is cancelled but still in its paid period buys the next cycle from the
+period's end; any other renewal starts a new cycle today, whose day becomes the renewal day. The
+purchase date is kept, because the renewal rules depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain import audit
+from domain.accounts import rules
+from domain.accounts.common import AccountPorts, agency_today, facts
+from domain.accounts.queries import by_name
+from domain.accounts.service import plan_json, set_plan
+from domain.agency import Actor
+from domain.charges import ChargeRequest, InvoiceLine, active_profile, charge, find_invoice
+from domain.errors import Conflict, PaymentDeclined
+from domain.i18n import N_
+from domain.periods import add_cycle
+from domain.plans import PlanChoice
+from domain.portfolio import count_active_paid, migration_of, plan_choice_of
+from domain.quotes import CyclePrice, cycle_price
+from domain.roles import Permission
+from domain.store.models import Account, Agency, Invoice
+from domain.store.uow import SqlUnitOfWork
+from domain.tiers import discount_tier
+
+
+@dataclass(frozen=True)
+class RenewalPreview:
+    name: str
+    choice: PlanChoice
+    price: CyclePrice
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True)
+class Renewed:
+    name: str
+    invoice_number: str
+    total: Decimal
+    credit_used: Decimal
+    card_charged: Decimal
+    period_start: date
+    period_end: date
+
+
+def refuse_unless_renewable(account: Account, day: date) -> None:
+    refusal = rules.renewal_refusal(
+        rules.RenewalFacts(
+            status=account.status,
+            version=account.pricing_version,
+            is_commission=account.is_commission,
+            purchased_on=account.purchased_on or account.created_at.date(),
+            archived_on=account.archived_on,
+            period_end=account.period_end,
+        ),
+        day,
+    )
+    if refusal is not None:
+        message, params = refusal
+        raise Conflict(message, **params)
+
+
+def _preview(ports: AccountPorts, session_count: int, account: Account, day: date) -> RenewalPreview:
+    choice = plan_choice_of(account)
+    pending = (account.pending_change or {}).get("plan")
+    if isinstance(pending, dict):
+        choice = PlanChoice(
+            version=str(pending["version"]),
+            product=str(pending["product"]),
+            tier=pending.get("tier"),
+            contacts=pending.get("contacts"),
+            frequency="annual" if pending.get("frequency") == "annual" else "monthly",
+            seats=pending.get("seats"),
+            addons=tuple(pending.get("addons") or ()),
+            licenses=pending.get("licenses"),
+        )
+    tier = discount_tier(ports.catalog.discount_tiers, session_count)
+    cycle = account.cycles_billed + 1
+    deal = migration_of(account)
+    percent = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    price = cycle_price(
+        ports.catalog,
+        choice,
+        reseller_percent=tier.percent if account.discount_eligible else Decimal(0),
+        migration_percent=percent,
+    )
+    if account.status == "cancelled" and day < account.period_end:
+        anchor = account.purchased_on or account.period_start
+        start, end = account.period_end, add_cycle(anchor, account.period_end, choice.months)
+    else:
+        start, end = day, add_cycle(day, day, choice.months)
+    return RenewalPreview(account.name, choice, price, start, end)
+
+
+def preview_renewal(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str) -> RenewalPreview:
+    """What the confirm card shows: the refusal reason, or the amount and the period it buys."""
+    actor.require(Permission.READ)
+    account = by_name(uow.session, actor.agency_id, name)
+    day = agency_today(ports.clock, uow.agencies.get(actor.agency_id))
+    refuse_unless_renewable(account, day)
+    return _preview(ports, count_active_paid(uow.session, actor.agency_id), account, day)
+
+
+def renew(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    actor: Actor,
+    name: str,
+    *,
+    request_key: str,
+    billing_profile_id: int | None,
+) -> Renewed:
+    """Charge a new cycle through the one charge path (kind `renewal`) and make the account active."""
+    actor.require(Permission.SPEND_MONEY)
+    session = uow.session
+    account = by_name(session, actor.agency_id, name, for_update=True)
+    agency: Agency = uow.agencies.get(actor.agency_id)
+    key = f"renewal:{request_key}"
+    day = agency_today(ports.clock, agency)
+    done = find_invoice(session, actor.agency_id, key)
+    if done is not None and done.status != "failed":
+        return _renewed(account.name, done.number, done, account.period_start, account.period_end)
+    refuse_unless_renewable(account, day)
+    profile_id = billing_profile_id or account.billing_profile_id
+    active_profile(session, actor.agency_id, profile_id)
+    preview = _preview(ports, count_active_paid(session, actor.agency_id), account, day)
+    price = preview.price
+    lines = [InvoiceLine(N_("New plan value"), price.plan_value, {"frequency": preview.choice.frequency})]
+    if price.migration:
+        lines.append(InvoiceLine(N_("Minus migration discount"), price.migration))
+    lines.append(InvoiceLine(N_("Minus reseller discount"), price.reseller))
+    invoice = charge(
+        session,
+        ports.gateway,
+        ports.clock,
+        ChargeRequest(
+            agency_id=actor.agency_id,
+            kind="renewal",
+            lines=tuple(lines),
+            subtotal=price.per_cycle,
+            idempotency_key=key,
+            actor=actor.user_id,
+            currency=agency.currency,
+            account_id=account.id,
+            billing_profile_id=profile_id,
+            period_start=preview.period_start,
+            period_end=preview.period_end,
+        ),
+    )
+    if invoice.status == "failed":
+        raise PaymentDeclined(
+            N_("The card was declined ({reason}): {name} was not renewed."),
+            field="profile",
+            reason=invoice.failure or "",
+            name=account.name,
+        )
+    before = facts(account)
+    set_plan(account, preview.choice)
+    account.pending_change = None
+    account.status = "active"
+    account.status_reason = None
+    account.status_changed_at = ports.clock.now()
+    account.archived_on = None
+    account.period_start, account.period_end = preview.period_start, preview.period_end
+    if preview.period_start == day:
+        account.renewal_day = day.day
+    account.cycles_billed += 1
+    account.price_per_cycle = price.per_cycle
+    account.billing_profile_id = profile_id
+    if account.provider_ref:
+        ports.provider.update(account.provider_ref, {"status": "active", "plan": plan_json(preview.choice)})
+    audit.record(
+        uow,
+        ports.clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="account.renewed",
+        target=account.name,
+        before=before,
+        after={**facts(account), "invoice": invoice.number},
+    )
+    uow.commit()
+    return _renewed(account.name, invoice.number, invoice, preview.period_start, preview.period_end)
+
+
+def _renewed(name: str, number: str, invoice: Invoice, start: date, end: date) -> Renewed:
+    return Renewed(
+        name=name,
+        invoice_number=number,
+        total=invoice.total,
+        credit_used=invoice.credit_used,
+        card_charged=invoice.card_charged,
+        period_start=start,
+        period_end=end,
+    )

@@ -1,0 +1,333 @@
+"""Adding a resold account: checks, first charge, provisioning, credentials shown once (SPEC §4).
+
+The order is chosen for money safety: the first cycle is charged (idempotent by the modal's key, and
+the gateway is given the same key) before the provider creates the account, and the whole unit
+commits only when both worked. A retried submission finds its processed request and answers it
+without charging or provisioning again; the password is not repeated because it is never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain import audit
+from domain.accounts import rules
+from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines, strong_password
+from domain.accounts.queries import name_taken
+from domain.agency import Actor
+from domain.catalog import FreeProduct
+from domain.charges import ChargeRequest, charge
+from domain.errors import Conflict, InvalidInput, NotFound, PaymentDeclined
+from domain.i18n import N_
+from domain.plans import PlanChoice, validate_choice
+from domain.portfolio import PER_SEAT_TIER, count_active_paid
+from domain.ports import ProviderError, ProvisionRequest
+from domain.pricing import MigrationDiscount, quote
+from domain.roles import Permission
+from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
+from domain.store.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class AddAccount:
+    request_key: str
+    """From the modal (a nonce in its private_metadata): one account per submission, however retried."""
+    name: str
+    client_name: str
+    client_email: str
+    notification_email: str
+    country: str
+    language: str
+    timezone: str
+    plan: PlanChoice
+    billing_profile_id: int | None = None
+    custom_domain: str | None = None
+    snapshot_id: int | None = None
+    migration_percent: Decimal | None = None
+    migration_cycles: int | None = None
+
+
+@dataclass(frozen=True)
+class AddedAccount:
+    account_id: int
+    name: str
+    status: str
+    login_url: str
+    username: str
+    password: str | None = field(repr=False)
+    """Only on the first delivery; None when a retry found the account already created."""
+    period_end: date
+    invoice_number: str | None = None
+    total: Decimal = Decimal("0.00")
+    credit_used: Decimal = Decimal("0.00")
+    card_charged: Decimal = Decimal("0.00")
+
+
+def check_fields(cmd: AddAccount) -> dict[str, Any]:
+    """Every typed field checked and normalised, each error on its own modal block."""
+    client = cmd.client_name.strip()
+    if not client or len(client) > 120:
+        raise InvalidInput(N_("Give the client's name (1 to 120 characters)."), field="client_name")
+    country = rules.clean_country(cmd.country)
+    migration_percent = cmd.migration_percent
+    if migration_percent is not None and not Decimal(0) < migration_percent <= Decimal(100):
+        raise InvalidInput(N_("A migration discount is a percentage above 0, up to 100."), field="migration")
+    return {
+        "name": rules.clean_name(cmd.name),
+        "client_name": client,
+        "client_email": rules.clean_email(cmd.client_email, field="client_email"),
+        "notification_email": rules.clean_email(cmd.notification_email, field="notification_email"),
+        "country": country,
+        "region": rules.region_of(country),
+        "language": rules.clean_language(cmd.language),
+        "timezone": rules.clean_timezone(cmd.timezone),
+        "custom_domain": rules.clean_hostname(cmd.custom_domain) if cmd.custom_domain else None,
+    }
+
+
+def check_name(uow: SqlUnitOfWork, ports: AccountPorts, agency_id: int, raw: str) -> str:
+    """Format, uniqueness in the agency, and availability at the provider (the live check)."""
+    name = rules.clean_name(raw)
+    if name_taken(uow.session, agency_id, name):
+        raise Conflict(N_("The agency already has an account named {name}."), field="name", name=name)
+    if not ports.provider.name_available(name):
+        raise Conflict(N_("{name} is taken at the provider: choose another name."), field="name", name=name)
+    return name
+
+
+def _require_roles(actor: Actor, cmd: AddAccount, free: bool) -> None:
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    if not free or cmd.migration_percent is not None:
+        actor.require(Permission.SPEND_MONEY)
+
+
+def _replay(found: ProcessedRequest) -> AddedAccount:
+    r = found.result
+    return AddedAccount(
+        account_id=int(r["account_id"]),
+        name=str(r["name"]),
+        status=str(r["status"]),
+        login_url=str(r["login_url"]),
+        username=str(r["username"]),
+        password=None,
+        period_end=date.fromisoformat(str(r["period_end"])),
+        invoice_number=r.get("invoice"),
+        total=Decimal(str(r.get("total", "0.00"))),
+    )
+
+
+def add_account(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddAccount) -> AddedAccount:
+    """Create, charge and provision one account; the creator alone is given its password, once."""
+    key = f"accounts.add:{cmd.request_key}"
+    spec = (
+        ports.catalog.product(cmd.plan.product) if cmd.plan.product in ports.catalog.product_names() else None
+    )
+    free = isinstance(spec, FreeProduct)
+    _require_roles(actor, cmd, free)
+    found = uow.requests.get(actor.agency_id, key)
+    if found is not None:
+        return _replay(found)
+    session = uow.session
+    clean = check_fields(cmd)
+    validate_choice(ports.catalog, cmd.plan)
+    check_name(uow, ports, actor.agency_id, clean["name"])
+    agency = uow.agencies.get(actor.agency_id)
+    day = agency_today(ports.clock, agency)
+    now = ports.clock.now()
+    snapshot = _snapshot(uow, actor.agency_id, cmd.snapshot_id)
+    account = Account(
+        agency_id=actor.agency_id,
+        **clean,
+        pricing_version=cmd.plan.version,
+        product=cmd.plan.product,
+        frequency=cmd.plan.frequency,
+        addons=list(cmd.plan.addons),
+        limits=dict(cmd.plan.limits),
+        created_at=now,
+        status_changed_at=now,
+        purchased_on=day,
+        renewal_day=day.day,
+        period_start=day,
+        is_commission=False,
+        billing_profile_id=cmd.billing_profile_id,
+        payment_method="card",
+        cycles_billed=0,
+        discount_eligible=True,
+        discount_loss_pending=False,
+        client_price_per="month",
+        branding=dict(agency.branding) if agency.branding else None,
+        snapshot_id=snapshot.id if snapshot else None,
+        created_by=actor.user_id,
+    )
+    set_plan(account, cmd.plan)
+    invoice = None
+    if isinstance(spec, FreeProduct):
+        _start_free(account, spec, cmd.plan, day)
+        session.add(account)
+        session.flush()
+    else:
+        invoice = _start_paid(uow, ports, actor, account, cmd, day=day, currency=agency.currency)
+    password = strong_password()
+    try:
+        provisioned = ports.provider.provision(
+            ProvisionRequest(
+                name=account.name,
+                client_name=account.client_name,
+                notification_email=account.notification_email,
+                country=account.country,
+                region=account.region,
+                language=account.language,
+                timezone=account.timezone,
+                plan=plan_json(cmd.plan),
+                password=password,
+                custom_domain=account.custom_domain,
+                branding=account.branding,
+                snapshot=snapshot.config if snapshot else None,
+            )
+        )
+    except ProviderError as exc:
+        raise Conflict(
+            N_("The provider did not create the account: {reason}"), field="name", reason=str(exc)
+        ) from None
+    account.provider_ref = provisioned.reference
+    audit.record(
+        uow,
+        ports.clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="account.added",
+        target=account.name,
+        after={**facts(account), "invoice": invoice.number if invoice else None},
+    )
+    result: dict[str, Any] = {
+        "account_id": account.id,
+        "name": account.name,
+        "status": account.status,
+        "login_url": provisioned.login_url,
+        "username": provisioned.username,
+        "period_end": account.period_end.isoformat(),
+        "invoice": invoice.number if invoice else None,
+        "total": str(invoice.total) if invoice else "0.00",
+    }
+    uow.requests.add(ProcessedRequest(agency_id=actor.agency_id, key=key, result=result, at=now))
+    uow.commit()
+    return AddedAccount(
+        account_id=account.id,
+        name=account.name,
+        status=account.status,
+        login_url=provisioned.login_url,
+        username=provisioned.username,
+        password=password,
+        period_end=account.period_end,
+        invoice_number=invoice.number if invoice else None,
+        total=invoice.total if invoice else Decimal("0.00"),
+        credit_used=invoice.credit_used if invoice else Decimal("0.00"),
+        card_charged=invoice.card_charged if invoice else Decimal("0.00"),
+    )
+
+
+def _snapshot(uow: SqlUnitOfWork, agency_id: int, snapshot_id: int | None) -> Snapshot | None:
+    if snapshot_id is None:
+        return None
+    snapshot = uow.session.get(Snapshot, snapshot_id)
+    if snapshot is None or snapshot.agency_id != agency_id:
+        raise NotFound(N_("That snapshot does not exist any more."), field="snapshot")
+    return snapshot
+
+
+def set_plan(account: Account, plan: PlanChoice) -> None:
+    """Store a PlanChoice in the account's columns, as `portfolio.plan_choice_of` reads them back."""
+    account.pricing_version = plan.version
+    account.product = plan.product
+    account.frequency = plan.frequency
+    if plan.version == "V1":
+        account.tier, account.contacts, account.seats = plan.level or "", None, None
+        account.addons, account.limits = [], {}
+    elif plan.licenses is not None:
+        account.tier, account.contacts, account.seats = PER_SEAT_TIER, None, plan.licenses
+        account.addons, account.limits = [], {}
+    else:
+        account.tier, account.contacts, account.seats = plan.tier or "", plan.contacts, plan.seats
+        account.addons, account.limits = list(plan.addons), dict(plan.limits)
+    account.plan_size = rules.plan_size(
+        account.tier, account.contacts, account.seats if account.tier == PER_SEAT_TIER else None
+    )
+
+
+def plan_json(plan: PlanChoice) -> dict[str, Any]:
+    return {
+        "version": plan.version,
+        "product": plan.product,
+        "level": plan.level,
+        "tier": plan.tier,
+        "contacts": plan.contacts,
+        "frequency": plan.frequency,
+        "seats": plan.seats,
+        "addons": list(plan.addons),
+        "licenses": plan.licenses,
+    }
+
+
+def _start_free(account: Account, spec: FreeProduct, plan: PlanChoice, day: date) -> None:
+    """A trial runs for its level's days; a sandbox never ends. Neither is charged."""
+    level = spec.levels.get(plan.level or "")
+    days = level.days if level and level.days else None
+    account.status = "trial" if days else "active"
+    account.period_end = day + timedelta(days=days) if days else rules.NEVER_ENDS
+    account.price_per_cycle = Decimal("0.00")
+    account.purchased_on = None
+
+
+def _start_paid(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    actor: Actor,
+    account: Account,
+    cmd: AddAccount,
+    *,
+    day: date,
+    currency: str,
+) -> Invoice:
+    """Price at the tier the agency had before this account, then charge its first full cycle."""
+    session = uow.session
+    migration = None
+    if cmd.migration_percent is not None:
+        migration = MigrationDiscount(cmd.migration_percent, max(1, cmd.migration_cycles or 1))
+        account.migration_percent = cmd.migration_percent
+        account.migration_cycles = migration.cycles
+    count = count_active_paid(session, actor.agency_id)
+    q = quote(ports.catalog, cmd.plan, active_paid_count=count, today=day, migration=migration)
+    account.status = "active"
+    account.period_end = q.period_end
+    account.price_per_cycle = q.per_cycle
+    account.cycles_billed = 1
+    session.add(account)
+    session.flush()
+    invoice = charge(
+        session,
+        ports.gateway,
+        ports.clock,
+        ChargeRequest(
+            agency_id=actor.agency_id,
+            kind="first_cycle",
+            lines=quote_lines(q),
+            subtotal=q.today,
+            idempotency_key=f"first_cycle:{cmd.request_key}",
+            actor=actor.user_id,
+            currency=currency,
+            account_id=account.id,
+            billing_profile_id=cmd.billing_profile_id,
+            period_start=q.period_start,
+            period_end=q.period_end,
+        ),
+    )
+    if invoice.status == "failed":
+        raise PaymentDeclined(
+            N_("The card was declined ({reason}), so the account was not created."),
+            field="profile",
+            reason=invoice.failure or "",
+        )
+    return invoice

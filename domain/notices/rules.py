@@ -1,0 +1,304 @@
+"""Which notices are due, and how one run's notices are grouped into messages. Pure: plain data in,
+plain data out, so every rule is tested without a database or Slack.
+
+Due dates are what make a notice unique (the outbox key is kind, account, due date), so they are
+chosen to be stable across runs: a renewal notice is due `lead` days before the renewal whatever
+day the sweep runs, which also lets a late sweep catch up on a missed day without posting twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.ledger import plan_draw
+from domain.money import ZERO
+
+RENEWAL_COMING = "renewal_coming"
+TRIAL_ENDING = "trial_ending"
+TRIAL_ENDED = "trial_ended"
+CHARGE_FAILED = "charge_failed"
+CANCELLED_ENDED = "cancelled_ended"
+LOW_BALANCE = "low_balance"
+LICENSE_POOL_FULL = "license_pool_full"
+INVITATION_PENDING = "invitation_pending"
+TIER_CHANGED = "tier_changed"
+BILLING_DIGEST = "billing_digest"
+
+# Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
+KINDS = (
+    CHARGE_FAILED,
+    TRIAL_ENDED,
+    CANCELLED_ENDED,
+    RENEWAL_COMING,
+    TRIAL_ENDING,
+    LOW_BALANCE,
+    LICENSE_POOL_FULL,
+    INVITATION_PENDING,
+    TIER_CHANGED,
+    BILLING_DIGEST,
+)
+# Agency-wide notices and the weekly digest are always a message of their own.
+ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST})
+TRIAL_NOTICE_DAYS = 3
+INVITATION_DAYS = 7
+WEEK = 7
+MAX_LEAD_DAYS = 90
+# A digest is a header, at most this many items, an "and N more" line and a "list all" button:
+# 48 blocks, inside Block Kit's 50.
+MAX_DIGEST_ITEMS = 45
+BILLED_STATUSES = ("active", "disabled")
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A coming charge: its total after discounts, and how it will be paid."""
+
+    total: Decimal
+    from_credit: Decimal
+    from_card: Decimal
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    id: int
+    name: str
+    status: str
+    version: str
+    level: str
+    """The `tier` column: trial or sandbox on V1, the plan tier (or `licenses`) on V3."""
+    commission: bool
+    period_end: date
+    profile_id: int | None = None
+    charge: Charge | None = None
+
+    @property
+    def billed(self) -> bool:
+        """SPEC §7: paid accounts are charged, disabled included; free levels and commissions never."""
+        return not self.commission and self.version == "V3" and self.status in BILLED_STATUSES
+
+
+@dataclass(frozen=True)
+class Invite:
+    account_id: int
+    email: str
+    invited_on: date
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    account_id: int | None
+    due_on: date
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_lead_days(text: str) -> tuple[int, ...]:
+    """`7,1` → (7, 1): distinct whole days from 1 to 90, largest first."""
+    parts = [p.strip() for p in text.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    if not parts or len(parts) > 5 or not all(p.isdigit() and 1 <= int(p) <= MAX_LEAD_DAYS for p in parts):
+        raise InvalidInput(
+            N_("Give up to 5 numbers of days from 1 to 90, like `/agency notices lead 7,1`; not {text}."),
+            text=text or "-",
+        )
+    return tuple(sorted({int(p) for p in parts}, reverse=True))
+
+
+def lead_stage(days_left: int, leads: Sequence[int]) -> int | None:
+    """The reminder a renewal `days_left` away belongs to: the smallest lead not yet passed."""
+    if days_left < 1:
+        return None
+    reached = [lead for lead in leads if days_left <= lead]
+    return min(reached) if reached else None
+
+
+def renewal_notices(accounts: Iterable[AccountFacts], today: date, leads: Sequence[int]) -> list[Due]:
+    found = []
+    for account in accounts:
+        if not account.billed:
+            continue
+        stage = lead_stage((account.period_end - today).days, leads)
+        if stage is None:
+            continue
+        payload: dict[str, Any] = {"renews_on": account.period_end.isoformat(), "lead": stage}
+        if account.charge is not None:
+            payload["amount"] = str(account.charge.total)
+            payload["from_credit"] = str(account.charge.from_credit)
+            payload["from_card"] = str(account.charge.from_card)
+        found.append(Due(RENEWAL_COMING, account.id, account.period_end - timedelta(days=stage), payload))
+    return found
+
+
+def trial_notices(accounts: Iterable[AccountFacts], today: date) -> list[Due]:
+    """Trial ending, 3 days before its end (or later if the sweep missed that day)."""
+    found = []
+    for account in accounts:
+        if account.commission or account.status != "trial" or account.level != "trial":
+            continue
+        days_left = (account.period_end - today).days
+        if 1 <= days_left <= TRIAL_NOTICE_DAYS:
+            due_on = account.period_end - timedelta(days=TRIAL_NOTICE_DAYS)
+            found.append(Due(TRIAL_ENDING, account.id, due_on, {"ends_on": account.period_end.isoformat()}))
+    return found
+
+
+def invitation_notices(invites: Iterable[Invite], today: date) -> list[Due]:
+    """One notice per account and invitation day, once the invitations are over 7 days old."""
+    grouped: dict[tuple[int, date], list[str]] = {}
+    for invite in invites:
+        if (today - invite.invited_on).days > INVITATION_DAYS:
+            grouped.setdefault((invite.account_id, invite.invited_on), []).append(invite.email)
+    return [
+        Due(
+            INVITATION_PENDING,
+            account_id,
+            invited_on + timedelta(days=INVITATION_DAYS + 1),
+            {"emails": sorted(emails), "invited_on": invited_on.isoformat()},
+        )
+        for (account_id, invited_on), emails in sorted(grouped.items())
+    ]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def low_balance_notice(
+    *, balance: Decimal, threshold: Decimal, shortfall: Decimal, ever_prepaid: bool, today: date
+) -> Due | None:
+    """At most one a week while prepaid credit is under the threshold or short of next week's charges.
+
+    An agency that never bought prepaid credit pays by card and is not told its balance is low.
+    """
+    if not ever_prepaid:
+        return None
+    under = threshold > ZERO and balance < threshold
+    if not (under or shortfall > ZERO):
+        return None
+    payload = {
+        "balance": str(balance),
+        "threshold": str(threshold),
+        "shortfall": str(shortfall),
+        "reason": "threshold" if under else "short",
+    }
+    return Due(LOW_BALANCE, None, week_start(today), payload)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A charge due within the coming week, before credit is drawn."""
+
+    account_id: int
+    name: str
+    profile_id: int | None
+    on: date
+    total: Decimal
+    earmark: Decimal
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    payload: dict[str, Any]
+    from_card: Decimal
+
+
+def plan_week(upcoming: Iterable[Upcoming], general: Decimal) -> WeekPlan:
+    """Next week's charges in date order, each drawing on what credit the earlier ones left."""
+    earmarks: dict[int, Decimal] = {}
+    profiles: dict[str, dict[str, Any]] = {}
+    credit_total = card_total = ZERO
+    for item in sorted(upcoming, key=lambda u: (u.on, u.name)):
+        earmark = earmarks.setdefault(item.account_id, item.earmark)
+        draw = plan_draw(item.total, earmark, general)
+        earmarks[item.account_id] = earmark - draw.from_earmark
+        general -= draw.from_general
+        key = "-" if item.profile_id is None else str(item.profile_id)
+        profile = profiles.setdefault(key, {"profile_id": item.profile_id, "lines": []})
+        profile["lines"].append(
+            {
+                "account_id": item.account_id,
+                "account": item.name,
+                "on": item.on.isoformat(),
+                "amount": str(item.total),
+                "from_credit": str(draw.from_credit),
+                "from_card": str(draw.from_card),
+            }
+        )
+        credit_total += draw.from_credit
+        card_total += draw.from_card
+    for profile in profiles.values():
+        lines = profile["lines"]
+        profile["from_credit"] = str(sum((Decimal(x["from_credit"]) for x in lines), ZERO))
+        profile["from_card"] = str(sum((Decimal(x["from_card"]) for x in lines), ZERO))
+    payload = {
+        "profiles": [profiles[k] for k in sorted(profiles)],
+        "from_credit": str(credit_total),
+        "from_card": str(card_total),
+    }
+    return WeekPlan(payload, card_total)
+
+
+def billing_digest(plan: WeekPlan, today: date) -> Due | None:
+    """One a week (due on the week's Monday), when something is to be charged."""
+    if not plan.payload["profiles"]:
+        return None
+    return Due(BILLING_DIGEST, None, week_start(today), {**plan.payload, "from_day": today.isoformat()})
+
+
+def tier_notice(previous: dict[str, Any] | None, current: dict[str, Any], today: date) -> Due | None:
+    """Tier facts are {index, percent, count, next_percent, to_next}; a notice when the index moved."""
+    if previous is None or previous.get("index") == current["index"]:
+        return None
+    direction = "up" if int(current["index"]) > int(previous["index"]) else "down"
+    payload = {**current, "previous_percent": previous.get("percent"), "direction": direction}
+    return Due(TIER_CHANGED, None, today, payload)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to post: a single notice card, or a digest of one kind."""
+
+    kind: str
+    notice_ids: tuple[int, ...]
+    shown: tuple[int, ...]
+
+    @property
+    def single(self) -> bool:
+        return len(self.notice_ids) == 1
+
+    @property
+    def more(self) -> int:
+        return len(self.notice_ids) - len(self.shown)
+
+
+def plan_messages(notices: Sequence[tuple[int, str]], max_items: int = MAX_DIGEST_ITEMS) -> list[Planned]:
+    """Group (id, kind) pairs into messages: one per kind, most urgent kind first.
+
+    A kind with one notice is a full card; more become a digest showing `max_items` of them, and
+    the rest as "and N more" behind a button, so no run floods the channel.
+    """
+    by_kind: dict[str, list[int]] = {}
+    for notice_id, kind in notices:
+        by_kind.setdefault(kind, []).append(notice_id)
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    planned: list[Planned] = []
+    for kind in sorted(by_kind, key=lambda k: (order.get(k, len(KINDS)), k)):
+        ids = sorted(by_kind[kind])
+        if kind in ALWAYS_SINGLE:
+            planned.extend(Planned(kind, (i,), (i,)) for i in ids)
+        else:
+            planned.append(Planned(kind, tuple(ids), tuple(ids[:max_items])))
+    return planned
+
+
+def snoozed(snoozes: dict[str, str], account_id: int | None, due_on: date) -> bool:
+    """Snoozes are {account id: last snoozed day}; notices due by then are dropped, not delayed."""
+    if account_id is None:
+        return False
+    until = snoozes.get(str(account_id))
+    return until is not None and due_on <= date.fromisoformat(until)

@@ -1,0 +1,186 @@
+"""What each notice says, as message ids and parameters: the Slack adapter translates them into the
+agency's language, the way domain errors are rendered. Money is Decimal, days are dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domain.i18n import N_
+from domain.notices import rules
+
+RENEW = "notice_renew"
+VIEW = "notice_view"
+BUY_LICENSES = "notice_buy_licenses"
+BUY_PREPAID = "notice_buy_prepaid"
+LIST_ALL = "notice_list_all"
+
+
+@dataclass(frozen=True)
+class Text:
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    percents: frozenset[str] = frozenset()
+    """Parameters that are percentages, not money."""
+
+
+HEADLINES: dict[str, tuple[str, str]] = {
+    rules.CHARGE_FAILED: (N_("{n} renewal charge failed"), N_("{n} renewal charges failed")),
+    rules.TRIAL_ENDED: (N_("{n} trial ended"), N_("{n} trials ended")),
+    rules.CANCELLED_ENDED: (N_("{n} cancelled account expired"), N_("{n} cancelled accounts expired")),
+    rules.RENEWAL_COMING: (N_("{n} renewal coming"), N_("{n} renewals coming")),
+    rules.TRIAL_ENDING: (N_("{n} trial ending soon"), N_("{n} trials ending soon")),
+    rules.LICENSE_POOL_FULL: (N_("{n} license pool full"), N_("{n} license pools full")),
+    rules.INVITATION_PENDING: (N_("{n} invitation pending"), N_("{n} invitations pending")),
+}
+KIND_NAMES = {
+    rules.CHARGE_FAILED: N_("charge failed"),
+    rules.TRIAL_ENDED: N_("trial ended"),
+    rules.CANCELLED_ENDED: N_("cancelled account expired"),
+    rules.RENEWAL_COMING: N_("renewal coming"),
+    rules.TRIAL_ENDING: N_("trial ending"),
+    rules.LOW_BALANCE: N_("low prepaid balance"),
+    rules.LICENSE_POOL_FULL: N_("license pool full"),
+    rules.INVITATION_PENDING: N_("invitation pending"),
+    rules.TIER_CHANGED: N_("discount tier changed"),
+    rules.BILLING_DIGEST: N_("weekly billing digest"),
+}
+ACTIONS = {
+    rules.CHARGE_FAILED: (N_("Renew"), RENEW),
+    rules.CANCELLED_ENDED: (N_("Renew"), RENEW),
+    rules.LICENSE_POOL_FULL: (N_("Buy licenses"), BUY_LICENSES),
+    rules.LOW_BALANCE: (N_("Buy prepaid"), BUY_PREPAID),
+}
+
+
+def action(kind: str, has_account: bool) -> tuple[str, str] | None:
+    """The button a notice carries: its own action, else View account when it is about one."""
+    if kind in ACTIONS:
+        return ACTIONS[kind]
+    return (N_("View account"), VIEW) if has_account else None
+
+
+def _money(payload: dict[str, Any], key: str) -> Decimal | None:
+    value = payload.get(key)
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _day(payload: dict[str, Any], key: str, default: date) -> date:
+    value = payload.get(key)
+    return date.fromisoformat(value) if isinstance(value, str) else default
+
+
+def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) -> Text:
+    """One notice as a sentence; event notices from other modules may carry fewer details."""
+    name = account or "-"
+    if kind == rules.RENEWAL_COMING:
+        on = _day(payload, "renews_on", due_on)
+        amount = _money(payload, "amount")
+        if amount is None:
+            return Text(N_("*{account}* renews on {date}."), {"account": name, "date": on})
+        return Text(
+            N_("*{account}* renews on {date}: {amount}, {credit} from credit and {card} from the card."),
+            {
+                "account": name,
+                "date": on,
+                "amount": amount,
+                "credit": _money(payload, "from_credit"),
+                "card": _money(payload, "from_card"),
+            },
+        )
+    if kind == rules.TRIAL_ENDING:
+        return Text(
+            N_("*{account}*: the trial ends on {date}. Convert it to a paid plan through Edit to keep it."),
+            {"account": name, "date": _day(payload, "ends_on", due_on)},
+        )
+    if kind == rules.TRIAL_ENDED:
+        return Text(N_("*{account}*: the trial ended on {date}."), {"account": name, "date": due_on})
+    if kind == rules.CHARGE_FAILED:
+        amount = _money(payload, "amount") or _money(payload, "total")
+        params: dict[str, Any] = {"account": name, "date": due_on}
+        if amount is None:
+            return Text(N_("*{account}* expired: its renewal charge failed on {date}."), params)
+        return Text(
+            N_("*{account}* expired: its renewal charge of {amount} failed on {date}."),
+            {**params, "amount": amount},
+        )
+    if kind == rules.CANCELLED_ENDED:
+        return Text(
+            N_("*{account}* was cancelled and reached the end of its paid period on {date}."),
+            {"account": name, "date": due_on},
+        )
+    if kind == rules.LOW_BALANCE:
+        return _low_balance(payload)
+    if kind == rules.LICENSE_POOL_FULL:
+        return Text(
+            N_("*{account}* uses all its licenses: new members are refused until more are bought."),
+            {"account": name},
+        )
+    if kind == rules.INVITATION_PENDING:
+        emails = ", ".join(str(e) for e in payload.get("emails") or ())
+        return Text(
+            N_("*{account}*: {emails} invited on {date} and still not active."),
+            {"account": name, "emails": emails or "-", "date": _day(payload, "invited_on", due_on)},
+        )
+    if kind == rules.TIER_CHANGED:
+        return _tier(payload)
+    return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
+
+
+def _low_balance(payload: dict[str, Any]) -> Text:
+    balance = _money(payload, "balance")
+    if payload.get("reason") == "threshold":
+        return Text(
+            N_("Prepaid balance is {balance}, under your threshold of {threshold}."),
+            {"balance": balance, "threshold": _money(payload, "threshold")},
+        )
+    return Text(
+        N_("Prepaid balance is {balance}: {shortfall} short of the charges due in the next 7 days."),
+        {"balance": balance, "shortfall": _money(payload, "shortfall")},
+    )
+
+
+def _tier(payload: dict[str, Any]) -> Text:
+    up = payload.get("direction") == "up"
+    params: dict[str, Any] = {
+        "old": Decimal(str(payload.get("previous_percent") or 0)),
+        "new": Decimal(str(payload.get("percent") or 0)),
+        "count": int(payload.get("count") or 0),
+    }
+    percents = frozenset({"old", "new", "next"})
+    if payload.get("next_percent") is None:
+        message = (
+            N_(
+                "Your reseller discount went up from {old} to {new}: {count} active paid accounts, the top tier."
+            )
+            if up
+            else N_("Your reseller discount went down from {old} to {new}: {count} active paid accounts.")
+        )
+        return Text(message, params, percents)
+    params["next"] = Decimal(str(payload["next_percent"]))
+    params["to_next"] = int(payload.get("to_next") or 0)
+    message = (
+        N_(
+            "Your reseller discount went up from {old} to {new}: {count} active paid accounts; {to_next} more reach {next}."
+        )
+        if up
+        else N_(
+            "Your reseller discount went down from {old} to {new}: {count} active paid accounts; {to_next} more bring back {next}."
+        )
+    )
+    return Text(message, params, percents)
+
+
+def digest_line(line: dict[str, Any]) -> Text:
+    return Text(
+        N_("{date} · *{account}* · {amount} ({credit} from credit, {card} from the card)"),
+        {
+            "date": date.fromisoformat(str(line["on"])),
+            "account": line.get("account") or "-",
+            "amount": Decimal(str(line["amount"])),
+            "credit": Decimal(str(line["from_credit"])),
+            "card": Decimal(str(line["from_card"])),
+        },
+    )

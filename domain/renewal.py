@@ -1,0 +1,193 @@
+"""What an account's next cycle costs (SPEC §3, §5, §7), computed the same way for the billing run,
+the accounts screens and the "renewal coming" notices, so what a notice announces is what is charged.
+
+The plan renewed is the account's plan with its scheduled downgrade applied; the tier is the agency's
+count of active paid accounts at the moment of computing (the account itself included, since it is
+active); credit is drawn earmark first, then the general balance, then the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from domain import ledger
+from domain.catalog import Catalog, PerSeatProduct
+from domain.charges import InvoiceLine
+from domain.i18n import N_
+from domain.money import ZERO, round_money
+from domain.periods import add_cycle
+from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
+from domain.pricing import PlanChoice, cycle_price
+from domain.store.models import Account
+from domain.taxes import resolve_taxes, tax_lines
+from domain.tiers import discount_tier
+
+# Columns a scheduled change (`Account.pending_change`) may set; `licenses` is stored in `seats`.
+PLAN_COLUMNS = ("pricing_version", "product", "tier", "contacts", "frequency", "seats", "addons", "limits")
+PLAN_EXTRA = ("plan_size",)
+
+
+@dataclass(frozen=True)
+class NextCharge:
+    account_id: int
+    choice: PlanChoice
+    cycle_number: int
+    """The cycle being charged: 1 is the first; the migration discount covers cycles 1..N."""
+    plan_value: Decimal
+    per_cycle: Decimal
+    """After the migration and reseller discounts, before tax: the account's new price_per_cycle."""
+    tax: Decimal
+    total: Decimal
+    lines: tuple[InvoiceLine, ...]
+    draw: ledger.Draw
+    reseller_percent: Decimal
+    active_paid_count: int
+    period_start: date
+    period_end: date
+    applies_change: bool
+    loses_discount: bool
+
+
+def planned_columns(account: Account) -> dict[str, Any]:
+    """The plan columns as they will be after the next renewal (the scheduled change applied)."""
+    columns: dict[str, Any] = {name: getattr(account, name) for name in (*PLAN_COLUMNS, *PLAN_EXTRA)}
+    change = account.pending_change or {}
+    for key, value in change.items():
+        if key == "licenses":
+            columns["seats"] = value
+        elif key in columns:
+            columns[key] = value
+    return columns
+
+
+def renewed_choice(account: Account) -> PlanChoice:
+    columns = planned_columns(account)
+    if not account.pending_change:
+        return plan_choice_of(account)
+    shadow = Account(**columns)
+    return plan_choice_of(shadow)
+
+
+def describe_plan(choice: PlanChoice) -> str:
+    """A short, language-neutral plan label for invoice lines (`marketing plus 2500 monthly`)."""
+    if choice.licenses is not None and choice.tier is None:
+        return f"{choice.product} {choice.licenses} {PER_SEAT_TIER} {choice.frequency}"
+    parts = [choice.product, choice.tier or choice.level or "", str(choice.contacts or ""), choice.frequency]
+    return " ".join(part for part in parts if part)
+
+
+def next_charge(
+    session: Session,
+    catalog: Catalog,
+    account: Account,
+    day: date,
+    *,
+    active_paid_count: int | None = None,
+) -> NextCharge:
+    """The charge of the cycle that starts at `account.period_end` (on or after `day`).
+
+    `active_paid_count` lets the billing run reuse a count it keeps current; otherwise it is counted
+    now. Writes nothing.
+    """
+    del day  # the cycle is anchored on the account's own dates, whatever day it is computed
+    count = count_active_paid(session, account.agency_id) if active_paid_count is None else active_paid_count
+    choice = renewed_choice(account)
+    cycle = max(1, account.cycles_billed) + 1
+    loses_discount = bool(account.discount_loss_pending)
+    eligible = bool(account.discount_eligible) and not loses_discount
+    tier = discount_tier(catalog.discount_tiers, count)
+    percent = tier.percent if eligible else Decimal(0)
+    deal = migration_of(account)
+    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    price = cycle_price(catalog, choice, reseller_percent=percent, migration_percent=migration)
+    start = account.period_end
+    end = add_cycle(current_plan_of(account).anchor, start, choice.months)
+    lines = [
+        InvoiceLine(
+            N_("{plan}, {start} to {end}"),
+            price.plan_value,
+            {"plan": describe_plan(choice), "start": start, "end": end},
+        )
+    ]
+    if migration is not None and deal is not None:
+        lines.append(
+            InvoiceLine(
+                N_("Migration discount ({percent}%), cycle {cycle} of {cycles}"),
+                price.migration,
+                {"percent": migration, "cycle": cycle, "cycles": deal.cycles},
+            )
+        )
+    if eligible:
+        lines.append(
+            InvoiceLine(
+                N_("Reseller discount ({percent}%, {count} active paid accounts)"),
+                price.reseller,
+                {"percent": percent, "count": count},
+            )
+        )
+    else:
+        lines.append(
+            InvoiceLine(N_("No reseller discount: a client user administers this subscription"), ZERO)
+        )
+    tax = _tax(catalog, account, choice, price.per_cycle, lines)
+    total = round_money(price.per_cycle + tax)
+    earmark = ledger.balance(session, account.agency_id, "prepaid", account.id)
+    general = ledger.balance(session, account.agency_id, "prepaid")
+    return NextCharge(
+        account_id=account.id,
+        choice=choice,
+        cycle_number=cycle,
+        plan_value=price.plan_value,
+        per_cycle=price.per_cycle,
+        tax=tax,
+        total=total,
+        lines=tuple(lines),
+        draw=ledger.plan_draw(total, earmark, general),
+        reseller_percent=percent,
+        active_paid_count=count,
+        period_start=start,
+        period_end=end,
+        applies_change=bool(account.pending_change),
+        loses_discount=loses_discount,
+    )
+
+
+def _tax(
+    catalog: Catalog, account: Account, choice: PlanChoice, amount: Decimal, lines: list[InvoiceLine]
+) -> Decimal:
+    spec = catalog.product(choice.product)
+    if not isinstance(spec, PerSeatProduct) or spec.taxes != "vat":
+        return ZERO
+    taxes = resolve_taxes(catalog, spec, choice.product, account.vat_number, account.country)
+    taxed, vat = tax_lines(taxes, amount)
+    for line in taxed:
+        if line.kind in ("vat", "vat_reverse_charge", "no_vat"):
+            lines.append(InvoiceLine(line.label, line.amount or ZERO, dict(line.params)))
+    return vat
+
+
+def apply_renewal(account: Account, charge: NextCharge) -> dict[str, Any]:
+    """Move the account into its new cycle; returns what changed, for the audit entry."""
+    before = {
+        "period_end": account.period_end.isoformat(),
+        "price_per_cycle": str(account.price_per_cycle),
+        "cycles_billed": account.cycles_billed,
+    }
+    if account.pending_change:
+        for name, value in planned_columns(account).items():
+            setattr(account, name, value)
+        before["pending_change"] = account.pending_change
+        account.pending_change = None
+    if charge.loses_discount:
+        account.discount_eligible = False
+        account.discount_loss_pending = False
+    account.period_start = charge.period_start
+    account.period_end = charge.period_end
+    account.price_per_cycle = charge.per_cycle
+    account.cycles_billed = max(1, account.cycles_billed) + 1
+    return before

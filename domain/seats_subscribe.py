@@ -1,0 +1,279 @@
+"""A new per-seat subscription (SPEC §6): quoted, charged for its first cycle, provisioned.
+
+It is an ordinary resold account of the per-seat product (tier `licenses`, licenses in `seats`), so
+the accounts overview, the billing run and the notices treat it like every other account. The
+submission carries a nonce made when the modal was opened: the same submission received twice
+creates one account and one charge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pycountry
+
+from domain import audit, ledger
+from domain.agency import Actor
+from domain.catalog import Catalog, PerSeatProduct
+from domain.charges import ChargeRequest, active_profile, charge
+from domain.clock import Clock, today
+from domain.errors import InvalidInput, PaymentDeclined
+from domain.i18n import N_
+from domain.periods import Frequency
+from domain.portfolio import PER_SEAT_TIER, count_active_paid
+from domain.ports import PaymentGateway, Provider, ProviderError, ProvisionRequest
+from domain.pricing import PlanChoice, Quote, quote
+from domain.roles import Permission
+from domain.seats import invoice_lines, recall, remember
+from domain.seats_rules import account_name_for, candidate_names, normalise_email
+from domain.seats_store import name_taken
+from domain.store.models import Account
+from domain.store.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class NewSubscription:
+    customer_name: str
+    email: str
+    company: str
+    country: str
+    vat_number: str | None
+    licenses: int
+    frequency: Frequency
+    payment_method: str
+    """card (then `billing_profile_id` names the card) or transfer."""
+    billing_profile_id: int | None
+    nonce: str
+
+
+@dataclass(frozen=True)
+class Created:
+    account: str
+    invoice_number: str
+    invoice_status: str
+    total: str
+    repeated: bool = False
+
+
+def per_seat_product(catalog: Catalog) -> str:
+    for name in catalog.product_names("V3"):
+        if isinstance(catalog.product(name), PerSeatProduct):
+            return name
+    raise InvalidInput(N_("The catalog sells no per-seat product."))
+
+
+def clean(data: NewSubscription) -> NewSubscription:
+    """Field by field, so each error lands on its modal field."""
+    name = data.customer_name.strip()
+    if not 1 <= len(name) <= 120:
+        raise InvalidInput(N_("Give the customer's name (1 to 120 characters)."), field="customer_name")
+    company = data.company.strip()
+    if len(company) > 120:
+        raise InvalidInput(N_("The company name is at most 120 characters."), field="company")
+    country = data.country.strip().upper()
+    if pycountry.countries.get(alpha_2=country) is None:
+        raise InvalidInput(
+            N_("{country} is not an ISO 3166 country code. Write it like FR, DE or US."),
+            field="country",
+            country=data.country,
+        )
+    if data.payment_method not in ("card", "transfer"):
+        raise InvalidInput(N_("Choose a billing profile or bank transfer."), field="profile")
+    if data.payment_method == "card" and data.billing_profile_id is None:
+        raise InvalidInput(N_("Choose a billing profile or bank transfer."), field="profile")
+    try:
+        email = normalise_email(data.email)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="email", **exc.params) from None
+    vat = (data.vat_number or "").strip() or None
+    return NewSubscription(
+        name,
+        email,
+        company,
+        country,
+        vat,
+        data.licenses,
+        data.frequency,
+        data.payment_method,
+        data.billing_profile_id,
+        data.nonce,
+    )
+
+
+def _choice(catalog: Catalog, data: NewSubscription) -> PlanChoice:
+    product = per_seat_product(catalog)
+    return PlanChoice(version="V3", product=product, frequency=data.frequency, licenses=data.licenses)
+
+
+def quote_new(
+    uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, actor: Actor, data: NewSubscription
+) -> Quote:
+    """The reseller discount comes from the count before this subscription exists (SPEC §3)."""
+    actor.require(Permission.READ)
+    agency = uow.agencies.get(actor.agency_id)
+    return quote(
+        catalog,
+        _choice(catalog, data),
+        active_paid_count=count_active_paid(uow.session, actor.agency_id),
+        today=today(clock, agency.timezone),
+        vat_number=data.vat_number,
+        customer_country=data.country,
+    )
+
+
+def create_subscription(
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    clock: Clock,
+    provider: Provider,
+    gateway: PaymentGateway,
+    *,
+    actor: Actor,
+    data: NewSubscription,
+) -> Created:
+    """Account row, first-cycle charge, then provisioning: a declined card leaves nothing behind."""
+    actor.require(Permission.SPEND_MONEY)
+    data = clean(data)
+    key = f"seats-new:{data.nonce}"
+    session = uow.session
+    done = recall(uow, actor.agency_id, key)
+    if done is None:
+        ledger.lock_agency(session, actor.agency_id)
+        done = recall(uow, actor.agency_id, key)
+    if done is not None:
+        return Created(**done, repeated=True)
+    agency = uow.agencies.get(actor.agency_id)
+    active_profile(session, actor.agency_id, data.billing_profile_id)
+    offer = quote_new(uow, catalog, clock, actor, data)
+    day = today(clock, agency.timezone)
+    now = clock.now()
+    name = next(
+        n
+        for n in candidate_names(account_name_for(data.company, data.customer_name))
+        if not name_taken(session, actor.agency_id, n) and provider.name_available(n)
+    )
+    region = "eu" if catalog.vat_rate(data.country) is not None else "global"
+    account = Account(
+        agency_id=actor.agency_id,
+        name=name,
+        client_name=data.customer_name,
+        client_email=data.email,
+        notification_email=str(
+            (agency.branding or {}).get("support_email") or agency.payout_email or data.email
+        ),
+        company=data.company or None,
+        country=data.country,
+        region=region,
+        language=agency.language,
+        timezone=agency.timezone,
+        vat_number=offer.vat_number.number if offer.vat_number else None,
+        pricing_version="V3",
+        product=offer.choice.product,
+        tier=PER_SEAT_TIER,
+        contacts=None,
+        frequency=data.frequency,
+        seats=data.licenses,
+        addons=[],
+        limits={},
+        plan_size=data.licenses,
+        status="active",
+        status_changed_at=now,
+        created_at=now,
+        purchased_on=day,
+        renewal_day=day.day,
+        period_start=day,
+        period_end=offer.renewal,
+        is_commission=False,
+        billing_profile_id=data.billing_profile_id,
+        payment_method=data.payment_method,
+        price_per_cycle=offer.per_cycle,
+        cycles_billed=1,
+        discount_eligible=True,
+        discount_loss_pending=False,
+        created_by=actor.user_id,
+    )
+    session.add(account)
+    session.flush()
+    invoice = charge(
+        session,
+        gateway,
+        clock,
+        ChargeRequest(
+            agency_id=actor.agency_id,
+            kind="first_cycle",
+            lines=invoice_lines(offer),
+            subtotal=offer.today,
+            tax=offer.vat,
+            idempotency_key=key,
+            actor=actor.user_id,
+            currency=agency.currency,
+            account_id=account.id,
+            billing_profile_id=data.billing_profile_id,
+            payment_method=data.payment_method,
+            period_start=day,
+            period_end=offer.renewal,
+        ),
+    )
+    if invoice.status == "failed":
+        raise PaymentDeclined(
+            N_("The card was declined ({reason}), so the subscription was not created."),
+            field="profile",
+            reason=invoice.failure or "",
+        )
+    account.provider_ref = _provision(provider, account, offer)
+    result: dict[str, Any] = {
+        "account": name,
+        "invoice_number": invoice.number,
+        "invoice_status": invoice.status,
+        "total": str(invoice.total),
+    }
+    audit.record(
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="seats.subscription_created",
+        target=name,
+        after={
+            "licenses": data.licenses,
+            "frequency": data.frequency,
+            "payment_method": data.payment_method,
+            "invoice": invoice.number,
+            "invoice_status": invoice.status,
+            "total": str(invoice.total),
+        },
+    )
+    remember(uow, clock, actor.agency_id, key, result)
+    uow.commit()
+    return Created(**result)
+
+
+def _provision(provider: Provider, account: Account, offer: Quote) -> str:
+    """The password is the provider's requirement only: the agency administers, so it is never shown."""
+    plan = {"product": account.product, "licenses": account.seats, "frequency": account.frequency}
+    try:
+        done = provider.provision(
+            ProvisionRequest(
+                name=account.name,
+                client_name=account.client_name,
+                notification_email=account.notification_email,
+                country=account.country,
+                region=account.region,
+                language=account.language,
+                timezone=account.timezone,
+                plan=plan,
+                password=secrets.token_urlsafe(24),
+            )
+        )
+    except ProviderError as exc:
+        raise InvalidInput(
+            N_(
+                "The provider could not create the subscription: {reason}. Nothing was recorded; submit "
+                "again to retry (the card is never charged twice)."
+            ),
+            field="company",
+            reason=str(exc),
+        ) from None
+    return done.reference

@@ -1,0 +1,248 @@
+"""More licenses, or user seats on contact-tiered plans, through the one charge path (SPEC §3, §6).
+
+`/seats buy` first quotes (nothing written), then a confirm card carries a nonce: the charge's key
+is built from it, and the request's stored result answers a double click or a Slack retry, so the
+licenses grow once and the card is charged once. Removing user seats is a downgrade: nothing is
+charged or refunded, the change waits in `pending_change` for the renewal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from domain import audit, ledger
+from domain.agency import Actor
+from domain.catalog import Catalog, ContactsProduct
+from domain.charges import ChargeRequest, preview_draw
+from domain.charges import charge as charge_once
+from domain.clock import Clock, today
+from domain.errors import Conflict, InvalidInput
+from domain.i18n import N_
+from domain.ledger import Draw
+from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
+from domain.ports import PaymentGateway
+from domain.pricing import Quote, quote, topup_quote
+from domain.roles import Permission
+from domain.seats import invoice_lines, recall, remember
+from domain.seats_rules import BUYABLE_STATUSES
+from domain.seats_store import find_account
+from domain.store.models import Account
+from domain.store.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """What the confirm card shows."""
+
+    account: str
+    extra: int
+    per_seat: bool
+    quote: Quote
+    draw: Draw
+    payment_method: str
+
+
+@dataclass(frozen=True)
+class Bought:
+    account: str
+    extra: int
+    total_after: int
+    invoice_number: str
+    invoice_status: str
+    total: str
+    repeated: bool = False
+
+
+def _seats_now(catalog: Catalog, account: Account) -> int:
+    if account.tier == PER_SEAT_TIER:
+        return account.seats or 0
+    spec = catalog.product(account.product)
+    if not isinstance(spec, ContactsProduct) or account.tier not in spec.tiers:
+        raise InvalidInput(
+            N_("{account} has no user seats to change."), field="account", account=account.name
+        )
+    return account.seats or spec.tiers[account.tier].included_seats
+
+
+def _quote(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account, extra: int) -> Quote:
+    """Per-seat: whole months left at the monthly license price; contact-tiered: prorated upgrade."""
+    session = uow.session
+    day = today(clock, uow.agencies.get(account.agency_id).timezone)
+    count = count_active_paid(session, account.agency_id)
+    current = current_plan_of(account)
+    if account.tier == PER_SEAT_TIER:
+        return topup_quote(
+            catalog,
+            current,
+            extra,
+            today=day,
+            active_paid_count=count,
+            migration=migration_of(account),
+            vat_number=account.vat_number,
+            customer_country=account.country,
+            discount_eligible=account.discount_eligible,
+        )
+    total = _seats_now(catalog, account) + extra
+    return quote(
+        catalog,
+        replace(plan_choice_of(account), seats=total),
+        active_paid_count=count,
+        today=day,
+        current=current,
+        migration=migration_of(account),
+        discount_eligible=account.discount_eligible,
+    )
+
+
+def _request(account: Account, offer: Quote, actor: Actor, currency: str, key: str) -> ChargeRequest:
+    per_seat = account.tier == PER_SEAT_TIER
+    return ChargeRequest(
+        agency_id=account.agency_id,
+        kind="topup" if per_seat else "upgrade",
+        lines=invoice_lines(offer, today_only=True),
+        subtotal=offer.today,
+        tax=offer.vat,
+        idempotency_key=key,
+        actor=actor.user_id,
+        currency=currency,
+        account_id=account.id,
+        billing_profile_id=account.billing_profile_id,
+        payment_method=account.payment_method,
+        period_start=offer.period_start,
+        period_end=offer.period_end,
+    )
+
+
+def _buyable(uow: SqlUnitOfWork, actor: Actor, name: str, extra: int, *, lock: bool) -> Account:
+    actor.require(Permission.SPEND_MONEY)
+    if extra <= 0:
+        raise InvalidInput(N_("Buy at least 1 license; you asked for {n}."), field="licenses", n=extra)
+    account = find_account(uow.session, actor.agency_id, name, lock=lock)
+    if account.status not in BUYABLE_STATUSES:
+        raise Conflict(
+            N_("{account} is {status}: renew it before buying licenses."),
+            account=account.name,
+            status=account.status,
+        )
+    return account
+
+
+def quote_topup(
+    uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, actor: Actor, *, name: str, extra: int
+) -> TopUp:
+    account = _buyable(uow, actor, name, extra, lock=False)
+    offer = _quote(uow, catalog, clock, account, extra)
+    currency = uow.agencies.get(actor.agency_id).currency
+    draw = preview_draw(uow.session, _request(account, offer, actor, currency, "preview"))
+    per_seat = account.tier == PER_SEAT_TIER
+    return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method)
+
+
+def confirm_topup(
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    clock: Clock,
+    gateway: PaymentGateway,
+    actor: Actor,
+    *,
+    name: str,
+    extra: int,
+    nonce: str,
+) -> Bought:
+    """Charge once, then grow the plan; a declined card keeps its failed invoice and grows nothing."""
+    key = f"seats-buy:{nonce}"
+    ledger.lock_agency(uow.session, actor.agency_id)  # agency before account: the billing run's order
+    done = recall(uow, actor.agency_id, key)
+    if done is not None:
+        return Bought(**done, repeated=True)
+    account = _buyable(uow, actor, name, extra, lock=True)
+    offer = _quote(uow, catalog, clock, account, extra)
+    currency = uow.agencies.get(actor.agency_id).currency
+    invoice = charge_once(uow.session, gateway, clock, _request(account, offer, actor, currency, key))
+    before = _seats_now(catalog, account)
+    after = before if invoice.status == "failed" else before + extra
+    if invoice.status != "failed":
+        account.seats = after
+        account.price_per_cycle = offer.per_cycle
+        if account.tier == PER_SEAT_TIER:
+            account.plan_size = after
+    result: dict[str, Any] = {
+        "account": account.name,
+        "extra": extra,
+        "total_after": after,
+        "invoice_number": invoice.number,
+        "invoice_status": invoice.status,
+        "total": str(invoice.total),
+    }
+    audit.record(
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="seats.licenses_bought" if account.tier == PER_SEAT_TIER else "seats.user_seats_added",
+        target=account.name,
+        before={"seats": before},
+        after={"seats": after, "invoice": invoice.number, "invoice_status": invoice.status},
+    )
+    remember(uow, clock, actor.agency_id, key, result)
+    uow.commit()
+    return Bought(**result)
+
+
+def reduce_seats(
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    clock: Clock,
+    actor: Actor,
+    *,
+    name: str,
+    fewer: int,
+    reason: str | None = None,
+) -> Quote:
+    """A downgrade at the next renewal: no refund, and the client keeps the seats until then."""
+    actor.require(Permission.SPEND_MONEY)
+    account = find_account(uow.session, actor.agency_id, name, lock=True)
+    if account.tier == PER_SEAT_TIER:
+        raise InvalidInput(
+            N_(
+                "{account} is sold per license: remove members to free licenses; the license count "
+                "is chosen again at renewal."
+            ),
+            field="account",
+            account=account.name,
+        )
+    if fewer <= 0:
+        raise InvalidInput(N_("Remove at least 1 seat; you asked for {n}."), field="seats", n=fewer)
+    before = _seats_now(catalog, account)
+    target = replace(plan_choice_of(account), seats=before - fewer)
+    offer = quote(
+        catalog,
+        target,
+        active_paid_count=count_active_paid(uow.session, account.agency_id),
+        today=today(clock, uow.agencies.get(account.agency_id).timezone),
+        current=current_plan_of(account),
+        migration=migration_of(account),
+        discount_eligible=account.discount_eligible,
+    )
+    pending = {
+        "kind": "downgrade",
+        "effective_on": offer.renewal.isoformat(),
+        "plan": {"seats": before - fewer},
+        "per_cycle": str(offer.per_cycle),
+        "requested_by": actor.user_id,
+    }
+    account.pending_change = pending
+    audit.record(
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="seats.user_seats_reduced",
+        target=account.name,
+        before={"seats": before},
+        after=pending,
+        reason=reason,
+    )
+    uow.commit()
+    return offer

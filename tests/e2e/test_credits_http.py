@@ -1,0 +1,184 @@
+"""`/credits` and `/billing` over signed HTTP, through the real Bolt app."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import LocalSlack
+from domain import ledger
+from domain.simulated import SimulatedGateway
+from domain.store.models import Agency, BillingProfile, Invoice, Member
+from tests.e2e.test_agency_http import row_counts
+from tests.factories import NOW, make_account, make_agency, make_profile
+from tests.slackhttp import SlackHttp, payload_text, text_input
+
+
+def _agency(sessions: sessionmaker[Session], **account: Any) -> int:
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        make_profile(s, agency)
+        make_account(s, agency, name="acme", **account)
+        return agency.id
+
+
+def _button(reply_body: dict[str, Any], action_id: str) -> str:
+    for block in reply_body.get("blocks", []):
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button")
+
+
+def test_buy_prepaid_confirm_charges_once_under_double_click(
+    http: SlackHttp, sessions: sessionmaker[Session], gateway: SimulatedGateway, slack: LocalSlack
+) -> None:
+    """The confirm card shows the draw; Confirm clicked twice is one charge, one credit, same answer."""
+    agency_id = _agency(sessions)
+    card = http.command("/credits", "buy prepaid 500 for acme")
+    assert "Confirm purchase" in card.text and "$500.00" in card.text and "4242" in card.text
+    value = _button(card.body, "credits_buy_confirm")
+    http.click("credits_buy_confirm", value)
+    http.click("credits_buy_confirm", value)
+    answers = [payload_text(c.params) for c in slack.of("response_url")]
+    assert len(answers) == 2 and answers[0] == answers[1] and "INV-" in answers[0]
+    assert len(gateway.charges) == 1
+    with sessions() as s:
+        assert ledger.balance(s, agency_id, "prepaid") == Decimal("0.00")
+        account_id = s.execute(text("select id from accounts where name='acme'")).scalar_one()
+        assert ledger.balance(s, agency_id, "prepaid", account_id) == Decimal("500.00")
+        assert len(s.scalars(select(Invoice)).all()) == 1
+    assert "acme: $500.00" in http.command("/credits").text
+
+
+def test_cancel_charges_nothing(http: SlackHttp, sessions: sessionmaker[Session], db: Engine) -> None:
+    """Cancel on the confirm card: nothing written."""
+    _agency(sessions)
+    http.command("/credits", "buy sms 5000")
+    before = row_counts(db)
+    http.click("credits_buy_cancel", "cancel")
+    assert row_counts(db) == before
+
+
+def test_pack_bought_with_general_credit_before_the_card(
+    http: SlackHttp, sessions: sessionmaker[Session], gateway: SimulatedGateway
+) -> None:
+    """An SMS pack draws prepaid credit first: 100 of credit, 40 on the card for the 140.00 pack."""
+    agency_id = _agency(sessions)
+    with sessions.begin() as s:
+        ledger.append(
+            s, agency_id=agency_id, pool="prepaid", amount=Decimal(100), kind="purchase", actor="t", at=NOW
+        )
+    card = http.command("/credits", "buy sms 5k")
+    assert "$100.00" in card.text and "$40.00" in card.text
+    http.click("credits_buy_confirm", _button(card.body, "credits_buy_confirm"))
+    assert [amount for _, amount, _ in gateway.charges] == [Decimal("40.00")]
+    assert "allocated to acme" in http.command("/credits", "allocate sms 1000 acme").text
+    balances = http.command("/credits").text
+    assert "4,000" in balances and "acme: 1,000" in balances
+
+
+def test_allocate_is_refused_for_starter_with_the_reason(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine
+) -> None:
+    """SMS credits never go to starter accounts; the refusal says why and writes nothing."""
+    agency_id = _agency(sessions, tier="starter")
+    with sessions.begin() as s:
+        ledger.append(
+            s, agency_id=agency_id, pool="sms", amount=Decimal(1000), kind="purchase", actor="t", at=NOW
+        )
+    before = row_counts(db)
+    reply = http.command("/credits", "allocate sms 100 acme")
+    assert "starter" in reply.text and "plus, professional or" in reply.text
+    assert row_counts(db) == before
+
+
+def test_declined_card_answers_declined(
+    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack
+) -> None:
+    """A declined purchase says so and credits nothing; the retry answers the same."""
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        make_profile(s, agency, "declined")
+    card = http.command("/credits", "buy preview 200")
+    value = _button(card.body, "credits_buy_confirm")
+    http.click("credits_buy_confirm", value)
+    http.click("credits_buy_confirm", value)
+    answers = [payload_text(c.params) for c in slack.of("response_url")]
+    assert "declined" in answers[0] and answers[0] == answers[1]
+    assert "Inbox-preview pool*\n0" in http.command("/credits").text
+
+
+def test_profiles_add_modal_stores_no_card_number(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine, slack: LocalSlack
+) -> None:
+    """The modal's number and CVC go to the gateway; the database keeps last four digits only."""
+    http.command("/agency", "members")
+    http.command("/billing", "profiles add")
+    view = http.opened_view()
+    reply = http.submit(
+        view,
+        {
+            "holder": text_input("Agency Ltd"),
+            "number": text_input("4242 4242 4242 4242"),
+            "expiry": text_input("08/29"),
+            "cvc": text_input("123"),
+            "label": text_input(""),
+        },
+    )
+    assert reply.status == 200 and "errors" not in reply.body
+    with sessions() as s:
+        profile = s.scalars(select(BillingProfile)).one()
+        assert (profile.last4, profile.exp_month, profile.exp_year) == ("4242", 8, 2029)
+    with db.connect() as conn:
+        for table in ("billing_profiles", "audit_log", "processed_requests"):
+            dump = str(conn.execute(text(f"select * from {table}")).all())
+            assert "4242424242424242" not in dump and "4242 4242 4242 4242" not in dump
+    listing = http.command("/billing", "profiles").text
+    assert "Agency Ltd" in listing and "4242" in listing
+
+
+def test_profile_in_use_cannot_be_deleted_and_the_refusal_lists_accounts(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """Deleting a card that pays for acme is refused, naming acme; an unused card is deleted."""
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        used, unused = make_profile(s, agency), make_profile(s, agency)
+        make_account(s, agency, name="acme", billing_profile_id=used.id)
+    assert "acme" in http.command("/billing", f"profiles delete {used.id}").text
+    assert "deleted" in http.command("/billing", f"profiles delete {unused.id}").text
+
+
+def test_card_numbers_typed_in_commands_are_refused(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine
+) -> None:
+    """A full card number in any command text is refused and reaches no table."""
+    _agency(sessions)
+    before = row_counts(db)
+    for command, words in (
+        ("/credits", "buy prepaid 4242-4242-4242-4242"),
+        ("/billing", "history 4000 0000 0000 9995"),
+    ):
+        assert "card number" in http.command(command, words).text
+    assert row_counts(db) == before
+
+
+def test_history_and_invoice_and_roles(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """A purchase appears in both histories; a viewer reads them but cannot buy."""
+    _agency(sessions)
+    card = http.command("/credits", "buy prepaid 100")
+    http.click("credits_buy_confirm", _button(card.body, "credits_buy_confirm"))
+    history = http.command("/billing", "history").text
+    number = history.split("*INV-")[1].split("*")[0]
+    invoice = http.command("/billing", f"invoice INV-{number}").text
+    assert "Prepaid credit" in invoice and "$100.00" in invoice
+    assert "purchase" in http.command("/credits", "history").text
+    with sessions.begin() as s:
+        agency_id = s.scalars(select(Agency.id)).one()
+        s.add(Member(agency_id=agency_id, user_id="U0VIEW", role="viewer", added_by="t", created_at=NOW))
+    assert "INV-" in http.command("/billing", "history", user="U0VIEW").text
+    assert "does not allow" in http.command("/credits", "buy prepaid 100", user="U0VIEW").text
