@@ -32,11 +32,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Message ids: N_("…") and _("…") mark them, t("…") translates a literal, t.plural("…", "…", n) a
+# plural (tests/unit/test_i18n_catalogs.py reads this line: keep one space-separated list).
+I18N_KEYWORDS := N_ _ t plural:1,2
+I18N_POT := bot/locale/messages.pot
+
+# Re-run after changing user-facing text: new ids appear untranslated in each messages.po (the
+# catalog test names them), changed ones as fuzzy. Fill them in, then `make test` recompiles.
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k t -k plural:1,2 -o bot/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(I18N_KEYWORDS)) \
+		--sort-by-file --no-wrap --project "Reseller Desk" --copyright-holder "Reseller Desk" \
+		-o $(I18N_POT) .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages
+	$(BIN)/pybabel update -q -i $(I18N_POT) -d bot/locale -D messages --no-wrap --ignore-obsolete \
+		--ignore-pot-creation-date
+	$(BIN)/pybabel compile -q -d bot/locale -D messages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

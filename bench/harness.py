@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -88,8 +89,11 @@ def server(kind: str, database_url: str, api_url: str, workers: int = 2) -> Iter
             )
         yield port
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 class Client:

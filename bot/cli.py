@@ -113,15 +113,55 @@ def serve(settings: Settings, mode: str, host: str, port: int | None, workers: i
         )
         return 2
     upgrade(settings.database_url)
+    scheduled = os.environ.get("RESELLER_NO_SCHEDULER") != "1"
     if mode == "socket":
         if settings.slack_app_token is None:
             print("reseller-bot: setting SLACK_APP_TOKEN is needed for Socket Mode", file=sys.stderr)
             return 2
+        if scheduled:
+            from bot.scheduler import start_scheduler
+
+            start_scheduler(settings)
         serve_socket(build_app(settings), settings.slack_app_token.get_secret_value())
         return 0
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
-    serve_http(lambda: build_app(settings), host, port or settings.port, workers=max(1, count))
+    when_ready = (lambda _arbiter: start_scheduler_process(settings)) if scheduled else None
+    serve_http(
+        lambda: build_app(settings), host, port or settings.port, workers=max(1, count), when_ready=when_ready
+    )
     return 0
+
+
+def start_scheduler_process(settings: Settings) -> None:
+    """The daily jobs in one child process of gunicorn's master: once, whatever the worker count,
+    and with no thread in the master that workers would be forked from."""
+    import multiprocessing
+
+    multiprocessing.Process(
+        target=_run_scheduler, args=(settings,), name="reseller-scheduler", daemon=True
+    ).start()
+
+
+def _run_scheduler(settings: Settings) -> None:
+    import signal
+
+    from bot.scheduler import start_scheduler
+
+    # The child inherits gunicorn's arbiter signal handlers; it must die on SIGTERM like any process.
+    for name in (
+        "SIGTERM",
+        "SIGINT",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGWINCH",
+        "SIGTTIN",
+        "SIGTTOU",
+    ):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+    start_scheduler(settings).thread.join()
 
 
 def shell(settings: Settings, user: str, locale: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.settings import Settings
 from domain.agency import resolve_actor
 from domain.roles import Role
@@ -26,6 +28,80 @@ def load_demo(settings: Settings, *, team_id: str, accounts: int | None = None) 
             actor = resolve_actor(uow, clock, team_id, DEMO_OWNER, (*settings.reseller_owners, DEMO_OWNER))
             for user, role in DEMO_MEMBERS.items():
                 service.add_member(uow, clock, actor, user, role)
+        added = _demo_accounts(make_session_factory(engine), actor, settings)
     finally:
         engine.dispose()
-    return f"demo agency ready: owner {DEMO_OWNER} and {len(DEMO_MEMBERS)} members"
+    return f"demo agency ready: owner {DEMO_OWNER}, {len(DEMO_MEMBERS)} members, {added} new accounts"
+
+
+DEMO_ACCOUNTS = (
+    ("acme-shop", "Acme Ltd", "FR", "V3:marketing:plus:2500"),
+    ("bistro-roma", "Bistro Roma", "IT", "V3:marketing:starter:1000"),
+    ("north-tools", "North Tools", "CA", "V3:bundle:professional:10000"),
+    ("demo-trial", "Prospect Co", "DE", "V1:EM:trial"),
+    ("agency-sandbox", "Our agency", "US", "V1:EM:sandbox"),
+)
+
+
+def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
+    """A few accounts through the real add service (a simulated test card pays), once."""
+    from domain.accounts.common import AccountPorts
+    from domain.accounts.queries import name_taken
+    from domain.accounts.service import AddAccount, add_account
+    from domain.catalog import load_catalog
+    from domain.clock import SystemClock
+    from domain.plans import PlanChoice
+    from domain.ports import CardDetails
+    from domain.simulated import SimulatedGateway, SimulatedProvider
+    from domain.store.models import BillingProfile
+
+    clock, gateway = SystemClock(), SimulatedGateway()
+    ports = AccountPorts(clock, load_catalog(settings.reseller_catalog), SimulatedProvider(), gateway)
+    added = 0
+    with SqlUnitOfWork(sessions) as uow:
+        profile = uow.session.query(BillingProfile).filter_by(agency_id=actor.agency_id).first()
+        if profile is None:
+            card = gateway.tokenize(CardDetails("4242424242424242", "Demo Agency", 12, 2030, "123"))
+            profile = BillingProfile(
+                agency_id=actor.agency_id,
+                label="Demo Visa",
+                holder="Demo Agency",
+                brand=card.brand,
+                last4=card.last4,
+                exp_month=12,
+                exp_year=2030,
+                token=card.token,
+                created_by=actor.user_id,
+                created_at=clock.now(),
+            )
+            uow.session.add(profile)
+            uow.commit()
+        profile_id = profile.id
+    for name, client, country, plan in DEMO_ACCOUNTS:
+        parts = plan.split(":")
+        if parts[0] == "V1":
+            choice = PlanChoice(version="V1", product=parts[1], level=parts[2])
+        else:
+            choice = PlanChoice(version="V3", product=parts[1], tier=parts[2], contacts=int(parts[3]))
+        with SqlUnitOfWork(sessions) as uow:
+            if name_taken(uow.session, actor.agency_id, name):
+                continue
+            add_account(
+                uow,
+                ports,
+                actor,
+                AddAccount(
+                    request_key=f"demo:{name}",
+                    name=name,
+                    client_name=client,
+                    client_email=f"owner@{name}.example",
+                    notification_email="ops@agency.example",
+                    country=country,
+                    language="en",
+                    timezone="UTC",
+                    plan=choice,
+                    billing_profile_id=profile_id,
+                ),
+            )
+            added += 1
+    return added

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from domain.periods import Frequency
 from domain.pricing import CurrentPlan, MigrationDiscount, PlanChoice
-from domain.store.models import Account
+from domain.store.models import Account, AgencyStats
 
 PAID_STATUSES = ("active", "disabled")
 FREE_LEVELS = ("trial", "sandbox")
@@ -18,16 +18,34 @@ PER_SEAT_TIER = "licenses"
 
 
 def count_active_paid(session: Session, agency_id: int, *, excluding: int | None = None) -> int:
-    """SPEC §3: active or disabled, on a V3 plan, not a commission account."""
+    """SPEC §3: active or disabled, on a V3 plan, not a commission account.
+
+    Read from `agency_stats`, which triggers keep exact in the same transaction as every account
+    change; `excluding` leaves one account out of the count when it is itself active paid.
+    """
+    count = int(
+        session.scalar(select(AgencyStats.active_paid).where(AgencyStats.agency_id == agency_id)) or 0
+    )
+    if excluding is not None:
+        account = session.get(Account, excluding)
+        if account is not None and is_active_paid(account):
+            count -= 1
+    return max(count, 0)
+
+
+def count_active_paid_slowly(session: Session, agency_id: int) -> int:
+    """The same count by scanning accounts: the reference the triggers are tested against."""
     query = select(func.count(Account.id)).where(
         Account.agency_id == agency_id,
         Account.status.in_(PAID_STATUSES),
         Account.pricing_version == "V3",
         Account.is_commission.is_(False),
     )
-    if excluding is not None:
-        query = query.where(Account.id != excluding)
     return int(session.scalar(query) or 0)
+
+
+def is_active_paid(account: Account) -> bool:
+    return account.status in PAID_STATUSES and account.pricing_version == "V3" and not account.is_commission
 
 
 def plan_choice_of(account: Account) -> PlanChoice:

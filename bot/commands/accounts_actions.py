@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import ui
-from bot.commands.accounts_add import ports_of
+from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from domain import ledger
 from domain.accounts import queries

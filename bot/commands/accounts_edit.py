@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import planbuilder, ui
-from bot.commands.accounts_add import errors_on, ports_of, profile_options
+from bot.commands.accounts_common import errors_on, ports_of, profile_options
 from bot.context import Req, open_request
 from bot.quote_render import quote_blocks
 from domain.accounts import changes, queries

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 
 from bot import ui
-from bot.commands.accounts_add import ports_of
+from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.i18n import Percent
 from domain.accounts import branding, commission, queries, snapshots, transfers, views

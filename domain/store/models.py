@@ -382,3 +382,17 @@ class JobRun(Base):
     day: Mapped[date] = mapped_column(Date)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AgencyStats(Base):
+    """The count of active paid accounts per agency, kept exact by database triggers on `accounts`.
+
+    The discount tier is read on every quote, renewal and App Home view; counting 100,000 accounts each
+    time costs ~100 ms, a primary-key read ~0.1 ms. Triggers (migration 0004) update it in the same
+    transaction as the account change, for every INSERT/UPDATE/DELETE path, bulk SQL included.
+    """
+
+    __tablename__ = "agency_stats"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    active_paid: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def served(tmp_path: Path, slack_server: object, db: object) -> Iterator[str]:
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,8 +69,17 @@ def served(tmp_path: Path, slack_server: object, db: object) -> Iterator[str]:
             pytest.fail(f"serve did not start: {proc.stdout.read().decode() if proc.stdout else ''}")
         yield base
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to gunicorn's whole process group (master, workers, scheduler); SIGKILL if it lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
 
 
 def signed_post(url: str, body: str, secret: str = SECRET) -> tuple[int, str]:

@@ -1,0 +1,45 @@
+"""Words the app translates from data rather than from a literal: `t(role.value)`, `t(account.status)`,
+`t(tier)`, `t(frequency)`, `t(invoice.kind)`… Listing them here with `N_` puts them in the catalogs, so a
+status or plan name read from the database is shown in the reader's language.
+
+Add a word here when a new value reaches `t()` from data (`make i18n-update` then picks it up).
+"""
+
+from __future__ import annotations
+
+from domain.i18n import N_
+
+ROLES = (N_("owner"), N_("billing"), N_("manager"), N_("viewer"))
+ACCOUNT_STATUSES = (
+    N_("all"),
+    N_("trial"),
+    N_("active"),
+    N_("disabled"),
+    N_("cancelled"),
+    N_("expired"),
+    N_("archived"),
+)
+TIERS = (N_("starter"), N_("plus"), N_("professional"), N_("enterprise"), N_("licenses"))
+LEVELS = (N_("trial"), N_("sandbox"))
+FREQUENCIES = (N_("monthly"), N_("annual"), N_("month"), N_("year"))
+ANSWERS = (N_("yes"), N_("no"))
+SORTS = (N_("name"), N_("size"), N_("created"), N_("expiry"))
+CREDIT_POOLS = (N_("prepaid"), N_("sms"), N_("preview"))
+ADDONS = (N_("landing-pages"), N_("predictive-sending"))
+INVOICE_KINDS = (
+    N_("charge"),
+    N_("first_cycle"),
+    N_("renewal"),
+    N_("upgrade"),
+    N_("topup"),
+    N_("credit_purchase"),
+)
+INVOICE_STATUSES = (
+    N_("paid"),
+    N_("failed"),
+    N_("pending"),
+    N_("awaiting_transfer"),
+    N_("awaiting transfer"),
+)
+SEAT_MEMBER_STATUSES = (N_("invited"), N_("active"))
+TRANSFER_STATUSES = (N_("pending"), N_("confirmed"))
