@@ -18,15 +18,18 @@ from bot.context import Deps, translator_for
 from bot.i18n import Translator
 from bot.settings import Settings
 from bot.ui import notice
+from domain.cards import CARD_REFUSED, contains_card_number
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
 
 log = logging.getLogger("reseller_desk")
+CARD_FIELDS = {("billing_profile_add", "number")}
+"""The one modal input meant to hold a card number (it goes to the gateway, never to storage)."""
 
 LOCAL_SIGNING_SECRET = "local-shell-signing-secret"  # noqa: S105 - the shell's own, never Slack's
 LOCAL_BOT_TOKEN = "xoxb-local-shell"  # noqa: S105 - the shell's own, never Slack's
@@ -82,6 +85,22 @@ def build_app(
         context["deps"] = deps
         next()
 
+    @app.middleware
+    def refuse_card_numbers(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],
+    ) -> BoltResponse | None:
+        """A card number typed anywhere but the card field is refused before any listener sees it."""
+        field = card_number_in(body)
+        if field is None:
+            next()
+            return None
+        error = InvalidInput(CARD_REFUSED, field=None if field == "text" else field)
+        if field == "text":
+            return error_response(error, body, context)
+        return _field_error(translator_for(context, body), error, field)
+
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
         return error_response(error, body, context)
@@ -121,6 +140,26 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
         body=json.dumps(notice(f":warning: {text}")),
         headers={"content-type": "application/json"},
     )
+
+
+def card_number_in(body: dict[str, Any]) -> str | None:
+    """Where a card number appears in a request: `text` for a command, or a modal's block id."""
+    if body.get("command") and contains_card_number(str(body.get("text") or "")):
+        return "text"
+    view = body.get("view") or {}
+    if body.get("type") == "view_submission":
+        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+            if (view.get("callback_id"), block_id) in CARD_FIELDS:
+                continue
+            for element in (elements or {}).values():
+                if isinstance(element, dict) and contains_card_number(str(element.get("value") or "")):
+                    return str(block_id)
+    return None
+
+
+def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:
+    payload = {"response_action": "errors", "errors": {field: t(error.message, **error.params)[:2000]}}
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
 def _first_input(body: dict[str, Any]) -> str:

@@ -29,6 +29,10 @@ def load_demo(settings: Settings, *, team_id: str, accounts: int | None = None) 
             for user, role in DEMO_MEMBERS.items():
                 service.add_member(uow, clock, actor, user, role)
         added = _demo_accounts(make_session_factory(engine), actor, settings)
+        if accounts is not None and accounts > added:
+            from bot.seed import seed_accounts
+
+            added += seed_accounts(engine, team_id, DEMO_OWNER, accounts)
     finally:
         engine.dispose()
     return f"demo agency ready: owner {DEMO_OWNER}, {len(DEMO_MEMBERS)} members, {added} new accounts"

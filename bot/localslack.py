@@ -44,6 +44,7 @@ class LocalSlack:
         self.failures: list[Failure] = []
         self.fail_every: int = 0
         self.user_locales = dict(user_locales or {})
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self.default_locale = default_locale
         self.listeners: list[Callable[[Call], None]] = []
         self._lock = threading.Lock()
@@ -103,6 +104,7 @@ class LocalSlack:
             self.calls.clear()
             self.failures.clear()
             self.fail_every = 0
+            self.history.clear()
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -164,7 +166,29 @@ class LocalSlack:
             view = json.loads(view) if isinstance(view, str) else (view or {})
             view_id = params.get("view_id") or f"V{n:08d}"
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{n}", "state": {"values": {}}}}
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.postMessage":
+            ts = f"{time.time():.6f}"
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    metadata = json.loads(metadata)
+            with self._lock:
+                self.history.setdefault(str(params.get("channel")), []).append(
+                    {"ts": ts, "text": params.get("text"), "metadata": metadata or {}}
+                )
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {"text": params.get("text")},
+            }
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            with self._lock:
+                posted = list(self.history.get(str(params.get("channel")), []))
+            messages = [m for m in reversed(posted) if float(m["ts"]) >= oldest]
+            return {"ok": True, "messages": messages[: int(params.get("limit") or 100)], "has_more": False}
+        if method == "chat.update":
             ts = params.get("ts") or f"{time.time():.6f}"
             return {
                 "ok": True,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
+from domain.periods import Frequency
 from domain.store.models import Account, Agency, BillingProfile
 
 CHUNK = 5_000
@@ -125,6 +126,32 @@ def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tu
         return actor.agency_id, profile_id
 
 
+_PRICES: dict[tuple[str, str, int | None, int | None, str], Decimal] = {}
+
+
+def list_price_of(
+    product: str, tier: str, contacts: int | None, seats: int | None, frequency: str
+) -> Decimal:
+    """The catalog's list price for a demo plan, so demo figures read like real ones."""
+    key = (product, tier, contacts, seats, frequency)
+    if key not in _PRICES:
+        from domain.catalog import load_catalog
+        from domain.pricing import PlanChoice, list_price
+
+        catalog = load_catalog()
+        freq: Frequency = "annual" if frequency == "annual" else "monthly"
+        if tier == "trial":
+            choice = None
+        elif tier == "licenses":
+            choice = PlanChoice(version="V3", product=product, frequency=freq, licenses=seats)
+        else:
+            choice = PlanChoice(version="V3", product=product, tier=tier, contacts=contacts, frequency=freq)
+        _PRICES[key] = (
+            Decimal("0.00") if choice is None else list_price(catalog, choice).quantize(Decimal("0.01"))
+        )
+    return _PRICES[key]
+
+
 def rows(
     agency_id: int, profile_id: int, *, start: int, count: int, today: date, seed: int
 ) -> Iterator[dict[str, Any]]:
@@ -175,7 +202,9 @@ def rows(
             "is_commission": rng.random() < 0.02,
             "billing_profile_id": profile_id,
             "payment_method": "card",
-            "price_per_cycle": Decimal(rng.randint(19, 900)),
+            "price_per_cycle": list_price_of(
+                product, tier, contacts, seats, "annual" if annual else "monthly"
+            ),
             "cycles_billed": rng.randint(1, 30),
             "discount_eligible": True,
             "discount_loss_pending": False,
