@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	@$(BIN)/pybabel compile -q -d bot/locale -D messages
+	@$(BIN)/pybabel -q compile -d bot/locale -D messages
 
 run: $(STAMP) $(MO)
 	@$(BIN)/reseller-bot
@@ -45,9 +45,9 @@ i18n-extract: $(STAMP)
 		-o $(I18N_POT) .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -q -i $(I18N_POT) -d bot/locale -D messages --no-wrap --ignore-obsolete \
+	$(BIN)/pybabel -q update -i $(I18N_POT) -d bot/locale -D messages --no-wrap --ignore-obsolete \
 		--ignore-pot-creation-date
-	$(BIN)/pybabel compile -q -d bot/locale -D messages
+	$(BIN)/pybabel -q compile -d bot/locale -D messages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -53,12 +53,16 @@ def build_app(
     Slack's 3-second limit because every listener's synchronous part is a few queries. Slow provider
     calls go to lazy listeners.
     """
+    read_sessions = None
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url))
+        if settings.database_url.startswith("sqlite"):
+            read_sessions = make_session_factory(make_engine(settings.database_url, read_only=True))
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
         sessions=sessions,
+        read_sessions=read_sessions,
         catalog=catalog or load_catalog(settings.reseller_catalog),
         provider=provider or SimulatedProvider(),
         gateway=gateway or SimulatedGateway(),

@@ -13,13 +13,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import Translator, normalise_locale
+from bot.i18n import Translator, normalise_locale, pick_language
 from bot.settings import Settings
-from domain.agency import Actor, resolve_actor
+from domain.agency import Actor, find_actor, resolve_actor
 from domain.catalog import Catalog
 from domain.clock import Clock
+from domain.errors import NotAMember
+from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
-from domain.store.models import Agency
 from domain.store.uow import SqlUnitOfWork
 
 LOCALE_TTL_SECONDS = 3600.0
@@ -60,11 +61,17 @@ class Deps:
     catalog: Catalog
     provider: Provider
     gateway: PaymentGateway
+    read_sessions: sessionmaker[Session] | None = None
     locales: LocaleCache = field(default_factory=LocaleCache)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions)
+
+    def read_uow(self) -> SqlUnitOfWork:
+        """For requests that only read: on SQLite they do not take the write lock, so they run side by
+        side with each other and with a writer (WAL)."""
+        return SqlUnitOfWork(self.read_sessions or self.sessions)
 
 
 @dataclass
@@ -73,6 +80,8 @@ class Req:
 
     deps: Deps
     actor: Actor
+    active_paid: int
+    """The discount tier's account count as this request began (read with the member)."""
     agency_name: str
     currency: str
     timezone: str
@@ -97,17 +106,24 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     deps: Deps = context["deps"]
     team_id, user_id = team_and_user(body)
     client: WebClient | None = context.get("client")
-    with deps.uow() as uow:
-        actor = resolve_actor(uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
-        agency: Agency = uow.agencies.get(actor.agency_id)
-        name, currency, timezone, language = agency.name, agency.currency, agency.timezone, agency.language
+    with deps.read_uow() as uow:
+        found = find_actor(uow.session, team_id, user_id)
+    if found is None:
+        with deps.uow() as uow:
+            resolve_actor(uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
+            found = find_actor(uow.session, team_id, user_id)
+    if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
+        raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
+    actor, facts = found
+    name, currency, timezone, language = facts.name, facts.currency, facts.timezone, facts.language
     lang = None
     if client is not None and deps.settings.slack_bot_token is not None:
         lang = deps.locales.lookup(client, user_id)
-    translator = Translator(normalise_locale(lang or language), currency, timezone)
+    translator = Translator(pick_language(lang, language), currency, timezone)
     return Req(
         deps=deps,
         actor=actor,
+        active_paid=facts.active_paid,
         agency_name=name,
         currency=currency,
         timezone=timezone,

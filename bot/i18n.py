@@ -31,6 +31,14 @@ def normalise_locale(raw: str | None) -> str:
     return lang if lang in SUPPORTED else "en"
 
 
+def pick_language(*candidates: str | None) -> str:
+    """The first candidate we speak (the reader's Slack locale, then the agency's), else English."""
+    for raw in candidates:
+        if raw and raw.replace("_", "-").split("-")[0].lower() in SUPPORTED:
+            return normalise_locale(raw)
+    return "en"
+
+
 @lru_cache(maxsize=8)
 def _translations(lang: str) -> gettext.NullTranslations:
     return gettext.translation("messages", localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
@@ -62,8 +70,17 @@ class Translator:
             return text
 
     def plural(self, singular: str, plural: str, n: int, **params: Any) -> str:
-        """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too."""
+        """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too.
+
+        Both forms are usually marked `N_` (so they are extracted as two ids, not a gettext plural
+        entry): then the catalog's own rule (`Plural-Forms`, French counts 0 as singular) picks which
+        of the two translated ids to use."""
         text = self._ngettext(singular, plural, n)
+        if text in (singular, plural):
+            catalog = _translations(self.lang)
+            rule = getattr(catalog, "plural", None)
+            form = rule(n) if callable(rule) else int(n != 1)
+            text = self._gettext(singular if form == 0 else plural)
         formatted = {key: self.format(value, key) for key, value in {"n": n, **params}.items()}
         try:
             return text.format(**formatted)
@@ -93,7 +110,9 @@ class Translator:
         return format_currency(amount, currency or self.currency, locale=self.locale)
 
     def percent(self, value: Decimal) -> str:
-        return format_percent(Decimal(value) / 100, locale=self.locale, format="#,##0.##%")
+        """25 → `25%` in English and Italian, `25 %` in French; at most two decimals."""
+        ratio = (round(Decimal(value), 2) / 100).normalize()
+        return format_percent(ratio, locale=self.locale, decimal_quantization=False)
 
     def date(self, value: date) -> str:
         return format_date(value, format="medium", locale=self.locale)

@@ -19,12 +19,16 @@ EMPHASISED = {"per_cycle", "total_today"}
 def describe(t: Translator, choice: PlanChoice) -> str:
     """`marketing plus · 2,500 contacts · annual · 3 seats · sms` in the reader's language."""
     if choice.version == "V1":
-        return t(N_("{product} {level} (free)"), product=choice.product, level=t(choice.level or ""))
+        return t(
+            N_("{product} {level} (free)"),
+            product=choice.product,
+            level=t(choice.level) if choice.level else "",
+        )
     parts = [choice.product]
     if choice.licenses is not None:
         parts.append(t.plural(N_("{n} license"), N_("{n} licenses"), choice.licenses))
     else:
-        parts.append(t(choice.tier or ""))
+        parts.append(t(choice.tier) if choice.tier else "")
         parts.append(t(N_("{contacts} contacts"), contacts=choice.contacts or 0))
     parts.append(t(N_("annual")) if choice.frequency == "annual" else t(N_("monthly")))
     if choice.seats is not None:
@@ -55,8 +59,8 @@ def tier_lines(t: Translator, quote: Quote, count: int) -> list[str]:
     tier = quote.tier
     lines = [
         t.plural(
-            N_("The agency has {n} active paid account: {percent}% reseller discount."),
-            N_("The agency has {n} active paid accounts: {percent}% reseller discount."),
+            N_("The agency has {n} active paid account: a reseller discount of {percent}%."),
+            N_("The agency has {n} active paid accounts: a reseller discount of {percent}%."),
             count,
             percent=tier.percent,
         )
@@ -74,7 +78,7 @@ def tier_lines(t: Translator, quote: Quote, count: int) -> list[str]:
     if following is not None and following.percent != tier.percent:
         lines.append(
             t(
-                N_("With this account the agency moves to {percent}% from the next cycle."),
+                N_("With this account the agency moves to {percent}% at the next cycle."),
                 percent=following.percent,
             )
         )

@@ -83,12 +83,20 @@ def option(label: str, value: str) -> Option:
 
 
 def message(
-    text: str, blocks: Sequence[Block], *, ephemeral: bool = True, replace: bool | None = None
+    text: str,
+    blocks: Sequence[Block | dict[str, Any]],
+    *,
+    ephemeral: bool = True,
+    replace: bool | None = None,
 ) -> dict[str, Any]:
-    """A reply payload: `text` is the notification fallback, `blocks` the message itself."""
+    """A reply payload: `text` is the notification fallback, `blocks` the message itself.
+
+    A block may be given already as a dict: hot paths cache blocks that do not change between
+    requests, since building them with `slack_sdk.models` costs more than the request's queries.
+    """
     payload: dict[str, Any] = {
         "text": clip(text, 3000),
-        "blocks": [block.to_dict() for block in blocks[:MAX_MESSAGE_BLOCKS]],
+        "blocks": [b if isinstance(b, dict) else b.to_dict() for b in blocks[:MAX_MESSAGE_BLOCKS]],
     }
     if ephemeral:
         payload["response_type"] = "ephemeral"
@@ -151,3 +159,37 @@ def state_value(view: dict[str, Any], block_id: str) -> str | None:
     if isinstance(options, list):
         return ",".join(str(o.get("value")) for o in options if isinstance(o, dict))
     return None
+
+
+# Plain-dict builders for hot paths (an overview page has dozens of blocks): the same payloads as the
+# model classes above, without their per-object validation cost. Tests parse every payload back with
+# slack_sdk.models, so these are held to the same rules.
+def section_dict(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+
+
+def button_dict(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def overflow_dict(action_id: str, options: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "overflow",
+        "action_id": action_id,
+        "options": [
+            {"text": {"type": "plain_text", "text": clip(label, 75), "emoji": True}, "value": value[:150]}
+            for label, value in options[:5]
+        ],
+    }
+
+
+def actions_dict(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "actions", "elements": list(elements)[:25]}

@@ -8,13 +8,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotAMember, NotFound
 from domain.i18n import N_
 from domain.roles import Permission, Role, require
-from domain.store.models import Agency, Member
+from domain.store.models import Agency, AgencyStats, Member
 from domain.uow import UnitOfWork
 
 DEFAULT_AGENCY_NAME = "My agency"
@@ -47,6 +49,41 @@ class SettingsInput:
     timezone: str
     low_balance_threshold: Decimal
     language: str = "en"
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    """What every interaction needs of its agency, read with the member in one query."""
+
+    name: str
+    currency: str
+    timezone: str
+    language: str
+    active_paid: int
+
+
+def find_actor(session: Session, team_id: str, user_id: str) -> tuple[Actor, AgencyFacts] | None:
+    """The member and their agency in one round trip — the hot path of every request. None when the
+    agency or the member is missing, for `resolve_actor` to bootstrap or refuse."""
+    row = session.execute(
+        select(
+            Agency.id,
+            Agency.name,
+            Agency.currency,
+            Agency.timezone,
+            Agency.language,
+            Member.role,
+            AgencyStats.active_paid,
+        )
+        .join(Member, (Member.agency_id == Agency.id) & (Member.user_id == user_id))
+        .outerjoin(AgencyStats, AgencyStats.agency_id == Agency.id)
+        .where(Agency.team_id == team_id)
+    ).first()
+    if row is None:
+        return None
+    agency_id, name, currency, timezone, language, role, active_paid = row
+    facts = AgencyFacts(name, currency, timezone, language, int(active_paid or 0))
+    return Actor(agency_id=agency_id, user_id=user_id, role=Role(role)), facts
 
 
 def resolve_actor(

@@ -65,6 +65,17 @@ def balance(session: Session, agency_id: int, pool: Pool, account_id: int | None
     return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
+def account_balances(session: Session, agency_id: int, account_id: int) -> dict[str, Decimal]:
+    """Every pool's balance for one account in one query (earmarked prepaid, SMS, previews)."""
+    rows = session.execute(
+        select(LedgerEntry.pool, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.agency_id == agency_id, LedgerEntry.account_id == account_id)
+        .group_by(LedgerEntry.pool)
+    )
+    found = {str(pool): Decimal(total or 0).quantize(Decimal("0.01")) for pool, total in rows}
+    return {pool: found.get(pool, Decimal("0.00")) for pool in UNITS}
+
+
 def balances_by_account(session: Session, agency_id: int, pool: Pool) -> dict[int, Decimal]:
     rows = session.execute(
         select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))

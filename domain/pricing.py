@@ -141,7 +141,7 @@ class _Pricing:
     def _tier_notes(self) -> tuple[Note, ...]:
         if self.tier.accounts_to_next is None:
             return ()
-        message = N_("{accounts} more active paid account(s) reach the {percent}% reseller discount.")
+        message = N_("{accounts} more active paid account(s) reach a reseller discount of {percent}%.")
         return (Note(message, {"accounts": self.tier.accounts_to_next, "percent": self.tier.next_percent}),)
 
 

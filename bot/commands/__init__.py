@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.commands import accounts, agency, billing, credits, home, notices, quote, seats
+from bot.commands import accounts, agency, approvals, billing, credits, home, notices, quote, seats
 
 
 def register_all(app: App) -> None:
-    for module in (agency, quote, accounts, credits, billing, seats, notices, home):
+    for module in (agency, quote, accounts, credits, billing, seats, notices, home, approvals):
         module.register(app)

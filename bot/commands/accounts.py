@@ -6,6 +6,7 @@ smaller sub-commands (views, snapshots, transfers, branding, commission) in `acc
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -13,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, StaticSelectElement
 
 from bot import ui
-from bot.commands import accounts_actions, accounts_add, accounts_edit, accounts_more
+from bot.commands import accounts_actions, accounts_add, accounts_edit, accounts_more, accounts_tools
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import tokens
@@ -38,6 +39,7 @@ def register(app: App) -> None:
     accounts_edit.register(app)
     accounts_actions.register(app)
     accounts_more.register(app)
+    accounts_tools.register(app)
 
 
 def ports_of(req: Req) -> AccountPorts:
@@ -73,7 +75,7 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
     if sub == "renew":
         ack(**accounts_actions.renew_card(req, _one_name(words, "renew")))
         return
-    handled = accounts_more.reply(req, sub, words[1:])
+    handled = accounts_more.reply(req, sub, words[1:]) or accounts_tools.reply(req, sub, words[1:])
     if handled is not None:
         ack(**handled)
         return
@@ -112,6 +114,13 @@ def help_reply(req: Req) -> dict[str, Any]:
         ),
         t(N_("`/accounts branding <name>` (modal), `/accounts branding default` — the agency's default")),
         t(N_("`/accounts commission`, `/accounts commission payout <email>` — referred accounts")),
+        t(
+            N_(
+                "`/accounts price <name> <amount> [month|cycle]`, `/accounts margins` — client prices and margins"
+            )
+        ),
+        t(N_("`/accounts templates import <share link> [filters]` — a template into many accounts")),
+        t(N_("`/accounts access <name> [reset|password]` — help a client sign in")),
     ]
     filters = t(
         N_("Statuses: {statuses}. Plans: {plans}. Sort: {sorts} (a leading - sorts descending)."),
@@ -156,7 +165,7 @@ def expiry_label(t: Translator, account: Account) -> str:
     return t(N_("renews {date}"), date=account.period_end)
 
 
-def row_blocks(t: Translator, account: Account) -> list[Block]:
+def row_blocks(t: Translator, account: Account) -> list[dict[str, Any]]:
     price = (
         t(N_("{amount} per cycle"), amount=account.price_per_cycle)
         if account.pricing_version == "V3"
@@ -165,12 +174,12 @@ def row_blocks(t: Translator, account: Account) -> list[Block]:
     text = (
         f"*{account.name}* · {account.client_name}\n"
         f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
-    )
+    ) + accounts_tools.row_margin(t, account)
     if account.status in PRIMARY_LOGIN:
-        primary = ui.button(t(N_("Login")), "accounts_login", account.name)
+        primary = ui.button_dict(t(N_("Login")), "accounts_login", account.name)
     else:
-        primary = ui.button(t(N_("Renew")), "accounts_renew", account.name, style="primary")
-    menu = ui.overflow(
+        primary = ui.button_dict(t(N_("Renew")), "accounts_renew", account.name, style="primary")
+    menu = ui.overflow_dict(
         "accounts_menu",
         [
             (t(N_("Edit")), f"edit:{account.name}"),
@@ -180,7 +189,7 @@ def row_blocks(t: Translator, account: Account) -> list[Block]:
             (t(N_("Seats")), f"seats:{account.name}"),
         ],
     )
-    return [ui.section(text), ui.actions(primary, menu)]
+    return [ui.section_dict(text), ui.actions_dict(primary, menu)]
 
 
 def _select(
@@ -191,6 +200,12 @@ def _select(
     return StaticSelectElement(
         action_id=action, placeholder=placeholder, options=opts, initial_option=initial
     )
+
+
+@lru_cache(maxsize=1024)
+def cached_filter_controls(lang: str, f: Filters) -> dict[str, Any]:
+    """The same filters in the same language give the same controls: built once, reused."""
+    return filter_controls(Translator(lang), f).to_dict()
 
 
 def filter_controls(t: Translator, f: Filters) -> Block:
@@ -214,17 +229,21 @@ def filter_controls(t: Translator, f: Filters) -> Block:
 
 def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
     t = req.t
-    with req.deps.uow() as uow:
+    with req.deps.read_uow() as uow:
         req.actor.require(Permission.READ)
         page: Page = queries.overview(uow.session, req.actor.agency_id, f)
-        rows: list[Block] = []
+        rows: list[Block | dict[str, Any]] = []
         for account in page.accounts:
             rows += row_blocks(t, account)
     f = page.filters
-    title = t.plural(N_("{n} account"), N_("{n} accounts"), page.total)
-    blocks: list[Block] = [
+    title = (
+        t.plural(N_("{n} account"), N_("{n} accounts"), page.total)
+        if page.exact
+        else t(N_("more than {n} accounts"), n=page.total)
+    )
+    blocks: list[Block | dict[str, Any]] = [
         ui.header(t(N_("Accounts — {filters}"), filters=f.as_text(page=False))),
-        filter_controls(t, f),
+        cached_filter_controls(t.lang, f.with_page(1)),
         *(rows or [ui.section(t(N_("No account matches. Try `status:all` or another search.")))]),
     ]
     nav = []
@@ -236,7 +255,9 @@ def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
         blocks.append(ui.actions(*nav))
     blocks.append(
         ui.context(
-            t(N_("{title} · page {page} of {pages}"), title=title, page=f.page, pages=page.pages),
+            t(N_("{title} · page {page} of {pages}"), title=title, page=f.page, pages=page.pages)
+            if page.exact
+            else t(N_("{title} · page {page}"), title=title, page=f.page),
             t(
                 N_("Save these filters: `/accounts views save <name> {filters}`"),
                 filters=f.as_text(page=False),
@@ -261,10 +282,9 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         a = queries.by_name(uow.session, req.actor.agency_id, name)
         history = queries.history_of(uow.session, a)
-        earmark = ledger.balance(uow.session, a.agency_id, "prepaid", a.id)
-        sms = ledger.balance(uow.session, a.agency_id, "sms", a.id)
-        preview = ledger.balance(uow.session, a.agency_id, "preview", a.id)
-        blocks: list[Block] = [
+        balances = ledger.account_balances(uow.session, a.agency_id, a.id)
+        earmark, sms, preview = balances["prepaid"], balances["sms"], balances["preview"]
+        blocks: list[Block | dict[str, Any]] = [
             ui.header(t(N_("Account {name}"), name=a.name)),
             ui.fields(
                 [
@@ -306,6 +326,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
         if a.login_message:
             extra.append(t(N_("Login page message: {text}"), text=a.login_message))
         blocks.append(ui.section("\n".join(extra)))
+        blocks += accounts_tools.card_blocks(req, uow.session, a)
         lines = [
             f"{t.format(e.at)} · {e.actor} · {e.action}" + (f" — {e.reason}" if e.reason else "")
             for e in history

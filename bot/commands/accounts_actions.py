@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from domain import ledger
@@ -118,6 +119,11 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respon
         raise InvalidInput(
             N_("This renewal card is out of date: run `/accounts renew <name>` again.")
         ) from None
+    payload = {"name": name, "nonce": nonce, "profile": profile if isinstance(profile, int) else None}
+    held = approvals.hold(req, "renewal", payload, (body.get("channel") or {}).get("id"))
+    if held is not None:
+        respond(**ui.notice(held), replace_original=True)
+        return
     with req.deps.uow() as uow:
         done = renew(
             uow,

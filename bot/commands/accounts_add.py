@@ -19,7 +19,9 @@ from slack_sdk import WebClient
 from bot import planbuilder, ui
 from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal, credentials_view
 from bot.commands.accounts_common import errors_on, ports_of
+from bot.commands.accounts_tools import read_client_price
 from bot.context import Req, open_request
+from domain.accounts.margins import set_client_price
 from domain.accounts.service import AddAccount, add_account
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -86,8 +88,14 @@ def submit_add(
     meta = ui.metadata(view)
     with errors_on(view):
         cmd = read_add(req, view, str(meta.get("nonce") or view.get("id") or uuid.uuid4().hex))
+        client_price = read_client_price(view)
         with req.deps.uow() as uow:
             added = add_account(uow, ports_of(req), req.actor, cmd)
+    if client_price is not None:
+        with req.deps.uow() as uow:
+            set_client_price(
+                uow, ports_of(req), req.actor, added.name, amount=client_price[0], per=client_price[1]
+            )
     ack(response_action="update", view=credentials_view(req, added))
     channel = meta.get("channel")
     if channel:

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot import planbuilder, ui
 from bot.commands.accounts_common import ports_of, profile_options
+from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
 from domain.accounts import queries, rules
 from domain.accounts.service import AddedAccount, check_name
@@ -31,7 +32,7 @@ CALLBACK = "accounts_add"
 LIVE = "accounts_live"
 FIELDS = (
     *("snapshot", "name", "custom_domain", "client_name", "client_email", "notification_email"),
-    *("country", "language", "timezone", "profile", "migration", "migration_cycles"),
+    *("country", "language", "timezone", "profile", "migration", "migration_cycles", "client_price"),
 )
 
 
@@ -177,6 +178,7 @@ def add_modal(
                 ),
             ),
         ]
+    blocks.append(client_price_input(t, values.get("client_price")))
     blocks.append(ui.context(*package))
     return ui.modal(
         t(N_("Add an account")),

@@ -13,10 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import planbuilder, ui
+from bot.commands import approvals
 from bot.commands.accounts_common import errors_on, ports_of, profile_options
+from bot.commands.accounts_tools import client_price_input, initial_client_price, read_client_price
 from bot.context import Req, open_request
 from bot.quote_render import quote_blocks
 from domain.accounts import changes, queries
+from domain.accounts.margins import set_client_price
 from domain.accounts.service import plan_json
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
@@ -41,6 +44,7 @@ def open_edit_modal(req: Req, client: WebClient, trigger_id: str, name: str, cha
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         state = planbuilder.state_of(plan_choice_of(account))
         values = {
+            "client_price": initial_client_price(account),
             "notification_email": account.notification_email,
             "profile": str(account.billing_profile_id) if account.billing_profile_id else None,
         }
@@ -51,7 +55,7 @@ def open_edit_modal(req: Req, client: WebClient, trigger_id: str, name: str, cha
 def rebuild(req: Req, view: dict[str, Any]) -> dict[str, Any]:
     values = {
         f: ui.state_value(view, f)
-        for f in ("notification_email", "profile", "status_action", "reason", "login_message")
+        for f in ("notification_email", "profile", "status_action", "reason", "login_message", "client_price")
     }
     meta = ui.metadata(view)
     return edit_modal(req, str(meta.get("name")), values, planbuilder.read_state(view), meta)
@@ -131,6 +135,7 @@ def edit_modal(
                 action_id="value", initial_value=values.get("login_message") or None, max_length=300
             ),
         ),
+        client_price_input(t, values.get("client_price")),
     ]
     return ui.modal(
         t(N_("Edit {name}"), name=name),
@@ -155,6 +160,7 @@ def submit_edit(
     with errors_on(view):
         choice = planbuilder.to_choice(req.deps.catalog, planbuilder.read_state(view))
         reason = (ui.state_value(view, "reason") or "").strip() or None
+        done += _client_price(req, view, name)
         with req.deps.uow() as uow:
             account = queries.by_name(uow.session, req.actor.agency_id, name)
             current_choice, email, profile = (
@@ -195,6 +201,19 @@ def submit_edit(
                 return
     ack()
     _tell(req, client, meta, name, done or [req.t(N_("nothing changed"))])
+
+
+def _client_price(req: Req, view: dict[str, Any], name: str) -> list[str]:
+    """Validated first, saved only when it changed; an emptied field forgets the price."""
+    price = read_client_price(view) or (None, "month")
+    with req.deps.uow() as uow:
+        current = initial_client_price(queries.by_name(uow.session, req.actor.agency_id, name))
+    wanted = None if price[0] is None else f"{price[0]} {price[1]}"
+    if wanted == current:
+        return []
+    with req.deps.uow() as uow:
+        set_client_price(uow, ports_of(req), req.actor, name, amount=price[0], per=price[1])
+    return [req.t(N_("client price changed"))]
 
 
 def _status_change(req: Req, view: dict[str, Any], name: str, reason: str | None) -> list[str]:
@@ -270,6 +289,13 @@ def submit_confirm(
         raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
     name = str(meta.get("name"))
     try:
+        payload = {"name": name, "plan": plan_json(choice), "nonce": str(meta.get("nonce"))}
+        held = approvals.hold(req, "plan", payload | {"reason": meta.get("reason")}, meta.get("channel"))
+        if held is not None:
+            title = req.t(N_("Sent for approval"))
+            view = ui.modal(title, "accounts_edit_held", [ui.section(held)], close=req.t(N_("Close")))
+            ack(response_action="update", view=view)
+            return
         with req.deps.uow() as uow:
             result = changes.change_plan(
                 uow,

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import ui
+from bot.commands import approvals
 from bot.context import Req, open_request
 from domain import credits as service
 from domain import profiles
@@ -166,6 +167,12 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
     context["translator"] = req.t
     t = req.t
     order, nonce = _order_from(str(body["actions"][0].get("value") or ""))
+    payload: dict[str, Any] = {"kind": order.kind, "quantity": str(order.quantity), "nonce": nonce}
+    payload |= {"account_id": order.account_id, "profile_id": order.profile_id}
+    held = approvals.hold(req, "credits", payload, (body.get("channel") or {}).get("id"))
+    if held is not None:
+        respond(**ui.notice(held), replace_original=True)
+        return
     with req.deps.uow() as uow:
         bought = service.buy(
             uow,

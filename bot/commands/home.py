@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot import ui
+from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
 from domain import ledger
@@ -108,6 +109,7 @@ def home_blocks(req: Req) -> list[Block]:
             + "\n"
             + ("\n".join(renewals) or t(N_("None.")))
         ),
+        *margin_blocks(req),
         ui.actions(
             ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),
             ui.button(

@@ -18,7 +18,6 @@ from domain.catalog import PerSeatProduct
 from domain.clock import today
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.portfolio import count_active_paid
 from domain.pricing import PlanChoice, Quote, quote
 
 CALLBACK = "quote_modal"
@@ -77,8 +76,7 @@ def help_reply(req: Req) -> dict[str, Any]:
 
 def price(req: Req, request: QuoteRequest) -> tuple[Quote, int]:
     """Price a new account at the tier the agency has now; the count is read once per quote."""
-    with req.deps.uow() as uow:
-        count = count_active_paid(uow.session, req.actor.agency_id)
+    count = req.active_paid
     result = quote(
         req.deps.catalog,
         request.choice,

@@ -56,7 +56,7 @@ def matrix_reply(req: Req, words: list[str]) -> dict[str, Any]:
         ui.context(
             t(
                 N_(
-                    "List price → your price at your current {percent}% reseller discount ({n} active paid accounts)."
+                    "List price → your price at your current reseller discount of {percent}% ({n} active paid accounts)."
                 ),
                 percent=percent,
                 n=count,

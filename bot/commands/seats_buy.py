@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.commands import approvals
 from bot.context import Req, open_request
 from domain.i18n import N_
 from domain.pricing import Quote
@@ -133,7 +134,14 @@ def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    done = confirm_buy(req, str(body["actions"][0].get("value") or ""))
+    value = str(body["actions"][0].get("value") or "")
+    account, extra, nonce = [*value.split("|"), "", "", ""][:3]
+    payload = {"name": account, "extra": int(extra) if extra.isdigit() else 0, "nonce": nonce}
+    held = approvals.hold(req, "topup", payload, (body.get("channel") or {}).get("id"))
+    if held is not None:
+        respond(**ui.notice(held), replace_original=True)
+        return
+    done = confirm_buy(req, value)
     respond(**ui.notice(bought_text(req, done)), replace_original=True)
 
 

@@ -14,7 +14,7 @@ from domain.i18n import N_
 
 STATUS_FILTERS = ("all", "active", "trial", "disabled", "cancelled", "expired", "archived")
 PLAN_FILTERS = ("trial", "sandbox", "starter", "plus", "professional", "enterprise", "licenses")
-SORTS = ("name", "size", "created", "expiry")
+SORTS = ("name", "size", "created", "expiry", "margin")
 FREQUENCY_FILTERS = ("monthly", "annual")
 KEYS = ("status", "plan", "sort", "search", "freq", "country", "profile", "created", "expires", "page")
 PAGE_SIZE = 10

@@ -16,7 +16,18 @@ from sqlalchemy.orm import Session
 from domain.accounts.filters import PAGE_SIZE, Filters
 from domain.errors import NotFound
 from domain.i18n import N_
-from domain.store.models import Account, AuditEntry, BillingProfile, Invoice, SavedView, Snapshot
+from domain.store.models import (
+    Account,
+    AuditEntry,
+    BillingProfile,
+    Invoice,
+    SavedView,
+    Snapshot,
+    StatusCount,
+)
+
+COUNT_CAP = 100
+"""Beyond this many matches a filtered overview says "100+" instead of counting every row."""
 
 
 @dataclass(frozen=True)
@@ -24,10 +35,13 @@ class Page:
     accounts: list[Account]
     total: int
     filters: Filters
+    exact: bool = True
+    """False when `total` is the cap of a count that stopped early."""
+    more: bool = False
 
     @property
     def has_next(self) -> bool:
-        return self.filters.page * PAGE_SIZE < self.total
+        return self.more
 
     @property
     def has_previous(self) -> bool:
@@ -77,6 +91,12 @@ def _conditions(agency_id: int, f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _ordered(query: Select[Any], f: Filters) -> Select[Any]:
+    if f.sort == "margin":
+        from domain.accounts.margins import margin_cents  # margins reads accounts through this module
+
+        key = margin_cents()
+        first = (key.desc() if f.descending else key.asc()).nulls_last()
+        return query.order_by(first, Account.id.desc() if f.descending else Account.id.asc())
     column = {
         "name": Account.name,
         "size": Account.plan_size,
@@ -89,14 +109,38 @@ def _ordered(query: Select[Any], f: Filters) -> Select[Any]:
 
 
 def overview(session: Session, agency_id: int, f: Filters) -> Page:
+    """One page, read in index order; the total comes from the trigger-kept status counts when only
+    the status filters, otherwise from a count that stops at COUNT_CAP — never a scan of everything."""
     where = _conditions(agency_id, f)
-    total = int(session.scalar(select(func.count(Account.id)).where(*where)) or 0)
+    total, exact = _total(session, agency_id, f, where)
     page = f.page
-    if total and (page - 1) * PAGE_SIZE >= total:
+    if exact and total and (page - 1) * PAGE_SIZE >= total:
         page = -(-total // PAGE_SIZE)
     f = f.with_page(page)
-    query = _ordered(select(Account).where(*where), f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
-    return Page(list(session.scalars(query)), total, f)
+    query = _ordered(select(Account).where(*where), f).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+    rows = list(session.scalars(query))
+    return Page(rows[:PAGE_SIZE], total, f, exact=exact, more=len(rows) > PAGE_SIZE)
+
+
+def _total(
+    session: Session, agency_id: int, f: Filters, where: list[ColumnElement[bool]]
+) -> tuple[int, bool]:
+    if f == Filters(status=f.status, sort=f.sort, descending=f.descending, page=f.page):
+        query = select(func.coalesce(func.sum(StatusCount.n), 0)).where(StatusCount.agency_id == agency_id)
+        if f.status != "all":
+            query = query.where(StatusCount.status == f.status)
+        return int(session.scalar(query) or 0), True
+    capped = select(Account.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return min(found, COUNT_CAP), found <= COUNT_CAP
+
+
+def matching(session: Session, agency_id: int, f: Filters, limit: int) -> tuple[int, list[Account]]:
+    """How many accounts the overview's filters match, and the first `limit` of them by name."""
+    where = _conditions(agency_id, f)
+    total = int(session.scalar(select(func.count(Account.id)).where(*where)) or 0)
+    query = select(Account).where(*where).order_by(Account.name, Account.id).limit(limit)
+    return total, list(session.scalars(query))
 
 
 def by_name(session: Session, agency_id: int, name: str, *, for_update: bool = False) -> Account:
@@ -119,10 +163,9 @@ def name_taken(session: Session, agency_id: int, name: str) -> bool:
 
 
 def counts_by_status(session: Session, agency_id: int) -> dict[str, int]:
+    """Commission accounts aside, from the counts the database triggers keep (migration 0004b)."""
     rows = session.execute(
-        select(Account.status, func.count(Account.id))
-        .where(Account.agency_id == agency_id, Account.is_commission.is_(False))
-        .group_by(Account.status)
+        select(StatusCount.status, StatusCount.n).where(StatusCount.agency_id == agency_id, StatusCount.n > 0)
     )
     return {str(status): int(n) for status, n in rows}
 

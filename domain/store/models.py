@@ -396,3 +396,13 @@ class AgencyStats(Base):
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     active_paid: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusCount(Base):
+    """Accounts per status per agency, commission accounts aside; triggers keep it exact (0004b)."""
+
+    __tablename__ = "status_counts"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,159 @@
+"""`/accounts templates import <share link> [filters]`: a confirm card listing the matching accounts,
+then one provider call per account in a lazy listener, with progress on the message and a final
+per-account report.
+
+Lazy listener, because a real provider takes a second or more per account and Slack wants its answer
+within 3 seconds. Progress goes through the card's `response_url`, which Slack accepts 5 times, so
+the message is updated at the start, after each third, and with the final report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.blocks import Block
+
+from bot import ui
+from bot.commands.accounts_common import ports_of
+from bot.context import Deps, Req, open_request
+from bot.i18n import Translator
+from domain import templates
+from domain.accounts.filters import parse_filters
+from domain.errors import DomainError, InvalidInput
+from domain.i18n import N_
+
+CONFIRM = "accounts_templates_confirm"
+CANCEL = "accounts_templates_cancel"
+EXAMPLE = "`/accounts templates import https://… plan:plus status:active`"
+LISTED = 40
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Hands the app's ports to the lazy listener: Bolt deep-copies the context for it, and the ports
+    (sessions, locks) are shared, not copied."""
+
+    deps: Deps
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Shared:
+        return self
+
+
+def register(app: App) -> None:
+    app.action(CONFIRM)(ack=start_import, lazy=[run_import])
+    app.action(CANCEL)(cancel)
+
+
+def reply(req: Req, words: list[str]) -> dict[str, Any]:
+    if len(words) < 2 or words[0].lower() != "import":
+        raise InvalidInput(N_("Write it as {example}."), example=EXAMPLE)
+    filters = parse_filters(words[2:])
+    with req.deps.uow() as uow:
+        plan = templates.plan(uow, req.actor, words[1], filters)
+    t = req.t
+    shown = ", ".join(plan.names) + (" …" if plan.total > len(plan.names) else "")
+    value = json.dumps({"l": plan.link, "f": filters.as_text(page=False)}, separators=(",", ":"))
+    blocks: list[Block] = [
+        ui.header(t(N_("Import a template"))),
+        ui.section(
+            t(
+                N_("Import <{link}> into {n} account(s) matching `{filters}`:\n{names}"),
+                link=plan.link,
+                n=plan.total,
+                filters=filters.as_text(page=False),
+                names=shown,
+            )
+        ),
+        ui.context(t(N_("Accounts that already have it are skipped; nothing is imported twice."))),
+        ui.actions(
+            ui.button(t(N_("Import")), CONFIRM, value, style="primary"),
+            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+        ),
+    ]
+    return ui.message(t(N_("Import a template into {n} account(s)"), n=plan.total), blocks)
+
+
+def start_import(ack: Ack, context: BoltContext) -> None:
+    ack()
+    context["shared_deps"] = _Shared(context["deps"])
+
+
+def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    shared = context.get("shared_deps")
+    if isinstance(shared, _Shared):
+        context["deps"] = shared.deps
+    req = open_request(context, body)
+    t = req.t
+    try:
+        data = json.loads(str(body["actions"][0].get("value") or ""))
+        link, filters = str(data["l"]), parse_filters(str(data["f"]).split())
+    except (KeyError, TypeError, ValueError):
+        respond(
+            **ui.notice(t(N_("This import card is out of date: run the command again."))),
+            replace_original=True,
+        )
+        return
+    try:
+        with req.deps.uow() as uow:
+            names = templates.targets(uow, req.actor, filters)
+    except DomainError as error:
+        respond(**ui.notice(f":warning: {t(error.message, **error.params)}"), replace_original=True)
+        return
+    results: list[templates.Result] = []
+    marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
+    respond(**_progress(t, results, len(names)), replace_original=True)
+    ports = ports_of(req)
+    for index, name in enumerate(names, 1):
+        try:
+            with req.deps.uow() as uow:
+                results.append(templates.import_one(uow, ports, req.actor, name, link))
+        except DomainError as error:
+            results.append(templates.Result(name, "failed", t(error.message, **error.params)))
+        if index in marks:
+            respond(**_progress(t, results, len(names)), replace_original=True)
+    respond(**report(t, results, link), replace_original=True)
+
+
+def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:
+    text = t(
+        N_(":hourglass: Importing the template: {done} of {total} accounts done…"),
+        done=len(results),
+        total=total,
+    )
+    return ui.notice(text)
+
+
+def report(t: Translator, results: list[templates.Result], link: str) -> dict[str, Any]:
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("imported", "skipped", "failed")}
+    summary = t(
+        N_("Template <{link}>: {imported} imported, {skipped} skipped (already there), {failed} failed."),
+        link=link,
+        **counts,
+    )
+    labels = {
+        "imported": t(N_("imported")),
+        "skipped": t(N_("skipped: already imported")),
+        "failed": t(N_("failed")),
+    }
+    lines = [
+        f"*{r.name}* · {labels[r.status]}" + (f" — {_reason(t, r.reason)}" if r.reason else "")
+        for r in sorted(results, key=lambda r: (r.status != "failed", r.name))[:LISTED]
+    ]
+    if len(results) > LISTED:
+        lines.append(t(N_("… and {n} more."), n=len(results) - LISTED))
+    blocks: list[Block] = [ui.section(summary), ui.section("\n".join(lines) or t(N_("No account matched.")))]
+    return ui.message(summary, blocks)
+
+
+def _reason(t: Translator, reason: str) -> str:
+    """Our own reasons are message ids; the provider's are its words, shown as they are."""
+    return t(reason) if reason == templates.NOT_PROVISIONED else reason
+
+
+def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = open_request(context, body)
+    respond(**ui.notice(req.t(N_("Cancelled: nothing was imported."))), replace_original=True)

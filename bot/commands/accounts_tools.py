@@ -1,0 +1,333 @@
+"""Agency tools on `/accounts`: client prices and margins, and client access help.
+
+`/accounts price <name> <amount> [month|cycle]`, `/accounts margins`, `/accounts access <name>
+[reset|password]`; the account card's margin and access blocks; the App Home's margin section; the
+client-price input of the add and edit modals. Template imports live in `accounts_templates`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
+from sqlalchemy.orm import Session
+
+from bot import ui
+from bot.commands import accounts_templates
+from bot.commands.accounts_common import ports_of
+from bot.context import Req, open_request
+from bot.i18n import Percent, Translator
+from domain import access, margins
+from domain.accounts import margins as portfolio_margins
+from domain.accounts import queries
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.portfolio import count_active_paid
+from domain.roles import Permission
+from domain.store.models import Account
+from domain.tiers import discount_tier
+
+ACCESS_RESET = "accounts_access_reset"
+ACCESS_PASSWORD = "accounts_access_password"  # noqa: S105 - an action id, not a secret
+ACCESS_OPEN = "accounts_access_open"
+SHOWN = 20
+VOCABULARY = (N_("margin"), N_("month"), N_("cycle"))
+
+
+def register(app: App) -> None:
+    app.action(ACCESS_RESET)(on_access)
+    app.action(ACCESS_PASSWORD)(on_access)
+    app.action(ACCESS_OPEN)(on_access)
+    accounts_templates.register(app)
+
+
+def reply(req: Req, sub: str, words: list[str]) -> dict[str, Any] | None:
+    """The reply for one of these sub-commands, or None for the other `/accounts` words."""
+    if sub == "price":
+        return price_reply(req, words)
+    if sub == "margins" and not words:
+        return margins_reply(req)
+    if sub == "access":
+        return access_reply(req, words)
+    if sub == "templates":
+        return accounts_templates.reply(req, words)
+    return None
+
+
+def money_per(t: Translator, amount: Decimal, per: str) -> str:
+    return (
+        t(N_("{amount} per month"), amount=amount)
+        if per == "month"
+        else t(N_("{amount} per cycle"), amount=amount)
+    )
+
+
+def margin_text(t: Translator, m: margins.Margin) -> str:
+    if m.monthly is None:
+        return t(N_("no client price"))
+    return t(N_("{margin} a month"), margin=m.monthly)
+
+
+def price_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    if len(words) < 2:
+        raise InvalidInput(
+            N_("Write it as `/accounts price acme-shop 120` or `/accounts price acme-shop 1200 cycle`.")
+        )
+    amount, per = margins.parse_client_price(words[1:])
+    with req.deps.uow() as uow:
+        account = portfolio_margins.set_client_price(
+            uow, ports_of(req), req.actor, words[0], amount=amount, per=per
+        )
+        m = portfolio_margins.margin_for(uow.session, req.deps.catalog, account)
+        name = account.name
+    t = req.t
+    if amount is None:
+        return ui.notice(t(N_(":white_check_mark: {name} has no client price any more."), name=name))
+    return ui.notice(
+        t(
+            N_(
+                ":white_check_mark: {name}: client price {price}; cost {cost} a month; monthly margin {margin}."
+            ),
+            name=name,
+            price=money_per(t, amount, per),
+            cost=m.cost_per_month,
+            margin=m.monthly or Decimal(0),
+        )
+    )
+
+
+def margins_reply(req: Req) -> dict[str, Any]:
+    t = req.t
+    catalog = req.deps.catalog
+    with req.deps.uow() as uow:
+        req.actor.require(Permission.READ)
+        session = uow.session
+        totals = portfolio_margins.totals(session, catalog, req.actor.agency_id)
+        rows = portfolio_margins.lowest(session, catalog, req.actor.agency_id, SHOWN)
+        tier = discount_tier(catalog.discount_tiers, count_active_paid(session, req.actor.agency_id))
+    lines = [
+        t(
+            N_("*{name}* · {client} · cost {cost} · client {price} · margin *{margin}*"),
+            name=r.name,
+            client=r.client,
+            cost=r.margin.cost_per_month,
+            price=r.margin.client_per_month or Decimal(0),
+            margin=r.margin.monthly or Decimal(0),
+        )
+        for r in rows
+    ]
+    blocks: list[Block] = [ui.header(t(N_("Monthly margins, lowest first"))), *_totals_blocks(t, totals)]
+    blocks.append(
+        ui.section(
+            "\n".join(lines) or t(N_("No account has a client price yet: `/accounts price <name> <amount>`."))
+        )
+    )
+    if (
+        tier.accounts_to_next is not None
+        and tier.next_percent is not None
+        and tier.accounts_to_next <= margins.CLOSE_TO_NEXT_TIER
+    ):
+        gain = margins.tier_effect(totals.eligible_cost, tier.percent, tier.next_percent)
+        blocks.append(
+            ui.section(
+                t(
+                    N_(
+                        ":chart_with_upwards_trend: {n} more active paid account(s) reach the {percent} tier: from their next "
+                        "charges the monthly margin grows by {gain}, to {total}."
+                    ),
+                    n=tier.accounts_to_next,
+                    percent=Percent(tier.next_percent),
+                    gain=gain,
+                    total=totals.margin + gain,
+                )
+            )
+        )
+    blocks.append(
+        ui.context(t(N_("Cost is the cycle price after discounts; an annual cycle counts 1/12 a month.")))
+    )
+    return ui.message(t(N_("Monthly margins")), blocks)
+
+
+def _totals_blocks(t: Translator, totals: portfolio_margins.Totals) -> list[Block]:
+    blocks: list[Block] = [
+        ui.fields(
+            [
+                (t(N_("Monthly revenue")), t.money(totals.revenue)),
+                (t(N_("Monthly cost")), t.money(totals.cost)),
+                (t(N_("Monthly margin")), t.money(totals.margin)),
+                (t(N_("Accounts with a client price")), t.number(totals.priced)),
+            ]
+        )
+    ]
+    if totals.unpriced:
+        blocks.append(
+            ui.context(
+                t(
+                    N_(
+                        "{n} live account(s) have no client price; their cost ({cost} a month) is not in these figures."
+                    ),
+                    n=totals.unpriced,
+                    cost=totals.unpriced_cost,
+                )
+            )
+        )
+    return blocks
+
+
+def home_blocks(req: Req) -> list[Block]:
+    """The App Home's margin section: portfolio revenue, cost, margin and the accounts losing money."""
+    t = req.t
+    with req.deps.uow() as uow:
+        totals = portfolio_margins.totals(uow.session, req.deps.catalog, req.actor.agency_id)
+        losing = portfolio_margins.lowest(
+            uow.session, req.deps.catalog, req.actor.agency_id, 10, negative_only=True
+        )
+    names = [f"*{r.name}* · {t.money(r.margin.monthly or Decimal(0))}" for r in losing]
+    return [
+        ui.section(t(N_("*Margins* (`/accounts margins`)"))),
+        *_totals_blocks(t, totals),
+        ui.section(t(N_("*Negative margin*")) + "\n" + ("\n".join(names) or t(N_("None.")))),
+    ]
+
+
+def card_blocks(req: Req, session: Session, account: Account) -> list[Block]:
+    """The card's margin line, and the provider lockout when the client is locked out now."""
+    t = req.t
+    m = portfolio_margins.margin_for(session, req.deps.catalog, account)
+    price = (
+        t(N_("none"))
+        if account.client_price is None
+        else money_per(t, account.client_price, account.client_price_per)
+    )
+    blocks: list[Block] = [
+        ui.fields(
+            [
+                (t(N_("Cost per cycle (after discounts)")), t.money(m.cost_per_cycle)),
+                (t(N_("Client price")), price),
+                (t(N_("Monthly margin")), margin_text(t, m)),
+            ]
+        )
+    ]
+    note = lockout_note(req, account)
+    if note:
+        blocks.append(ui.context(note))
+    if account.status in access.HELPED_STATUSES and account.provider_ref:
+        blocks.append(ui.actions(ui.button(t(N_("Client access")), ACCESS_OPEN, account.name)))
+    return blocks
+
+
+def row_margin(t: Translator, account: Account) -> str:
+    """The overview's margin column, from the stored cycle price (the card prices a 0 at today's tier)."""
+    if account.client_price is None or account.pricing_version != "V3" or account.price_per_cycle <= 0:
+        return ""
+    m = margins.margin_of(
+        cost_per_cycle=account.price_per_cycle,
+        frequency=account.frequency,
+        client_price=account.client_price,
+        client_price_per=account.client_price_per,
+    )
+    return " · " + t(N_("margin {margin} a month"), margin=m.monthly or Decimal(0))
+
+
+def lockout_note(req: Req, account: Account) -> str | None:
+    until = access.locked_until(ports_of(req), account)
+    if until is None:
+        return None
+    return req.t(
+        N_(
+            ":lock: The client is locked out: the provider locks a login for {minutes} minutes after {attempts} "
+            "failed attempts. It unlocks at {when}, or set a new password now."
+        ),
+        minutes=access.LOCKOUT_MINUTES,
+        attempts=access.LOCKOUT_ATTEMPTS,
+        when=until,
+    )
+
+
+def client_price_input(t: Translator, initial: str | None) -> InputBlock:
+    return InputBlock(
+        block_id="client_price",
+        label=t(N_("Client price (what you charge the client)")),
+        optional=True,
+        hint=t(N_("Per month, like 120; or per billing cycle, like 1200 cycle. Empty: none.")),
+        element=PlainTextInputElement(action_id="value", initial_value=initial or None, max_length=30),
+    )
+
+
+def initial_client_price(account: Account) -> str | None:
+    if account.client_price is None:
+        return None
+    return f"{account.client_price} {account.client_price_per}"
+
+
+def read_client_price(view: dict[str, Any]) -> tuple[Decimal | None, str] | None:
+    """The modal's client price, validated before anything else is saved; None when left empty."""
+    text = (ui.state_value(view, "client_price") or "").strip()
+    return margins.parse_client_price(text.split()) if text else None
+
+
+def access_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    if not words or len(words) > 2:
+        raise InvalidInput(N_("Write it as `/accounts access acme-shop`, adding `reset` or `password`."))
+    name, what = words[0], (words[1].lower() if len(words) == 2 else "")
+    if what not in ("", "reset", "password"):
+        raise InvalidInput(N_("{word} is not an access action: use reset or password."), word=words[1])
+    return access_action(req, name, what)
+
+
+def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
+    t = req.t
+    ports = ports_of(req)
+    with req.deps.uow() as uow:
+        if what == "reset":
+            helped = access.send_reset(uow, ports, req.actor, name)
+            return ui.notice(
+                t(
+                    N_(":email: The provider sent a password reset email for {name} to {email}."),
+                    name=helped.name,
+                    email=helped.email,
+                )
+            )
+        if what == "password":
+            helped = access.set_password(uow, ports, req.actor, name)
+            text = t(
+                N_(
+                    ":key: New password for the client of {name}: `{password}`\nShown once, to you only: it is not "
+                    "kept and cannot be shown again. Give it to the client privately."
+                ),
+                name=helped.name,
+                password=helped.password or "",
+            )
+            return ui.message(t(N_("New password for {name}"), name=helped.name), [ui.section(text)])
+        req.actor.require(Permission.MANAGE_ACCOUNTS)
+        account = queries.by_name(uow.session, req.actor.agency_id, name)
+        note = lockout_note(req, account) or t(N_("The client is not locked out."))
+        intro = t(
+            N_(
+                "Help the client of *{name}* ({email}) sign in: a reset email goes to the client; a new password is shown to you once."
+            ),
+            name=account.name,
+            email=account.client_email,
+        )
+        account_name = account.name
+    blocks: list[Block] = [
+        ui.section(intro),
+        ui.context(note),
+        ui.actions(
+            ui.button(t(N_("Send reset email")), ACCESS_RESET, account_name),
+            ui.button(t(N_("Set a new password")), ACCESS_PASSWORD, account_name, style="danger"),
+        ),
+    ]
+    return ui.message(t(N_("Client access for {name}"), name=account_name), blocks)
+
+
+def on_access(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Card and overview buttons; the answer goes to the clicker only (ephemeral), never to the channel."""
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    action = body["actions"][0]
+    what = {ACCESS_RESET: "reset", ACCESS_PASSWORD: "password"}.get(str(action.get("action_id")), "")
+    respond(**access_action(req, str(action.get("value") or ""), what), replace_original=False)

@@ -1,0 +1,100 @@
+"""Margin rules (SPEC §4 Margins): what an account earns the agency per month.
+
+Everything is brought to one month, because clients are priced per month or per cycle and cycles are
+one or twelve months: an annual cost or client price is divided by 12 and rounded half-up once, to
+the cent, so a row and the portfolio total (the sum of the rows) always agree with a hand
+computation. The same rounding is done in SQL with integer cents (`domain.accounts.margins`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.money import ZERO, parse_money, round_money
+
+PRICE_PERIODS = ("month", "cycle")
+CLOSE_TO_NEXT_TIER = 5
+"""How many accounts away from the next discount tier `/accounts margins` starts showing its effect."""
+MAX_CLIENT_PRICE = Decimal("1000000")
+
+
+def cycle_months(frequency: str) -> int:
+    return 12 if frequency == "annual" else 1
+
+
+def per_month(amount: Decimal, months: int) -> Decimal:
+    """An amount per `months` as an amount per month, rounded half-up once."""
+    return round_money(Decimal(amount) / months)
+
+
+@dataclass(frozen=True)
+class Margin:
+    cost_per_cycle: Decimal
+    cost_per_month: Decimal
+    client_per_month: Decimal | None
+    """None when the agency has not recorded what it charges the client."""
+
+    @property
+    def monthly(self) -> Decimal | None:
+        if self.client_per_month is None:
+            return None
+        return self.client_per_month - self.cost_per_month
+
+
+def margin_of(
+    *, cost_per_cycle: Decimal, frequency: str, client_price: Decimal | None, client_price_per: str
+) -> Margin:
+    """Client price per month minus cost per month (cost = the cycle price after discounts)."""
+    months = cycle_months(frequency)
+    client = None
+    if client_price is not None:
+        client = (
+            round_money(Decimal(client_price))
+            if client_price_per == "month"
+            else per_month(client_price, months)
+        )
+    return Margin(round_money(Decimal(cost_per_cycle)), per_month(cost_per_cycle, months), client)
+
+
+def parse_client_price(words: list[str]) -> tuple[Decimal | None, str]:
+    """`120`, `120 month`, `1200 cycle`, or `none`/`off` to forget it; returns (amount, period)."""
+    if not words or len(words) > 2:
+        raise InvalidInput(
+            N_(
+                "Write the client price as an amount and optionally month or cycle, like `120` or `1200 cycle`."
+            ),
+            field="client_price",
+        )
+    if words[0].lower() in ("none", "off", "-"):
+        return None, "month"
+    period = words[1].lower() if len(words) == 2 else "month"
+    if period not in PRICE_PERIODS:
+        raise InvalidInput(
+            N_("{value} is not a price period: use month or cycle."), field="client_price", value=words[1]
+        )
+    try:
+        amount = round_money(parse_money(words[0]))
+    except ValueError:
+        raise InvalidInput(
+            N_("Write the client price as a number, like 120 or 99.50."), field="client_price"
+        ) from None
+    if amount < ZERO or amount >= MAX_CLIENT_PRICE:
+        raise InvalidInput(
+            N_("A client price is from 0 to {max}."), field="client_price", max=MAX_CLIENT_PRICE - 1
+        )
+    return amount, period
+
+
+def tier_effect(eligible_cost_per_month: Decimal, percent_now: Decimal, percent_next: Decimal) -> Decimal:
+    """How much the monthly margin grows when the next tier's discount replaces the current one.
+
+    A discounted cost is `list × (100 − p)/100`, so at the next tier it becomes
+    `cost × (100 − p_next)/(100 − p_now)`; the saving is rounded once, on the total.
+    """
+    if percent_now >= 100:
+        return ZERO
+    factor = (Decimal(percent_next) - Decimal(percent_now)) / (Decimal(100) - Decimal(percent_now))
+    return round_money(Decimal(eligible_cost_per_month) * factor)

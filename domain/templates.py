@@ -1,0 +1,130 @@
+"""Importing one campaign-template share link into many resold accounts (SPEC §4 Templates).
+
+Each account is one provider call and one row: a `TemplateImport` row exists only for an import that
+succeeded, and its unique (agency, account, link) makes a second run skip it, so running the same
+import again imports nothing twice. Failures are reported with the provider's reason and not
+recorded, so the next run tries them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from domain import audit
+from domain.accounts import queries
+from domain.accounts.common import AccountPorts
+from domain.accounts.filters import Filters
+from domain.agency import Actor
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.ports import ProviderError
+from domain.roles import Permission
+from domain.store.models import Account, TemplateImport
+from domain.store.uow import SqlUnitOfWork
+
+MAX_ACCOUNTS = 500
+"""One run imports into at most this many accounts; narrow the filters for more."""
+MAX_LINK = 500
+NOT_PROVISIONED = N_("the account is not provisioned at the provider")
+
+
+def check_link(text: str) -> str:
+    """A share link is an https URL with a host; anything else is refused before any account is touched."""
+    link = text.strip().strip("<>")
+    parts = urlsplit(link)
+    if (
+        len(link) > MAX_LINK
+        or parts.scheme != "https"
+        or not parts.hostname
+        or any(c.isspace() for c in link)
+    ):
+        raise InvalidInput(
+            N_("{link} is not a share link: paste the https:// link the template's Share button gives."),
+            link=text[:80],
+        )
+    return link
+
+
+@dataclass(frozen=True)
+class Plan:
+    link: str
+    total: int
+    names: list[str]
+
+
+def plan(uow: SqlUnitOfWork, actor: Actor, link: str, filters: Filters, shown: int = 10) -> Plan:
+    """What the confirm card lists: how many accounts match and the first of them."""
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    total, accounts = queries.matching(uow.session, actor.agency_id, filters, shown)
+    if total == 0:
+        raise InvalidInput(
+            N_("No account matches {filters}: nothing to import into."), filters=filters.as_text()
+        )
+    if total > MAX_ACCOUNTS:
+        raise InvalidInput(
+            N_("{n} accounts match; import into at most {max} at a time: add a filter such as plan:plus."),
+            n=total,
+            max=MAX_ACCOUNTS,
+        )
+    return Plan(check_link(link), total, [a.name for a in accounts])
+
+
+def targets(uow: SqlUnitOfWork, actor: Actor, filters: Filters) -> list[str]:
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    return [a.name for a in queries.matching(uow.session, actor.agency_id, filters, MAX_ACCOUNTS)[1]]
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    status: str
+    """imported, skipped (already imported) or failed."""
+    reason: str = ""
+
+
+def import_one(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str, link: str) -> Result:
+    """One account: skip if already imported, else one provider call, recorded and audited on success."""
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    session = uow.session
+    account: Account = queries.by_name(session, actor.agency_id, name)
+    done = select(TemplateImport.id).where(
+        TemplateImport.agency_id == actor.agency_id,
+        TemplateImport.account_id == account.id,
+        TemplateImport.share_link == link,
+    )
+    if session.scalar(done) is not None:
+        return Result(name, "skipped")
+    if not account.provider_ref:
+        return Result(name, "failed", NOT_PROVISIONED)
+    try:
+        ports.provider.import_template(account.provider_ref, link)
+    except ProviderError as error:
+        return Result(name, "failed", str(error))
+    session.add(
+        TemplateImport(
+            agency_id=actor.agency_id,
+            account_id=account.id,
+            share_link=link,
+            status="imported",
+            created_at=ports.clock.now(),
+        )
+    )
+    audit.record(
+        uow,
+        ports.clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="account.template_imported",
+        target=account.name,
+        after={"share_link": link},
+    )
+    try:
+        uow.commit()
+    except IntegrityError:  # a concurrent run recorded it first: the provider import is idempotent
+        session.rollback()
+        return Result(name, "skipped")
+    return Result(name, "imported")
