@@ -218,7 +218,7 @@ def main() -> None:
         if "postgresql" in kinds:
             for size in (int(s) for s in args.job_sizes.split(",")):
                 print(f"daily jobs, {size:,} accounts on PostgreSQL", flush=True)
-                jobs += job_rows(fresh_pg(f"bench_jobs_{size}"), size)
+                jobs += job_rows(fresh_pg(f"bench_jobs_{size}"), size, slack.api_url)
     slack.stop()
     text_out = report(rows, jobs, rates, notes)
     print(text_out)

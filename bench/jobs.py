@@ -14,13 +14,13 @@ from domain.store.db import make_engine
 from domain.store.migrate import upgrade
 
 
-def run_job(url: str, job: str, day: date) -> tuple[float, float, str]:
+def run_job(url: str, job: str, day: date, api_url: str) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB and the job's own summary line."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "RESELLER_OWNERS": OWNER,
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "SLACK_API_URL": api_url, "SLACK_BOT_TOKEN": "xoxb-bench-token", "SLACK_SIGNING_SECRET": "bench-signing-secret-0123456789",
     }
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -44,7 +44,7 @@ def run_job(url: str, job: str, day: date) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024, summary.replace("|", "/")
 
 
-def job_rows(url: str, size: int) -> list[dict[str, object]]:
+def job_rows(url: str, size: int, api_url: str) -> list[dict[str, object]]:
     upgrade(url)
     engine = make_engine(url)
     started = time.perf_counter()
@@ -53,7 +53,7 @@ def job_rows(url: str, size: int) -> list[dict[str, object]]:
     print(f"  seeded {size:,} in {time.perf_counter() - started:.1f} s", flush=True)
     rows: list[dict[str, object]] = []
     for job in ("statuses", "billing", "notices"):
-        wall, rss, summary = run_job(url, job, datetime.now(UTC).date())
+        wall, rss, summary = run_job(url, job, datetime.now(UTC).date(), api_url)
         rows.append(
             {
                 "accounts": size,
