@@ -215,7 +215,7 @@ def main() -> None:
                 if kind == "sqlite" and size == sizes[0]:
                     print("throughput", flush=True)
                     rates = throughput(url, slack, [int(r) for r in args.rates.split(",")], args.seconds)
-        if "postgresql" in kinds:
+        if "postgresql" in kinds and args.job_sizes:
             for size in (int(s) for s in args.job_sizes.split(",")):
                 print(f"daily jobs, {size:,} accounts on PostgreSQL", flush=True)
                 jobs += job_rows(fresh_pg(f"bench_jobs_{size}"), size, slack.api_url)

@@ -244,11 +244,10 @@ def _package_note(req: Req, session: Any, plan: planbuilder.PlanState) -> list[s
             percent=Percent(q.reseller_percent),
             today=q.today,
         ),
-        t(
-            N_(
-                "With this account the agency has {count} active paid accounts: {percent} from the next charge."
-            ),
-            count=count + 1,
+        t.plural(
+            N_("With this account the agency has {n} active paid account: {percent} from the next charge."),
+            N_("With this account the agency has {n} active paid accounts: {percent} from the next charge."),
+            count + 1,
             percent=Percent(nxt.percent),
         ),
     ]

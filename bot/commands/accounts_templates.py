@@ -77,8 +77,10 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
 
 
 def start_import(ack: Ack, context: BoltContext) -> None:
+    """Acks at once; the ports move to a wrapper the lazy listener's context copy can carry (left in
+    place, Bolt fails to deep-copy them and warns on every import)."""
     ack()
-    context["shared_deps"] = _Shared(context["deps"])
+    context["shared_deps"] = _Shared(context.pop("deps"))
 
 
 def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

@@ -1,8 +1,9 @@
-"""Agency tools on `/accounts`: client prices and margins, and client access help.
+"""Agency tools on `/accounts`: client prices and margins.
 
-`/accounts price <name> <amount> [month|cycle]`, `/accounts margins`, `/accounts access <name>
-[reset|password]`; the account card's margin and access blocks; the App Home's margin section; the
-client-price input of the add and edit modals. Template imports live in `accounts_templates`.
+`/accounts price <name> <amount> [month|cycle]`, `/accounts margins`; the account card's margin and
+access blocks; the overview's margin column; the App Home's margin section; the client-price input
+of the add and edit modals. Client access help lives in `accounts_access`, template imports in
+`accounts_templates`; this module routes their sub-commands.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 from sqlalchemy.orm import Session
 
 from bot import ui
-from bot.commands import accounts_templates
+from bot.commands import accounts_access, accounts_templates
 from bot.commands.accounts_common import ports_of
-from bot.context import Req, open_request
+from bot.context import Req
 from bot.i18n import Percent, Translator
 from domain import access, margins
 from domain.accounts import margins as portfolio_margins
-from domain.accounts import queries
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.portfolio import count_active_paid
@@ -29,17 +29,12 @@ from domain.roles import Permission
 from domain.store.models import Account
 from domain.tiers import discount_tier
 
-ACCESS_RESET = "accounts_access_reset"
-ACCESS_PASSWORD = "accounts_access_password"  # noqa: S105 - an action id, not a secret
-ACCESS_OPEN = "accounts_access_open"
 SHOWN = 20
 VOCABULARY = (N_("margin"), N_("month"), N_("cycle"))
 
 
 def register(app: App) -> None:
-    app.action(ACCESS_RESET)(on_access)
-    app.action(ACCESS_PASSWORD)(on_access)
-    app.action(ACCESS_OPEN)(on_access)
+    accounts_access.register(app)
     accounts_templates.register(app)
 
 
@@ -50,7 +45,7 @@ def reply(req: Req, sub: str, words: list[str]) -> dict[str, Any] | None:
     if sub == "margins" and not words:
         return margins_reply(req)
     if sub == "access":
-        return access_reply(req, words)
+        return accounts_access.access_reply(req, words)
     if sub == "templates":
         return accounts_templates.reply(req, words)
     return None
@@ -210,11 +205,13 @@ def card_blocks(req: Req, session: Session, account: Account) -> list[Block]:
             ]
         )
     ]
-    note = lockout_note(req, account)
+    note = accounts_access.lockout_note(req, account)
     if note:
         blocks.append(ui.context(note))
     if account.status in access.HELPED_STATUSES and account.provider_ref:
-        blocks.append(ui.actions(ui.button(t(N_("Client access")), ACCESS_OPEN, account.name)))
+        blocks.append(
+            ui.actions(ui.button(t(N_("Client access")), accounts_access.ACCESS_OPEN, account.name))
+        )
     return blocks
 
 
@@ -229,21 +226,6 @@ def row_margin(t: Translator, account: Account) -> str:
         client_price_per=account.client_price_per,
     )
     return " · " + t(N_("margin {margin} a month"), margin=m.monthly or Decimal(0))
-
-
-def lockout_note(req: Req, account: Account) -> str | None:
-    until = access.locked_until(ports_of(req), account)
-    if until is None:
-        return None
-    return req.t(
-        N_(
-            ":lock: The client is locked out: the provider locks a login for {minutes} minutes after {attempts} "
-            "failed attempts. It unlocks at {when}, or set a new password now."
-        ),
-        minutes=access.LOCKOUT_MINUTES,
-        attempts=access.LOCKOUT_ATTEMPTS,
-        when=until,
-    )
 
 
 def client_price_input(t: Translator, initial: str | None) -> InputBlock:
@@ -266,68 +248,3 @@ def read_client_price(view: dict[str, Any]) -> tuple[Decimal | None, str] | None
     """The modal's client price, validated before anything else is saved; None when left empty."""
     text = (ui.state_value(view, "client_price") or "").strip()
     return margins.parse_client_price(text.split()) if text else None
-
-
-def access_reply(req: Req, words: list[str]) -> dict[str, Any]:
-    if not words or len(words) > 2:
-        raise InvalidInput(N_("Write it as `/accounts access acme-shop`, adding `reset` or `password`."))
-    name, what = words[0], (words[1].lower() if len(words) == 2 else "")
-    if what not in ("", "reset", "password"):
-        raise InvalidInput(N_("{word} is not an access action: use reset or password."), word=words[1])
-    return access_action(req, name, what)
-
-
-def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
-    t = req.t
-    ports = ports_of(req)
-    with req.deps.uow() as uow:
-        if what == "reset":
-            helped = access.send_reset(uow, ports, req.actor, name)
-            return ui.notice(
-                t(
-                    N_(":email: The provider sent a password reset email for {name} to {email}."),
-                    name=helped.name,
-                    email=helped.email,
-                )
-            )
-        if what == "password":
-            helped = access.set_password(uow, ports, req.actor, name)
-            text = t(
-                N_(
-                    ":key: New password for the client of {name}: `{password}`\nShown once, to you only: it is not "
-                    "kept and cannot be shown again. Give it to the client privately."
-                ),
-                name=helped.name,
-                password=helped.password or "",
-            )
-            return ui.message(t(N_("New password for {name}"), name=helped.name), [ui.section(text)])
-        req.actor.require(Permission.MANAGE_ACCOUNTS)
-        account = queries.by_name(uow.session, req.actor.agency_id, name)
-        note = lockout_note(req, account) or t(N_("The client is not locked out."))
-        intro = t(
-            N_(
-                "Help the client of *{name}* ({email}) sign in: a reset email goes to the client; a new password is shown to you once."
-            ),
-            name=account.name,
-            email=account.client_email,
-        )
-        account_name = account.name
-    blocks: list[Block] = [
-        ui.section(intro),
-        ui.context(note),
-        ui.actions(
-            ui.button(t(N_("Send reset email")), ACCESS_RESET, account_name),
-            ui.button(t(N_("Set a new password")), ACCESS_PASSWORD, account_name, style="danger"),
-        ),
-    ]
-    return ui.message(t(N_("Client access for {name}"), name=account_name), blocks)
-
-
-def on_access(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    """Card and overview buttons; the answer goes to the clicker only (ephemeral), never to the channel."""
-    ack()
-    req = open_request(context, body)
-    context["translator"] = req.t
-    action = body["actions"][0]
-    what = {ACCESS_RESET: "reset", ACCESS_PASSWORD: "password"}.get(str(action.get("action_id")), "")
-    respond(**access_action(req, str(action.get("value") or ""), what), replace_original=False)

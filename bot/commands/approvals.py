@@ -26,6 +26,7 @@ from domain.store.models import Approval
 
 APPROVE = "approval_approve"
 REJECT = "approval_reject"
+DECIDE_MENU = "approval_decide"
 STATES = (N_("pending"), N_("approved"), N_("rejected"), N_("expired"), N_("failed"))
 MONEY_PARAMS = ("total",)
 
@@ -33,6 +34,7 @@ MONEY_PARAMS = ("total",)
 def register(app: App) -> None:
     app.action(APPROVE)(on_decide)
     app.action(REJECT)(on_decide)
+    app.action(DECIDE_MENU)(on_decide)
 
 
 def hold(req: Req, kind: str, payload: dict[str, Any], origin: str | None) -> str | None:
@@ -138,11 +140,12 @@ def on_decide(
     req = open_request(context, body)
     context["translator"] = req.t
     action = body["actions"][0]
-    raw = str(action.get("value") or "")
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    verb, _, raw = chosen.partition(":") if chosen else ("", "", str(action.get("value") or ""))
     if not raw.isdigit():
         raise InvalidInput(N_("This approval button is not valid any more."))
     ports = ports_of(req)
-    approve = action.get("action_id") == APPROVE
+    approve = action.get("action_id") == APPROVE or verb == "approve"
     try:
         with req.deps.uow() as uow:
             approval = approvals.decide(uow, ports, req.actor, int(raw), approve=approve)
@@ -189,6 +192,7 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
         )
     with req.deps.uow() as uow:
         threshold = approvals.threshold_of(uow, req.actor.agency_id)
+        pending = [(a.id, describe(t, a)) for a in approvals.recent(uow, req.actor) if a.status == "pending"]
         lines = [
             t(
                 N_("#{id} · {what} · {amount} · <@{user}> · {state}"),
@@ -210,6 +214,19 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
         ui.section(rule),
         ui.section("\n".join(lines) or t(N_("No approval requests yet."))),
     ]
+    for approval_id, what in pending[:5]:  # decide here too, e.g. when the channel message is far up
+        blocks.append(
+            ui.section(
+                t(N_("#{id} · {what}"), id=approval_id, what=what),
+                accessory=ui.overflow(
+                    DECIDE_MENU,
+                    [
+                        (t(N_("Approve")), f"approve:{approval_id}"),
+                        (t(N_("Reject")), f"reject:{approval_id}"),
+                    ],
+                ),
+            )
+        )
     return ui.message(t(N_("Approvals")), blocks)
 
 
