@@ -20,7 +20,9 @@ def run_job(url: str, job: str, day: date, api_url: str) -> tuple[float, float, 
         **os.environ,
         "DATABASE_URL": url,
         "RESELLER_OWNERS": OWNER,
-        "SLACK_API_URL": api_url, "SLACK_BOT_TOKEN": "xoxb-bench-token", "SLACK_SIGNING_SECRET": "bench-signing-secret-0123456789",
+        "SLACK_API_URL": api_url,
+        "SLACK_BOT_TOKEN": "xoxb-bench-token",
+        "SLACK_SIGNING_SECRET": "bench-signing-secret-0123456789",
     }
     started = time.perf_counter()
     proc = subprocess.Popen(

@@ -48,6 +48,7 @@ WORDS = (
     "tundra",
 )
 COLUMNS = (
+    "provider_ref",
     "agency_id",
     "name",
     "client_name",
@@ -211,6 +212,7 @@ def rows(
             "client_price": Decimal(rng.randint(30, 1200)) if rng.random() < 0.5 else None,
             "client_price_per": "month",
             "created_by": "seed",
+            "provider_ref": f"acc_seed_{n:07d}",
         }
 
 

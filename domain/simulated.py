@@ -97,7 +97,7 @@ class SimulatedProvider(Provider):
         self.taken: set[str] = {"www", "admin", "api", "app", "mail"}
         self.events: list[tuple[str, str, Any]] = []
         self.locks: dict[str, datetime] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def name_available(self, name: str) -> bool:
         with self._lock:
@@ -122,9 +122,23 @@ class SimulatedProvider(Provider):
         return Provisioned(reference=reference, login_url=f"https://{host}", username="admin")
 
     def _get(self, reference: str) -> dict[str, Any]:
-        account = self.accounts.get(reference)
-        if account is None:
-            raise ProviderError("the provider does not know this account")
+        """The simulated vendor knows every account it is asked about: accounts provisioned by another
+        process (the shell after `demo-data`, a second server worker) are adopted on first use."""
+        if not reference:
+            raise ProviderError("the account has no reference at the provider")
+        with self._lock:
+            account = self.accounts.get(reference)
+            if account is None:
+                account = {
+                    "name": reference,
+                    "plan": {},
+                    "branding": None,
+                    "snapshot": None,
+                    "password_digest": "",
+                    "templates": [],
+                    "members": [],
+                }
+                self.accounts[reference] = account
         return account
 
     def sso_link(self, reference: str, user: str) -> str:

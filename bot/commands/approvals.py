@@ -217,7 +217,7 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
     for approval_id, what in pending[:5]:  # decide here too, e.g. when the channel message is far up
         blocks.append(
             ui.section(
-                t(N_("#{id} · {what}"), id=approval_id, what=what),
+                f"#{approval_id} · {what}",
                 accessory=ui.overflow(
                     DECIDE_MENU,
                     [
