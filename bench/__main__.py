@@ -131,25 +131,30 @@ def report(
         f"Machine: {machine()}",
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
-        "## Interactions (server time over HTTP, ms)",
+        "## Interactions over HTTP (ms)",
         "",
-        "| data | interaction | n | p50 | p95 | p99 | p50 × floor | client p50 | errors | target |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Round trip = signed request sent to the full response read, over loopback to gunicorn (the",
+        "server's time plus the socket); in-app = the app's own share from `Server-Timing`. Targets:",
+        f"round-trip p50 ≤ {TARGET_P50:g} ms, p99 ≤ {TARGET_P99:g} ms, p50 ≤ {TARGET_RATIO:g}× the bare-Bolt floor's.",
+        "",
+        "| data | interaction | n | p50 | p95 | p99 | × floor | in-app p50 | in-app p99 | errors | target |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, s, ratio in rows:
-        ok = s.p50 <= TARGET_P50 and s.p99 <= TARGET_P99 and ratio <= TARGET_RATIO and not s.errors
+        misses = [
+            f"p50 {s.p50 / TARGET_P50:.1f}× the target" if s.p50 > TARGET_P50 else "",
+            f"p99 {s.p99 / TARGET_P99:.1f}× the target" if s.p99 > TARGET_P99 else "",
+            f"{ratio / TARGET_RATIO:.1f}× the floor ratio" if ratio > TARGET_RATIO else "",
+            f"{s.errors} errors" if s.errors else "",
+        ]
         verdict = (
             "floor"
-            if ratio == 1.0 and "floor" in s.name
-            else (
-                "met"
-                if ok
-                else f"missed (p50 {s.p50 / TARGET_P50:.1f}× / p99 {s.p99 / TARGET_P99:.1f}× target)"
-            )
+            if "floor" in s.name
+            else ("missed: " + ", ".join(m for m in misses if m) if any(misses) else "met")
         )
         lines.append(
             f"| {label} | {s.name} | {s.n} | {s.p50:.2f} | {s.p95:.2f} | {s.p99:.2f} | {ratio:.1f} | "
-            f"{s.client_p50:.2f} | {s.errors} | {verdict} |"
+            f"{s.app_p50:.2f} | {s.app_p99:.2f} | {s.errors} | {verdict} |"
         )
     if jobs:
         lines += [
