@@ -33,7 +33,7 @@ from domain.clock import Clock, today
 from domain.i18n import N_
 from domain.jobs import JobReport
 from domain.notices import delivery, rules, texts
-from domain.notices.delivery import Claimed
+from domain.notices.delivery import Claimed, Held
 from domain.notices.sweep import sweep
 from domain.store.models import Agency, Notice
 
@@ -168,7 +168,7 @@ def run_notices(
             with sessions() as session, session.begin():
                 agency = session.get_one(Agency, agency_id)
                 new = sweep(session, catalog, agency, day or today(clock, agency.timezone), clock.now())
-                report.count("queued", len(new))
+                report.count("queued", new)
         deliver(sessions, sender, clock, agency_id, report)
     return [report]
 
@@ -195,13 +195,15 @@ def deliver(
         return
     remaining = _recover(sessions, sender=sender, clock=clock, channel=channel, claim=claim, report=report)
     planned = rules.plan_messages([(n.id, n.kind) for n in remaining])
-    by_id = {n.id: n for n in remaining}
+    del remaining
     markers = [f"{token}.{i}" for i in range(len(planned))]
     with sessions() as session, session.begin():
         for plan, marker in zip(planned, markers, strict=True):
             delivery.assign(session, plan.notice_ids, marker, clock.now())
     for i, (plan, marker) in enumerate(zip(planned, markers, strict=True)):
-        message = render(plan, [by_id[n] for n in plan.notice_ids], t, marker)
+        with sessions() as session:
+            shown = delivery.details(session, plan.shown)
+        message = render(plan, shown, t, marker)
         try:
             ts = sender.post(channel, message, marker, list(plan.notice_ids))
         except SendFailed as exc:
@@ -238,7 +240,7 @@ def _recover(
     channel: str,
     claim: delivery.Claim,
     report: JobReport,
-) -> list[Claimed]:
+) -> list[Held]:
     """Notices an earlier sender may have posted: found in the channel, they are marked, not re-sent."""
     found: set[int] = set()
     since = clock.now() - delivery.LEASE * 2
@@ -301,8 +303,9 @@ def billing_digest(notice: Claimed, t: Translator) -> dict[str, Any]:
         label = profile.get("label") or t(N_("No billing profile"))
         lines = [say(t, texts.digest_line(line)) for line in profile.get("lines") or []]
         shown = lines[:20]
-        if len(lines) > len(shown):
-            shown.append(t.plural(N_("… and {n} more."), N_("… and {n} more."), len(lines) - 20))
+        count = int(profile.get("count") or len(lines))  # payloads keep the first lines and a count
+        if count > len(shown):
+            shown.append(t.plural(N_("… and {n} more."), N_("… and {n} more."), count - len(shown)))
         blocks.append(
             ui.section(f"*{label}*\n" + "\n".join(shown), block_id=f"profile:{profile.get('profile_id')}")
         )

@@ -9,7 +9,7 @@ and the commit cannot charge twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -108,9 +108,28 @@ def charge(session: Session, gateway: PaymentGateway, clock: Clock, request: Cha
     if existing is not None:
         return existing
     profile = active_profile(session, request.agency_id, request.billing_profile_id)
-    total = round_money(request.subtotal + request.tax)
     draw = preview_draw(session, request)
     now = clock.now()
+    invoice = settle(gateway, request, profile, draw, now)
+    _number(session, invoice, now.year)
+    if invoice.status != "failed":
+        for entry in draw_entries(request, draw, invoice.id, now):
+            ledger.append(session, **entry)
+    return invoice
+
+
+def settle(
+    gateway: PaymentGateway,
+    request: ChargeRequest,
+    profile: BillingProfile | None,
+    draw: ledger.Draw,
+    now: datetime,
+) -> Invoice:
+    """The invoice of one charge, the card charged if credit does not cover it; nothing is written.
+
+    Shared by `charge` and the billing run's batches, which number invoices and draw credit in bulk.
+    Raises InvalidInput (a card is needed and none is set) or PaymentUnavailable (retry later).
+    """
     invoice = Invoice(
         agency_id=request.agency_id,
         account_id=request.account_id,
@@ -121,7 +140,7 @@ def charge(session: Session, gateway: PaymentGateway, clock: Clock, request: Cha
         lines=[line.to_json() for line in request.lines],
         subtotal=round_money(request.subtotal),
         tax=round_money(request.tax),
-        total=total,
+        total=round_money(request.subtotal + request.tax),
         credit_used=draw.from_credit,
         card_charged=ZERO,
         billing_profile_id=profile.id if profile else None,
@@ -133,61 +152,54 @@ def charge(session: Session, gateway: PaymentGateway, clock: Clock, request: Cha
         created_at=now,
         paid_at=now,
     )
-    if draw.from_card > ZERO:
-        if request.payment_method == "transfer":
-            invoice.status = "awaiting_transfer"
-            invoice.paid_at = None
-        else:
-            if profile is None:
-                raise InvalidInput(
-                    N_("{amount} is left to pay after credit: choose a billing profile (a card) to pay it."),
-                    field="profile",
-                    amount=draw.from_card,
-                )
-            result = gateway.charge(profile.token, draw.from_card, request.currency, request.idempotency_key)
-            if result.retryable:
-                raise PaymentUnavailable(
-                    N_("The payment network did not answer, so nothing was charged. Try again in a minute.")
-                )
-            if not result.ok:
-                invoice.status = "failed"
-                invoice.failure = result.message
-                invoice.credit_used = ZERO
-                invoice.paid_at = None
-                _number(session, invoice, now.year)
-                return invoice
-            invoice.card_charged = draw.from_card
-            invoice.gateway_ref = result.reference
-    _number(session, invoice, now.year)
+    if draw.from_card <= ZERO:
+        return invoice
+    if request.payment_method == "transfer":
+        invoice.status = "awaiting_transfer"
+        invoice.paid_at = None
+        return invoice
+    if profile is None:
+        raise InvalidInput(
+            N_("{amount} is left to pay after credit: choose a billing profile (a card) to pay it."),
+            field="profile",
+            amount=draw.from_card,
+        )
+    result = gateway.charge(profile.token, draw.from_card, request.currency, request.idempotency_key)
+    if result.retryable:
+        raise PaymentUnavailable(
+            N_("The payment network did not answer, so nothing was charged. Try again in a minute.")
+        )
+    if not result.ok:
+        invoice.status = "failed"
+        invoice.failure = result.message
+        invoice.credit_used = ZERO
+        invoice.paid_at = None
+        return invoice
+    invoice.card_charged = draw.from_card
+    invoice.gateway_ref = result.reference
+    return invoice
+
+
+def draw_entries(
+    request: ChargeRequest, draw: ledger.Draw, invoice_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """The ledger debits of a paid charge: the earmark's, then the general pool's (keys end so)."""
+    common = {"agency_id": request.agency_id, "pool": "prepaid", "kind": "charge", "actor": request.actor}
+    common |= {"at": now, "reason": request.kind, "invoice_id": invoice_id}
     key = request.idempotency_key
+    entries = []
     if draw.from_earmark > ZERO and request.account_id is not None:
-        ledger.append(
-            session,
-            agency_id=request.agency_id,
-            pool="prepaid",
-            amount=-draw.from_earmark,
-            kind="charge",
-            actor=request.actor,
-            at=now,
-            account_id=request.account_id,
-            reason=request.kind,
-            idempotency_key=f"{key}:earmark",
-            invoice_id=invoice.id,
+        entries.append(
+            {
+                **common,
+                "amount": -draw.from_earmark,
+                "account_id": request.account_id,
+                "idempotency_key": f"{key}:earmark",
+            }
         )
     if draw.from_general > ZERO:
-        ledger.append(
-            session,
-            agency_id=request.agency_id,
-            pool="prepaid",
-            amount=-draw.from_general,
-            kind="charge",
-            actor=request.actor,
-            at=now,
-            reason=request.kind,
-            idempotency_key=f"{key}:general",
-            invoice_id=invoice.id,
-        )
-    return invoice
+        entries.append({**common, "amount": -draw.from_general, "idempotency_key": f"{key}:general"})
+    return entries
 
 
 def _number(session: Session, invoice: Invoice, year: int) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -169,8 +169,7 @@ def _notify(session: Session, rows: Sequence[Any], kind: str, day: date, now: da
         for row in rows
     ]
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        dialect_insert(Notice)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["agency_id", "dedupe_key"])
+    statement = dialect_insert(cast(Table, Notice.__table__)).on_conflict_do_nothing(
+        index_elements=["agency_id", "dedupe_key"]
     )
+    session.connection().execute(statement, values)  # executemany: one cached statement per batch

@@ -88,11 +88,13 @@ def next_charge(
     day: date,
     *,
     active_paid_count: int | None = None,
+    balances: tuple[Decimal, Decimal] | None = None,
 ) -> NextCharge:
     """The charge of the cycle that starts at `account.period_end` (on or after `day`).
 
-    `active_paid_count` lets the billing run reuse a count it keeps current; otherwise it is counted
-    now. Writes nothing.
+    `active_paid_count` lets the billing run reuse a count it keeps current, and `balances` (the
+    account's earmark, the general prepaid balance) the balances it tracks under the agency lock;
+    otherwise both are read now. Writes nothing.
     """
     del day  # the cycle is anchored on the account's own dates, whatever day it is computed
     count = count_active_paid(session, account.agency_id) if active_paid_count is None else active_paid_count
@@ -136,8 +138,11 @@ def next_charge(
         )
     tax = _tax(catalog, account, choice, price.per_cycle, lines)
     total = round_money(price.per_cycle + tax)
-    earmark = ledger.balance(session, account.agency_id, "prepaid", account.id)
-    general = ledger.balance(session, account.agency_id, "prepaid")
+    if balances is None:
+        earmark = ledger.balance(session, account.agency_id, "prepaid", account.id)
+        general = ledger.balance(session, account.agency_id, "prepaid")
+    else:
+        earmark, general = balances
     return NextCharge(
         account_id=account.id,
         choice=choice,

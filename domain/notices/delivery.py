@@ -10,20 +10,20 @@ records its `ts` instead of posting again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.notices.rules import snoozed
 from domain.store.models import Account, Agency, Notice
 
 LEASE = timedelta(minutes=10)
 """How long a claim protects notices being sent; a claim older than this is taken over."""
 MAX_BACKOFF = timedelta(hours=6)
+ID_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,19 @@ class Claimed:
     """The marker of an earlier attempt that may have posted it; None if never tried or surely not."""
 
 
+@dataclass(frozen=True)
+class Held:
+    """A claimed notice as the sender plans it: what the full row is loaded for only if shown."""
+
+    id: int
+    kind: str
+    marker: str | None
+
+
 @dataclass
 class Claim:
     token: str
-    notices: list[Claimed] = field(default_factory=list)
+    notices: list[Held] = field(default_factory=list)
 
     def earlier_markers(self) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
@@ -49,6 +58,12 @@ class Claim:
             if notice.marker is not None and notice.marker != self.token:
                 found.setdefault(notice.marker, []).append(notice.id)
         return found
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """Id lists in pieces: a 100,000-notice digest would exceed the driver's 65,535 parameters."""
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -66,7 +81,9 @@ def claim(session: Session, agency: Agency, now: datetime, token: str) -> Claim 
     """Take the agency's due notices, or None when another sender holds a fresh claim on them.
 
     Muted kinds and snoozed accounts are marked `skipped` here, so what others enqueue (charge
-    failures, full license pools) obeys the same settings as what the sweep finds.
+    failures, full license pools) obeys the same settings as what the sweep finds. Both steps are
+    one UPDATE each over the rows it can lock (others are skipped, as before), returning only ids,
+    kinds and markers: a portfolio-wide claim never loads its notices as objects.
     """
     _lock_agency(session, agency.id)
     stale = now - LEASE
@@ -77,72 +94,97 @@ def claim(session: Session, agency: Agency, now: datetime, token: str) -> Claim 
     )
     if busy is not None:
         return None
-    due = (
+    due = select(Notice.id).where(
+        Notice.agency_id == agency.id,
+        or_(
+            (Notice.status == "pending") & (Notice.next_attempt_at <= now),
+            (Notice.status == "sending") & (Notice.claimed_at < stale),
+        ),
+    )
+    skip: list[ColumnElement[bool]] = []
+    if agency.notice_mutes:
+        skip.append(Notice.kind.in_(list(agency.notice_mutes)))
+    for account_id, until in (agency.notice_snoozes or {}).items():
+        skip.append((Notice.account_id == int(account_id)) & (Notice.due_on <= date.fromisoformat(until)))
+    options = {"synchronize_session": False}
+    if skip:
+        locked = due.where(or_(*skip)).with_for_update(skip_locked=True)
+        session.execute(
+            update(Notice)
+            .where(Notice.id.in_(locked))
+            .values(status="skipped", claimed_by=None, claimed_at=now),
+            execution_options=options,
+        )
+    taken = session.execute(
+        update(Notice)
+        .where(Notice.id.in_(due.with_for_update(skip_locked=True)))
+        .values(
+            status="sending",
+            claimed_at=now,
+            attempts=Notice.attempts + 1,
+            claimed_by=func.coalesce(Notice.claimed_by, token),
+            channel=agency.notice_channel,
+        )
+        .returning(Notice.id, Notice.kind, Notice.claimed_by),
+        execution_options=options,
+    )
+    held = [Held(i, kind, None if marker == token else marker) for i, kind, marker in taken]
+    held.sort(key=lambda h: h.id)
+    return Claim(token, held)
+
+
+def details(session: Session, ids: Sequence[int]) -> list[Claimed]:
+    """The full rows of the notices a message shows (a digest shows at most a few dozen)."""
+    rows = session.execute(
         select(Notice, Account.name)
         .outerjoin(Account, Account.id == Notice.account_id)
-        .where(
-            Notice.agency_id == agency.id,
-            or_(
-                (Notice.status == "pending") & (Notice.next_attempt_at <= now),
-                (Notice.status == "sending") & (Notice.claimed_at < stale),
-            ),
-        )
+        .where(Notice.id.in_(list(ids)))
         .order_by(Notice.id)
-        .with_for_update(skip_locked=True, of=Notice)
     )
-    result = Claim(token)
-    mutes, snoozes = set(agency.notice_mutes or ()), dict(agency.notice_snoozes or {})
-    for notice, name in session.execute(due).all():
-        if notice.kind in mutes or snoozed(snoozes, notice.account_id, notice.due_on):
-            notice.status, notice.claimed_by, notice.claimed_at = "skipped", None, now
-            continue
-        marker = notice.claimed_by
-        notice.status, notice.claimed_at, notice.attempts = "sending", now, notice.attempts + 1
-        notice.claimed_by = marker or token
-        notice.channel = agency.notice_channel
-        result.notices.append(
-            Claimed(notice.id, notice.kind, notice.account_id, name, notice.due_on, notice.payload, marker)
-        )
-    session.flush()
-    return result
+    return [Claimed(n.id, n.kind, n.account_id, name, n.due_on, n.payload, n.claimed_by) for n, name in rows]
 
 
 def assign(session: Session, ids: Sequence[int], marker: str, now: datetime) -> None:
     """Name the message these notices are about to be posted in, before it is posted."""
-    session.execute(
-        update(Notice).where(Notice.id.in_(ids)).values(claimed_by=marker, claimed_at=now),
-        execution_options={"synchronize_session": False},
-    )
+    for part in _chunks(ids):
+        session.execute(
+            update(Notice).where(Notice.id.in_(part)).values(claimed_by=marker, claimed_at=now),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def mark_sent(session: Session, ids: Sequence[int], channel: str, ts: str, now: datetime) -> int:
     """Record the post; only rows still in this sender's `sending` state (a takeover wins)."""
-    result = session.execute(
-        update(Notice)
-        .where(Notice.id.in_(ids), Notice.status == "sending")
-        .values(status="sent", channel=channel, message_ts=ts, sent_at=now, last_error=None),
-        execution_options={"synchronize_session": False},
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    done = 0
+    for part in _chunks(ids):
+        result = session.execute(
+            update(Notice)
+            .where(Notice.id.in_(part), Notice.status == "sending")
+            .values(status="sent", channel=channel, message_ts=ts, sent_at=now, last_error=None),
+            execution_options={"synchronize_session": False},
+        )
+        done += int(getattr(result, "rowcount", 0) or 0)
+    return done
 
 
 def release(session: Session, ids: Sequence[int], now: datetime, error: str, *, maybe_posted: bool) -> None:
     """Back to the outbox for a later run. `maybe_posted` keeps the marker so it is looked up first."""
-    rows = session.scalars(select(Notice).where(Notice.id.in_(ids), Notice.status == "sending"))
-    for notice in rows:
-        notice.status = "pending"
-        notice.next_attempt_at = now + backoff(notice.attempts)
-        notice.last_error = error[:500]
-        if not maybe_posted:
-            notice.claimed_by = None
-    session.flush()
+    for part in _chunks(ids):
+        rows = session.scalars(select(Notice).where(Notice.id.in_(part), Notice.status == "sending"))
+        for notice in rows:
+            notice.status = "pending"
+            notice.next_attempt_at = now + backoff(notice.attempts)
+            notice.last_error = error[:500]
+            if not maybe_posted:
+                notice.claimed_by = None
+        session.flush()
 
 
 def refresh(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Keep a long send's claim fresh, so no one takes it over while it is still progressing."""
-    if ids:
+    for part in _chunks(ids):
         session.execute(
-            update(Notice).where(Notice.id.in_(ids), Notice.status == "sending").values(claimed_at=now),
+            update(Notice).where(Notice.id.in_(part), Notice.status == "sending").values(claimed_at=now),
             execution_options={"synchronize_session": False},
         )
 

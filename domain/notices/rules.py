@@ -207,40 +207,69 @@ class WeekPlan:
     from_card: Decimal
 
 
+MAX_PROFILE_LINES = 20
+"""Lines kept per card in the weekly digest's payload: what its message shows; the rest are counted."""
+
+
+class WeekPlanner:
+    """Next week's charges fed one by one in (date, name) order, each drawing on what credit the
+    earlier ones left. Only the first lines of each card are kept, with counts and sums of all, so a
+    portfolio of any size plans in constant memory."""
+
+    def __init__(self, general: Decimal, max_lines: int = MAX_PROFILE_LINES) -> None:
+        self.general, self.max_lines = general, max_lines
+        self.earmarks: dict[int, Decimal] = {}
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.credit_total = self.card_total = ZERO
+
+    def add(self, item: Upcoming) -> None:
+        earmark = self.earmarks.get(item.account_id, item.earmark)
+        draw = plan_draw(item.total, earmark, self.general)
+        if draw.from_earmark:
+            self.earmarks[item.account_id] = earmark - draw.from_earmark
+        self.general -= draw.from_general
+        key = "-" if item.profile_id is None else str(item.profile_id)
+        profile = self.profiles.setdefault(
+            key, {"profile_id": item.profile_id, "lines": [], "count": 0, "credit": ZERO, "card": ZERO}
+        )
+        profile["count"] += 1
+        profile["credit"] += draw.from_credit
+        profile["card"] += draw.from_card
+        if len(profile["lines"]) < self.max_lines:
+            profile["lines"].append(
+                {
+                    "account_id": item.account_id,
+                    "account": item.name,
+                    "on": item.on.isoformat(),
+                    "amount": str(item.total),
+                    "from_credit": str(draw.from_credit),
+                    "from_card": str(draw.from_card),
+                }
+            )
+        self.credit_total += draw.from_credit
+        self.card_total += draw.from_card
+
+    def plan(self) -> WeekPlan:
+        profiles = []
+        for key in sorted(self.profiles):
+            profile = dict(self.profiles[key])
+            profile["from_credit"] = str(profile.pop("credit"))
+            profile["from_card"] = str(profile.pop("card"))
+            profiles.append(profile)
+        payload = {
+            "profiles": profiles,
+            "from_credit": str(self.credit_total),
+            "from_card": str(self.card_total),
+        }
+        return WeekPlan(payload, self.card_total)
+
+
 def plan_week(upcoming: Iterable[Upcoming], general: Decimal) -> WeekPlan:
     """Next week's charges in date order, each drawing on what credit the earlier ones left."""
-    earmarks: dict[int, Decimal] = {}
-    profiles: dict[str, dict[str, Any]] = {}
-    credit_total = card_total = ZERO
+    planner = WeekPlanner(general)
     for item in sorted(upcoming, key=lambda u: (u.on, u.name)):
-        earmark = earmarks.setdefault(item.account_id, item.earmark)
-        draw = plan_draw(item.total, earmark, general)
-        earmarks[item.account_id] = earmark - draw.from_earmark
-        general -= draw.from_general
-        key = "-" if item.profile_id is None else str(item.profile_id)
-        profile = profiles.setdefault(key, {"profile_id": item.profile_id, "lines": []})
-        profile["lines"].append(
-            {
-                "account_id": item.account_id,
-                "account": item.name,
-                "on": item.on.isoformat(),
-                "amount": str(item.total),
-                "from_credit": str(draw.from_credit),
-                "from_card": str(draw.from_card),
-            }
-        )
-        credit_total += draw.from_credit
-        card_total += draw.from_card
-    for profile in profiles.values():
-        lines = profile["lines"]
-        profile["from_credit"] = str(sum((Decimal(x["from_credit"]) for x in lines), ZERO))
-        profile["from_card"] = str(sum((Decimal(x["from_card"]) for x in lines), ZERO))
-    payload = {
-        "profiles": [profiles[k] for k in sorted(profiles)],
-        "from_credit": str(credit_total),
-        "from_card": str(card_total),
-    }
-    return WeekPlan(payload, card_total)
+        planner.add(item)
+    return planner.plan()
 
 
 def billing_digest(plan: WeekPlan, today: date) -> Due | None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from domain import ledger, outbox
@@ -20,41 +23,60 @@ from domain.money import ZERO
 from domain.notices import rules
 from domain.outbox import insert_ignoring_duplicates
 from domain.portfolio import count_active_paid
-from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, SeatMember
+from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, Notice, SeatMember
 from domain.tiers import discount_tier
 
 JOB = "notices"
 OPEN_STATUSES = ("trial", "active", "disabled")
+CHUNK = 1000
+NOTICES = cast(Table, Notice.__table__)
 
 
-def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: datetime) -> list[rules.Due]:
-    """Enqueue what is due for `agency` on its calendar `day`; returns the notices newly recorded."""
+def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: datetime) -> int:
+    """Enqueue what is due for `agency` on its calendar `day`; returns how many notices were new.
+
+    The accounts renewing within the horizon are streamed in chunks ordered by renewal date: each
+    chunk's earmarks are read in one query, its notices written in one INSERT ignoring duplicates,
+    and next week's charges fed to a planner that keeps only what the digest shows, so memory does
+    not grow with the portfolio.
+    """
     leads = _leads(agency.notice_lead_days)
     count = count_active_paid(session, agency.id)
     horizon = day + timedelta(days=max(*leads, rules.WEEK))
-    accounts = list(
-        session.scalars(
-            select(Account).where(
-                Account.agency_id == agency.id,
-                Account.status.in_(OPEN_STATUSES),
-                Account.is_commission.is_(False),
-                Account.period_end > day,
-                Account.period_end <= horizon,
-            )
-        )
-    )
-    facts = [_facts(session, catalog, a, day, count) for a in accounts]
-    due = rules.renewal_notices(facts, day, leads) + rules.trial_notices(facts, day)
-    due += rules.invitation_notices(_invites(session, agency.id, now), day)
     general = ledger.balance(session, agency.id, "prepaid")
-    week = rules.plan_week(_upcoming(session, agency.id, facts, day), general)
-    for profile in week.payload["profiles"]:
+    query = (
+        select(Account)
+        .where(
+            Account.agency_id == agency.id,
+            Account.status.in_(OPEN_STATUSES),
+            Account.is_commission.is_(False),
+            Account.period_end > day,
+            Account.period_end <= horizon,
+        )
+        .order_by(Account.period_end, Account.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    week = _Week(rules.WeekPlanner(general), day)
+    recorded = 0
+    for chunk in session.scalars(query).partitions():
+        earmarks = _earmarks(session, agency.id, [a.id for a in chunk])
+        facts = [
+            _facts(session, catalog, a, day, count, balances=(earmarks.get(a.id, ZERO), general))
+            for a in chunk
+        ]
+        due = rules.renewal_notices(facts, day, leads) + rules.trial_notices(facts, day)
+        recorded += _enqueue(session, agency.id, due, now)
+        for fact in facts:
+            week.add(fact, earmarks.get(fact.id, ZERO))
+    due = rules.invitation_notices(_invites(session, agency.id, now), day)
+    plan = week.plan()
+    for profile in plan.payload["profiles"]:
         profile["label"] = _profile_label(session, profile["profile_id"])
-    digest = rules.billing_digest(week, day)
+    digest = rules.billing_digest(plan, day)
     low = rules.low_balance_notice(
         balance=general,
         threshold=Decimal(agency.low_balance_threshold),
-        shortfall=week.from_card,
+        shortfall=plan.from_card,
         ever_prepaid=_ever_prepaid(session, agency.id),
         today=day,
     )
@@ -62,21 +84,81 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
     changed = rules.tier_notice(_last_tier(session, agency.id, day), tier, day)
     due += [n for n in (digest, low, changed) if n is not None]
     _remember_tier(session, agency.id, day, tier, now)
-    recorded = []
-    # A fixed order keeps two concurrent sweeps from waiting on each other's rows in opposite order.
-    for notice in sorted(due, key=lambda d: outbox.dedupe_key(d.kind, d.account_id, d.due_on)):
-        new = outbox.enqueue(
-            session,
-            agency_id=agency.id,
-            kind=notice.kind,
-            due_on=notice.due_on,
-            now=now,
-            account_id=notice.account_id,
-            payload=notice.payload,
+    return recorded + _enqueue(session, agency.id, due, now)
+
+
+def _enqueue(session: Session, agency_id: int, due: list[rules.Due], now: datetime) -> int:
+    """One INSERT … ON CONFLICT DO NOTHING for a chunk; counts the rows that were new.
+
+    Rows go in dedupe-key order, and chunks in renewal-date order, so two concurrent sweeps take
+    the unique index's locks in the same order and never wait on each other in a cycle.
+    """
+    if not due:
+        return 0
+    rows = [
+        {
+            "agency_id": agency_id,
+            "kind": n.kind,
+            "account_id": n.account_id,
+            "due_on": n.due_on,
+            "dedupe_key": outbox.dedupe_key(n.kind, n.account_id, n.due_on),
+            "payload": n.payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for n in due
+    ]
+    rows.sort(key=lambda r: str(r["dedupe_key"]))
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(NOTICES)
+        .on_conflict_do_nothing(index_elements=["agency_id", "dedupe_key"])
+        .returning(NOTICES.c.id)
+    )
+    # executemany of one cached statement (batched into multi-row INSERTs by the driver layer)
+    return len(session.connection().execute(statement, rows).all())
+
+
+def _earmarks(session: Session, agency_id: int, account_ids: list[int]) -> dict[int, Decimal]:
+    rows = session.execute(
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+        .where(
+            LedgerEntry.agency_id == agency_id,
+            LedgerEntry.pool == "prepaid",
+            LedgerEntry.account_id.in_(account_ids),
         )
-        if new:
-            recorded.append(notice)
-    return recorded
+        .group_by(LedgerEntry.account_id)
+    )
+    return {int(a): Decimal(t).quantize(Decimal("0.01")) for a, t in rows if a is not None and t}
+
+
+class _Week:
+    """Feeds the week planner in (date, name) order from accounts streamed by date: one renewal
+    day is buffered and sorted by name before it is planned."""
+
+    def __init__(self, planner: rules.WeekPlanner, day: date) -> None:
+        self.planner, self.end = planner, day + timedelta(days=rules.WEEK)
+        self.on: date | None = None
+        self.items: list[rules.Upcoming] = []
+
+    def add(self, f: rules.AccountFacts, earmark: Decimal) -> None:
+        if not (f.billed and f.charge is not None and f.period_end <= self.end):
+            return
+        if f.period_end != self.on:
+            self.flush()
+            self.on = f.period_end
+        self.items.append(rules.Upcoming(f.id, f.name, f.profile_id, f.period_end, f.charge.total, earmark))
+
+    def flush(self) -> None:
+        for item in sorted(self.items, key=lambda u: u.name):
+            self.planner.add(item)
+        self.items = []
+
+    def plan(self) -> rules.WeekPlan:
+        self.flush()
+        return self.planner.plan()
 
 
 def _leads(text: str) -> tuple[int, ...]:
@@ -86,7 +168,15 @@ def _leads(text: str) -> tuple[int, ...]:
         return (7, 1)
 
 
-def _facts(session: Session, catalog: Catalog, account: Account, day: date, count: int) -> rules.AccountFacts:
+def _facts(
+    session: Session,
+    catalog: Catalog,
+    account: Account,
+    day: date,
+    count: int,
+    *,
+    balances: tuple[Decimal, Decimal] | None = None,
+) -> rules.AccountFacts:
     facts = rules.AccountFacts(
         id=account.id,
         name=account.name,
@@ -99,11 +189,17 @@ def _facts(session: Session, catalog: Catalog, account: Account, day: date, coun
     )
     if not facts.billed:
         return facts
-    return replace(facts, charge=renewal_charge(session, catalog, account, day, count))
+    return replace(facts, charge=renewal_charge(session, catalog, account, day, count, balances=balances))
 
 
 def renewal_charge(
-    session: Session, catalog: Catalog, account: Account, day: date, count: int
+    session: Session,
+    catalog: Catalog,
+    account: Account,
+    day: date,
+    count: int,
+    *,
+    balances: tuple[Decimal, Decimal] | None = None,
 ) -> rules.Charge | None:
     """What the billing run will charge at the account's renewal: the same computation it uses.
 
@@ -113,22 +209,10 @@ def renewal_charge(
     from domain.renewal import next_charge
 
     try:
-        charge = next_charge(session, catalog, account, day, active_paid_count=count)
+        charge = next_charge(session, catalog, account, day, active_paid_count=count, balances=balances)
     except (DomainError, KeyError, ValueError):
         return None
     return rules.Charge(charge.total, charge.draw.from_credit, charge.draw.from_card)
-
-
-def _upcoming(
-    session: Session, agency_id: int, facts: list[rules.AccountFacts], day: date
-) -> list[rules.Upcoming]:
-    earmarks = ledger.balances_by_account(session, agency_id, "prepaid")
-    end = day + timedelta(days=rules.WEEK)
-    return [
-        rules.Upcoming(f.id, f.name, f.profile_id, f.period_end, f.charge.total, earmarks.get(f.id, ZERO))
-        for f in facts
-        if f.billed and f.charge is not None and day < f.period_end <= end
-    ]
 
 
 def _profile_label(session: Session, profile_id: int | None) -> str | None:

@@ -277,6 +277,9 @@ class Notice(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "dedupe_key"),
         Index("ix_notices_status_next", "status", "next_attempt_at"),
+        # The daily jobs (migration 0006): the sender's claim per agency, a digest's "list all".
+        Index("ix_notices_agency_status_next", "agency_id", "status", "next_attempt_at"),
+        Index("ix_notices_agency_claimed_by", "agency_id", "claimed_by"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
