@@ -22,7 +22,7 @@ from domain.seats_rules import (
     normalise_email,
     parse_emails,
 )
-from domain.seats_store import capacity, find_account, member, members_of, require_per_seat
+from domain.seats_store import capacity, existing_emails, find_account, member, members_of, require_per_seat
 from domain.store.models import Account, SeatMember
 from domain.store.uow import SqlUnitOfWork
 
@@ -68,7 +68,7 @@ def add_members(
     requested = parse_emails(emails)
     session = uow.session
     account = _editable(uow, actor, name)
-    existing = [m.email for m in members_of(session, account.id)]
+    existing = existing_emails(session, account.id, list(requested))
     fresh = new_emails(requested, existing)
     room = capacity(session, account)
     check_room(account.name, room, len(fresh))

@@ -50,6 +50,15 @@ def members_of(session: Session, account_id: int) -> list[SeatMember]:
     )
 
 
+def existing_emails(session: Session, account_id: int, emails: list[str]) -> list[str]:
+    """Which of these addresses are members already — only those rows, not the whole member list."""
+    lowered = sorted({email.lower() for email in emails})
+    if not lowered:
+        return []
+    query = select(SeatMember.email).where(SeatMember.account_id == account_id, SeatMember.email.in_(lowered))
+    return list(session.scalars(query))
+
+
 def member(session: Session, account: Account, email: str) -> SeatMember:
     found = session.scalars(
         select(SeatMember).where(SeatMember.account_id == account.id, SeatMember.email == email.lower())
