@@ -201,7 +201,9 @@ def main() -> None:
     if args.quick:
         args.requests, args.sizes, args.job_sizes, args.rates, args.seconds = 100, "1000", "10000", "250", 2.0
     sizes = [int(s) for s in args.sizes.split(",")]
-    notes: list[str] = []
+    notes: list[str] = [
+        "Why the missed targets are missed, with a profile of the slowest path: `bench/README.md`."
+    ]
     kinds = ["sqlite"]
     if pg_available():
         kinds.append("postgresql")
