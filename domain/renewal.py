@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from domain import ledger
+from domain.accounts.rules import plan_size
 from domain.catalog import Catalog, PerSeatProduct
 from domain.charges import InvoiceLine
 from domain.i18n import N_
@@ -54,15 +55,40 @@ class NextCharge:
 
 
 def planned_columns(account: Account) -> dict[str, Any]:
-    """The plan columns as they will be after the next renewal (the scheduled change applied)."""
+    """The plan columns as they will be after the next renewal (the scheduled change applied).
+
+    A scheduled change is stored flat (`{"tier": "plus"}`) or, as Edit and the seats screen write
+    it, under `plan` (`{"plan": {"version": "V3", "tier": "plus", ...}, "effective": ...}` or
+    `{"plan": {"seats": 3}, ...}`); both are read here, so the downgrade is what renews.
+    """
     columns: dict[str, Any] = {name: getattr(account, name) for name in (*PLAN_COLUMNS, *PLAN_EXTRA)}
-    change = account.pending_change or {}
+    change = dict(account.pending_change or {})
+    nested = change.pop("plan", None)
+    if isinstance(nested, dict):
+        change.update(_plan_columns(nested))
     for key, value in change.items():
         if key == "licenses":
             columns["seats"] = value
         elif key in columns:
             columns[key] = value
+    if change:
+        licenses = columns["seats"] if columns["tier"] == PER_SEAT_TIER else None
+        columns["plan_size"] = plan_size(columns["tier"], columns["contacts"], licenses)
     return columns
+
+
+def _plan_columns(plan: dict[str, Any]) -> dict[str, Any]:
+    """A `plan_json` dict (whole, or only the keys that change) as account columns."""
+    out = {("pricing_version" if key == "version" else key): value for key, value in plan.items()}
+    out.pop("level", None)
+    if "limits" in out:
+        limits = out["limits"] or []
+        out["limits"] = dict(limits) if isinstance(limits, dict) else {str(k): v for k, v in limits}
+    if out.get("licenses") is not None:
+        out["tier"], out["seats"] = PER_SEAT_TIER, out.pop("licenses")
+    else:
+        out.pop("licenses", None)
+    return out
 
 
 def renewed_choice(account: Account) -> PlanChoice:

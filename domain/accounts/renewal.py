@@ -22,8 +22,9 @@ from domain.errors import Conflict, PaymentDeclined
 from domain.i18n import N_
 from domain.periods import add_cycle
 from domain.plans import PlanChoice
-from domain.portfolio import count_active_paid, migration_of, plan_choice_of
+from domain.portfolio import count_active_paid, migration_of
 from domain.quotes import CyclePrice, cycle_price
+from domain.renewal import renewed_choice
 from domain.roles import Permission
 from domain.store.models import Account, Agency, Invoice
 from domain.store.uow import SqlUnitOfWork
@@ -68,19 +69,7 @@ def refuse_unless_renewable(account: Account, day: date) -> None:
 
 
 def _preview(ports: AccountPorts, session_count: int, account: Account, day: date) -> RenewalPreview:
-    choice = plan_choice_of(account)
-    pending = (account.pending_change or {}).get("plan")
-    if isinstance(pending, dict):
-        choice = PlanChoice(
-            version=str(pending["version"]),
-            product=str(pending["product"]),
-            tier=pending.get("tier"),
-            contacts=pending.get("contacts"),
-            frequency="annual" if pending.get("frequency") == "annual" else "monthly",
-            seats=pending.get("seats"),
-            addons=tuple(pending.get("addons") or ()),
-            licenses=pending.get("licenses"),
-        )
+    choice = renewed_choice(account)  # the scheduled change, however it was stored
     tier = discount_tier(ports.catalog.discount_tiers, session_count)
     cycle = account.cycles_billed + 1
     deal = migration_of(account)

@@ -13,7 +13,7 @@ from domain.agency import Actor
 from domain.errors import Conflict, NotFound
 from domain.i18n import N_
 from domain.roles import Permission
-from domain.store.models import Transfer
+from domain.store.models import Account, Transfer
 from domain.store.uow import SqlUnitOfWork
 
 
@@ -23,11 +23,7 @@ def request_transfer_out(
     """Refused while the agency's branding is on the account: the client must not inherit it."""
     actor.require(Permission.MANAGE_ACCOUNTS)
     account = by_name(uow.session, actor.agency_id, name)
-    if account.branding:
-        raise Conflict(
-            N_("Remove the agency branding from {name} first: `/accounts branding {name} remove`."),
-            name=account.name,
-        )
+    _refuse_if_branded(account)
     if _pending(uow, actor.agency_id, "out", account.name) is not None:
         raise Conflict(N_("A transfer-out of {name} is already pending."), name=account.name)
     email = rules.clean_email(client_email or account.client_email, field="client_email")
@@ -82,6 +78,8 @@ def confirm_transfer(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, tran
         )
     if transfer.status != "pending":
         raise Conflict(N_("Transfer {id} is already {status}."), id=transfer_id, status=transfer.status)
+    if transfer.direction == "out" and transfer.account_id is not None:
+        _refuse_if_branded(uow.session.get(Account, transfer.account_id))
     transfer.status = "confirmed"
     transfer.confirmed_by = actor.user_id
     transfer.confirmed_at = ports.clock.now()
@@ -95,6 +93,15 @@ def confirm_transfer(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, tran
     )
     uow.commit()
     return transfer
+
+
+def _refuse_if_branded(account: Account | None) -> None:
+    """Checked on the request and again on the confirmation: branding may be put back in between."""
+    if account is not None and account.branding:
+        raise Conflict(
+            N_("Remove the agency branding from {name} first: `/accounts branding {name} remove`."),
+            name=account.name,
+        )
 
 
 def list_transfers(uow: SqlUnitOfWork, actor: Actor, limit: int = 20) -> list[Transfer]:
