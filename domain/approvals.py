@@ -285,6 +285,7 @@ def _choice(plan: dict[str, Any]) -> PlanChoice:
         seats=plan.get("seats"),
         addons=tuple(plan.get("addons") or ()),
         licenses=plan.get("licenses"),
+        limits=tuple((str(k), v) for k, v in plan.get("limits") or ()),
     )
 
 

@@ -14,11 +14,16 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, StaticSelectElement
 
 from bot import ui
-from bot.commands import accounts_actions, accounts_add, accounts_edit, accounts_more, accounts_tools
+from bot.commands import (
+    accounts_actions,
+    accounts_add,
+    accounts_edit,
+    accounts_more,
+    accounts_tools,
+)
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import tokens
-from domain import ledger
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
 from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
@@ -70,6 +75,8 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
         ack(**help_reply(req))
         return
     if sub == "show":
+        from bot.commands.accounts_card import card_reply  # it uses this module's row helpers
+
         ack(**card_reply(req, _one_name(words, "show")))
         return
     if sub == "renew":
@@ -274,71 +281,3 @@ def page_action(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
     action = body["actions"][0]
     value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
     respond(**overview_reply(req, parse_filters(tokens(value))), replace_original=True)
-
-
-def card_reply(req: Req, name: str) -> dict[str, Any]:
-    t = req.t
-    with req.deps.uow() as uow:
-        req.actor.require(Permission.READ)
-        a = queries.by_name(uow.session, req.actor.agency_id, name)
-        history = queries.history_of(uow.session, a)
-        balances = ledger.account_balances(uow.session, a.agency_id, a.id)
-        earmark, sms, preview = balances["prepaid"], balances["sms"], balances["preview"]
-        blocks: list[Block | dict[str, Any]] = [
-            ui.header(t(N_("Account {name}"), name=a.name)),
-            ui.fields(
-                [
-                    (t(N_("Client")), f"{a.client_name}\n{a.client_email}"),
-                    (t(N_("Status")), t(a.status) + (f" — {a.status_reason}" if a.status_reason else "")),
-                    (t(N_("Plan")), plan_label(t, a)),
-                    (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
-                    (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
-                    (t(N_("Renewal day")), str(a.renewal_day)),
-                    (t(N_("Login")), f"https://{a.custom_domain or a.name + '.' + req.deps.provider.domain}"),
-                    (t(N_("Notifications to")), a.notification_email),
-                    (
-                        t(N_("Country, language, time zone")),
-                        f"{a.country} ({a.region}) · {a.language} · {a.timezone}",
-                    ),
-                    (
-                        t(N_("Balances")),
-                        t(
-                            N_("{prepaid} earmarked · {sms} SMS · {preview} previews"),
-                            prepaid=earmark,
-                            sms=int(sms),
-                            preview=int(preview),
-                        ),
-                    ),
-                ]
-            ),
-        ]
-        extra = []
-        if a.pending_change:
-            extra.append(t(N_("Scheduled at renewal: {change}"), change=_pending_text(a.pending_change)))
-        if a.seats and a.tier != "licenses":
-            extra.append(t(N_("User seats: {n}"), n=a.seats))
-        if a.addons:
-            extra.append(t(N_("Add-ons: {addons}"), addons=", ".join(a.addons)))
-        if a.limits:
-            extra.append(t(N_("Limits: {limits}"), limits=", ".join(f"{k}={v}" for k, v in a.limits.items())))
-        branding = ", ".join(f"{k}: {v}" for k, v in (a.branding or {}).items()) or t(N_("none"))
-        extra.append(t(N_("Branding: {branding}"), branding=branding))
-        if a.login_message:
-            extra.append(t(N_("Login page message: {text}"), text=a.login_message))
-        blocks.append(ui.section("\n".join(extra)))
-        blocks += accounts_tools.card_blocks(req, uow.session, a)
-        lines = [
-            f"{t.format(e.at)} · {e.actor} · {e.action}" + (f" — {e.reason}" if e.reason else "")
-            for e in history
-        ]
-        blocks.append(ui.section(t(N_("*History*")) + "\n" + ("\n".join(lines) or t(N_("No changes yet.")))))
-        blocks += row_blocks(t, a)[1:]
-    return ui.message(t(N_("Account {name}"), name=name), blocks)
-
-
-def _pending_text(pending: dict[str, Any]) -> str:
-    plan = pending.get("plan") or {}
-    parts = [
-        str(plan.get(k)) for k in ("product", "tier", "contacts", "licenses", "frequency") if plan.get(k)
-    ]
-    return f"{' '.join(parts)} ({pending.get('effective', '')})"

@@ -3,6 +3,7 @@ and its effect on the discount tier; and the once-only credentials view."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -24,7 +25,7 @@ from domain.clock import today
 from domain.errors import DomainError
 from domain.i18n import N_
 from domain.portfolio import count_active_paid
-from domain.pricing import quote
+from domain.pricing import MigrationDiscount, quote
 from domain.roles import Permission, can
 from domain.tiers import tier_after_adding
 
@@ -71,7 +72,7 @@ def add_modal(
         snaps = [(s.name, str(s.id)) for s in queries.snapshots(uow.session, req.actor.agency_id)]
         profiles = profile_options(uow.session, req.actor.agency_id)
         name_note = _name_note(req, uow, values.get("name")) if live else None
-        package = _package_note(req, uow.session, plan)
+        package = _package_note(req, uow.session, plan, _migration(values))
     blocks: list[Block] = []
     if snaps:
         options = [ui.option(label, value) for label, value in snaps]
@@ -156,10 +157,11 @@ def add_modal(
         blocks += [
             InputBlock(
                 block_id="migration",
+                dispatch_action=True,
                 label=t(N_("Migration discount (%)")),
                 optional=True,
                 element=NumberInputElement(
-                    action_id="value",
+                    action_id=LIVE,
                     is_decimal_allowed=True,
                     min_value="0",
                     max_value="100",
@@ -168,10 +170,11 @@ def add_modal(
             ),
             InputBlock(
                 block_id="migration_cycles",
+                dispatch_action=True,
                 label=t(N_("Migration discount cycles")),
                 optional=True,
                 element=NumberInputElement(
-                    action_id="value",
+                    action_id=LIVE,
                     is_decimal_allowed=False,
                     min_value="1",
                     initial_value=values.get("migration_cycles") or None,
@@ -216,8 +219,22 @@ def _region_note(req: Req, raw: str | None) -> str | None:
     )
 
 
-def _package_note(req: Req, session: Any, plan: planbuilder.PlanState) -> list[str]:
-    """The live package line and the account's effect on the reseller discount tier."""
+def _migration(values: dict[str, str | None]) -> MigrationDiscount | None:
+    """The migration discount as the submission will charge it (`service._start_paid`), if typed."""
+    try:
+        percent = Decimal((values.get("migration") or "").strip())
+    except InvalidOperation:
+        return None
+    if not Decimal(0) < percent <= Decimal(100):
+        return None
+    cycles = (values.get("migration_cycles") or "").strip()
+    return MigrationDiscount(percent, max(1, int(cycles) if cycles.isdigit() else 1))
+
+
+def _package_note(
+    req: Req, session: Any, plan: planbuilder.PlanState, migration: MigrationDiscount | None = None
+) -> list[str]:
+    """The live package line (with the migration discount, as charged) and the effect on the tier."""
     t = req.t
     try:
         choice = planbuilder.to_choice(req.deps.catalog, plan)
@@ -230,11 +247,27 @@ def _package_note(req: Req, session: Any, plan: planbuilder.PlanState) -> list[s
             return [t(N_("Free trial for {days} days, then it expires unless converted."), days=days)]
         return [t(N_("Free sandbox: the agency's own test account; it never expires."))]
     count = count_active_paid(session, req.actor.agency_id)
-    q = quote(req.deps.catalog, choice, active_paid_count=count, today=today(req.deps.clock, req.timezone))
+    day = today(req.deps.clock, req.timezone)
+    q = quote(req.deps.catalog, choice, active_paid_count=count, today=day, migration=migration)
     nxt = tier_after_adding(req.deps.catalog.discount_tiers, count)
     from bot.i18n import Percent
 
+    lines = []
+    if migration is not None:
+        lines.append(
+            t.plural(
+                N_(
+                    "Migration discount: {percent} off the list value for the first cycle, before the reseller discount."
+                ),
+                N_(
+                    "Migration discount: {percent} off the list value for the first {n} cycles, before the reseller discount."
+                ),
+                migration.cycles,
+                percent=Percent(migration.percent),
+            )
+        )
     return [
+        *lines,
         t(
             N_(
                 "{plan_value} list, {per_cycle} per cycle after the {percent} reseller discount; today {today} (taxes not included)."

@@ -4,8 +4,9 @@ prorated charge before anything is charged (its nonce is the charge's idempotenc
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -13,23 +14,19 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import planbuilder, ui
-from bot.commands import approvals
 from bot.commands.accounts_common import errors_on, ports_of, profile_options
+from bot.commands.accounts_edit_confirm import CONFIRM, confirm_view, submit_confirm, tell
 from bot.commands.accounts_tools import client_price_input, initial_client_price, read_client_price
 from bot.context import Req, open_request
-from bot.quote_render import quote_blocks
-from domain.accounts import changes, queries
+from domain.accounts import changes, edits, queries
 from domain.accounts.margins import set_client_price
-from domain.accounts.service import plan_json
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.i18n import N_
-from domain.portfolio import count_active_paid, plan_choice_of
-from domain.pricing import PlanChoice, Quote
+from domain.portfolio import plan_choice_of
 from domain.roles import Permission
 
 CALLBACK = "accounts_edit"
-CONFIRM = "accounts_edit_confirm"
-STATUS_ACTIONS = ("keep", "cancel", "disable", "enable")
+STATUS_ACTIONS = edits.STATUS_ACTIONS
 
 
 def register(app: App) -> None:
@@ -150,57 +147,94 @@ def edit_modal(
 def submit_edit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    """Apply the simple changes at once; a plan change charged today waits on the confirm step."""
+    """Check the whole edit first (a refusal writes nothing), then apply the simple changes at once;
+    a plan change charged today waits on the confirm step."""
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
     name = str(meta.get("name"))
     ports = ports_of(req)
     done: list[str] = []
-    with errors_on(view):
-        choice = planbuilder.to_choice(req.deps.catalog, planbuilder.read_state(view))
-        reason = (ui.state_value(view, "reason") or "").strip() or None
-        done += _client_price(req, view, name)
+    with errors_on(view), _status_errors_on(view):
+        edit = _read_edit(req, view, name)
+        read_client_price(view)
         with req.deps.uow() as uow:
-            account = queries.by_name(uow.session, req.actor.agency_id, name)
-            current_choice, email, profile = (
-                plan_choice_of(account),
-                account.notification_email,
-                account.billing_profile_id,
-            )
-        new_email = (ui.state_value(view, "notification_email") or "").strip()
-        if new_email and new_email != email:
+            q = edits.check_edit(uow, ports, req.actor, name, edit)
+        done += _client_price(req, view, name)
+        if edit.notification_email is not None:
             with req.deps.uow() as uow:
-                changes.set_notification_email(uow, ports, req.actor, name, new_email)
+                changes.set_notification_email(uow, ports, req.actor, name, edit.notification_email)
             done.append(req.t(N_("notification email changed")))
-        raw_profile = ui.state_value(view, "profile")
-        new_profile = int(raw_profile) if raw_profile and raw_profile.isdigit() else profile
-        if new_profile != profile:
+        if edit.change_profile:
             with req.deps.uow() as uow:
-                changes.set_billing_profile(uow, ports, req.actor, name, new_profile)
+                changes.set_billing_profile(uow, ports, req.actor, name, edit.billing_profile_id)
             done.append(req.t(N_("billing profile changed")))
-        done += _status_change(req, view, name, reason)
-        if choice != current_choice:
-            with req.deps.uow() as uow:
-                q = changes.preview_plan_change(uow, ports, req.actor, name, choice)
+        done += _status_change(req, view, name, edit.reason)
+        if edit.plan is not None and q is not None:
             if q.effect == "at_renewal":
                 with req.deps.uow() as uow:
                     result = changes.change_plan(
-                        uow, ports, req.actor, name, choice, request_key=uuid.uuid4().hex, reason=reason
+                        uow,
+                        ports,
+                        req.actor,
+                        name,
+                        edit.plan,
+                        request_key=uuid.uuid4().hex,
+                        reason=edit.reason,
                     )
                 done.append(
                     req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
                 )
             else:
-                req.actor.require(Permission.SPEND_MONEY)
                 ack(
                     response_action="update",
-                    view=confirm_view(req, name, choice, q, reason=reason, meta=meta),
+                    view=confirm_view(req, name, edit.plan, q, reason=edit.reason, meta=meta),
                 )
-                _tell(req, client, meta, name, done)
+                tell(req, client, meta, name, done)
                 return
     ack()
-    _tell(req, client, meta, name, done or [req.t(N_("nothing changed"))])
+    tell(req, client, meta, name, done or [req.t(N_("nothing changed"))])
+
+
+def _read_edit(req: Req, view: dict[str, Any], name: str) -> edits.EditRequest:
+    """What the person asked to change; fields left as they were are not part of the edit."""
+    catalog = req.deps.catalog
+    with req.deps.uow() as uow:
+        account = queries.by_name(uow.session, req.actor.agency_id, name)
+        current, email, profile = (
+            plan_choice_of(account),
+            account.notification_email,
+            account.billing_profile_id,
+        )
+    try:
+        shown = planbuilder.to_choice(catalog, planbuilder.state_of(current))
+    except DomainError:
+        shown = current
+    chosen = edits.with_kept_limits(
+        catalog, current, planbuilder.to_choice(catalog, planbuilder.read_state(view))
+    )
+    new_email = (ui.state_value(view, "notification_email") or "").strip()
+    raw_profile = ui.state_value(view, "profile")
+    new_profile = int(raw_profile) if raw_profile and raw_profile.isdigit() else profile
+    return edits.EditRequest(
+        notification_email=new_email if new_email and new_email != email else None,
+        billing_profile_id=new_profile,
+        change_profile=new_profile != profile,
+        status_action=ui.state_value(view, "status_action") or "keep",
+        reason=(ui.state_value(view, "reason") or "").strip() or None,
+        plan=None if edits.same_plan(catalog, current, chosen, shown) else chosen,
+    )
+
+
+@contextmanager
+def _status_errors_on(view: dict[str, Any]) -> Iterator[None]:
+    """A refusal about the status, or one naming no field (a role), goes on the Status menu."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field in (None, "status"):
+            error.field = "status_action"
+        raise
 
 
 def _client_price(req: Req, view: dict[str, Any], name: str) -> list[str]:
@@ -237,99 +271,3 @@ def _status_change(req: Req, view: dict[str, Any], name: str, reason: str | None
             changes.enable(uow, ports, req.actor, name)
             return [req.t(N_("enabled"))]
     return []
-
-
-def confirm_view(
-    req: Req, name: str, choice: PlanChoice, q: Quote, *, reason: str | None, meta: dict[str, Any]
-) -> dict[str, Any]:
-    t = req.t
-    with req.deps.uow() as uow:
-        count = count_active_paid(uow.session, req.actor.agency_id)
-    blocks: list[Block] = [
-        ui.section(
-            t(
-                N_("Confirm the plan change of *{name}*: {amount} is charged today."),
-                name=name,
-                amount=q.today,
-            )
-        )
-    ]
-    blocks += quote_blocks(t, q, count, with_create=False)[:40]
-    data = {**meta, "plan": plan_json(choice), "nonce": uuid.uuid4().hex, "reason": reason}
-    return ui.modal(
-        t(N_("Confirm the change")),
-        CONFIRM,
-        blocks,
-        submit=t(N_("Charge and change")),
-        close=t(N_("Cancel")),
-        private_metadata=data,
-    )
-
-
-def submit_confirm(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    req = open_request(context, body)
-    context["translator"] = req.t
-    meta = ui.metadata(view)
-    plan = meta.get("plan") or {}
-    try:
-        choice = PlanChoice(
-            version=str(plan["version"]),
-            product=str(plan["product"]),
-            level=plan.get("level"),
-            tier=plan.get("tier"),
-            contacts=plan.get("contacts"),
-            frequency="annual" if plan.get("frequency") == "annual" else "monthly",
-            seats=plan.get("seats"),
-            addons=tuple(plan.get("addons") or ()),
-            licenses=plan.get("licenses"),
-        )
-    except (KeyError, TypeError, json.JSONDecodeError):
-        raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
-    name = str(meta.get("name"))
-    try:
-        payload = {"name": name, "plan": plan_json(choice), "nonce": str(meta.get("nonce"))}
-        held = approvals.hold(req, "plan", payload | {"reason": meta.get("reason")}, meta.get("channel"))
-        if held is not None:
-            title = req.t(N_("Sent for approval"))
-            view = ui.modal(title, "accounts_edit_held", [ui.section(held)], close=req.t(N_("Close")))
-            ack(response_action="update", view=view)
-            return
-        with req.deps.uow() as uow:
-            result = changes.change_plan(
-                uow,
-                ports_of(req),
-                req.actor,
-                name,
-                choice,
-                request_key=str(meta.get("nonce")),
-                reason=meta.get("reason"),
-            )
-    except DomainError as error:
-        # The confirm step has no inputs to hang an error on: say it in the modal instead.
-        text = f":warning: {req.t(error.message, **error.params)}"
-        ack(
-            response_action="update",
-            view=ui.modal(
-                req.t(N_("Not changed")), "accounts_edit_failed", [ui.section(text)], close=req.t(N_("Close"))
-            ),
-        )
-        return
-    ack()
-    text = req.t(
-        N_("plan changed now; charged {amount} (invoice {number})"),
-        amount=result.charged,
-        number=result.invoice_number or "–",
-    )
-    _tell(req, client, meta, name, [text])
-
-
-def _tell(req: Req, client: WebClient, meta: dict[str, Any], name: str, done: list[str]) -> None:
-    channel = meta.get("channel")
-    if channel and done:
-        client.chat_postEphemeral(
-            channel=channel,
-            user=req.user_id,
-            text=req.t(N_(":white_check_mark: {name}: {changes}."), name=name, changes="; ".join(done)),
-        )

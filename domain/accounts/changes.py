@@ -233,12 +233,18 @@ def set_billing_profile(
 
 def cancel(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str, reason: str | None) -> Account:
     """Cancelled accounts stay usable until the end of the paid period; the daily job expires them."""
-    actor.require(Permission.SPEND_MONEY)
     account = by_name(uow.session, actor.agency_id, name, for_update=True)
+    clean = check_cancel(actor, account, reason)
+    return _move(uow, ports, actor, account, "cancelled", reason=clean)
+
+
+def check_cancel(actor: Actor, account: Account, reason: str | None) -> str:
+    """Every refusal a cancel would meet, without writing: the reason to keep, or an error."""
+    actor.require(Permission.SPEND_MONEY)
     if account.pricing_version != "V3":
         raise Conflict(N_("Trials end by themselves and sandboxes are never cancelled."), field="status")
     rules.require_move(account.status, "cancelled")
-    return _move(uow, ports, actor, account, "cancelled", reason=rules.clean_reason(reason))
+    return rules.clean_reason(reason)
 
 
 def disable(
@@ -251,23 +257,32 @@ def disable(
     login_message: str | None,
 ) -> Account:
     """Disabled accounts are still billed; the client sees `login_message` on the login page."""
-    actor.require(Permission.MANAGE_ACCOUNTS)
     account = by_name(uow.session, actor.agency_id, name, for_update=True)
-    rules.require_move(account.status, "disabled")
+    clean = check_disable(actor, account, reason)
     message = (login_message or "").strip()[:300] or None
-    return _move(
-        uow, ports, actor, account, "disabled", reason=rules.clean_reason(reason), login_message=message
-    )
+    return _move(uow, ports, actor, account, "disabled", reason=clean, login_message=message)
+
+
+def check_disable(actor: Actor, account: Account, reason: str | None) -> str:
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    rules.require_move(account.status, "disabled")
+    return rules.clean_reason(reason)
 
 
 def enable(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str) -> Account:
-    actor.require(Permission.MANAGE_ACCOUNTS)
     account = by_name(uow.session, actor.agency_id, name, for_update=True)
+    check_enable(actor, account)
+    return _move(uow, ports, actor, account, "active")
+
+
+def check_enable(actor: Actor, account: Account) -> None:
+    actor.require(Permission.MANAGE_ACCOUNTS)
     if account.status != "disabled":
         raise Conflict(
-            N_("Only a disabled account can be enabled; this one is {status}."), status=account.status
+            N_("Only a disabled account can be enabled; this one is {status}."),
+            field="status",
+            status=account.status,
         )
-    return _move(uow, ports, actor, account, "active")
 
 
 def _move(

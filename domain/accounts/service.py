@@ -268,6 +268,7 @@ def plan_json(plan: PlanChoice) -> dict[str, Any]:
         "seats": plan.seats,
         "addons": list(plan.addons),
         "licenses": plan.licenses,
+        "limits": [[name, value] for name, value in plan.limits],
     }
 
 

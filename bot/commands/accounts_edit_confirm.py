@@ -1,0 +1,123 @@
+"""The Edit modal's confirm step: the prorated charge of an upgrade or a trial conversion is shown
+before anything is charged; its nonce is the charge's idempotency key, so a double submit charges once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from bot import ui
+from bot.commands import approvals
+from bot.commands.accounts_common import ports_of
+from bot.context import Req, open_request
+from bot.quote_render import quote_blocks
+from domain.accounts import changes
+from domain.accounts.service import plan_json
+from domain.errors import DomainError, InvalidInput
+from domain.i18n import N_
+from domain.portfolio import count_active_paid
+from domain.pricing import PlanChoice, Quote
+
+CONFIRM = "accounts_edit_confirm"
+
+
+def confirm_view(
+    req: Req, name: str, choice: PlanChoice, q: Quote, *, reason: str | None, meta: dict[str, Any]
+) -> dict[str, Any]:
+    t = req.t
+    with req.deps.uow() as uow:
+        count = count_active_paid(uow.session, req.actor.agency_id)
+    blocks: list[Block] = [
+        ui.section(
+            t(
+                N_("Confirm the plan change of *{name}*: {amount} is charged today."),
+                name=name,
+                amount=q.today,
+            )
+        )
+    ]
+    blocks += quote_blocks(t, q, count, with_create=False)[:40]
+    data = {**meta, "plan": plan_json(choice), "nonce": uuid.uuid4().hex, "reason": reason}
+    return ui.modal(
+        t(N_("Confirm the change")),
+        CONFIRM,
+        blocks,
+        submit=t(N_("Charge and change")),
+        close=t(N_("Cancel")),
+        private_metadata=data,
+    )
+
+
+def submit_confirm(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    plan = meta.get("plan") or {}
+    try:
+        choice = PlanChoice(
+            version=str(plan["version"]),
+            product=str(plan["product"]),
+            level=plan.get("level"),
+            tier=plan.get("tier"),
+            contacts=plan.get("contacts"),
+            frequency="annual" if plan.get("frequency") == "annual" else "monthly",
+            seats=plan.get("seats"),
+            addons=tuple(plan.get("addons") or ()),
+            licenses=plan.get("licenses"),
+            limits=tuple((str(k), v) for k, v in plan.get("limits") or ()),
+        )
+    except (KeyError, TypeError, json.JSONDecodeError):
+        raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
+    name = str(meta.get("name"))
+    try:
+        payload = {"name": name, "plan": plan_json(choice), "nonce": str(meta.get("nonce"))}
+        held = approvals.hold(req, "plan", payload | {"reason": meta.get("reason")}, meta.get("channel"))
+        if held is not None:
+            title = req.t(N_("Sent for approval"))
+            view = ui.modal(title, "accounts_edit_held", [ui.section(held)], close=req.t(N_("Close")))
+            ack(response_action="update", view=view)
+            return
+        with req.deps.uow() as uow:
+            result = changes.change_plan(
+                uow,
+                ports_of(req),
+                req.actor,
+                name,
+                choice,
+                request_key=str(meta.get("nonce")),
+                reason=meta.get("reason"),
+            )
+    except DomainError as error:
+        # The confirm step has no inputs to hang an error on: say it in the modal instead.
+        text = f":warning: {req.t(error.message, **error.params)}"
+        ack(
+            response_action="update",
+            view=ui.modal(
+                req.t(N_("Not changed")), "accounts_edit_failed", [ui.section(text)], close=req.t(N_("Close"))
+            ),
+        )
+        return
+    ack()
+    text = req.t(
+        N_("plan changed now; charged {amount} (invoice {number})"),
+        amount=result.charged,
+        number=result.invoice_number or "–",
+    )
+    tell(req, client, meta, name, [text])
+
+
+def tell(req: Req, client: WebClient, meta: dict[str, Any], name: str, done: list[str]) -> None:
+    channel = meta.get("channel")
+    if channel and done:
+        client.chat_postEphemeral(
+            channel=channel,
+            user=req.user_id,
+            text=req.t(N_(":white_check_mark: {name}: {changes}."), name=name, changes="; ".join(done)),
+        )
