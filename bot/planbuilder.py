@@ -29,6 +29,7 @@ from bot.i18n import Translator
 from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.plans import MAX_QUANTITY
 from domain.pricing import PlanChoice, validate_choice
 
 ACTION = "plan_update"
@@ -149,6 +150,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                         action_id=ACTION,
                         is_decimal_allowed=False,
                         min_value=str(spec.brackets[-1] + 1),
+                        max_value=str(MAX_QUANTITY),
                         initial_value=str(state.custom_contacts) if state.custom_contacts else None,
                     ),
                 )
@@ -169,6 +171,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                     action_id=ACTION,
                     is_decimal_allowed=False,
                     min_value=str(included),
+                    max_value=str(MAX_QUANTITY),
                     initial_value=str(state.seats),
                 ),
                 hint=t(N_("{n} included with this tier; more are charged per seat."), n=included),
@@ -196,6 +199,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                 action_id=ACTION,
                 is_decimal_allowed=False,
                 min_value=str(spec.min_licenses),
+                max_value=str(MAX_QUANTITY),
                 initial_value=str(state.licenses),
             ),
         ),

@@ -88,7 +88,9 @@ def tier_lines(t: Translator, quote: Quote, count: int) -> list[str]:
 def quote_blocks(t: Translator, quote: Quote, count: int, *, with_create: bool = True) -> list[Block]:
     blocks: list[Block] = [ui.header(t(N_("Quote: {plan}"), plan=describe(t, quote.choice)))]
     blocks += line_fields(t, quote)
-    notes = [t(note.message, **dict(note.params)) for note in quote.notes if "accounts" not in note.params]
+    # tier_lines already says how far the next tier is and where a new account moves the agency
+    told = ("accounts", "count")
+    notes = [t(n.message, **dict(n.params)) for n in quote.notes if not any(k in n.params for k in told)]
     blocks.append(ui.context(*tier_lines(t, quote, count), *notes))
     if with_create and quote.effect == "new":
         blocks.append(

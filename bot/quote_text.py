@@ -11,6 +11,7 @@ from domain.catalog import Catalog, ContactsProduct, PerSeatProduct
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.periods import Frequency
+from domain.plans import MAX_QUANTITY
 from domain.pricing import MigrationDiscount, PlanChoice
 
 EXAMPLE = "`/quote plus 2500 annual seats 3 addons sms`"
@@ -51,6 +52,13 @@ def parse_count(token: str, *, what: str, example: str = EXAMPLE) -> int:
     if value <= 0:
         raise InvalidInput(
             N_("{what} must be above zero. Example: {example}"), field=what, what=what, example=example
+        )
+    if value > MAX_QUANTITY:
+        raise InvalidInput(
+            N_("That is too many {option}: write at most {maximum}."),
+            field=what,
+            option=what,
+            maximum=MAX_QUANTITY,
         )
     return value
 
@@ -138,9 +146,9 @@ def _licenses(product: str, words: list[str]) -> QuoteRequest:
         if word in FREQUENCY_WORDS:
             frequency = FREQUENCY_WORDS[word]
         elif word == "vat":
-            vat = _next(rest, word).upper()
+            vat = _next(rest, word, LICENSES_EXAMPLE).upper()
         elif word == "country":
-            country = _next(rest, word).upper()
+            country = _next(rest, word, LICENSES_EXAMPLE).upper()
         else:
             raise InvalidInput(
                 N_("I don't understand {word}. Example: {example}"), word=word, example=LICENSES_EXAMPLE
@@ -149,11 +157,11 @@ def _licenses(product: str, words: list[str]) -> QuoteRequest:
     return QuoteRequest(choice=choice, vat_number=vat, country=country)
 
 
-def _next(rest: Iterator[str], word: str) -> str:
+def _next(rest: Iterator[str], word: str, example: str = EXAMPLE) -> str:
     value = next(rest, None)
     if value is None:
         raise InvalidInput(
-            N_("{word} needs a value after it. Example: {example}"), word=word, example=EXAMPLE
+            N_("{word} needs a value after it. Example: {example}"), word=word, example=example
         )
     return str(value)
 
@@ -164,6 +172,8 @@ def _migration(value: str) -> MigrationDiscount:
     try:
         percent = Decimal(percent_text.rstrip("%").replace(",", "."))
     except InvalidOperation:
+        percent = Decimal(-1)
+    if not percent.is_finite():  # `nan` and `inf` parse, but cannot be compared or priced
         percent = Decimal(-1)
     cycles = int(cycles_text) if cycles_text.isdigit() else (1 if not cycles_text else 0)
     if not Decimal(0) < percent <= Decimal(100) or not 1 <= cycles <= 36:

@@ -258,6 +258,31 @@ def _charged(status: str, failure: str | None, invoice: str, total: Decimal) -> 
     return Outcome(True, N_("Done: invoice {invoice}, {total}."), {"invoice": invoice, "total": total})
 
 
+def overdue(approval: Approval, now: datetime) -> bool:
+    """Still marked pending, but its 24 hours are over: it can no longer be decided."""
+    return approval.status == "pending" and now >= _aware(approval.expires_at, now)
+
+
+def expire_overdue(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor) -> list[int]:
+    """Mark the agency's pending requests whose time is over as expired (audited); their ids.
+
+    Expiry is otherwise noticed only when someone clicks Approve; this lets a listing show, and the
+    channel message say, that nothing will be charged.
+    """
+    actor.require(Permission.READ)
+    now = ports.clock.now()
+    pending = uow.session.scalars(
+        select(Approval).where(Approval.agency_id == actor.agency_id, Approval.status == "pending")
+    )
+    expired = [a for a in pending if overdue(a, now)]
+    for approval in expired:
+        approval.status = "expired"
+        _audit(uow, ports, actor, approval, "approval.expired")
+    if expired:
+        uow.commit()
+    return [a.id for a in expired]
+
+
 def recent(uow: SqlUnitOfWork, actor: Actor, limit: int = 15) -> list[Approval]:
     actor.require(Permission.READ)
     query = (

@@ -16,6 +16,10 @@ from domain.i18n import N_
 from domain.money import ZERO
 from domain.periods import FREQUENCIES, Frequency, cycle_months, frequency_of
 
+MAX_QUANTITY = 1_000_000_000
+"""Input sanity, not pricing: contacts, seats, licenses and custom limits above this are typing
+mistakes, and would overflow the database's integer columns and the money arithmetic's precision."""
+
 
 @dataclass(frozen=True)
 class PlanChoice:
@@ -85,12 +89,26 @@ def validate_choice(catalog: Catalog, choice: PlanChoice) -> None:
         )
     spec = catalog.product(choice.product)
     example = _example(catalog, choice.product)
+    _not_too_big(choice)
     if isinstance(spec, FreeProduct):
         _validate_free(spec, choice)
     elif isinstance(spec, PerSeatProduct):
         _validate_per_seat(spec, choice, example)
     else:
         _validate_contacts(spec, choice, example)
+
+
+def _not_too_big(choice: PlanChoice) -> None:
+    numbers = [("contacts", choice.contacts), ("seats", choice.seats), ("licenses", choice.licenses)]
+    numbers += [("limits", value) for _, value in choice.limits if isinstance(value, int)]
+    for field, value in numbers:
+        if value is not None and value > MAX_QUANTITY:
+            raise _refuse(
+                N_("That is too many {option}: write at most {maximum}."),
+                field,
+                option=field,
+                maximum=MAX_QUANTITY,
+            )
 
 
 def _not_applicable(choice: PlanChoice, fields: tuple[str, ...]) -> None:

@@ -7,11 +7,13 @@ off or the amount is at most the threshold), and the confirm path then charges e
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot import ui
@@ -24,6 +26,7 @@ from domain.i18n import N_
 from domain.money import parse_money, round_money
 from domain.store.models import Approval
 
+log = logging.getLogger("reseller_desk.approvals")
 APPROVE = "approval_approve"
 REJECT = "approval_reject"
 DECIDE_MENU = "approval_decide"
@@ -91,6 +94,8 @@ def describe(t: Translator, approval: Approval) -> str:
 def state_text(t: Translator, approval: Approval) -> str:
     if approval.status == "pending":
         return t(N_("Waiting for approval until {when}."), when=approval.expires_at)
+    if approval.status == "expired":
+        return t(N_("Expired on {when}: nothing was charged."), when=approval.expires_at)
     text = t(approval.status)
     if approval.decided_by and approval.decided_at:
         text = t(
@@ -191,6 +196,10 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
             )
         )
     with req.deps.uow() as uow:
+        expired = approvals.expire_overdue(uow, ports_of(req), req.actor)
+    if req.client is not None:
+        _refresh_expired(req, req.client, expired)
+    with req.deps.uow() as uow:
         threshold = approvals.threshold_of(uow, req.actor.agency_id)
         pending = [(a.id, describe(t, a)) for a in approvals.recent(uow, req.actor) if a.status == "pending"]
         lines = [
@@ -228,6 +237,15 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
             )
         )
     return ui.message(t(N_("Approvals")), blocks)
+
+
+def _refresh_expired(req: Req, client: WebClient, expired: list[int]) -> None:
+    """The channel messages of requests that just expired lose their buttons and say so."""
+    for approval_id in expired:
+        try:
+            _refresh(req, client, approval_id)
+        except SlackApiError as error:  # deleted message, archived channel: the listing still shows it
+            log.warning("approval %s: message not updated: %s", approval_id, error.response.get("error"))
 
 
 def _amount(text: str) -> Decimal:

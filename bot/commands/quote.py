@@ -14,6 +14,7 @@ from bot.context import Req, open_request
 from bot.parsing import tokens
 from bot.quote_render import quote_blocks, quote_message
 from bot.quote_text import EXAMPLE, LICENSES_EXAMPLE, QuoteRequest, parse_quote
+from domain.accounts.rules import clean_country
 from domain.catalog import PerSeatProduct
 from domain.clock import today
 from domain.errors import InvalidInput
@@ -77,6 +78,7 @@ def help_reply(req: Req) -> dict[str, Any]:
 def price(req: Req, request: QuoteRequest) -> tuple[Quote, int]:
     """Price a new account at the tier the agency has now; the count is read once per quote."""
     count = req.active_paid
+    country = clean_country(request.country) if request.country else None
     result = quote(
         req.deps.catalog,
         request.choice,
@@ -84,7 +86,7 @@ def price(req: Req, request: QuoteRequest) -> tuple[Quote, int]:
         today=today(req.deps.clock, req.timezone),
         migration=request.migration,
         vat_number=request.vat_number,
-        customer_country=request.country,
+        customer_country=country,
         require_country=False,
     )
     return result, count

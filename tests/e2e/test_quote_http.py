@@ -141,3 +141,50 @@ def test_price_matrix(http: SlackHttp) -> None:
     reply = http.command("/quote", "matrix annual")
     assert "starter" in reply.text and "100,000" in reply.text and len(reply.body["blocks"]) <= 50
     assert "I don't understand" in http.command("/quote", "matrix weekly").text
+
+
+def test_odd_input_is_refused_not_crashed(http: SlackHttp) -> None:
+    """`nan` discounts, absurdly large counts and unknown countries get a way to write them, not a 500."""
+    for text, expected in [
+        ("plus 2500 migration nan%", "like `migration 20%`"),
+        ("plus 2500 migration inf", "like `migration 20%`"),
+        ("plus 99999999999999999999999999 seats 4", "at most 1,000,000,000"),
+        ("plus 2500 seats 99999999999999999999999999", "at most 1,000,000,000"),
+        ("licenses 99999999999999999999999", "at most 1,000,000,000"),
+        ("licenses 5 country ZZZ", "is not a country"),
+        ("licenses 5 country 1", "is not a country"),
+        ("licenses 5 vat", "`/quote licenses 12 monthly vat FR40303265045`"),
+    ]:
+        reply = http.command("/quote", text)
+        assert reply.status == 200 and expected in reply.text, (text, reply.text)
+        assert "went wrong" not in reply.text
+
+
+def test_country_by_name_is_its_rate_and_an_unknown_one_is_refused_in_the_modal(http: SlackHttp) -> None:
+    """`country france` is FR at 20% (no account yet: 5 × 12.00 = 60.00, VAT 12.00, 72.00 today); `ZZ` in
+    the modal is refused on its field."""
+    text = http.command("/quote", "licenses 5 monthly country france").text
+    assert "VAT 20% (FR)" in text and "$12.00" in text and "$72.00" in text
+    http.command("/quote")
+    view = http.opened_view()
+    reply = http.submit(
+        view,
+        {
+            "plan_product": select("V3:business-licenses"),
+            "plan_licenses": {"type": "number_input", "value": "5"},
+            "plan_frequency": select("monthly"),
+            "quote_country": text_input("ZZ"),
+        },
+    )
+    assert reply.body["response_action"] == "errors" and "quote_country" in reply.body["errors"]
+
+
+def test_the_next_tier_of_a_new_account_is_said_once(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """At 24 accounts a new one moves the agency to 35% from the next cycle: one line says so, not two."""
+    http.command("/agency", "members")
+    add_paid_accounts(sessions, 24)
+    text = http.command("/quote", "plus 2500").text
+    assert "$74.25" in text  # 99.00 − 25%: the first charge is at the tier before the account
+    assert text.count("35%") == 2, text  # "1 more account reaches 35%" and "moves to 35%"

@@ -134,6 +134,33 @@ def test_rejected_and_expired_requests_charge_nothing(
         assert sorted(a.status for a in s.scalars(select(Approval))) == ["expired", "rejected"]
 
 
+def test_an_expired_request_is_shown_expired_and_loses_its_buttons(
+    http: SlackHttp,
+    sessions: sessionmaker[Session],
+    slack: LocalSlack,
+    gateway: SimulatedGateway,
+    clock: FixedClock,
+) -> None:
+    """After 24 hours nobody clicked: the listing says expired (not "waiting"), offers no decision,
+    the channel message is updated without buttons, the expiry is audited, and nothing is charged."""
+    _agency(sessions, threshold=Decimal(100))
+    approval = _held_purchase(http, slack)
+    assert "Waiting for approval" in http.command("/agency", "approvals", user=BILL).text
+    clock.advance(timedelta(hours=24))
+    listing = http.command("/agency", "approvals", user=BILL)
+    assert "Expired on" in listing.text and "Waiting for approval" not in listing.text
+    assert "approval_decide" not in json.dumps(listing.body)
+    updated = slack.of("chat.update")[-1].params
+    assert "Expired on" in payload_text(updated) and "approval_approve" not in json.dumps(updated)
+    http.click("approval_approve", str(approval), user="U0OWNER")
+    assert "already expired" in payload_text(slack.of("response_url")[-1].params)
+    assert gateway.charges == []
+    with sessions() as s:
+        assert s.scalars(select(Approval.status)).all() == ["expired"]
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.action == "approval.expired")).all()
+        assert actions == ["approval.expired"]
+
+
 def test_renewal_below_threshold_and_off_rule_charge_as_before(
     http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, gateway: SimulatedGateway
 ) -> None:

@@ -686,3 +686,20 @@ def test_lines_always_add_up(
     )
     assert_adds_up(q)
     assert q.today == q.per_cycle  # a new account pays one full cycle today
+
+
+@pytest.mark.parametrize(
+    ("choice", "field"),
+    [
+        (plan(contacts=1_000_000_001), "contacts"),
+        (plan(seats=10**30), "seats"),
+        (licenses(10**12), "licenses"),
+        (plan("enterprise", limits=(("activities", 10**20),)), "limits"),
+    ],
+)
+def test_absurd_quantities_are_refused_before_pricing(choice: PlanChoice, field: str) -> None:
+    """Counts above a billion are typing mistakes: refused on their field, without echoing the number."""
+    with pytest.raises(InvalidInput) as caught:
+        validate_choice(CATALOG, choice)
+    assert caught.value.field == field and "at most" in caught.value.message
+    validate_choice(CATALOG, plan(contacts=1_000_000_000))
