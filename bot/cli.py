@@ -29,7 +29,12 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     shell = sub.add_parser("shell", help="the local shell: slash commands typed or piped, replies as text")
-    shell.add_argument("--as", dest="user", default=LOCAL_USER, help="Slack user id to act as")
+    shell.add_argument(
+        "--as",
+        dest="user",
+        default=LOCAL_USER,
+        help=f"Slack user id to act as, with that member's role (default {LOCAL_USER}, an owner)",
+    )
     shell.add_argument("--locale", default="en", choices=["en", "fr", "it"])
     db = sub.add_parser("db", help="database tools")
     db.add_argument("action", choices=["upgrade"])
@@ -63,22 +68,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from domain.catalog import load_catalog
 
         load_catalog(settings.reseller_catalog)
+        cmd = args.cmd or "run"
+        if cmd == "run":
+            if not any(_slack_settings(settings).values()):
+                cmd = "shell"
+            else:
+                cmd = "socket" if settings.slack_app_token else "serve"
+        if cmd in ("serve", "socket"):
+            require_slack(settings, socket=cmd == "socket")
+        open_database(settings.database_url)
     except (SettingsError, CatalogError) as exc:
         print(f"reseller-bot: {exc}", file=sys.stderr)
         return 2
-    cmd = args.cmd or "run"
-    if cmd == "run":
-        if not settings.has_slack_credentials:
-            return shell(settings, LOCAL_USER, "en")
-        cmd = "socket" if settings.slack_app_token else "serve"
     if cmd == "db":
-        from domain.store.migrate import upgrade
-
-        upgrade(settings.database_url)
         print("database is at the latest revision")
         return 0
     if cmd == "shell":
-        return shell(settings, args.user, args.locale)
+        return shell(settings, getattr(args, "user", LOCAL_USER), getattr(args, "locale", "en"))
     if cmd == "jobs":
         from bot.jobs import run_jobs
 
@@ -101,28 +107,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
 
+def _slack_settings(settings: Settings) -> dict[str, object]:
+    return {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_APP_TOKEN": settings.slack_app_token,
+    }
+
+
+def require_slack(settings: Settings, *, socket: bool) -> None:
+    """Serving Slack with half its credentials would fail on the first request: name the missing one.
+
+    This also catches `make run` with only some Slack variables set, which would otherwise open the
+    local shell as if none were set."""
+    given = _slack_settings(settings)
+    needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket else [])
+    missing = [name for name in needed if not given[name]]
+    if missing:
+        mode = "Socket Mode" if socket else "Slack over HTTP"
+        present = [name for name, value in given.items() if value]
+        why = f" (set: {', '.join(present)})" if present else ""
+        msg = f"setting {missing[0]} is missing: {mode} needs {', '.join(needed)}{why}"
+        raise SettingsError(msg)
+
+
+def open_database(url: str) -> None:
+    """Migrate before anything runs, so an unreachable or wrong database is one line, not a traceback."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from domain.store.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except (OperationalError, DatabaseError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        msg = f"setting DATABASE_URL: cannot open the database: {reason}"
+        raise SettingsError(msg) from None
+
+
 def serve(settings: Settings, mode: str, host: str, port: int | None, workers: int | None = None) -> int:
     from bot.app import build_app
     from bot.server import serve_http, serve_socket
-    from domain.store.migrate import upgrade
 
-    if not settings.has_slack_credentials:
-        print(
-            "reseller-bot: setting SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to serve Slack",
-            file=sys.stderr,
-        )
-        return 2
-    upgrade(settings.database_url)
     scheduled = os.environ.get("RESELLER_NO_SCHEDULER") != "1"
     if mode == "socket":
-        if settings.slack_app_token is None:
-            print("reseller-bot: setting SLACK_APP_TOKEN is needed for Socket Mode", file=sys.stderr)
-            return 2
+        require_slack(settings, socket=True)  # main checked it; this keeps the token's type narrow
+        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         if scheduled:
             from bot.scheduler import start_scheduler
 
             start_scheduler(settings)
-        serve_socket(build_app(settings), settings.slack_app_token.get_secret_value())
+        serve_socket(build_app(settings), app_token)
         return 0
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     when_ready = (lambda _arbiter: start_scheduler_process(settings)) if scheduled else None
@@ -168,15 +203,15 @@ def shell(settings: Settings, user: str, locale: str) -> int:
     from bot.app import LOCAL_BOT_TOKEN, build_app
     from bot.localslack import LocalSlack
     from bot.shell import run_shell
-    from domain.store.migrate import upgrade
 
-    upgrade(settings.database_url)
     slack = LocalSlack(user_locales={user: {"en": "en-US", "fr": "fr-FR", "it": "it-IT"}[locale]}).start()
     local = settings.model_copy(
         update={
             "slack_api_url": slack.api_url,
             "slack_bot_token": _secret(LOCAL_BOT_TOKEN),
-            "reseller_owners": (*settings.reseller_owners, user),
+            # The default local user is an owner; `--as` acts as that user with their real role (or as
+            # a stranger, who is refused), so roles and refusals can be tried in the shell.
+            "reseller_owners": (*settings.reseller_owners, LOCAL_USER),
         }
     )
     app = build_app(local, verify_requests=False)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator, normalise_locale, pick_language
 from bot.settings import Settings
-from domain.agency import Actor, find_actor, resolve_actor
+from domain.agency import DEFAULT_AGENCY_NAME, Actor, find_actor, resolve_actor
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.errors import NotAMember
@@ -124,7 +124,8 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
         deps=deps,
         actor=actor,
         active_paid=facts.active_paid,
-        agency_name=name,
+        # An agency nobody has named yet is "My agency" in the reader's language.
+        agency_name=translator(name) if name == DEFAULT_AGENCY_NAME else name,
         currency=currency,
         timezone=timezone,
         t=translator,

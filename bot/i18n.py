@@ -8,6 +8,7 @@ the reader's locale — Decimal as money in the agency currency, dates as the lo
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -65,9 +66,23 @@ class Translator:
             return text
         formatted = {key: self.format(value, key) for key, value in params.items()}
         try:
-            return text.format(**formatted)
+            return self._articles(self._elide(text, formatted).format(**formatted))
         except (KeyError, IndexError, ValueError):
             return text
+
+    def _articles(self, text: str) -> str:
+        return italian_articles(text) if self.lang == "it" else text
+
+    def _elide(self, text: str, formatted: dict[str, str]) -> str:
+        """French "de {name}" before a vowel is "d'{name}": "Membres d'Acme", "Sièges d'agence-x"."""
+        if self.lang != "fr":
+            return text
+
+        def fix(match: re.Match[str]) -> str:
+            value = formatted.get(match.group(2), "")
+            return f"{match.group(1)}'{{{match.group(2)}}}" if value[:1] in _FR_VOWELS else match.group(0)
+
+        return _FR_DE.sub(fix, text)
 
     def plural(self, singular: str, plural: str, n: int, **params: Any) -> str:
         """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too.
@@ -83,7 +98,7 @@ class Translator:
             text = self._gettext(singular if form == 0 else plural)
         formatted = {key: self.format(value, key) for key, value in {"n": n, **params}.items()}
         try:
-            return text.format(**formatted)
+            return self._articles(self._elide(text, formatted).format(**formatted))
         except (KeyError, IndexError, ValueError):
             return text
 
@@ -104,6 +119,8 @@ class Translator:
             return format_datetime(value, format="medium", tzinfo=ZoneInfo(self.timezone), locale=self.locale)
         if isinstance(value, date):
             return self.date(value)
+        if isinstance(value, tuple):
+            return ", ".join(self.format(item, key) for item in value)
         return str(value)
 
     def money(self, amount: Decimal, currency: str | None = None) -> str:
@@ -119,6 +136,38 @@ class Translator:
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
+
+
+_FR_DE = re.compile(r"\b([dD])e \{(\w+)\}")
+_FR_VOWELS = set("aeiouyàâäéèêëîïôöûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜ")
+
+# "il {date}", "del {percent}%": Italian articles before a number depend on how it is read. "8", "11",
+# "80…" and "1" start with a vowel ("l'8 dic", "dell'11%"), "0" with a z ("dello 0%"); the rest take
+# "il"/"del". A message cannot know the number, so the article is fixed after formatting.
+_IT_ARTICLE = re.compile(
+    r"\b(il|al|dal|del|nel|sul) (\d+)(?=(?:,\d+)? ?%|° | (?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic)[a-z]*\b)"
+)
+_IT_ELIDED = {"il": "l'", "al": "all'", "dal": "dall'", "del": "dell'", "nel": "nell'", "sul": "sull'"}
+_IT_BEFORE_Z = {
+    "il": "lo ",
+    "al": "allo ",
+    "dal": "dallo ",
+    "del": "dello ",
+    "nel": "nello ",
+    "sul": "sullo ",
+}
+
+
+def italian_articles(text: str) -> str:
+    def fix(match: re.Match[str]) -> str:
+        article, number = match.group(1), match.group(2)
+        if number == "0":
+            return _IT_BEFORE_Z[article] + number
+        if number in ("1", "11") or number.startswith("8"):
+            return _IT_ELIDED[article] + number
+        return match.group(0)
+
+    return _IT_ARTICLE.sub(fix, text)
 
 
 def _is_rate(key: str) -> bool:

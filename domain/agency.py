@@ -19,7 +19,7 @@ from domain.roles import Permission, Role, require
 from domain.store.models import Agency, AgencyStats, Member
 from domain.uow import UnitOfWork
 
-DEFAULT_AGENCY_NAME = "My agency"
+DEFAULT_AGENCY_NAME = N_("My agency")
 LANGUAGES = ("en", "fr", "it")
 
 

@@ -102,7 +102,7 @@ def parse_pack(catalog: Catalog, kind: Kind, text: str) -> Pack:
         field="quantity",
         kind=kind,
         pack=text,
-        choices=", ".join(f"{p.units:,}" for p in choices),
+        choices=tuple(p.units for p in choices),
     )
 
 

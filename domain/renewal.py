@@ -153,7 +153,7 @@ def next_charge(
     if eligible:
         lines.append(
             InvoiceLine(
-                N_("Reseller discount ({percent}%, {count} active paid accounts)"),
+                N_("Reseller discount ({percent}%; active paid accounts: {count})"),
                 price.reseller,
                 {"percent": percent, "count": count},
             )

@@ -203,7 +203,7 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
         InputBlock(
             block_id="name",
             label=t(N_("Agency name")),
-            element=PlainTextInputElement(action_id="value", initial_value=agency.name, max_length=120),
+            element=PlainTextInputElement(action_id="value", initial_value=req.agency_name, max_length=120),
         ),
         InputBlock(
             block_id="notice_channel",

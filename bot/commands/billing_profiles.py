@@ -90,9 +90,13 @@ def _render_list(req: Req, rows: list[service.ProfileRow]) -> dict[str, Any]:
     return ui.message(t(N_("Billing profiles")), blocks)
 
 
+OUTCOMES = {"success": N_("succeeds"), "declined": N_("declined"), "network": N_("network error")}
+"""What each simulated test card does, as the card hint says it."""
+
+
 def add_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
     t = req.t
-    test_cards = ", ".join(f"{number} ({outcome})" for number, outcome in TEST_CARDS.items())
+    test_cards = ", ".join(f"{number} ({t(OUTCOMES[outcome])})" for number, outcome in TEST_CARDS.items())
     blocks: list[Block] = [
         InputBlock(
             block_id="holder",

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import credits_buy
 from bot.context import Req, open_request
+from bot.i18n import Translator
 from bot.parsing import positive_int, tokens
 from domain import credit_pools
 from domain.cards import refuse_card_numbers
@@ -148,12 +149,27 @@ def history_reply(req: Req, account: str | None) -> dict[str, Any]:
     pools = {"prepaid": t(N_("prepaid")), "sms": t(N_("SMS")), "preview": t(N_("inbox preview"))}
     lines = []
     for row in rows:
-        amount = t.money(row.amount) if row.pool == "prepaid" else f"{int(row.amount):+,}"
+        if row.pool == "prepaid":
+            amount = t.money(row.amount)
+        else:
+            amount = ("+" if row.amount > 0 else "") + t.number(int(row.amount))
         where = row.account_name or t(N_("agency pool"))
         who = f"<@{row.actor}>" if row.actor[:1] in ("U", "W") else row.actor
         lines.append(
-            f"{t.format(row.at)} · {pools.get(row.pool, row.pool)} {amount} · {row.kind} · {where} · {who}"
+            f"{t.format(row.at)} · {pools.get(row.pool, row.pool)} {amount} · {_kind(t, row.kind)} · {where} · {who}"
         )
     text = "\n".join(lines) or t(N_("No credit transactions yet."))
     blocks: list[Block] = [ui.header(title), ui.section(ui.clip(text, 2900))]
     return ui.message(title, blocks)
+
+
+LEDGER_KINDS = {
+    "purchase": N_("purchase"),
+    "charge": N_("charge"),
+    "allocate_out": N_("allocated to an account"),
+    "allocate_in": N_("allocated from the pool"),
+}
+
+
+def _kind(t: Translator, kind: str) -> str:
+    return t(LEDGER_KINDS[kind]) if kind in LEDGER_KINDS else kind

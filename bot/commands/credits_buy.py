@@ -232,8 +232,8 @@ def buy_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
         N_("Prepaid: an amount from {min} to {max}. SMS packs: {sms}. Inbox-preview packs: {preview}."),
         min=catalog.credits.prepaid.min,
         max=catalog.credits.prepaid.max,
-        sms=", ".join(f"{p.units:,}" for p in catalog.credits.sms_packs),
-        preview=", ".join(f"{p.units:,}" for p in catalog.credits.inbox_preview_packs),
+        sms=tuple(p.units for p in catalog.credits.sms_packs),
+        preview=tuple(p.units for p in catalog.credits.inbox_preview_packs),
     )
     with req.deps.uow() as uow:
         rows = profiles.list_profiles(uow, req.actor)

@@ -157,7 +157,7 @@ def run_now(req: Req) -> dict[str, Any]:
     return ui.notice(
         t(
             N_(
-                ":white_check_mark: Notices run: {queued} new, {posted} posted in {messages} messages, {waiting} waiting."
+                ":white_check_mark: Notices run — new: {queued}, posted: {posted}, messages: {messages}, waiting: {waiting}."
             ),
             queued=counts.get("queued", 0),
             posted=counts.get("posted", 0),

@@ -56,7 +56,7 @@ def matrix_reply(req: Req, words: list[str]) -> dict[str, Any]:
         ui.context(
             t(
                 N_(
-                    "List price → your price at your current reseller discount of {percent}% ({n} active paid accounts)."
+                    "List price → your price at your current reseller discount of {percent}% (active paid accounts: {n})."
                 ),
                 percent=percent,
                 n=count,
@@ -91,14 +91,14 @@ def matrix_reply(req: Req, words: list[str]) -> dict[str, Any]:
         addons = [
             t(
                 N_("{addon}: {price} ({tiers})"),
-                addon=name,
+                addon=t(name),
                 price=a.per_cycle(frequency),
-                tiers=", ".join(a.tiers),
+                tiers=", ".join(t(tier) for tier in a.tiers),
             )
             for name, a in spec.addons.items()
         ]
         if addons:
-            blocks.append(ui.context(t(N_("Add-ons")) + ": " + " · ".join(addons)))
+            blocks.append(ui.context(t(N_("Add-ons: {addons}"), addons=" · ".join(addons))))
     elif isinstance(spec, PerSeatProduct):
         months = 12 if frequency == "annual" else 1
         price = spec.license_monthly * months

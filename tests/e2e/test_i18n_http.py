@@ -149,3 +149,51 @@ def test_a_refusal_and_a_domain_error_are_translated(
     http.command("/agency", "members add U0ITALIAN viewer")
     denied = http.command("/agency", "members add U0FRENCH owner", user="U0ITALIAN")
     assert "Il tuo ruolo (viewer) non lo consente" in denied.text  # the role as typed in commands
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "english"),
+    [
+        (
+            "fr",
+            ("achat", "acceptée", "refusée", "2\u202f000,00"),
+            ("purchase", "success", "declined"),
+        ),
+        (
+            "it",
+            ("acquisto", "accettata", "rifiutata", "2.000,00"),
+            ("purchase", "success", "declined"),
+        ),
+    ],
+)
+def test_credit_history_and_card_hint_have_no_english_left(
+    lang: str,
+    words: tuple[str, ...],
+    english: tuple[str, ...],
+    http: SlackHttp,
+    sessions: sessionmaker[Session],
+    slack: LocalSlack,
+) -> None:
+    """The kinds of credit movements and the test cards' outcomes are words of the reader's language."""
+    user = SCREENS[lang]["user"]
+    _eur_agency(sessions)
+    http.command("/agency", f"members add {user} owner")
+    card = http.command("/credits", "buy prepaid 2000", user=user)
+    http.click("credits_buy_confirm", _button(card.body, "credits_buy_confirm"), user=user)
+    history = http.command("/credits", "history", user=user).text
+    http.command("/billing", "profiles add", user=user)
+    hint = payload_text({"blocks": http.opened_view()["blocks"]})
+    shown = history + hint
+    assert all(word in shown for word in words), shown
+    assert not any(f" {word}" in history or f"({word})" in hint for word in english), shown
+
+
+def test_an_unnamed_agency_and_a_notices_run_read_in_the_readers_language(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """Before anyone names the agency it is "Mon agence"; a notices run counts without "1 nouveaux"."""
+    _eur_agency(sessions, name="My agency")
+    http.command("/agency", "members add U0FRENCH owner")
+    assert "Membres de Mon agence" in http.command("/agency", "members", user="U0FRENCH").text
+    run = http.command("/agency", "notices run", user="U0FRENCH").text
+    assert "nouveaux :" in run and "en attente :" in run

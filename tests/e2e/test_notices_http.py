@@ -53,7 +53,7 @@ def test_settings_and_outbox_without_a_channel(
     many_renewals(sessions, 2, channel=None)
     reply = http.command("/agency", "notices run")
     finish_runs(extras)
-    assert "3 waiting" in reply.text and not http.slack.of("chat.postMessage")
+    assert "waiting: 3" in reply.text and not http.slack.of("chat.postMessage")
     status = http.command("/agency", "notices")
     assert "No notice channel is set" in status.text and "3 notices waiting" in status.text
     assert "bulk-000" in status.text and "7,1" in status.text

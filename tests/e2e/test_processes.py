@@ -82,8 +82,8 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-def signed_post(url: str, body: str, secret: str = SECRET) -> tuple[int, str]:
-    ts = str(int(time.time()))
+def signed_post(url: str, body: str, secret: str = SECRET, age: int = 0) -> tuple[int, str]:
+    ts = str(int(time.time()) - age)
     sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     request = urllib.request.Request(
         url,
@@ -119,6 +119,11 @@ def test_serve_answers_signed_commands_and_refuses_forged_ones(served: str) -> N
     assert status == 200 and "U0OWNER" in text and "owner" in text
     status, _ = signed_post(served + "/slack/events", body, secret="wrong-secret-1234567890")
     assert status == 401
+    stale = body.replace("text=members", "text=members+add+%3C%40U0STALE%3E+owner")
+    status, _ = signed_post(served + "/slack/events", stale, age=6 * 60)
+    assert status == 401
+    status, text = signed_post(served + "/slack/events", body)
+    assert status == 200 and "U0STALE" not in text
 
 
 def test_shell_reads_commands_from_a_pipe(tmp_path: Path) -> None:
@@ -154,3 +159,61 @@ def test_shell_fills_a_modal_from_the_following_lines(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Settings saved: Pipe Agency, EUR, Europe/Paris" in result.stdout
     assert "RESELLER DESK — PIPE AGENCY" in result.stdout
+
+
+def run_cli(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "reseller-bot"), *args],
+        input=stdin,
+        env=env_for(tmp_path, RESELLER_NO_SCHEDULER="1") | env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-only-the-token"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "only-the-secret-123"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-only-the-app-token"}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_run_with_half_the_slack_settings_names_the_missing_one(
+    tmp_path: Path, env: dict[str, str], missing: str
+) -> None:
+    """Some Slack settings but not all: one line naming the missing one, exit 2, no silent shell."""
+    result = run_cli(tmp_path, stdin="/agency members\n", **env)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith(f"reseller-bot: setting {missing} is missing")
+    assert len(result.stderr.strip().splitlines()) == 1 and "reseller>" not in result.stdout
+
+
+def test_socket_without_app_token_names_it(tmp_path: Path) -> None:
+    """`socket` with the HTTP credentials but no app token names SLACK_APP_TOKEN and exits 2."""
+    result = run_cli(tmp_path, "socket", SLACK_BOT_TOKEN="xoxb-a-token", SLACK_SIGNING_SECRET="a-secret-1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("reseller-bot: setting SLACK_APP_TOKEN is missing")
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
+    """A DATABASE_URL that points at something that is not a database: one line naming it, exit 2."""
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database file at all" * 100)
+    result = run_cli(tmp_path, "db", "upgrade", DATABASE_URL=f"sqlite:///{junk}")
+    assert result.returncode == 2
+    assert result.stderr.startswith("reseller-bot: setting DATABASE_URL: cannot open the database")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_shell_as_another_user_has_that_users_role(tmp_path: Path) -> None:
+    """`shell --as` acts with the user's real role: a stranger is refused and writes nothing."""
+    stranger = run_cli(tmp_path, "shell", "--as", "U0STRANGER", stdin="/agency members add <@U0X> owner\n")
+    assert stranger.returncode == 0 and "not a member" in stranger.stdout
+    owner = run_cli(tmp_path, "shell", stdin="/agency members add <@U0VIEW> viewer\n/agency audit\n")
+    assert "U0X" not in owner.stdout and "agency.created" in owner.stdout
+    viewer = run_cli(tmp_path, "shell", "--as", "U0VIEW", stdin="/agency members add <@U0X> owner\n")
+    assert "Your role (viewer) does not allow this" in viewer.stdout

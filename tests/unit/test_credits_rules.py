@@ -73,7 +73,7 @@ def test_packs_are_read_by_units(catalog: Catalog) -> None:
     assert parse_pack(catalog, "sms", "5k").units == parse_pack(catalog, "sms", "5,000").units == 5000
     with pytest.raises(InvalidInput) as refused:
         parse_pack(catalog, "preview", "7")
-    assert "1,000" in str(refused.value.params["choices"])
+    assert 1000 in refused.value.params["choices"]  # numbers: the reader's locale groups them
 
 
 def test_prepaid_amounts_stay_within_the_catalog_range(catalog: Catalog) -> None:
