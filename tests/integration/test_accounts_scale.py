@@ -1,8 +1,13 @@
-"""The overview stays fast on a big portfolio: 100,000 accounts, one page well under a second."""
+"""The overview stays fast on a big portfolio: 100,000 accounts, one page well under a second.
+
+Timed on the best of three reads, so a busy machine (CI shares two cores) cannot fail it by chance;
+a page that needs a full load or an unindexed sort takes seconds, not a few milliseconds, and still fails.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -75,11 +80,18 @@ def test_overview_of_100k_accounts_is_fast(db: Engine, sessions: sessionmaker[Se
     ]
     with sessions() as session:
         for text in queries:
-            started = time.perf_counter()
-            page = overview(session, agency_id, parse_filters(text.split()))
-            elapsed = time.perf_counter() - started
-            assert page.accounts, text
+            filters = parse_filters(text.split())
+            assert overview(session, agency_id, filters).accounts, text
+            elapsed = best_of_three(lambda f=filters: overview(session, agency_id, f))  # type: ignore[misc]
             assert elapsed < 0.5, f"{text!r} took {elapsed:.3f}s"
-        started = time.perf_counter()
         assert sum(counts_by_status(session, agency_id).values()) == N
-        assert time.perf_counter() - started < 0.5
+        assert best_of_three(lambda: counts_by_status(session, agency_id)) < 0.5
+
+
+def best_of_three(read: Callable[[], object]) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        read()
+        times.append(time.perf_counter() - started)
+    return min(times)
