@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
@@ -95,11 +96,12 @@ class SlackSender:
                 status, error = exc.response.status_code, str(exc.response.get("error") or exc)
                 if status == 429:
                     self.sleep(min(_retry_after(exc.response.headers), MAX_WAIT))
-                elif status >= 500:
+                elif status >= 500:  # Slack: "some aspect of the operation may have succeeded"
+                    maybe_posted = True
                     self.sleep(_backoff(attempt))
                 else:
                     raise SendFailed(error, maybe_posted=maybe_posted) from exc
-            except OSError as exc:  # reset or timed out: it may have gone through; refused: it did not
+            except (OSError, HTTPException) as exc:  # reset, timed out, garbled: it may have gone through
                 refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
                 maybe_posted, error = maybe_posted or not refused, type(exc).__name__
                 self.sleep(_backoff(attempt))
@@ -141,8 +143,10 @@ def _backoff(attempt: int) -> float:
 
 
 def notice_client(settings: Settings) -> WebClient:
+    """No retry handlers: the SDK's own retry re-posts after a dropped connection without looking
+    whether the first post went through; `SlackSender` retries, and looks first."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-local-shell"
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
 
 
 def run_notices(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.localslack import DROPPED, LocalSlack
 from bot.notifier import run_notices
 from bot.settings import Settings
 from domain.catalog import Catalog
@@ -143,6 +143,38 @@ def test_crash_between_post_and_mark_is_recovered_without_a_second_post(
         assert renewal_ts == {posts[0].response["ts"]}
     finally:
         server.stop()
+
+
+def test_a_post_whose_answer_is_lost_is_not_posted_again(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """Slack took the message but the connection dropped before its answer: nothing (not even the
+    Slack client's own retry) posts it again blindly; the sender finds it by its marker and records it."""
+    many_renewals(sessions, 2)
+    clock, sleeps = FixedClock(MORNING), []
+    slack.fail_next(DROPPED, method="chat.postMessage")
+    report = run_notices(settings, sessions, catalog, clock, sleep=virtual_sleep(clock, sleeps))[0]
+    posts = slack.of("chat.postMessage")
+    markers = [p.params["metadata"]["event_payload"]["marker"] for p in posts]
+    assert len(markers) == len(set(markers)) == 2, markers  # the renewals' digest once, the weekly digest
+    assert report.counts["posted"] == 3 and statuses(sessions) == {"sent": 3}
+    with sessions() as s:
+        renewal_ts = set(s.scalars(select(Notice.message_ts).where(Notice.kind == "renewal_coming")))
+    assert renewal_ts == {posts[0].response["ts"]}
+
+
+def test_a_500_after_slack_posted_is_not_posted_again(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """Slack's 500 may come after the message went out: before trying again the sender looks for
+    it by its marker, and records the message it finds instead of posting a second one."""
+    many_renewals(sessions, 2)
+    clock = FixedClock(MORNING)
+    slack.fail_next(500, method="chat.postMessage", carried_out=True)
+    run_notices(settings, sessions, catalog, clock, sleep=virtual_sleep(clock, []))
+    markers = [p.params["metadata"]["event_payload"]["marker"] for p in slack.of("chat.postMessage")]
+    assert len(markers) == len(set(markers)) == 2, markers
+    assert statuses(sessions) == {"sent": 3}
 
 
 def test_many_notices_become_one_digest_within_fifty_blocks(
