@@ -11,9 +11,11 @@ import threading
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.commands import credits_buy, seats_modals
 from bot.context import Req, open_request
 from bot.notifier import render_line, run_notices
 from domain.errors import InvalidInput, NotFound
@@ -200,7 +202,7 @@ def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str)
         block_id = block.get("block_id")
         if block_id == f"actions:{notice_id}":
             block = {"type": "context", "block_id": block_id, "elements": [{"type": "mrkdwn", "text": note}]}
-        elif block_id == f"notice:{notice_id}":
+        elif block_id == f"notice:{notice_id}" and block.get("accessory"):  # a digest line's button
             text = (block.get("text") or {}).get("text", "")
             block = {
                 "type": "section",
@@ -267,26 +269,34 @@ def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
     respond(**ui.message(account.name, blocks), replace_original=False)
 
 
-def on_buy_licenses(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def on_buy_licenses(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
+) -> None:
+    """Opens the top-up right there; only someone who may spend is shown as buying."""
     req, notice, account = _start(ack, body, context)
-    name = account.name if account else "-"
+    if account is None:
+        raise NotFound(N_("This notice is about no account."))
+    req.actor.require(Permission.SPEND_MONEY)
+    view = seats_modals.buy_view(req, account.name, "1", _channel(body))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
     t = req.t
     mark_done(body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
-    blocks: list[Block] = [
-        ui.section(t(N_("Buy licenses for *{account}*, or run `/seats {account}`."), account=name)),
-        ui.actions(ui.button(t(N_("Buy licenses")), "seats_buy_open", f"{name}|1", style="primary")),
-    ]
-    respond(**ui.message(t(N_("Buy licenses")), blocks), replace_original=False)
 
 
-def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_buy_prepaid(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
+) -> None:
+    """Opens the credit purchase right there; only someone who may spend is shown as buying."""
     req, notice, _ = _start(ack, body, context)
+    req.actor.require(Permission.SPEND_MONEY)
+    client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
     t = req.t
     mark_done(
         body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
-    )
-    respond(
-        **ui.notice(t(N_("Buy prepaid credit with `/credits buy prepaid <amount>`."))), replace_original=False
     )
 
 
