@@ -245,7 +245,7 @@ def test_buy_buttons_open_the_purchase_and_refuse_who_cannot_spend(
     http.command("/agency", "notices run")
     finish_runs(extras)
     with sessions() as s:
-        ids = dict(s.execute(select(Notice.kind, Notice.id)).tuples().all())
+        ids: dict[str, int] = dict(s.execute(select(Notice.kind, Notice.id)).all())
     posts = http.slack.of("chat.postMessage")
     cards = {
         kind: next(p for p in posts if any(b.get("block_id") == f"notice:{i}" for b in p.params["blocks"]))
