@@ -43,6 +43,7 @@ METADATA_TYPE = "reseller_notice"
 ATTEMPTS = 5
 MIN_GAP = timedelta(seconds=1)
 MAX_WAIT = 300.0
+HISTORY_PAGES = 10
 Sleep = Callable[[float], None]
 
 
@@ -109,19 +110,23 @@ class SlackSender:
 
     def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
         """The `ts` of a message of ours carrying `marker`, posted after `since`, if Slack shows one."""
-        oldest = f"{since.timestamp() - 60:.6f}"
-        try:
-            response = self.client.conversations_history(
-                channel=channel, oldest=oldest, limit=200, include_all_metadata=True
-            )
-        except (SlackApiError, OSError) as exc:
-            log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
-            return None
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
-                return str(message.get("ts"))
+        oldest, cursor = f"{since.timestamp() - 60:.6f}", None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = self.client.conversations_history(
+                    channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+                )
+            except (SlackApiError, OSError, HTTPException) as exc:
+                log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
+                return None
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
+                    return str(message.get("ts"))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not (response.get("has_more") and cursor):
+                return None
         return None
 
 
@@ -247,9 +252,8 @@ def _recover(
 ) -> list[Held]:
     """Notices an earlier sender may have posted: found in the channel, they are marked, not re-sent."""
     found: set[int] = set()
-    since = clock.now() - delivery.LEASE * 2
     for marker, ids in claim.earlier_markers().items():
-        ts = sender.find_posted(channel, marker, since)
+        ts = sender.find_posted(channel, marker, claim.since.get(marker, clock.now() - delivery.LEASE * 2))
         if ts is not None:
             with sessions() as session, session.begin():
                 delivery.mark_sent(session, ids, channel, ts, clock.now())
