@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import credits_buy, seats_modals
 from bot.context import Req, open_request
-from bot.notifier import render_line, run_notices
+from bot.notice_render import render_line
+from bot.notifier import run_notices
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.notices import delivery, service, texts
