@@ -8,11 +8,13 @@ the next reader does not act twice.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
+from sqlalchemy import select
 
 from bot import ui
 from bot.commands import credits_buy, seats_modals
@@ -81,16 +83,26 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         agency: Agency = uow.agencies.get(req.actor.agency_id)
         total, rows = delivery.pending(uow.session, agency.id)
-        return status_message(req, agency, total, rows)
+        ids = [int(k) for k in agency.notice_snoozes or {}]
+        names = dict(uow.session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
+        return status_message(req, agency, total, rows, names)
 
 
 def status_message(
-    req: Req, agency: Agency, total: int, rows: list[tuple[Notice, str | None]]
+    req: Req,
+    agency: Agency,
+    total: int,
+    rows: list[tuple[Notice, str | None]],
+    names: dict[int, str],
 ) -> dict[str, Any]:
+    """Snoozes are shown by account name, as owners typed them."""
     t = req.t
     channel = f"<#{agency.notice_channel}>" if agency.notice_channel else t(N_("no channel yet"))
     muted = ", ".join(agency.notice_mutes or []) or t(N_("none"))
-    snoozes = ", ".join(f"{k} → {v}" for k, v in (agency.notice_snoozes or {}).items()) or t(N_("none"))
+    snoozes = ", ".join(
+        t(N_("{account} until {date}"), account=names.get(int(k), k), date=date.fromisoformat(v))
+        for k, v in (agency.notice_snoozes or {}).items()
+    ) or t(N_("none"))
     blocks: list[Block] = [
         ui.header(t(N_("Notices"))),
         ui.fields(
@@ -99,7 +111,7 @@ def status_message(
                 (t(N_("Renewal lead days")), agency.notice_lead_days),
                 (t(N_("Low-balance threshold")), t.money(agency.low_balance_threshold)),
                 (t(N_("Muted kinds")), muted),
-                (t(N_("Snoozed accounts (id → until)")), snoozes),
+                (t(N_("Snoozed accounts")), snoozes),
             ]
         ),
     ]

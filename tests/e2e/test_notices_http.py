@@ -62,7 +62,8 @@ def test_settings_and_outbox_without_a_channel(
 def test_owner_mutes_snoozes_and_sets_lead_days_viewer_cannot(
     desk: tuple[SlackHttp, dict[str, Any]], sessions: sessionmaker[Session]
 ) -> None:
-    """Owners change notice settings (audited); a viewer is refused and nothing changes."""
+    """Owners change notice settings (audited) and see them, snoozes by account name; a viewer is
+    refused and nothing changes."""
     http, _ = desk
     agency_id = many_renewals(sessions, 1)
     with sessions() as s, s.begin():
@@ -80,6 +81,7 @@ def test_owner_mutes_snoozes_and_sets_lead_days_viewer_cannot(
     assert "3, 1" in http.command("/agency", "notices lead 3,1").text
     assert "does not allow" in http.command("/agency", "notices mute trial_ended", user="U0VIEW").text
     assert "Unknown notice kind" in http.command("/agency", "notices mute nonsense").text
+    assert "bulk-000 until" in http.command("/agency", "notices").text  # by name, as it was typed
     with sessions() as s:
         agency = s.get_one(Agency, agency_id)
         assert agency.notice_mutes == ["billing_digest"] and agency.notice_lead_days == "3,1"
