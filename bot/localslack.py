@@ -1,8 +1,8 @@
 """A stand-in for Slack's Web API on 127.0.0.1, used by the local shell and by the tests.
 
 It answers the methods the app calls (`views.open`, `chat.postMessage`, `users.info`, ...) the way
-Slack does, records every call and every `response_url` post, and can answer 429 or 500 on demand so
-retry paths are exercised for real.
+Slack does, records every call and every `response_url` post, and can answer 429 or 500 on demand (or
+carry a call out and drop the connection before answering) so retry paths are exercised for real.
 """
 
 from __future__ import annotations
@@ -28,12 +28,18 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+DROPPED = 0
+"""A failure `status` meaning: the call is carried out, then the connection closes unanswered."""
+
+
 @dataclass
 class Failure:
     method: str | None
     status: int
     retry_after: int = 1
     remaining: int = 1
+    carried_out: bool = False
+    """Slack did the work before it failed (a 500 after the message was posted)."""
 
 
 class LocalSlack:
@@ -94,10 +100,16 @@ class LocalSlack:
 
     # test controls --------------------------------------------------------------------------------
     def fail_next(
-        self, status: int, *, method: str | None = None, times: int = 1, retry_after: int = 1
+        self,
+        status: int,
+        *,
+        method: str | None = None,
+        times: int = 1,
+        retry_after: int = 1,
+        carried_out: bool = False,
     ) -> None:
         with self._lock:
-            self.failures.append(Failure(method, status, retry_after, times))
+            self.failures.append(Failure(method, status, retry_after, times, carried_out))
 
     def clear(self) -> None:
         with self._lock:
@@ -130,7 +142,18 @@ class LocalSlack:
             self._reply(handler, 404, {"ok": False, "error": "unknown_path"})
             return
         failure = self._take_failure(method)
+        if failure is not None and failure.status == DROPPED:
+            # Slack took the call, but the answer never reaches the caller (a reset connection).
+            call = Call(method, params, 200, self._answer(method, params))
+            with self._lock:
+                self.calls.append(call)
+            handler.close_connection = True
+            return
         if failure is not None:
+            if failure.carried_out:
+                done = Call(method, params, 200, self._answer(method, params))
+                with self._lock:
+                    self.calls.append(done)
             with self._lock:
                 self.calls.append(Call(method, params, failure.status))
             headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}

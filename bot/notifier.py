@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
@@ -25,15 +25,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import ui
-from bot.i18n import Percent, Translator
+from bot.i18n import Translator
+from bot.notice_render import render
 from bot.settings import Settings
 from domain.catalog import Catalog
 from domain.clock import Clock, today
-from domain.i18n import N_
 from domain.jobs import JobReport
-from domain.notices import delivery, rules, texts
-from domain.notices.delivery import Claimed, Held
+from domain.notices import delivery, rules
+from domain.notices.delivery import Held
 from domain.notices.sweep import sweep
 from domain.store.models import Agency, Notice
 
@@ -42,6 +41,7 @@ METADATA_TYPE = "reseller_notice"
 ATTEMPTS = 5
 MIN_GAP = timedelta(seconds=1)
 MAX_WAIT = 300.0
+HISTORY_PAGES = 10
 Sleep = Callable[[float], None]
 
 
@@ -95,11 +95,12 @@ class SlackSender:
                 status, error = exc.response.status_code, str(exc.response.get("error") or exc)
                 if status == 429:
                     self.sleep(min(_retry_after(exc.response.headers), MAX_WAIT))
-                elif status >= 500:
+                elif status >= 500:  # Slack: "some aspect of the operation may have succeeded"
+                    maybe_posted = True
                     self.sleep(_backoff(attempt))
                 else:
                     raise SendFailed(error, maybe_posted=maybe_posted) from exc
-            except OSError as exc:  # reset or timed out: it may have gone through; refused: it did not
+            except (OSError, HTTPException) as exc:  # reset, timed out, garbled: it may have gone through
                 refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
                 maybe_posted, error = maybe_posted or not refused, type(exc).__name__
                 self.sleep(_backoff(attempt))
@@ -107,19 +108,23 @@ class SlackSender:
 
     def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
         """The `ts` of a message of ours carrying `marker`, posted after `since`, if Slack shows one."""
-        oldest = f"{since.timestamp() - 60:.6f}"
-        try:
-            response = self.client.conversations_history(
-                channel=channel, oldest=oldest, limit=200, include_all_metadata=True
-            )
-        except (SlackApiError, OSError) as exc:
-            log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
-            return None
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
-                return str(message.get("ts"))
+        oldest, cursor = f"{since.timestamp() - 60:.6f}", None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = self.client.conversations_history(
+                    channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+                )
+            except (SlackApiError, OSError, HTTPException) as exc:
+                log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
+                return None
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
+                    return str(message.get("ts"))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not (response.get("has_more") and cursor):
+                return None
         return None
 
 
@@ -141,8 +146,10 @@ def _backoff(attempt: int) -> float:
 
 
 def notice_client(settings: Settings) -> WebClient:
+    """No retry handlers: the SDK's own retry re-posts after a dropped connection without looking
+    whether the first post went through; `SlackSender` retries, and looks first."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-local-shell"
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
 
 
 def run_notices(
@@ -243,76 +250,11 @@ def _recover(
 ) -> list[Held]:
     """Notices an earlier sender may have posted: found in the channel, they are marked, not re-sent."""
     found: set[int] = set()
-    since = clock.now() - delivery.LEASE * 2
     for marker, ids in claim.earlier_markers().items():
-        ts = sender.find_posted(channel, marker, since)
+        ts = sender.find_posted(channel, marker, claim.since.get(marker, clock.now() - delivery.LEASE * 2))
         if ts is not None:
             with sessions() as session, session.begin():
                 delivery.mark_sent(session, ids, channel, ts, clock.now())
             found.update(ids)
             report.count("recovered", len(ids))
     return [n for n in claim.notices if n.id not in found]
-
-
-def say(t: Translator, text: texts.Text) -> str:
-    params = {k: Percent(v) if k in text.percents else v for k, v in text.params.items()}
-    return t(text.message, **params)
-
-
-def render_line(t: Translator, kind: str, account: str | None, due_on: date, payload: dict[str, Any]) -> str:
-    return say(t, texts.item(kind, account, due_on, payload))
-
-
-def _button(t: Translator, notice: Claimed) -> Any:
-    found = texts.action(notice.kind, notice.account_id is not None)
-    return None if found is None else ui.button(t(found[0]), found[1], str(notice.id))
-
-
-def render(plan: rules.Planned, notices: list[Claimed], t: Translator, marker: str) -> dict[str, Any]:
-    """One message: a card for a single notice, else a digest of its kind within 50 blocks."""
-    if plan.kind == rules.BILLING_DIGEST:
-        return billing_digest(notices[0], t)
-    if plan.single:
-        notice = notices[0]
-        line = say(t, texts.item(notice.kind, notice.account_name, notice.due_on, notice.payload))
-        blocks: list[Any] = [ui.section(line, block_id=f"notice:{notice.id}")]
-        buttons = [b for b in (_button(t, notice),) if b is not None]
-        if notice.kind in texts.ACTIONS and notice.account_id is not None:
-            buttons.append(ui.button(t(N_("View account")), texts.VIEW, str(notice.id)))
-        if buttons:
-            blocks.append(ui.actions(*buttons, block_id=f"actions:{notice.id}"))
-        blocks.append(ui.context(t(texts.KIND_NAMES.get(notice.kind, notice.kind))))
-        return ui.message(line, blocks, ephemeral=False)
-    singular, plural = texts.HEADLINES.get(plan.kind, (N_("{n} notice"), N_("{n} notices")))
-    title = t.plural(singular, plural, len(plan.notice_ids))
-    blocks = [ui.header(title)]
-    shown = set(plan.shown)
-    for notice in (n for n in notices if n.id in shown):
-        line = say(t, texts.item(notice.kind, notice.account_name, notice.due_on, notice.payload))
-        blocks.append(ui.section(line, accessory=_button(t, notice), block_id=f"notice:{notice.id}"))
-    if plan.more:
-        blocks.append(ui.context(t.plural(N_("… and {n} more."), N_("… and {n} more."), plan.more)))
-        blocks.append(ui.actions(ui.button(t(N_("List them all")), texts.LIST_ALL, marker)))
-    return ui.message(title, blocks, ephemeral=False)
-
-
-def billing_digest(notice: Claimed, t: Translator) -> dict[str, Any]:
-    title = t(N_("Charges in the next 7 days"))
-    blocks: list[Any] = [ui.header(title)]
-    for profile in (notice.payload.get("profiles") or [])[:40]:
-        label = profile.get("label") or t(N_("No billing profile"))
-        lines = [say(t, texts.digest_line(line)) for line in profile.get("lines") or []]
-        shown = lines[:20]
-        count = int(profile.get("count") or len(lines))  # payloads keep the first lines and a count
-        if count > len(shown):
-            shown.append(t.plural(N_("… and {n} more."), N_("… and {n} more."), count - len(shown)))
-        blocks.append(
-            ui.section(f"*{label}*\n" + "\n".join(shown), block_id=f"profile:{profile.get('profile_id')}")
-        )
-    totals = t(
-        N_("In all: {credit} from prepaid credit and {card} from cards."),
-        credit=Decimal(str(notice.payload.get("from_credit") or 0)),
-        card=Decimal(str(notice.payload.get("from_card") or 0)),
-    )
-    blocks.append(ui.context(totals))
-    return ui.message(title, blocks, ephemeral=False)

@@ -8,14 +8,19 @@ the next reader does not act twice.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
+from sqlalchemy import select
 
 from bot import ui
+from bot.commands import credits_buy, seats_modals
 from bot.context import Req, open_request
-from bot.notifier import render_line, run_notices
+from bot.notice_render import render_line
+from bot.notifier import run_notices
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.notices import delivery, service, texts
@@ -78,16 +83,26 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         agency: Agency = uow.agencies.get(req.actor.agency_id)
         total, rows = delivery.pending(uow.session, agency.id)
-        return status_message(req, agency, total, rows)
+        ids = [int(k) for k in agency.notice_snoozes or {}]
+        names = dict(uow.session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
+        return status_message(req, agency, total, rows, names)
 
 
 def status_message(
-    req: Req, agency: Agency, total: int, rows: list[tuple[Notice, str | None]]
+    req: Req,
+    agency: Agency,
+    total: int,
+    rows: list[tuple[Notice, str | None]],
+    names: dict[int, str],
 ) -> dict[str, Any]:
+    """Snoozes are shown by account name, as owners typed them."""
     t = req.t
     channel = f"<#{agency.notice_channel}>" if agency.notice_channel else t(N_("no channel yet"))
     muted = ", ".join(agency.notice_mutes or []) or t(N_("none"))
-    snoozes = ", ".join(f"{k} → {v}" for k, v in (agency.notice_snoozes or {}).items()) or t(N_("none"))
+    snoozes = ", ".join(
+        t(N_("{account} until {date}"), account=names.get(int(k), k), date=date.fromisoformat(v))
+        for k, v in (agency.notice_snoozes or {}).items()
+    ) or t(N_("none"))
     blocks: list[Block] = [
         ui.header(t(N_("Notices"))),
         ui.fields(
@@ -96,7 +111,7 @@ def status_message(
                 (t(N_("Renewal lead days")), agency.notice_lead_days),
                 (t(N_("Low-balance threshold")), t.money(agency.low_balance_threshold)),
                 (t(N_("Muted kinds")), muted),
-                (t(N_("Snoozed accounts (id → until)")), snoozes),
+                (t(N_("Snoozed accounts")), snoozes),
             ]
         ),
     ]
@@ -200,7 +215,7 @@ def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str)
         block_id = block.get("block_id")
         if block_id == f"actions:{notice_id}":
             block = {"type": "context", "block_id": block_id, "elements": [{"type": "mrkdwn", "text": note}]}
-        elif block_id == f"notice:{notice_id}":
+        elif block_id == f"notice:{notice_id}" and block.get("accessory"):  # a digest line's button
             text = (block.get("text") or {}).get("text", "")
             block = {
                 "type": "section",
@@ -267,26 +282,34 @@ def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
     respond(**ui.message(account.name, blocks), replace_original=False)
 
 
-def on_buy_licenses(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def on_buy_licenses(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
+) -> None:
+    """Opens the top-up right there; only someone who may spend is shown as buying."""
     req, notice, account = _start(ack, body, context)
-    name = account.name if account else "-"
+    if account is None:
+        raise NotFound(N_("This notice is about no account."))
+    req.actor.require(Permission.SPEND_MONEY)
+    view = seats_modals.buy_view(req, account.name, "1", _channel(body))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
     t = req.t
     mark_done(body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
-    blocks: list[Block] = [
-        ui.section(t(N_("Buy licenses for *{account}*, or run `/seats {account}`."), account=name)),
-        ui.actions(ui.button(t(N_("Buy licenses")), "seats_buy_open", f"{name}|1", style="primary")),
-    ]
-    respond(**ui.message(t(N_("Buy licenses")), blocks), replace_original=False)
 
 
-def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_buy_prepaid(
+    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
+) -> None:
+    """Opens the credit purchase right there; only someone who may spend is shown as buying."""
     req, notice, _ = _start(ack, body, context)
+    req.actor.require(Permission.SPEND_MONEY)
+    client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
     t = req.t
     mark_done(
         body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
-    )
-    respond(
-        **ui.notice(t(N_("Buy prepaid credit with `/credits buy prepaid <amount>`."))), replace_original=False
     )
 
 

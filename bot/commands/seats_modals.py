@@ -139,13 +139,18 @@ def on_buy_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: We
     ack()
     req, value, channel = _start(context, body)
     account, _, suggested = value.partition("|")
+    client.views_open(trigger_id=body["trigger_id"], view=buy_view(req, account, suggested, channel))
+
+
+def buy_view(req: Req, account: str, suggested: str, channel: str | None) -> dict[str, Any]:
+    """How many licenses to buy for `account`: the first step of a top-up, wherever it starts."""
     t = req.t
     element = NumberInputElement(
         action_id="value", is_decimal_allowed=False, min_value="1", initial_value=suggested or "1"
     )
     blocks: list[Block] = [InputBlock(block_id="licenses", label=t(N_("How many more")), element=element)]
     meta = {"account": account, "channel": channel}
-    view = ui.modal(
+    return ui.modal(
         t(N_("Buy licenses")),
         "seats_buy",
         blocks,
@@ -153,7 +158,6 @@ def on_buy_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: We
         close=t(N_("Cancel")),
         private_metadata=meta,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_buy(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

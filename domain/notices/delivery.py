@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -51,6 +51,8 @@ class Held:
 class Claim:
     token: str
     notices: list[Held] = field(default_factory=list)
+    since: dict[str, datetime] = field(default_factory=dict)
+    """For each earlier marker, when its rows were last claimed: its post, if any, came after."""
 
     def earlier_markers(self) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
@@ -115,6 +117,14 @@ def claim(session: Session, agency: Agency, now: datetime, token: str) -> Claim 
             .values(status="skipped", claimed_by=None, claimed_at=now),
             execution_options=options,
         )
+    # Read before the takeover overwrites it: a crashed sender's post may be hours or days old.
+    since = dict(
+        session.execute(
+            select(Notice.claimed_by, func.min(Notice.claimed_at))
+            .where(Notice.id.in_(due), Notice.claimed_by.is_not(None), Notice.claimed_at.is_not(None))
+            .group_by(Notice.claimed_by)
+        ).all()
+    )
     taken = session.execute(
         update(Notice)
         .where(Notice.id.in_(due.with_for_update(skip_locked=True)))
@@ -130,7 +140,12 @@ def claim(session: Session, agency: Agency, now: datetime, token: str) -> Claim 
     )
     held = [Held(i, kind, None if marker == token else marker) for i, kind, marker in taken]
     held.sort(key=lambda h: h.id)
-    return Claim(token, held)
+    return Claim(token, held, {str(m): _aware(at) for m, at in since.items() if at is not None})
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def details(session: Session, ids: Sequence[int]) -> list[Claimed]:

@@ -212,7 +212,7 @@ MAX_PROFILE_LINES = 20
 
 
 class WeekPlanner:
-    """Next week's charges fed one by one in (date, name) order, each drawing on what credit the
+    """Next week's charges fed one by one in (date, account id) order, each drawing on what credit the
     earlier ones left. Only the first lines of each card are kept, with counts and sums of all, so a
     portfolio of any size plans in constant memory."""
 
@@ -265,9 +265,10 @@ class WeekPlanner:
 
 
 def plan_week(upcoming: Iterable[Upcoming], general: Decimal) -> WeekPlan:
-    """Next week's charges in date order, each drawing on what credit the earlier ones left."""
+    """Next week's charges in the billing run's order (date, then account id), each drawing on
+    what credit the earlier ones left."""
     planner = WeekPlanner(general)
-    for item in sorted(upcoming, key=lambda u: (u.on, u.name)):
+    for item in sorted(upcoming, key=lambda u: (u.on, u.account_id)):
         planner.add(item)
     return planner.plan()
 

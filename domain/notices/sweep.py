@@ -35,7 +35,8 @@ NOTICES = cast(Table, Notice.__table__)
 def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: datetime) -> int:
     """Enqueue what is due for `agency` on its calendar `day`; returns how many notices were new.
 
-    The accounts renewing within the horizon are streamed in chunks ordered by renewal date: each
+    The accounts renewing within the horizon are streamed in chunks in the billing run's order
+    (renewal date, then id), each charge drawing on the general credit the earlier ones left: each
     chunk's earmarks are read in one query, its notices written in one INSERT ignoring duplicates,
     and next week's charges fed to a planner that keeps only what the digest shows, so memory does
     not grow with the portfolio.
@@ -58,12 +59,18 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
     )
     week = _Week(rules.WeekPlanner(general), day)
     recorded = 0
+    left = general
     for chunk in session.scalars(query).partitions():
         earmarks = _earmarks(session, agency.id, [a.id for a in chunk])
-        facts = [
-            _facts(session, catalog, a, day, count, balances=(earmarks.get(a.id, ZERO), general))
-            for a in chunk
-        ]
+        facts = []
+        for a in chunk:
+            earmark = earmarks.get(a.id, ZERO)
+            fact = _facts(session, catalog, a, day, count, balances=(earmark, left))
+            if (
+                fact.charge is not None
+            ):  # the general credit an earlier charge takes is not there for this one
+                left -= fact.charge.from_credit - min(fact.charge.total, max(earmark, ZERO))
+            facts.append(fact)
         due = rules.renewal_notices(facts, day, leads) + rules.trial_notices(facts, day)
         recorded += _enqueue(session, agency.id, due, now)
         for fact in facts:
@@ -135,8 +142,8 @@ def _earmarks(session: Session, agency_id: int, account_ids: list[int]) -> dict[
 
 
 class _Week:
-    """Feeds the week planner in (date, name) order from accounts streamed by date: one renewal
-    day is buffered and sorted by name before it is planned."""
+    """Feeds the week planner in the billing run's order (date, then account id), the order the
+    accounts are streamed in and the renewal notices draw credit in, so both tell the same split."""
 
     def __init__(self, planner: rules.WeekPlanner, day: date) -> None:
         self.planner, self.end = planner, day + timedelta(days=rules.WEEK)
@@ -152,7 +159,7 @@ class _Week:
         self.items.append(rules.Upcoming(f.id, f.name, f.profile_id, f.period_end, f.charge.total, earmark))
 
     def flush(self) -> None:
-        for item in sorted(self.items, key=lambda u: u.name):
+        for item in sorted(self.items, key=lambda u: u.account_id):
             self.planner.add(item)
         self.items = []
 

@@ -62,7 +62,8 @@ def test_settings_and_outbox_without_a_channel(
 def test_owner_mutes_snoozes_and_sets_lead_days_viewer_cannot(
     desk: tuple[SlackHttp, dict[str, Any]], sessions: sessionmaker[Session]
 ) -> None:
-    """Owners change notice settings (audited); a viewer is refused and nothing changes."""
+    """Owners change notice settings (audited) and see them, snoozes by account name; a viewer is
+    refused and nothing changes."""
     http, _ = desk
     agency_id = many_renewals(sessions, 1)
     with sessions() as s, s.begin():
@@ -80,6 +81,7 @@ def test_owner_mutes_snoozes_and_sets_lead_days_viewer_cannot(
     assert "3, 1" in http.command("/agency", "notices lead 3,1").text
     assert "does not allow" in http.command("/agency", "notices mute trial_ended", user="U0VIEW").text
     assert "Unknown notice kind" in http.command("/agency", "notices mute nonsense").text
+    assert "bulk-000 until" in http.command("/agency", "notices").text  # by name, as it was typed
     with sessions() as s:
         agency = s.get_one(Agency, agency_id)
         assert agency.notice_mutes == ["billing_digest"] and agency.notice_lead_days == "3,1"
@@ -144,8 +146,10 @@ def test_run_posts_to_the_channel_and_buttons_act_in_place(
         }
     )
     updates = [c.params for c in http.slack.of("response_url") if c.params.get("replace_original")]
-    assert updates and "<@U0OWNER> is buying prepaid credit" in payload_text(updates[-1])
+    assert updates and payload_text(updates[-1]).count("<@U0OWNER> is buying prepaid credit") == 1
     assert len(updates[-1]["blocks"]) == len(card.params["blocks"])
+    opened = http.slack.of("views.open")[-1].params["view"]
+    assert opened["callback_id"] == "credits_buy"  # the purchase opens right there
 
     http.click("notice_view", str(renewal.id))
     assert renewal.account_id is not None and "Period ends" in payload_text(
@@ -197,3 +201,71 @@ def test_renew_button_on_a_failed_charge(
     assert reply.status == 200
     said = "\n".join(payload_text(c.params) for c in http.slack.of("response_url"))
     assert "lapsed" in said or "renewed it" in said or ":warning:" in said
+
+
+def card_click(http: SlackHttp, card: Any, action_id: str, value: str, user: str) -> None:
+    """A button pressed on a message the app posted in the channel, as Slack sends it."""
+    http.interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": user, "team_id": "T0TEST"},
+            "container": {"type": "message", "channel_id": "C0NOTICES", "message_ts": card.response["ts"]},
+            "channel": {"id": "C0NOTICES"},
+            "message": {
+                "ts": card.response["ts"],
+                "text": card.params["text"],
+                "blocks": card.params["blocks"],
+            },
+            "response_url": http.slack.response_url(action_id),
+            "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+        }
+    )
+
+
+def test_buy_buttons_open_the_purchase_and_refuse_who_cannot_spend(
+    desk: tuple[SlackHttp, dict[str, Any]], sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    """Buy licenses on a full pool opens the top-up for that account and the card says who is buying;
+    a viewer pressing Buy licenses or Buy prepaid is refused and the channel message is left alone."""
+    http, extras = desk
+    with sessions() as s, s.begin():
+        agency = make_agency(s, notice_channel="C0NOTICES")
+        s.add(
+            Member(agency_id=agency.id, user_id="U0VIEW", role="viewer", added_by="t", created_at=clock.now())
+        )
+        pool = make_account(s, agency, name="pool", product="business-licenses", tier="licenses", seats=2)
+        for kind, account_id in (("license_pool_full", pool.id), ("low_balance", None)):
+            outbox.enqueue(
+                s,
+                agency_id=agency.id,
+                kind=kind,
+                due_on=clock.now().date(),
+                now=clock.now(),
+                account_id=account_id,
+                payload={"balance": "5.00", "threshold": "100.00", "reason": "threshold"},
+            )
+    http.command("/agency", "notices run")
+    finish_runs(extras)
+    with sessions() as s:
+        ids: dict[str, int] = dict(s.execute(select(Notice.kind, Notice.id)).all())
+    posts = http.slack.of("chat.postMessage")
+    cards = {
+        kind: next(p for p in posts if any(b.get("block_id") == f"notice:{i}" for b in p.params["blocks"]))
+        for kind, i in ids.items()
+    }
+    for kind, action in (("license_pool_full", "notice_buy_licenses"), ("low_balance", "notice_buy_prepaid")):
+        card_click(http, cards[kind], action, str(ids[kind]), "U0VIEW")
+    assert not http.slack.of("views.open")
+    assert not [c for c in http.slack.of("response_url") if c.params.get("replace_original")]
+    assert "does not allow" in payload_text(http.slack.of("response_url")[-1].params)
+
+    card_click(
+        http, cards["license_pool_full"], "notice_buy_licenses", str(ids["license_pool_full"]), "U0OWNER"
+    )
+    view = http.slack.of("views.open")[-1].params["view"]
+    assert view["callback_id"] == "seats_buy" and "pool" in view["private_metadata"]
+    updated = [c.params for c in http.slack.of("response_url") if c.params.get("replace_original")][-1]
+    assert payload_text(updated).count("<@U0OWNER> is buying licenses") == 1
+    assert not any(
+        e.get("action_id") == "notice_buy_licenses" for b in updated["blocks"] for e in b.get("elements", [])
+    )

@@ -76,3 +76,67 @@ def test_two_processes_at_once_post_each_notice_once(
         rows = s.scalars(select(Notice)).all()
     assert {r.id for r in rows} == set(posted) and {r.status for r in rows} == {"sent"}
     assert len(rows) > 35
+
+
+def test_two_senders_claiming_at_the_same_instant_post_each_notice_once(
+    db: Engine,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    slack: LocalSlack,
+    catalog: Catalog,
+    database_url: str,
+) -> None:
+    """The sweep done, two senders start claiming the same outbox at the same instant, round after
+    round: only one of them takes each notice (the other finds it claimed), so none is posted twice."""
+    from domain import outbox
+    from tests.factories import make_agency
+
+    with sessions() as s, s.begin():
+        agency_id = make_agency(s, notice_channel="C0NOTICES").id
+    engines = [make_engine(database_url) for _ in range(2)]
+    clock = FixedClock(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
+    try:
+        for n in range(15):
+            with sessions() as s, s.begin():
+                for i in range(3):
+                    outbox.enqueue(
+                        s,
+                        agency_id=agency_id,
+                        kind=("low_balance", "tier_changed", "billing_digest")[i],
+                        due_on=clock.now().date() + timedelta(days=n),
+                        now=clock.now(),
+                    )
+            start = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def job(
+                engine: Engine, start: threading.Barrier = start, errors: list[BaseException] = errors
+            ) -> None:
+                start.wait()
+                try:
+                    run_notices(
+                        settings,
+                        make_session_factory(engine),
+                        catalog,
+                        clock,
+                        sleep=lambda s: None,
+                        agency_ids=[agency_id],
+                        sweep_first=False,
+                    )
+                except BaseException as exc:
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=job, args=(engine,)) for engine in engines]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert not errors, errors
+    finally:
+        for engine in engines:
+            engine.dispose()
+    posted = posted_ids(slack)
+    assert len(posted) == len(set(posted)), "a notice was posted twice"
+    with sessions() as s:
+        assert {r.status for r in s.scalars(select(Notice))} == {"sent"}
+        assert len(posted) == 45

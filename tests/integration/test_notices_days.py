@@ -20,6 +20,7 @@ from domain.store.models import Account, Notice, SeatMember
 from tests.factories import make_account, make_agency
 
 DAY0 = date(2026, 11, 25)  # a Wednesday
+MORNING = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def posted_ids(slack: LocalSlack) -> list[int]:
@@ -135,3 +136,33 @@ def test_day_by_day_each_notice_posted_once(
         ("billing_digest", None),
     }
     assert all(s <= 1.0 for s in sleeps)
+
+
+def test_renewal_notices_share_the_credit_like_the_billing_run(
+    db: Engine, sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    """Renewals announced together draw the general prepaid credit in the billing run's order: what
+    one takes is not promised to the next, and the notices agree with the weekly digest's totals."""
+    from domain.notices.sweep import sweep
+    from domain.store.models import Agency
+
+    with sessions() as s, s.begin():
+        a = make_agency(s, notice_channel="C0N")
+        for name in ("zeta", "alpha", "mid"):
+            make_account(s, a, name=name, period_end=DAY0 + timedelta(days=7))
+        ledger.append(
+            s, agency_id=a.id, pool="prepaid", amount=Decimal("50.00"), kind="purchase", actor="t", at=MORNING
+        )
+        agency_id = a.id
+    with sessions() as s, s.begin():
+        sweep(s, catalog, s.get_one(Agency, agency_id), DAY0, MORNING)
+    with sessions() as s:
+        rows = s.scalars(select(Notice).order_by(Notice.account_id)).all()
+        renewals = [r.payload for r in rows if r.kind == "renewal_coming"]
+        digest = next(r.payload for r in rows if r.kind == "billing_digest")
+    credit = [Decimal(p["from_credit"]) for p in renewals]
+    amount = Decimal(renewals[0]["amount"])
+    assert amount > Decimal("25.00")  # so the 50.00 cannot pay two of them
+    assert credit[0] == min(amount, Decimal("50.00")) and credit == sorted(credit, reverse=True)
+    assert sum(credit) == Decimal("50.00") == Decimal(digest["from_credit"])
+    assert sum(Decimal(p["from_card"]) for p in renewals) == Decimal(digest["from_card"])

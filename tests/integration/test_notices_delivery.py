@@ -3,6 +3,7 @@ a crash between post and mark is recovered without a second post; many notices b
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.localslack import DROPPED, LocalSlack
 from bot.notifier import run_notices
 from bot.settings import Settings
 from domain.catalog import Catalog
@@ -145,6 +146,95 @@ def test_crash_between_post_and_mark_is_recovered_without_a_second_post(
         server.stop()
 
 
+class ClockSlack(LocalSlack):
+    """The stand-in on the test's clock: messages are stamped with it and history honours `oldest`."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        super().__init__()
+        self.clock, self.posted = clock, 0
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage":
+            self.posted += 1
+            ts = f"{self.clock.now().timestamp() + self.posted / 1e6:.6f}"
+            self.history.setdefault(str(params["channel"]), []).append(
+                {
+                    "ts": ts,
+                    "metadata": meta if isinstance(meta := params["metadata"], dict) else json.loads(meta),
+                }
+            )
+            return {"ok": True, "channel": params["channel"], "ts": ts}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            found = [m for m in self.history.get(str(params["channel"]), []) if float(m["ts"]) >= oldest]
+            return {"ok": True, "messages": found[::-1], "has_more": False}
+        return super()._answer(method, params)
+
+
+def test_a_crash_found_by_the_next_day_run_is_recovered_without_a_second_post(
+    db: Engine,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With only a daily cron, the sender that takes over a crashed claim runs a day later: it
+    looks for the earlier post from when that claim was made, not just the last minutes."""
+    clock = FixedClock(MORNING)
+    server = ClockSlack(clock).start()
+    try:
+        local = settings.model_copy(update={"slack_api_url": server.api_url})
+        many_renewals(sessions, 2)
+
+        def crash(*args: Any, **kwargs: Any) -> int:
+            raise SystemExit("killed")
+
+        monkeypatch.setattr(delivery, "mark_sent", crash)
+        with pytest.raises(SystemExit):
+            run_notices(local, sessions, catalog, clock, sleep=virtual_sleep(clock, []))
+        monkeypatch.undo()
+        clock.advance(timedelta(days=1))
+        report = run_notices(local, sessions, catalog, clock, sleep=virtual_sleep(clock, []))[0]
+        assert report.counts.get("recovered") == 2
+        markers = [p.params["metadata"]["event_payload"]["marker"] for p in server.of("chat.postMessage")]
+        assert len(markers) == len(set(markers)) == 2, markers
+        assert statuses(sessions) == {"sent": 3}
+    finally:
+        server.stop()
+
+
+def test_a_post_whose_answer_is_lost_is_not_posted_again(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """Slack took the message but the connection dropped before its answer: nothing (not even the
+    Slack client's own retry) posts it again blindly; the sender finds it by its marker and records it."""
+    many_renewals(sessions, 2)
+    clock, sleeps = FixedClock(MORNING), []
+    slack.fail_next(DROPPED, method="chat.postMessage")
+    report = run_notices(settings, sessions, catalog, clock, sleep=virtual_sleep(clock, sleeps))[0]
+    posts = slack.of("chat.postMessage")
+    markers = [p.params["metadata"]["event_payload"]["marker"] for p in posts]
+    assert len(markers) == len(set(markers)) == 2, markers  # the renewals' digest once, the weekly digest
+    assert report.counts["posted"] == 3 and statuses(sessions) == {"sent": 3}
+    with sessions() as s:
+        renewal_ts = set(s.scalars(select(Notice.message_ts).where(Notice.kind == "renewal_coming")))
+    assert renewal_ts == {posts[0].response["ts"]}
+
+
+def test_a_500_after_slack_posted_is_not_posted_again(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """Slack's 500 may come after the message went out: before trying again the sender looks for
+    it by its marker, and records the message it finds instead of posting a second one."""
+    many_renewals(sessions, 2)
+    clock = FixedClock(MORNING)
+    slack.fail_next(500, method="chat.postMessage", carried_out=True)
+    run_notices(settings, sessions, catalog, clock, sleep=virtual_sleep(clock, []))
+    markers = [p.params["metadata"]["event_payload"]["marker"] for p in slack.of("chat.postMessage")]
+    assert len(markers) == len(set(markers)) == 2, markers
+    assert statuses(sessions) == {"sent": 3}
+
+
 def test_many_notices_become_one_digest_within_fifty_blocks(
     db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
 ) -> None:
@@ -197,3 +287,17 @@ def test_muted_kinds_and_snoozed_accounts_are_skipped(
     assert statuses(sessions) == {"sent": 1, "skipped": 2}
     text = str(slack.of("chat.postMessage")[0].params)
     assert "loud" in text and "quiet" not in text
+
+
+def test_notices_speak_the_agency_language(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """The channel is the agency's, so notices use the agency's language, not the poster's."""
+    with sessions() as s, s.begin():
+        agency = make_agency(s, notice_channel="C0N", language="it")
+        for name in ("uno", "due"):
+            make_account(s, agency, name=name, period_end=DAY0 + timedelta(days=7))
+    run_notices(settings, sessions, catalog, FixedClock(MORNING), sleep=lambda s: None)
+    texts = [str(c.params) for c in slack.of("chat.postMessage")]
+    assert any("2 rinnovi in arrivo" in t and "si rinnova il" in t for t in texts)
+    assert any("Addebiti dei prossimi 7 giorni" in t for t in texts)
