@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -154,9 +155,14 @@ def card_blocks(req: Req, card: SeatCard) -> list[Block]:
             )
         )
         if card.pending_change:
-            seats = (card.pending_change.get("plan") or {}).get("seats", "?")
-            on = card.pending_change.get("effective_on", "")
-            blocks.append(ui.context(t(N_("At renewal ({date}): {seats} user seats."), date=on, seats=seats)))
+            seats = (card.pending_change.get("plan") or {}).get("seats")
+            # `/seats reduce` writes effective_on, a plan change from `/accounts edit` writes effective.
+            on = card.pending_change.get("effective_on") or card.pending_change.get("effective")
+            if seats is not None and on:
+                day = date.fromisoformat(str(on))
+                blocks.append(
+                    ui.context(t(N_("At renewal ({date}): {seats} user seats."), date=day, seats=seats))
+                )
         blocks.append(ui.actions(ui.button(t(N_("Add user seats")), BUY_OPEN, f"{card.account}|1")))
         return blocks
     blocks.append(

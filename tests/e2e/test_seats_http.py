@@ -146,3 +146,29 @@ def test_viewer_cannot_buy_licenses(
     http.command("/agency", "members add U0VIEW viewer")
     assert "does not allow" in http.command("/seats", f"buy {name} 1", user="U0VIEW").text
     assert "Licenses" in http.command("/seats", name, user="U0VIEW").text
+
+
+def test_seats_card_shows_a_scheduled_seat_change_with_its_date(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """A downgrade scheduled from `/accounts edit` (key `effective`) or `/seats reduce` (key
+    `effective_on`) shows its renewal date as the reader's language writes dates."""
+    with sessions() as session:
+        agency = make_agency(session)
+        make_account(
+            session,
+            agency,
+            name="edited",
+            seats=5,
+            pending_change={"plan": {"seats": 4}, "effective": "2026-12-10"},
+        )
+        make_account(
+            session,
+            agency,
+            name="reduced",
+            seats=5,
+            pending_change={"kind": "downgrade", "plan": {"seats": 3}, "effective_on": "2026-12-10"},
+        )
+        session.commit()
+    assert "At renewal (Dec 10, 2026): 4 user seats." in http.command("/seats", "edited").text
+    assert "At renewal (Dec 10, 2026): 3 user seats." in http.command("/seats", "reduced").text
