@@ -16,6 +16,7 @@ from bot.context import Req, open_request
 from bot.parsing import positive_int, tokens
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.roles import Permission
 from domain.seats_card import SeatCard, seat_card
 from domain.seats_members import activate_member, add_members, remove_member, replace_member
 from domain.seats_rules import LicensesExhausted, normalise_email
@@ -74,6 +75,8 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
         return add_reply(req, words[0], words[1:])
     if sub == "admin":
         _need(words, 2, sub)
+        # A money rule (it ends the discount): refuse before the warning, not after the click.
+        req.actor.require(Permission.SPEND_MONEY)
         email = normalise_email(words[1])
         with deps.uow() as uow:
             card = seat_card(uow, deps.catalog, req.actor, words[0])

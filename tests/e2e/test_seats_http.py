@@ -172,3 +172,16 @@ def test_seats_card_shows_a_scheduled_seat_change_with_its_date(
         session.commit()
     assert "At renewal (Dec 10, 2026): 4 user seats." in http.command("/seats", "edited").text
     assert "At renewal (Dec 10, 2026): 3 user seats." in http.command("/seats", "reduced").text
+
+
+def test_manager_is_refused_before_the_admin_warning(
+    http: SlackHttp, sessions: sessionmaker[Session], provider: SimulatedProvider
+) -> None:
+    """Making a client administrator ends the discount, so it is money: a manager is told at once,
+    with no confirm button that would fail after the click."""
+    name = _seat_account(sessions, provider, licenses=2)
+    http.command("/seats", f"add {name} ana@x.io")
+    http.command("/agency", "members add U0MGR manager")
+    reply = http.command("/seats", f"admin {name} ana@x.io", user="U0MGR")
+    assert "does not allow" in reply.text and "seats_admin_confirm" not in _buttons(reply.body)
+    assert "seats_admin_confirm" in _buttons(http.command("/seats", f"admin {name} ana@x.io").body)
