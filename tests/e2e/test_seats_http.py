@@ -185,3 +185,16 @@ def test_manager_is_refused_before_the_admin_warning(
     reply = http.command("/seats", f"admin {name} ana@x.io", user="U0MGR")
     assert "does not allow" in reply.text and "seats_admin_confirm" not in _buttons(reply.body)
     assert "seats_admin_confirm" in _buttons(http.command("/seats", f"admin {name} ana@x.io").body)
+
+
+def test_free_accounts_have_no_seats_card(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """A sandbox or trial is a free plan: `/seats` says it has no user seats, with no Add button and
+    no never-ending renewal date."""
+    with sessions() as session:
+        agency = make_agency(session)
+        make_account(
+            session, agency, name="lab", pricing_version="V1", product="EM", tier="sandbox", contacts=None
+        )
+        session.commit()
+    reply = http.command("/seats", "lab")
+    assert "lab has no user seats to change." in reply.text and not _buttons(reply.body)
