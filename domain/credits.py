@@ -144,7 +144,14 @@ def _price(catalog: Catalog, order: Order) -> Decimal:
 
 
 def _request(
-    agency_id: int, currency: str, actor: str, *, order: Order, price: Decimal, key: str
+    agency_id: int,
+    currency: str,
+    actor: str,
+    *,
+    order: Order,
+    price: Decimal,
+    key: str,
+    account_name: str | None = None,
 ) -> ChargeRequest:
     if order.kind == "prepaid":
         label = (
@@ -154,7 +161,8 @@ def _request(
         label = N_("SMS credits pack: {units} SMS")
     else:
         label = N_("Inbox-preview credits pack: {units} previews")
-    line = InvoiceLine(label, price, {"units": int(order.quantity), "account": order.account_id or ""})
+    # The invoice shows the line in the reader's language later: it needs the name, not the id.
+    line = InvoiceLine(label, price, {"units": int(order.quantity), "account": account_name or ""})
     return ChargeRequest(
         agency_id=agency_id,
         kind="credit_purchase",
@@ -184,7 +192,15 @@ def offer(uow: SqlUnitOfWork, catalog: Catalog, actor: Actor, currency: str, ord
     if profile is None:
         profile = default_profile(session, actor.agency_id)
     order = Order(order.kind, order.quantity, order.account_id, profile.id if profile else None)
-    request = _request(actor.agency_id, currency, actor.user_id, order=order, price=price, key="offer")
+    request = _request(
+        actor.agency_id,
+        currency,
+        actor.user_id,
+        order=order,
+        price=price,
+        key="offer",
+        account_name=account_name,
+    )
     draw = preview_draw(session, request)
     if draw.from_card > ZERO and profile is None:
         raise InvalidInput(
@@ -212,10 +228,12 @@ def buy(
     session = uow.session
     key = f"credits:{nonce}"
     price = _price(catalog, order)
+    account_name = None
     if order.account_id is not None:
         account = session.get(Account, order.account_id)
         if account is None or account.agency_id != actor.agency_id:
             raise NotFound(N_("That account no longer exists."), field="account")
+        account_name = account.name
     if order.profile_id is None:
         profile = default_profile(session, actor.agency_id)
         order = Order(order.kind, order.quantity, order.account_id, profile.id if profile else None)
@@ -224,7 +242,15 @@ def buy(
         session,
         gateway,
         clock,
-        _request(actor.agency_id, currency, actor.user_id, order=order, price=price, key=key),
+        _request(
+            actor.agency_id,
+            currency,
+            actor.user_id,
+            order=order,
+            price=price,
+            key=key,
+            account_name=account_name,
+        ),
     )
     if invoice.status == "failed" and not existed:
         audit.record(

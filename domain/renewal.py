@@ -162,7 +162,7 @@ def next_charge(
         lines.append(
             InvoiceLine(N_("No reseller discount: a client user administers this subscription"), ZERO)
         )
-    tax = _tax(catalog, account, choice, price.per_cycle, lines)
+    tax = add_tax(catalog, account, choice, price.per_cycle, lines)
     total = round_money(price.per_cycle + tax)
     if balances is None:
         earmark = ledger.balance(session, account.agency_id, "prepaid", account.id)
@@ -188,7 +188,7 @@ def next_charge(
     )
 
 
-def _tax(
+def add_tax(
     catalog: Catalog, account: Account, choice: PlanChoice, amount: Decimal, lines: list[InvoiceLine]
 ) -> Decimal:
     spec = catalog.product(choice.product)

@@ -8,6 +8,8 @@ from typing import Any
 
 from domain.agency import Actor
 from domain.catalog import Catalog, ContactsProduct
+from domain.errors import InvalidInput
+from domain.i18n import N_
 from domain.portfolio import PER_SEAT_TIER
 from domain.roles import Permission
 from domain.seats_rules import term_end
@@ -60,8 +62,12 @@ def seat_card(uow: SqlUnitOfWork, catalog: Catalog, actor: Actor, name: str) -> 
         expiry = term_end(anchor, account.period_start)
     else:
         spec = catalog.product(account.product)
-        if isinstance(spec, ContactsProduct) and account.tier in spec.tiers:
-            included = spec.tiers[account.tier].included_seats
+        if not isinstance(spec, ContactsProduct) or account.tier not in spec.tiers:
+            # Trials and sandboxes are free plans: no seats to show and none to buy.
+            raise InvalidInput(
+                N_("{account} has no user seats to change."), field="account", account=account.name
+            )
+        included = spec.tiers[account.tier].included_seats
         members, licenses, used, free = (), account.seats or included, 0, 0
         expiry = account.period_end
     return SeatCard(

@@ -20,9 +20,10 @@ from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_
 from domain.ledger import Draw
+from domain.money import ZERO
 from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
 from domain.ports import PaymentGateway
-from domain.pricing import Quote, quote, topup_quote
+from domain.pricing import Note, Quote, quote, topup_quote
 from domain.roles import Permission
 from domain.seats import invoice_lines, recall, remember
 from domain.seats_rules import BUYABLE_STATUSES
@@ -67,6 +68,20 @@ def _seats_now(catalog: Catalog, account: Account) -> int:
 
 def _quote(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account, extra: int) -> Quote:
     """Per-seat: whole months left at the monthly license price; contact-tiered: prorated upgrade."""
+    offer = _priced(uow, catalog, clock, account, extra)
+    if not account.discount_loss_pending:
+        return offer
+    # A client admin keeps today's discount but ends it from the renewal on: say what that costs.
+    reseller = sum((line.amount or ZERO for line in offer.lines if line.kind == "reseller_discount"), ZERO)
+    message = N_(
+        "From the renewal on {date} a client user administers this subscription: it then costs "
+        "{amount} per cycle, without the reseller discount."
+    )
+    note = Note(message, {"date": account.period_end, "amount": offer.per_cycle - reseller})
+    return replace(offer, notes=(note, *offer.notes))
+
+
+def _priced(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account, extra: int) -> Quote:
     session = uow.session
     day = today(clock, uow.agencies.get(account.agency_id).timezone)
     count = count_active_paid(session, account.agency_id)

@@ -97,8 +97,14 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
             json.dumps({"n": preview.name, "k": nonce, "p": None}),
         )
     )
+    notes = []
+    if preview.loses_discount:
+        notes.append(t(N_("No reseller discount: a client user administers this subscription")))
+    if preview.tax_lines:
+        notes += [f"{t(line.label, **line.params)}: {t.money(line.amount)}" for line in preview.tax_lines]
+        notes.append(f"{t(N_('Total today'))}: {t.money(price.per_cycle + preview.tax)}")
     blocks: list[Block] = [
-        ui.section(text),
+        ui.section("\n".join([text, *notes])),
         ui.actions(*buttons),
         ui.context(t(N_("Prepaid credit is drawn first; the card pays the rest."))),
     ]

@@ -236,8 +236,10 @@ def buy_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
         preview=tuple(p.units for p in catalog.credits.inbox_preview_packs),
     )
     with req.deps.uow() as uow:
+        # Read inside the unit of work: leaving it rolls back, which expires the loaded rows.
         rows = profiles.list_profiles(uow, req.actor)
-    cards = [ui.option(f"{row.profile.id}: {row.profile.label}", str(row.profile.id)) for row in rows][:100]
+        cards = [ui.option(f"{row.profile.id}: {row.profile.label}", str(row.profile.id)) for row in rows]
+    cards = cards[:100]
     blocks: list[Block] = [
         InputBlock(
             block_id="kind",

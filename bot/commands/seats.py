@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -15,6 +16,7 @@ from bot.context import Req, open_request
 from bot.parsing import positive_int, tokens
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.roles import Permission
 from domain.seats_card import SeatCard, seat_card
 from domain.seats_members import activate_member, add_members, remove_member, replace_member
 from domain.seats_rules import LicensesExhausted, normalise_email
@@ -73,6 +75,8 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
         return add_reply(req, words[0], words[1:])
     if sub == "admin":
         _need(words, 2, sub)
+        # A money rule (it ends the discount): refuse before the warning, not after the click.
+        req.actor.require(Permission.SPEND_MONEY)
         email = normalise_email(words[1])
         with deps.uow() as uow:
             card = seat_card(uow, deps.catalog, req.actor, words[0])
@@ -154,9 +158,14 @@ def card_blocks(req: Req, card: SeatCard) -> list[Block]:
             )
         )
         if card.pending_change:
-            seats = (card.pending_change.get("plan") or {}).get("seats", "?")
-            on = card.pending_change.get("effective_on", "")
-            blocks.append(ui.context(t(N_("At renewal ({date}): {seats} user seats."), date=on, seats=seats)))
+            seats = (card.pending_change.get("plan") or {}).get("seats")
+            # `/seats reduce` writes effective_on, a plan change from `/accounts edit` writes effective.
+            on = card.pending_change.get("effective_on") or card.pending_change.get("effective")
+            if seats is not None and on:
+                day = date.fromisoformat(str(on))
+                blocks.append(
+                    ui.context(t(N_("At renewal ({date}): {seats} user seats."), date=day, seats=seats))
+                )
         blocks.append(ui.actions(ui.button(t(N_("Add user seats")), BUY_OPEN, f"{card.account}|1")))
         return blocks
     blocks.append(

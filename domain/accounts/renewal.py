@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain import audit
+from domain import renewal as cycles
 from domain.accounts import rules
 from domain.accounts.common import AccountPorts, agency_today, facts
 from domain.accounts.queries import by_name
@@ -38,6 +39,11 @@ class RenewalPreview:
     price: CyclePrice
     period_start: date
     period_end: date
+    tax: Decimal = Decimal(0)
+    """VAT of a per-seat subscription (none with a valid VAT number or outside the EU)."""
+    tax_lines: tuple[InvoiceLine, ...] = ()
+    loses_discount: bool = False
+    """A client user was made administrator: this renewal is the one that drops the discount."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,12 @@ def _preview(ports: AccountPorts, session_count: int, account: Account, day: dat
     cycle = account.cycles_billed + 1
     deal = migration_of(account)
     percent = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    loses_discount = bool(account.discount_loss_pending)
+    eligible = bool(account.discount_eligible) and not loses_discount
     price = cycle_price(
         ports.catalog,
         choice,
-        reseller_percent=tier.percent if account.discount_eligible else Decimal(0),
+        reseller_percent=tier.percent if eligible else Decimal(0),
         migration_percent=percent,
     )
     if account.status == "cancelled" and day < account.period_end:
@@ -85,7 +93,9 @@ def _preview(ports: AccountPorts, session_count: int, account: Account, day: dat
         start, end = account.period_end, add_cycle(anchor, account.period_end, choice.months)
     else:
         start, end = day, add_cycle(day, day, choice.months)
-    return RenewalPreview(account.name, choice, price, start, end)
+    taxed: list[InvoiceLine] = []
+    tax = cycles.add_tax(ports.catalog, account, choice, price.per_cycle, taxed)
+    return RenewalPreview(account.name, choice, price, start, end, tax, tuple(taxed), loses_discount)
 
 
 def preview_renewal(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str) -> RenewalPreview:
@@ -125,6 +135,7 @@ def renew(
     if price.migration:
         lines.append(InvoiceLine(N_("Minus migration discount"), price.migration))
     lines.append(InvoiceLine(N_("Minus reseller discount"), price.reseller))
+    lines.extend(preview.tax_lines)
     invoice = charge(
         session,
         ports.gateway,
@@ -134,6 +145,7 @@ def renew(
             kind="renewal",
             lines=tuple(lines),
             subtotal=price.per_cycle,
+            tax=preview.tax,
             idempotency_key=key,
             actor=actor.user_id,
             currency=agency.currency,
@@ -162,6 +174,9 @@ def renew(
         account.renewal_day = day.day
     account.cycles_billed += 1
     account.price_per_cycle = price.per_cycle
+    if preview.loses_discount:
+        account.discount_eligible = False
+        account.discount_loss_pending = False
     account.billing_profile_id = profile_id
     if account.provider_ref:
         ports.provider.update(account.provider_ref, {"status": "active", "plan": plan_json(preview.choice)})

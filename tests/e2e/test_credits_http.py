@@ -15,6 +15,7 @@ from domain.store.models import Agency, BillingProfile, Invoice, Member
 from tests.e2e.test_agency_http import row_counts
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.slackhttp import SlackHttp, payload_text, text_input
+from tests.slackhttp import select as pick
 
 
 def _agency(sessions: sessionmaker[Session], **account: Any) -> int:
@@ -182,3 +183,28 @@ def test_history_and_invoice_and_roles(http: SlackHttp, sessions: sessionmaker[S
         s.add(Member(agency_id=agency_id, user_id="U0VIEW", role="viewer", added_by="t", created_at=NOW))
     assert "INV-" in http.command("/billing", "history", user="U0VIEW").text
     assert "does not allow" in http.command("/credits", "buy prepaid 100", user="U0VIEW").text
+
+
+def test_buy_modal_lists_the_cards_and_posts_the_confirm_card(
+    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, db: Engine
+) -> None:
+    """`/credits buy` alone opens a form with the agency's cards; Review posts the confirm card
+    (nothing charged yet)."""
+    _agency(sessions)
+    assert http.command("/credits", "buy").status == 200
+    view = http.opened_view()
+    profile = next(b for b in view["blocks"] if b.get("block_id") == "profile")
+    assert [o["value"] for o in profile["element"]["options"]]
+    before = row_counts(db)
+    reply = http.submit(
+        view,
+        {
+            "kind": pick("sms"),
+            "quantity": text_input("5000"),
+            "profile": pick(profile["element"]["options"][0]["value"]),
+        },
+    )
+    assert reply.status == 200 and not reply.body
+    posted = slack.of("chat.postEphemeral")[-1].params
+    assert "5,000 SMS credits" in payload_text(posted) and "credits_buy_confirm" in str(posted["blocks"])
+    assert row_counts(db) == before

@@ -146,3 +146,55 @@ def test_viewer_cannot_buy_licenses(
     http.command("/agency", "members add U0VIEW viewer")
     assert "does not allow" in http.command("/seats", f"buy {name} 1", user="U0VIEW").text
     assert "Licenses" in http.command("/seats", name, user="U0VIEW").text
+
+
+def test_seats_card_shows_a_scheduled_seat_change_with_its_date(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """A downgrade scheduled from `/accounts edit` (key `effective`) or `/seats reduce` (key
+    `effective_on`) shows its renewal date as the reader's language writes dates."""
+    with sessions() as session:
+        agency = make_agency(session)
+        make_account(
+            session,
+            agency,
+            name="edited",
+            seats=5,
+            pending_change={"plan": {"seats": 4}, "effective": "2026-12-10"},
+        )
+        make_account(
+            session,
+            agency,
+            name="reduced",
+            seats=5,
+            pending_change={"kind": "downgrade", "plan": {"seats": 3}, "effective_on": "2026-12-10"},
+        )
+        session.commit()
+    assert "At renewal (Dec 10, 2026): 4 user seats." in http.command("/seats", "edited").text
+    assert "At renewal (Dec 10, 2026): 3 user seats." in http.command("/seats", "reduced").text
+
+
+def test_manager_is_refused_before_the_admin_warning(
+    http: SlackHttp, sessions: sessionmaker[Session], provider: SimulatedProvider
+) -> None:
+    """Making a client administrator ends the discount, so it is money: a manager is told at once,
+    with no confirm button that would fail after the click."""
+    name = _seat_account(sessions, provider, licenses=2)
+    http.command("/seats", f"add {name} ana@x.io")
+    http.command("/agency", "members add U0MGR manager")
+    reply = http.command("/seats", f"admin {name} ana@x.io", user="U0MGR")
+    assert "does not allow" in reply.text and "seats_admin_confirm" not in _buttons(reply.body)
+    assert "seats_admin_confirm" in _buttons(http.command("/seats", f"admin {name} ana@x.io").body)
+
+
+def test_free_accounts_have_no_seats_card(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """A sandbox or trial is a free plan: `/seats` says it has no user seats, with no Add button and
+    no never-ending renewal date."""
+    with sessions() as session:
+        agency = make_agency(session)
+        make_account(
+            session, agency, name="lab", pricing_version="V1", product="EM", tier="sandbox", contacts=None
+        )
+        session.commit()
+    reply = http.command("/seats", "lab")
+    assert "lab has no user seats to change." in reply.text and not _buttons(reply.body)

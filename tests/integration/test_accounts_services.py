@@ -251,3 +251,43 @@ def test_lifecycle_job_twice_is_the_same(
     }
     assert archived_on == date(2026, 11, 25)
     assert kinds == ["cancelled_ended", "trial_ended"]
+
+
+def test_renew_button_drops_the_discount_after_an_admin_and_adds_vat(
+    db: Engine, sessions: sessionmaker[Session], setup: tuple[AccountPorts, int, int]
+) -> None:
+    """Renewing by hand is a renewal too: a client admin ends the reseller discount from it on, and a
+    per-seat subscription in the EU without a VAT number pays its country's VAT, as in the billing run."""
+    ports, agency_id, profile_id = setup
+    with sessions() as session:
+        from domain.store.models import Agency
+
+        agency = session.get_one(Agency, agency_id)
+        for _ in range(2):  # two active paid accounts: a 25% tier the subscription would otherwise get
+            make_account(session, agency, billing_profile_id=profile_id)
+        make_account(
+            session,
+            agency,
+            name="berg",
+            product="business-licenses",
+            tier="licenses",
+            contacts=None,
+            seats=5,
+            plan_size=5,
+            country="DE",
+            status="expired",
+            period_end=date(2026, 11, 10),
+            billing_profile_id=profile_id,
+            discount_loss_pending=True,
+        )
+        session.commit()
+    owner = Actor(agency_id, "U0OWNER", Role.OWNER)
+    with SqlUnitOfWork(sessions) as uow:
+        done = renew(uow, ports, owner, "berg", request_key="k-berg", billing_profile_id=None)
+    # 5 licenses × 12.00 monthly, no reseller discount, plus 19% German VAT.
+    assert done.total == Decimal("71.40")
+    with sessions() as session:
+        account = session.scalars(select(Account).where(Account.name == "berg")).one()
+        assert account.discount_eligible is False and account.discount_loss_pending is False
+        invoice = session.scalars(select(Invoice).where(Invoice.number == done.invoice_number)).one()
+        assert invoice.tax == Decimal("11.40") and invoice.subtotal == Decimal("60.00")

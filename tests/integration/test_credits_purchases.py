@@ -110,3 +110,20 @@ def test_managers_allocate_but_do_not_buy(
     with SqlUnitOfWork(sessions) as uow:
         moved = credit_pools.apply_preview(uow, clock, manager, units=20, account_name="acme", key="T3")
     assert moved.account_total == Decimal(20) and moved.pool_left == Decimal(30)
+
+
+def test_earmarked_purchase_invoice_line_names_the_account(
+    db: Engine,
+    sessions: sessionmaker[Session],
+    gateway: SimulatedGateway,
+    catalog: Catalog,
+    clock: FixedClock,
+) -> None:
+    """The invoice of earmarked prepaid credit says which account it is for, by name, not by row id."""
+    actor, account_id = _seed(sessions)
+    order = credits.Order("prepaid", Decimal("100.00"), account_id)
+    with SqlUnitOfWork(sessions) as uow:
+        bought = credits.buy(uow, gateway, clock, catalog, actor, currency="USD", order=order, nonce=NONCE)
+    with sessions() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.number == bought.invoice_number)).one()
+        assert invoice.lines[0]["params"]["account"] == "acme"

@@ -19,9 +19,9 @@ from domain.roles import Role
 from domain.seats_members import add_members, make_admin, remove_member, replace_member
 from domain.seats_rules import LicensesExhausted
 from domain.seats_subscribe import NewSubscription, create_subscription
-from domain.seats_topup import confirm_topup, reduce_seats
+from domain.seats_topup import confirm_topup, quote_topup, reduce_seats
 from domain.simulated import SimulatedGateway, SimulatedProvider
-from domain.store.models import Account, AuditEntry, Invoice, Notice, SeatMember
+from domain.store.models import Account, Agency, AuditEntry, Invoice, Notice, SeatMember
 from domain.store.uow import SqlUnitOfWork
 from tests.factories import make_account, make_agency, make_profile
 
@@ -272,3 +272,20 @@ def test_parallel_adds_never_overbook_the_last_licenses(
     assert sorted(outcomes).count("added") == 2 and len(outcomes) == 12
     assert _count(db, SeatMember) == 3
     assert _count(db, Notice, Notice.kind == "license_pool_full") == 1
+
+
+def test_topup_quote_after_an_admin_says_the_renewal_loses_the_discount(
+    db: Engine, sessions: sessionmaker[Session], clock: FixedClock, catalog: Catalog
+) -> None:
+    """Today's top-up keeps the discount, but the quote says what the subscription costs without it
+    from its next renewal, as `/seats admin` warned."""
+    actor, _, name = _setup(sessions, licenses=3, discount_loss_pending=True)
+    with sessions.begin() as session:
+        agency = session.get_one(Agency, actor.agency_id)
+        make_account(session, agency)  # two active paid accounts: 25%
+    with SqlUnitOfWork(sessions) as uow:
+        offer = quote_topup(uow, catalog, clock, actor, name=name, extra=1).quote
+    # 4 licenses × 144.00 a year = 576.00; 25% off = 432.00 now, 576.00 from the renewal.
+    assert offer.per_cycle == Decimal("432.00")
+    note = offer.notes[0]
+    assert note.params == {"date": date(2027, 11, 10), "amount": Decimal("576.00")}
