@@ -8,6 +8,7 @@ the reader's locale — Decimal as money in the agency currency, dates as the lo
 from __future__ import annotations
 
 import gettext
+import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,7 +43,32 @@ def pick_language(*candidates: str | None) -> str:
 
 @lru_cache(maxsize=8)
 def _translations(lang: str) -> gettext.NullTranslations:
-    return gettext.translation("messages", localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
+    """The reader's catalog: the compiled one, or the `.po` compiled in memory when the `.mo` is
+    missing or older.
+
+    `make run`/`make test` compile the `.mo` files (they are not committed: each Babel version writes
+    its own header, so a committed one would change with every install); an install without make
+    still reads every translation instead of falling back to English.
+    """
+    if lang == "en":
+        return gettext.NullTranslations()
+    return load_catalog(LOCALE_DIR / lang / "LC_MESSAGES", lang)
+
+
+def load_catalog(folder: Path, lang: str) -> gettext.GNUTranslations:
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 class Percent(Decimal):
