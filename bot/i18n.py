@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from domain.i18n import Word
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED = ("en", "fr", "it")
 BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR", "it": "it_IT"}
@@ -135,6 +137,8 @@ class Translator:
             return format_decimal(value, locale=self.locale)
         if isinstance(value, bool):
             return self("yes") if value else self("no")
+        if isinstance(value, Word):
+            return self(str(value))
         if isinstance(value, Percent):
             return self.percent(value)
         if isinstance(value, Decimal):

@@ -2,15 +2,20 @@
 
 Order matters: status transitions first (a trial that ended is not billed), then billing, then the
 notice sweep and send (so notices speak of today's charges).
+
+Run for a given day (`--date`), the jobs run on a clock fixed on that day at the schedule hour in each
+agency's zone, so what they write (invoices and their numbers, ledger, audit, notices) is dated that
+day as if the scheduler had run then. The scheduler itself passes the real clock.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from bot.scheduler import DAILY_AT
 from bot.settings import Settings
 from domain.catalog import load_catalog
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
 from domain.ports import PaymentGateway
 from domain.simulated import SimulatedGateway
@@ -33,7 +38,7 @@ def run_jobs(
     from domain.lifecycle import run_transitions
 
     upgrade(settings.database_url)
-    clock = clock or SystemClock()
+    clock = clock or (DayClock(day, DAILY_AT) if day else SystemClock())
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     catalog = load_catalog(settings.reseller_catalog)

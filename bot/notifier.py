@@ -29,7 +29,7 @@ from bot.i18n import Translator
 from bot.notice_render import render
 from bot.settings import Settings
 from domain.catalog import Catalog
-from domain.clock import Clock, today
+from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.notices import delivery, rules
 from domain.notices.delivery import Held
@@ -165,18 +165,19 @@ def run_notices(
     sweep_first: bool = True,
 ) -> list[JobReport]:
     """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency."""
-    sender = SlackSender(client or notice_client(settings), clock, sleep)
+    client = client or notice_client(settings)
     report = JobReport("notices", day or today(clock))
-    if agency_ids is None:
-        with sessions() as session:
-            agency_ids = list(session.scalars(select(Agency.id).order_by(Agency.id)))
-    for agency_id in agency_ids:
+    with sessions() as session:
+        query = select(Agency.id, Agency.timezone).order_by(Agency.id)
+        zones = {row.id: row.timezone for row in session.execute(query)}
+    for agency_id in zones if agency_ids is None else agency_ids:
+        local = agency_clock(clock, zones.get(agency_id) or "UTC")
         if sweep_first:
             with sessions() as session, session.begin():
                 agency = session.get_one(Agency, agency_id)
-                new = sweep(session, catalog, agency, day or today(clock, agency.timezone), clock.now())
+                new = sweep(session, catalog, agency, day or today(local, agency.timezone), local.now())
                 report.count("queued", new)
-        deliver(sessions, sender, clock, agency_id, report)
+        deliver(sessions, SlackSender(client, local, sleep), local, agency_id, report)
     return [report]
 
 

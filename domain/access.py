@@ -16,7 +16,7 @@ from domain.accounts import queries
 from domain.accounts.common import AccountPorts, strong_password
 from domain.agency import Actor
 from domain.errors import Conflict
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.ports import ProviderError
 from domain.roles import Permission
 from domain.store.models import Account
@@ -53,7 +53,7 @@ def _account(uow: SqlUnitOfWork, actor: Actor, name: str) -> Account:
         raise Conflict(
             N_("{name} is {status}: the provider no longer lets its client sign in."),
             name=account.name,
-            status=account.status,
+            status=Word(account.status),
         )
     return account
 

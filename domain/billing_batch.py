@@ -34,6 +34,7 @@ from domain.i18n import N_
 from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES
 from domain.renewal import NextCharge, apply_renewal, describe_plan, next_charge
+from domain.renewal_retry import first_failure
 from domain.store.models import Account, BillingProfile, Invoice, LedgerEntry
 from domain.store.uow import SqlUnitOfWork
 
@@ -161,10 +162,7 @@ class Batch:
                     run.gateway, request, self.profile(account.billing_profile_id), nxt.draw, run.clock.now()
                 )
             except PaymentUnavailable:
-                self.later(
-                    report, "retry", f"{account.name}: payment network unavailable, retried on the next run"
-                )
-                return "retry"
+                return self.unavailable(account, nxt, report)
             except (InvalidInput, NotFound) as exc:
                 self.expire(account, nxt, str(exc), None)
                 self.later(report, "expired", f"{account.name}: {exc}; account expired")
@@ -218,7 +216,31 @@ class Batch:
             f"(credit {invoice.credit_used}, card {invoice.card_charged}, {invoice.status})",
         )
 
-    def expire(self, account: Account, nxt: NextCharge, reason: str, invoice: Invoice | None) -> None:
+    def unavailable(self, account: Account, nxt: NextCharge, report: JobReport) -> str:
+        """The gateway could not be reached: retried on the next run, until `renewal_retry_days`."""
+        run = self.run
+        since = first_failure(self.session, account, run.day, run.clock.now())
+        days = (run.day - since).days
+        if days < run.catalog.renewal_retry_days:
+            self.later(
+                report, "retry", f"{account.name}: payment network unavailable, retried on the next run"
+            )
+            return "retry"
+        unreachable = {"unavailable_since": since.isoformat(), "unavailable_days": days}
+        self.expire(account, nxt, f"payment network unavailable since {since.isoformat()}", None, unreachable)
+        self.later(
+            report, "expired", f"{account.name}: payment network unavailable for {days} days, account expired"
+        )
+        return "expired"
+
+    def expire(
+        self,
+        account: Account,
+        nxt: NextCharge,
+        reason: str,
+        invoice: Invoice | None,
+        extra: dict[str, object] | None = None,
+    ) -> None:
         """The renewal failed: the account expires now; its notice and audit row follow the numbering."""
         run = self.run
         now = run.clock.now()
@@ -237,6 +259,7 @@ class Batch:
             "period_start": nxt.period_start.isoformat(),
             "period_end": nxt.period_end.isoformat(),
             "plan": describe_plan(nxt.choice),
+            **(extra or {}),
         }
 
         def record() -> None:

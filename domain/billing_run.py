@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.billing_batch import Balances, Batch
 from domain.catalog import Catalog
-from domain.clock import Clock, today
+from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.ledger import lock_agency
 from domain.portfolio import PAID_STATUSES, count_active_paid
@@ -63,8 +63,9 @@ def run_billing(
             for row in session.execute(select(Agency.id, Agency.currency, Agency.timezone))
         ]
     for agency in agencies:
+        local = agency_clock(clock, agency.timezone)
         run = AgencyRun(
-            sessions, gateway, catalog, clock, agency=agency, day=day or today(clock, agency.timezone)
+            sessions, gateway, catalog, local, agency=agency, day=day or today(local, agency.timezone)
         )
         run.bill(report, dry_run=dry_run)
     return report

@@ -71,6 +71,8 @@ class Credits(FrozenModel):
 class Catalog(FrozenModel):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     commission_percent: Percent
+    renewal_retry_days: Annotated[int, Field(ge=1, strict=True)] = 3
+    """Days a renewal is retried while the payment network is unreachable before it counts as failed."""
     discount_tiers: tuple[DiscountBand, ...]
     vat_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], Percent]
     credits: Credits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,3 +40,26 @@ class FixedClock:
 def today(clock: Clock, tz: str = "UTC") -> date:
     """The calendar day in the agency's time zone, which is what renewal days are counted in."""
     return clock.now().astimezone(ZoneInfo(tz)).date()
+
+
+class DayClock:
+    """A clock pinned to one calendar day at one hour, wherever the reader is: a job run for a given
+    day (`jobs … --date`) stamps invoices, ledger, audit and notices with that day, not the real one.
+
+    Agencies keep their own time zones, so each job asks `in_zone` for the instant that is `at` o'clock
+    on `day` in the agency's zone; `now()` alone is that hour in UTC.
+    """
+
+    def __init__(self, day: date, at: time) -> None:
+        self.day, self.at = day, at
+
+    def now(self) -> datetime:
+        return datetime.combine(self.day, self.at, UTC)
+
+    def in_zone(self, tz: str) -> FixedClock:
+        return FixedClock(datetime.combine(self.day, self.at, ZoneInfo(tz or "UTC")).astimezone(UTC))
+
+
+def agency_clock(clock: Clock, tz: str) -> Clock:
+    """The clock one agency's job runs on: a day clock placed in the agency's zone, any other as is."""
+    return clock.in_zone(tz) if isinstance(clock, DayClock) else clock

@@ -19,7 +19,7 @@ from domain.agency import Actor
 from domain.clock import Clock
 from domain.credits import find_account
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.roles import Permission
 from domain.store.models import Account, LedgerEntry
 from domain.store.uow import SqlUnitOfWork
@@ -86,7 +86,7 @@ def allocate_sms(
     account = find_account(uow.session, actor.agency_id, account_name)
     reason = sms_refusal(account)
     if reason is not None:
-        raise Conflict(reason, account=account.name, status=account.status, plan=account.tier)
+        raise Conflict(reason, account=account.name, status=Word(account.status), plan=Word(account.tier))
     return _move(
         uow,
         clock,
@@ -137,8 +137,9 @@ def _move(
         if left < units:
             raise Conflict(
                 N_(
-                    "The {pool} pool has {left} credits; {units} asked. Buy a pack with `/credits buy {pool} <pack>`."
+                    "The {name} pool has {left} credits; {units} asked. Buy a pack with `/credits buy {pool} <pack>`."
                 ),
+                name=ledger.pool_name(pool),
                 pool=pool,
                 left=int(left),
                 units=units,

@@ -100,7 +100,7 @@ def parse_pack(catalog: Catalog, kind: Kind, text: str) -> Pack:
     raise InvalidInput(
         N_("There is no {kind} pack of {pack}. Packs: {choices}."),
         field="quantity",
-        kind=kind,
+        kind=ledger.pool_name(kind),
         pack=text,
         choices=tuple(p.units for p in choices),
     )

@@ -10,3 +10,8 @@ from __future__ import annotations
 
 def N_(message: str) -> str:
     return message
+
+
+class Word(str):
+    """A message id given as a parameter (a pool's name, a status): the translator translates it
+    before putting it in the sentence, so a word from data reads in the reader's language."""

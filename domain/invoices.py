@@ -14,7 +14,7 @@ from domain.agency import Actor
 from domain.clock import Clock
 from domain.credits import find_account
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.roles import Permission
 from domain.store.models import Account, Invoice
 from domain.store.uow import SqlUnitOfWork
@@ -86,7 +86,7 @@ def mark_paid(uow: SqlUnitOfWork, clock: Clock, actor: Actor, number: str) -> In
         raise Conflict(
             N_("Invoice {number} is {status}: only invoices awaiting a bank transfer can be marked paid."),
             number=invoice.number,
-            status=invoice.status,
+            status=Word(invoice.status.replace("_", " ")),
         )
     invoice.status = "paid"
     invoice.paid_at = clock.now()

@@ -16,12 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.errors import Conflict
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.money import ZERO
 from domain.store.models import Agency, LedgerEntry
 
 Pool = Literal["prepaid", "sms", "preview"]
 UNITS: dict[str, str] = {"prepaid": "money", "sms": "sms", "preview": "preview"}
+POOL_NAMES: dict[str, str] = {"prepaid": N_("prepaid"), "sms": N_("SMS"), "preview": N_("inbox preview")}
+"""What a reader calls each pool (`sms` is a command word and a column value, not a name)."""
+
+
+def pool_name(pool: str) -> Word:
+    return Word(POOL_NAMES.get(pool, pool))
+
+
 GENERAL = None
 
 
@@ -117,7 +125,9 @@ def append(
     Callers hold `lock_agency` for the whole transaction, so the check and the write are atomic.
     """
     if amount < ZERO and balance(session, agency_id, pool, account_id) + amount < ZERO:
-        raise Conflict(N_("Not enough {pool} credit for this: the balance cannot go below zero."), pool=pool)
+        raise Conflict(
+            N_("Not enough {pool} credit for this: the balance cannot go below zero."), pool=pool_name(pool)
+        )
     entry = LedgerEntry(
         agency_id=agency_id,
         pool=pool,

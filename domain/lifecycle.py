@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.clock import Clock, today
+from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.outbox import dedupe_key
 from domain.store.models import Account, Agency, AuditEntry, Notice
@@ -34,10 +34,11 @@ def run_transitions(sessions: sessionmaker[Session], clock: Clock, *, day: date 
     with sessions() as session:
         agencies = list(session.execute(select(Agency.id, Agency.timezone, Agency.archive_after_days)))
     for agency_id, tz, archive_after in agencies:
-        agency_day = day or today(clock, tz or "UTC")
-        _expire(sessions, clock, agency_id, agency_day, status="trial", report=report)
-        _expire(sessions, clock, agency_id, agency_day, status="cancelled", report=report)
-        _archive(sessions, clock, agency_id, agency_day, after_days=int(archive_after or 30), report=report)
+        local = agency_clock(clock, tz or "UTC")
+        agency_day = day or today(local, tz or "UTC")
+        _expire(sessions, local, agency_id, agency_day, status="trial", report=report)
+        _expire(sessions, local, agency_id, agency_day, status="cancelled", report=report)
+        _archive(sessions, local, agency_id, agency_day, after_days=int(archive_after or 30), report=report)
     return report
 
 

@@ -145,6 +145,17 @@ def _validate_per_seat(spec: PerSeatProduct, choice: PlanChoice, example: str) -
             licenses=choice.licenses if choice.licenses is not None else 0,
             example=example,
         )
+    if choice.licenses > spec.max_licenses:
+        raise _refuse(
+            N_(
+                "A {product} subscription holds at most {maximum} licenses; this would make {licenses}. "
+                "Check the number of licenses."
+            ),
+            "licenses",
+            product=choice.product,
+            maximum=spec.max_licenses,
+            licenses=choice.licenses,
+        )
     if choice.months not in spec.billing_months:
         allowed = ", ".join(frequency_of(m) for m in spec.billing_months)
         raise _refuse(

@@ -168,11 +168,15 @@ class PerSeatProduct(FrozenModel):
     license_monthly: Money
     billing_months: tuple[Count, ...]
     min_licenses: Count
+    max_licenses: Count = 5000
+    """Licenses one subscription may hold: a sanity cap, so a typo (100000) is refused, not charged."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PerSeatProduct:
         if not self.billing_months or any(m not in (1, 12) for m in self.billing_months):
             raise FieldProblem("billing_months", "must list 1 (monthly), 12 (annual) or both")
+        if self.max_licenses < self.min_licenses:
+            raise FieldProblem("max_licenses", "must be at least min_licenses")
         return self
 
 

@@ -12,7 +12,7 @@ from domain import audit, outbox
 from domain.agency import Actor
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.ports import Provider, ProviderError
 from domain.roles import Permission
 from domain.seats_rules import (
@@ -45,7 +45,7 @@ def _editable(uow: SqlUnitOfWork, actor: Actor, name: str) -> Account:
         raise Conflict(
             N_("{account} is {status}: its members cannot change. Renew it first."),
             account=account.name,
-            status=account.status,
+            status=Word(account.status),
         )
     return account
 

@@ -18,7 +18,7 @@ from domain.charges import ChargeRequest, preview_draw
 from domain.charges import charge as charge_once
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.ledger import Draw
 from domain.money import ZERO
 from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
@@ -138,7 +138,7 @@ def _buyable(uow: SqlUnitOfWork, actor: Actor, name: str, extra: int, *, lock: b
         raise Conflict(
             N_("{account} is {status}: renew it before buying licenses."),
             account=account.name,
-            status=account.status,
+            status=Word(account.status),
         )
     return account
 

@@ -15,11 +15,12 @@ from bot import ui
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
+from bot.vocabulary import human
 from domain import ledger
 from domain.accounts import queries
 from domain.accounts.renewal import preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.roles import Permission
 
 
@@ -45,7 +46,7 @@ def login(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
         req.actor.require(Permission.MANAGE_ACCOUNTS)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         if account.status not in ("trial", "active", "disabled") or not account.provider_ref:
-            raise Conflict(N_("Sign-on is not offered for a {status} account."), status=account.status)
+            raise Conflict(N_("Sign-on is not offered for a {status} account."), status=Word(account.status))
         link = req.deps.provider.sso_link(account.provider_ref, req.user_id)
     t = req.t
     blocks: list[Block] = [
@@ -183,7 +184,7 @@ def billing_history(req: Req, name: str) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         lines = [
-            f"{t.date(i.created_at.date())} · {i.number} · {t(i.kind)} · {t.money(i.total)} · {t(i.status)}"
+            f"{t.date(i.created_at.date())} · {i.number} · {human(t, i.kind)} · {t.money(i.total)} · {human(t, i.status)}"
             for i in queries.invoices_of(uow.session, account)
         ]
     body = "\n".join(lines) or t(N_("No invoices yet."))

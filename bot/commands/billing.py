@@ -12,6 +12,7 @@ from bot import ui
 from bot.commands import billing_profiles
 from bot.context import Req, open_request
 from bot.parsing import tokens
+from bot.vocabulary import human
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
@@ -97,8 +98,8 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         rows = service.history(uow, req.actor, account_name=account, month=month)
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
-            f"{r.account_name or t(N_('agency'))} · {t(r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
-            f"{t(r.invoice.status)}"
+            f"{r.account_name or t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
+            f"{human(t, r.invoice.status)}"
             for r in rows
         ]
     title = t(N_("Invoices"))
@@ -120,7 +121,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
         for line in invoice.lines
     ]
     facts = [
-        (t(N_("Status")), f"{STATUS_ICON.get(invoice.status, '')} {t(invoice.status)}"),
+        (t(N_("Status")), f"{STATUS_ICON.get(invoice.status, '')} {human(t, invoice.status)}"),
         (t(N_("Account")), row.account_name or t(N_("agency"))),
         (t(N_("Total")), t.money(invoice.total, invoice.currency)),
         (t(N_("From prepaid credit")), t.money(invoice.credit_used, invoice.currency)),

@@ -11,9 +11,9 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import credits_buy
 from bot.context import Req, open_request
-from bot.i18n import Translator
 from bot.parsing import positive_int, tokens
-from domain import credit_pools
+from bot.vocabulary import human
+from domain import credit_pools, ledger
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -146,7 +146,6 @@ def history_reply(req: Req, account: str | None) -> dict[str, Any]:
     with req.deps.uow() as uow:
         rows = credit_pools.history(uow, req.actor, account)
     title = t(N_("Credit history of {account}"), account=account) if account else t(N_("Credit history"))
-    pools = {"prepaid": t(N_("prepaid")), "sms": t(N_("SMS")), "preview": t(N_("inbox preview"))}
     lines = []
     for row in rows:
         if row.pool == "prepaid":
@@ -156,20 +155,8 @@ def history_reply(req: Req, account: str | None) -> dict[str, Any]:
         where = row.account_name or t(N_("agency pool"))
         who = f"<@{row.actor}>" if row.actor[:1] in ("U", "W") else row.actor
         lines.append(
-            f"{t.format(row.at)} · {pools.get(row.pool, row.pool)} {amount} · {_kind(t, row.kind)} · {where} · {who}"
+            f"{t.format(row.at)} · {t(ledger.pool_name(row.pool))} {amount} · {human(t, row.kind)} · {where} · {who}"
         )
     text = "\n".join(lines) or t(N_("No credit transactions yet."))
     blocks: list[Block] = [ui.header(title), ui.section(ui.clip(text, 2900))]
     return ui.message(title, blocks)
-
-
-LEDGER_KINDS = {
-    "purchase": N_("purchase"),
-    "charge": N_("charge"),
-    "allocate_out": N_("allocated to an account"),
-    "allocate_in": N_("allocated from the pool"),
-}
-
-
-def _kind(t: Translator, kind: str) -> str:
-    return t(LEDGER_KINDS[kind]) if kind in LEDGER_KINDS else kind

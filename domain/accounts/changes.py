@@ -20,7 +20,7 @@ from domain.agency import Actor
 from domain.catalog import FreeProduct
 from domain.charges import ChargeRequest, active_profile, charge, find_invoice
 from domain.errors import Conflict, InvalidInput, PaymentDeclined
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.plans import PlanChoice
 from domain.portfolio import count_active_paid, current_plan_of, migration_of, plan_choice_of
 from domain.pricing import Quote, quote
@@ -52,7 +52,9 @@ def _quote_change(uow: SqlUnitOfWork, ports: AccountPorts, account: Account, cho
             N_("Choose a paid (V3) plan: free levels cannot be chosen here."), field="plan_product"
         )
     if account.status not in ("trial", "active", "disabled"):
-        raise Conflict(N_("A {status} account's plan cannot change: renew it first."), status=account.status)
+        raise Conflict(
+            N_("A {status} account's plan cannot change: renew it first."), status=Word(account.status)
+        )
     if choice == plan_choice_of(account):
         raise Conflict(N_("That is already the account's plan: nothing to change."), field="plan_product")
     day = agency_today(ports.clock, uow.agencies.get(account.agency_id))
@@ -281,7 +283,7 @@ def check_enable(actor: Actor, account: Account) -> None:
         raise Conflict(
             N_("Only a disabled account can be enabled; this one is {status}."),
             field="status",
-            status=account.status,
+            status=Word(account.status),
         )
 
 

@@ -17,7 +17,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 
 STATUSES = ("trial", "active", "disabled", "cancelled", "expired", "archived")
 ENDED = ("cancelled", "expired", "archived")
@@ -115,7 +115,7 @@ def renewal_refusal(facts: RenewalFacts, today: date) -> tuple[str, dict[str, An
     if facts.status in ("active", "disabled", "trial"):
         return (
             N_("This account is {status}: it renews by itself on {date}."),
-            {"status": facts.status, "date": facts.period_end},
+            {"status": Word(facts.status), "date": facts.period_end},
         )
     if facts.status == "archived":
         archived = facts.archived_on or facts.period_end
@@ -134,7 +134,7 @@ def renewal_refusal(facts: RenewalFacts, today: date) -> tuple[str, dict[str, An
         )
     if facts.status in ("cancelled", "expired"):
         return None
-    return N_("A {status} account cannot be renewed."), {"status": facts.status}
+    return N_("A {status} account cannot be renewed."), {"status": Word(facts.status)}
 
 
 def _years_later(day: date, years: int) -> date:

@@ -11,7 +11,7 @@ from domain.accounts.common import AccountPorts
 from domain.accounts.queries import by_name, name_taken
 from domain.agency import Actor
 from domain.errors import Conflict, NotFound
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.roles import Permission
 from domain.store.models import Account, Transfer
 from domain.store.uow import SqlUnitOfWork
@@ -77,7 +77,7 @@ def confirm_transfer(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, tran
             N_("There is no transfer number {id}. `/accounts transfers` lists them."), id=transfer_id
         )
     if transfer.status != "pending":
-        raise Conflict(N_("Transfer {id} is already {status}."), id=transfer_id, status=transfer.status)
+        raise Conflict(N_("Transfer {id} is already {status}."), id=transfer_id, status=Word(transfer.status))
     if transfer.direction == "out" and transfer.account_id is not None:
         _refuse_if_branded(uow.session.get(Account, transfer.account_id))
     transfer.status = "confirmed"

@@ -100,6 +100,14 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
     if kind == rules.CHARGE_FAILED:
         amount = _money(payload, "amount") or _money(payload, "total")
         params: dict[str, Any] = {"account": name, "date": due_on}
+        if payload.get("unavailable_since") and amount is not None:
+            return Text(
+                N_(
+                    "*{account}* expired: its renewal charge of {amount} could not reach the payment "
+                    "network since {since}, and was given up on {date}. Renew it once payments work."
+                ),
+                {**params, "amount": amount, "since": _day(payload, "unavailable_since", due_on)},
+            )
         if amount is None:
             return Text(N_("*{account}* expired: its renewal charge failed on {date}."), params)
         return Text(
