@@ -250,4 +250,4 @@ def test_client_access_reset_and_password_shown_once_never_stored(
             + [[a.name, a.login_message, a.status_reason] for a in s.scalars(select(Account))],
             default=str,
         )
-    assert password not in stored and "account.password_set" in http.command("/agency", "audit").text
+    assert password not in stored and "new password set" in http.command("/agency", "audit").text
