@@ -214,6 +214,6 @@ def test_shell_as_another_user_has_that_users_role(tmp_path: Path) -> None:
     stranger = run_cli(tmp_path, "shell", "--as", "U0STRANGER", stdin="/agency members add <@U0X> owner\n")
     assert stranger.returncode == 0 and "not a member" in stranger.stdout
     owner = run_cli(tmp_path, "shell", stdin="/agency members add <@U0VIEW> viewer\n/agency audit\n")
-    assert "U0X" not in owner.stdout and "agency.created" in owner.stdout
+    assert "U0X" not in owner.stdout and "agency created" in owner.stdout
     viewer = run_cli(tmp_path, "shell", "--as", "U0VIEW", stdin="/agency members add <@U0X> owner\n")
     assert "Your role (viewer) does not allow this" in viewer.stdout
