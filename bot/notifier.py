@@ -145,10 +145,15 @@ def _backoff(attempt: int) -> float:
     return float(min(2 ** (attempt - 1), 30))
 
 
-def notice_client(settings: Settings) -> WebClient:
+def notice_client(settings: Settings) -> WebClient | None:
     """No retry handlers: the SDK's own retry re-posts after a dropped connection without looking
-    whether the first post went through; `SlackSender` retries, and looks first."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-local-shell"
+    whether the first post went through; `SlackSender` retries, and looks first.
+
+    None without a bot token: nothing could be posted (the shell brings its own token and local
+    Slack), and trying would only retry slack.com for half a minute per message."""
+    if settings.slack_bot_token is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
 
 
@@ -165,7 +170,8 @@ def run_notices(
     sweep_first: bool = True,
 ) -> list[JobReport]:
     """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency."""
-    sender = SlackSender(client or notice_client(settings), clock, sleep)
+    client = client or notice_client(settings)
+    sender = SlackSender(client, clock, sleep) if client is not None else None
     report = JobReport("notices", day or today(clock))
     if agency_ids is None:
         with sessions() as session:
@@ -176,8 +182,23 @@ def run_notices(
                 agency = session.get_one(Agency, agency_id)
                 new = sweep(session, catalog, agency, day or today(clock, agency.timezone), clock.now())
                 report.count("queued", new)
-        deliver(sessions, sender, clock, agency_id, report)
+        if sender is None:
+            _keep_without_token(sessions, agency_id, report)
+        else:
+            deliver(sessions, sender, clock, agency_id, report)
     return [report]
+
+
+def _keep_without_token(sessions: sessionmaker[Session], agency_id: int, report: JobReport) -> None:
+    with sessions() as session:
+        name = session.get_one(Agency, agency_id).name
+        waiting = _count_waiting(session, agency_id)
+    if waiting:
+        report.count("kept", waiting)
+        report.lines.append(
+            f"{name}: {waiting} notice(s) kept in the outbox: SLACK_BOT_TOKEN is not set, so nothing "
+            "is posted to Slack (in the local shell, `/agency notices run` posts them)"
+        )
 
 
 def deliver(
