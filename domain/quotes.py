@@ -68,6 +68,16 @@ class QuoteLine:
 class Note:
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
+    plural: str = ""
+    """The plural form of `message`: the reader's language picks one for the int parameter `count`."""
+    count: str = ""
+
+    def forms(self) -> tuple[str, str, int] | None:
+        """(singular, plural, n) when the note agrees with a number, for `Translator.plural`."""
+        if not self.plural:
+            return None
+        n = self.params.get(self.count)
+        return self.message, self.plural, n if isinstance(n, int) else 2
 
 
 @dataclass(frozen=True)

@@ -91,10 +91,11 @@ def _more_fields(req: Req, session: Any, a: Account) -> list[str]:
     )
     if a.migration_percent is not None and a.migration_cycles:
         lines.append(
-            t(
+            t.plural(
+                N_("Migration discount: {percent} for the first cycle ({billed} billed so far)"),
                 N_("Migration discount: {percent} for the first {n} cycles ({billed} billed so far)"),
+                a.migration_cycles,
                 percent=Percent(a.migration_percent),
-                n=a.migration_cycles,
                 billed=a.cycles_billed,
             )
         )
