@@ -34,11 +34,16 @@ LineKind = Literal[
 HUNDRED = Decimal(100)
 
 
+MAX_MIGRATION_CYCLES = 36
+"""A migration discount matches what the client paid elsewhere while they move over: three years of
+monthly cycles at most. More is a typing error (1200), not a deal."""
+
+
 @dataclass(frozen=True)
 class MigrationDiscount:
     percent: Decimal
     cycles: int
-    """The discount covers the account's first `cycles` billing cycles."""
+    """The discount covers the account's first `cycles` billing cycles (1 to MAX_MIGRATION_CYCLES)."""
 
     def applies_to(self, cycle_number: int) -> bool:
         return 0 < cycle_number <= self.cycles
