@@ -216,7 +216,7 @@ def shell(settings: Settings, user: str, locale: str) -> int:
     )
     app = build_app(local, verify_requests=False)
     try:
-        return run_shell(app, slack, user)
+        return run_shell(app, slack, user, locale=locale)
     finally:
         slack.stop()
 

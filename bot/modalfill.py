@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from bot.render import mrkdwn, render_blocks, render_view
+from domain.i18n import N_
 
 if TYPE_CHECKING:
     from bot.shell import Shell
@@ -39,7 +40,8 @@ class ModalFiller:
     def run(self, view: dict[str, Any] | None) -> None:
         values: dict[str, dict[str, Any]] = {}
         while view is not None:
-            self.shell.say(render_view(view))
+            t = self.shell.t
+            self.shell.say(render_view(view, tag=t(N_("(modal)")), optional_tag=t(N_("(optional)"))))
             view = self.fill(view, values)
 
     def fill(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -54,7 +56,7 @@ class ModalFiller:
             if block.get("dispatch_action") and self._changed(element, state):
                 updated = self.dispatch_action(view, values, block, element, state)
                 if updated is not None:
-                    self.shell.say(render_update(updated))
+                    self.shell.say(render_update(updated, self.shell.t(N_("modal updated"))))
                     return self.fill(updated, values)
         if not view.get("submit"):
             return None
@@ -70,11 +72,11 @@ class ModalFiller:
             for index, opt in enumerate(options, 1):
                 self.shell.say(f"      {index}. {_label(opt.get('text'))}")
         initial = self._initial(element)
-        hint = f" [{initial}]" if initial else (" (optional)" if optional else "")
+        hint = f" [{initial}]" if initial else (" " + self.shell.t(N_("(optional)")) if optional else "")
         while True:
             answer = self.shell.read(f"  {label}{hint}: ")
             if answer is None:
-                self.shell.say("  (modal closed)")
+                self.shell.say("  " + self.shell.t(N_("(modal closed)")))
                 return None
             answer = answer.strip()
             state = self._state(kind, element, answer, options)
@@ -82,7 +84,7 @@ class ModalFiller:
                 return state or {"type": kind}
             if not self.shell.interactive:
                 return {"type": kind}
-            self.shell.say("  Please answer this one (or Ctrl-D to close the modal).")
+            self.shell.say("  " + self.shell.t(N_("Please answer this one (or Ctrl-D to close the modal).")))
 
     @staticmethod
     def _changed(element: dict[str, Any], state: dict[str, Any]) -> bool:
@@ -184,12 +186,13 @@ class ModalFiller:
         reply = self.shell.interaction(payload) or {}
         action = reply.get("response_action")
         if action == "errors":
+            labels = {b.get("block_id"): _label(b.get("label")) for b in view.get("blocks") or []}
             for block_id, error in (reply.get("errors") or {}).items():
-                self.shell.say(f"  ✗ {block_id}: {error}")
+                self.shell.say(f"  ✗ {labels.get(block_id) or block_id}: {error}")
                 values.pop(block_id, None)
             if self.shell.interactive:
                 return view
-            self.shell.say("  (modal not submitted)")
+            self.shell.say("  " + self.shell.t(N_("(modal not submitted)")))
             return None
         if action in ("update", "push"):
             values.clear()
@@ -207,7 +210,7 @@ def _pick(answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def render_update(view: dict[str, Any]) -> str:
+def render_update(view: dict[str, Any], said: str = "modal updated") -> str:
     """After a live update only what the modal computes is shown again, not every field."""
     shown = [b for b in view.get("blocks") or [] if b.get("type") != "input"]
-    return "  ↻ modal updated\n" + render_blocks(shown).text
+    return f"  ↻ {said}\n" + render_blocks(shown).text

@@ -16,7 +16,11 @@ from domain.notices.delivery import Claimed
 
 def say(t: Translator, text: texts.Text) -> str:
     params = {k: Percent(v) if k in text.percents else v for k, v in text.params.items()}
-    return t(text.message, **params)
+    if text.plural:
+        said = t.plural(text.message, text.plural, int(params["count"]), **params)
+    else:
+        said = t(text.message, **params)
+    return " ".join([said, *(say(t, more) for more in text.then)])
 
 
 def render_line(t: Translator, kind: str, account: str | None, due_on: date, payload: dict[str, Any]) -> str:

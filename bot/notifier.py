@@ -145,10 +145,15 @@ def _backoff(attempt: int) -> float:
     return float(min(2 ** (attempt - 1), 30))
 
 
-def notice_client(settings: Settings) -> WebClient:
+def notice_client(settings: Settings) -> WebClient | None:
     """No retry handlers: the SDK's own retry re-posts after a dropped connection without looking
-    whether the first post went through; `SlackSender` retries, and looks first."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-local-shell"
+    whether the first post went through; `SlackSender` retries, and looks first.
+
+    None without a bot token: nothing could be posted (the shell brings its own token and local
+    Slack), and trying would only retry slack.com for half a minute per message."""
+    if settings.slack_bot_token is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
 
 
@@ -177,8 +182,23 @@ def run_notices(
                 agency = session.get_one(Agency, agency_id)
                 new = sweep(session, catalog, agency, day or today(local, agency.timezone), local.now())
                 report.count("queued", new)
-        deliver(sessions, SlackSender(client, local, sleep), local, agency_id, report)
+        if client is None:
+            _keep_without_token(sessions, agency_id, report)
+        else:
+            deliver(sessions, SlackSender(client, local, sleep), local, agency_id, report)
     return [report]
+
+
+def _keep_without_token(sessions: sessionmaker[Session], agency_id: int, report: JobReport) -> None:
+    with sessions() as session:
+        name = session.get_one(Agency, agency_id).name
+        waiting = _count_waiting(session, agency_id)
+    if waiting:
+        report.count("kept", waiting)
+        report.lines.append(
+            f"{name}: {waiting} notice(s) kept in the outbox: SLACK_BOT_TOKEN is not set, so nothing "
+            "is posted to Slack (in the local shell, `/agency notices run` posts them)"
+        )
 
 
 def deliver(

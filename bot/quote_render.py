@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -11,6 +12,7 @@ from bot import ui
 from bot.i18n import Translator
 from domain.i18n import N_
 from domain.pricing import PlanChoice, Quote
+from domain.quotes import Note
 
 CREATE_ACTION = "accounts_add_with_plan"
 EMPHASISED = {"per_cycle", "total_today"}
@@ -90,7 +92,7 @@ def quote_blocks(t: Translator, quote: Quote, count: int, *, with_create: bool =
     blocks += line_fields(t, quote)
     # tier_lines already says how far the next tier is and where a new account moves the agency
     told = ("accounts", "count")
-    notes = [t(n.message, **dict(n.params)) for n in quote.notes if not any(k in n.params for k in told)]
+    notes = [note_text(t, n, n.params) for n in quote.notes if not any(k in n.params for k in told)]
     blocks.append(ui.context(*tier_lines(t, quote, count), *notes))
     if with_create and quote.effect == "new":
         blocks.append(
@@ -144,3 +146,12 @@ def plan_from_value(value: str) -> PlanChoice:
         addons=tuple(data.get("addons") or ()),
         licenses=data.get("licenses"),
     )
+
+
+def note_text(t: Translator, note: Note, params: Mapping[str, object]) -> str:
+    """A quote note in the reader's words, in the plural form its count asks for."""
+    forms = note.forms()
+    if forms is None:
+        return t(note.message, **dict(params))
+    singular, plural, n = forms
+    return t.plural(singular, plural, n, **{k: v for k, v in params.items() if k != "n"})

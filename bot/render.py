@@ -70,7 +70,9 @@ def _wrap(text: str, indent: str = "  ") -> list[str]:
     return lines
 
 
-def render_blocks(blocks: list[dict[str, Any]], start: int = 1) -> Rendered:
+def render_blocks(
+    blocks: list[dict[str, Any]], start: int = 1, *, optional_tag: str = "(optional)"
+) -> Rendered:
     out: list[str] = []
     clickables: list[Clickable] = []
 
@@ -120,7 +122,7 @@ def render_blocks(blocks: list[dict[str, Any]], start: int = 1) -> Rendered:
         elif kind == "rich_text":
             out.append("  " + _rich_text(block))
         elif kind == "input":
-            optional = " (optional)" if block.get("optional") else ""
+            optional = f" {optional_tag}" if block.get("optional") else ""
             out.append(f"  ▸ {_text(block.get('label'))}{optional}")
             if block.get("hint"):
                 out.append(f"      {_text(block['hint'])}")
@@ -142,8 +144,9 @@ def render_message(payload: dict[str, Any], start: int = 1) -> Rendered:
     return Rendered("\n".join(_wrap(mrkdwn(str(payload.get("text", ""))))))
 
 
-def render_view(view: dict[str, Any]) -> str:
+def render_view(view: dict[str, Any], tag: str = "(modal)", optional_tag: str = "(optional)") -> str:
+    """A modal (or the App Home) framed by its title; `tag` is the shell's word for what it is."""
     title = _text(view.get("title"))
     bar = "┌" + "─" * (len(title) + 2) + "┐"
-    body = render_blocks(list(view.get("blocks") or [])).text
-    return f"{bar}\n│ {title} │  (modal)\n└{'─' * (len(title) + 2)}┘\n{body}"
+    body = render_blocks(list(view.get("blocks") or []), optional_tag=optional_tag).text
+    return f"{bar}\n│ {title} │{'  ' + tag if tag else ''}\n└{'─' * (len(title) + 2)}┘\n{body}"

@@ -18,18 +18,26 @@ from urllib.parse import urlencode
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot.i18n import Translator
 from bot.localslack import Call, LocalSlack
 from bot.render import Clickable, render_message, render_view
+from domain.i18n import N_
 
 TEAM = "T0LOCAL"
 CHANNEL = "C0LOCAL"
 PROMPT = "reseller> "
-HELP = """Type a slash command as in Slack (/agency help, /agency members, /quote ...).
-A number (or `click N`) presses button N of the last reply. `exit` or Ctrl-D leaves."""
+HELP = N_(
+    "Type a slash command as in Slack (/agency help, /agency members, /quote ...).\n"
+    "A number (or `click N`) presses button N of the last reply. `exit` or Ctrl-D leaves."
+)
 
 
 class Shell:
-    def __init__(self, app: App, slack: LocalSlack, user_id: str, out: TextIO, interactive: bool) -> None:
+    def __init__(
+        self, app: App, slack: LocalSlack, user_id: str, out: TextIO, interactive: bool, *, locale: str = "en"
+    ) -> None:
+        self.t = Translator(locale)
+        """The shell's own frame text ("only you can see this", "(optional)") in the --locale language."""
         self.app = app
         self.slack = slack
         self.user_id = user_id
@@ -61,7 +69,7 @@ class Shell:
         if not self.interactive:
             self.lines = iter(stream)
         else:
-            self.say(HELP)
+            self.say(self.t(HELP))
         while True:
             line = self.read(PROMPT)
             if line is None:
@@ -72,7 +80,7 @@ class Shell:
             if line in ("exit", "quit"):
                 return 0
             if line in ("help", "?"):
-                self.say(HELP)
+                self.say(self.t(HELP))
                 continue
             self.handle(line)
 
@@ -84,7 +92,10 @@ class Shell:
             command, _, text = line.partition(" ")
             self.command(command, text.strip())
         else:
-            self.say("  Slash commands start with /, like /agency help. A number presses a button.")
+            self.say(
+                "  "
+                + self.t(N_("Slash commands start with /, like /agency help. A number presses a button."))
+            )
 
     # Slack, played locally ------------------------------------------------------------------------
     def command(self, command: str, text: str) -> None:
@@ -117,9 +128,9 @@ class Shell:
             except json.JSONDecodeError:
                 self.say("  " + response.body)
         if response.status != 200:
-            self.say(f"  (the app answered HTTP {response.status})")
+            self.say("  " + self.t(N_("(the app answered HTTP {status})"), status=str(response.status)))
         if reply and "response_action" not in reply:
-            self.show_message(reply, "reply")
+            self.show_message(reply, self.t(N_("reply")))
         self.follow()
         return reply
 
@@ -142,18 +153,18 @@ class Shell:
     def show_call(self, call: Call) -> None:
         params = call.params
         if call.method == "response_url":
-            self.show_message(params, "reply")
+            self.show_message(params, self.t(N_("reply")))
         elif call.method == "chat.postMessage":
-            self.show_message(params, f"posted in #{params.get('channel')}")
+            self.show_message(params, self.t(N_("posted in #{channel}"), channel=str(params.get("channel"))))
         elif call.method == "chat.update":
-            self.show_message(params, f"updated in #{params.get('channel')}")
+            self.show_message(params, self.t(N_("updated in #{channel}"), channel=str(params.get("channel"))))
         elif call.method == "chat.postEphemeral":
-            self.show_message(params, "only you can see this")
+            self.show_message(params, self.t(N_("only you can see this")))
         elif call.method in ("views.open", "views.push"):
             self.fill_modal(dict(call.response.get("view") or _view(params)))
         elif call.method == "views.publish":
-            self.say("── App Home ──")
-            self.say(render_view(_view(params)))
+            self.say(f"── {self.t(N_('App Home'))} ──")
+            self.say(render_view(_view(params), tag=""))
 
     def show_message(self, payload: dict[str, Any], where: str) -> None:
         rendered = render_message(payload)
@@ -165,7 +176,7 @@ class Shell:
 
     def click(self, number: int) -> None:
         if not 1 <= number <= len(self.clickables):
-            self.say(f"  There is no button {number} in the last reply.")
+            self.say("  " + self.t(N_("There is no button {number} in the last reply."), number=str(number)))
             return
         chosen = self.clickables[number - 1]
         action = {
@@ -206,7 +217,9 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
     return dict(view)
 
 
-def run_shell(app: App, slack: LocalSlack, user_id: str, stream: TextIO | None = None) -> int:
+def run_shell(
+    app: App, slack: LocalSlack, user_id: str, stream: TextIO | None = None, locale: str = "en"
+) -> int:
     stream = stream or sys.stdin
-    shell = Shell(app, slack, user_id, sys.stdout, interactive=stream.isatty())
+    shell = Shell(app, slack, user_id, sys.stdout, interactive=stream.isatty(), locale=locale)
     return shell.run(stream)

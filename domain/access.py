@@ -85,7 +85,7 @@ def set_password(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: st
         actor,
         account,
         "account.password_set",
-        after={"password": "generated; shown once to the actor, not kept"},
+        after={"password": N_("generated; shown once to the actor, not kept")},
     )
     return Helped(account.name, account.client_email, password)
 

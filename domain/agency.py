@@ -147,6 +147,7 @@ def list_members(uow: UnitOfWork, actor: Actor) -> list[Member]:
 def add_member(uow: UnitOfWork, clock: Clock, actor: Actor, user_id: str, role: Role) -> Member:
     """Add a member, or change the role of an existing one; the same request twice changes nothing."""
     actor.require(Permission.MANAGE_AGENCY)
+    _lock_members(uow, actor)
     member = uow.members.get(actor.agency_id, user_id)
     if member is not None:
         if member.role == role.value:
@@ -191,6 +192,7 @@ def remove_member(
     uow: UnitOfWork, clock: Clock, actor: Actor, user_id: str, configured_owners: Collection[str]
 ) -> None:
     actor.require(Permission.MANAGE_AGENCY)
+    _lock_members(uow, actor)
     member = uow.members.get(actor.agency_id, user_id)
     if member is None:
         raise NotFound(N_("<@{user}> is not a member, so there is nothing to remove."), user=user_id)
@@ -214,6 +216,17 @@ def remove_member(
         before={"role": member.role},
     )
     uow.commit()
+
+
+def _lock_members(uow: UnitOfWork, actor: Actor) -> None:
+    """Member changes of one agency take turns (a row lock on PostgreSQL, SQLite's write lock), and
+    the actor's role is read again once it is their turn: two owners removing or demoting each other
+    at the same moment cannot both pass the last-owner check, and one just removed acts no more."""
+    uow.agencies.lock(actor.agency_id)
+    current = uow.members.get(actor.agency_id, actor.user_id)
+    if current is None:
+        raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
+    require(Role(current.role), Permission.MANAGE_AGENCY)
 
 
 def _refuse_last_owner(uow: UnitOfWork, agency_id: int) -> None:

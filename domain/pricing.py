@@ -78,15 +78,27 @@ class _Pricing:
         if deal is None:
             return
         if deal.applies_to(cycle_number):
-            message = N_(
-                "The migration discount of {percent}% applies to {cycles} more cycle(s), this one included."
-            )
             self.notes.append(
-                Note(message, {"percent": deal.percent, "cycles": deal.cycles - cycle_number + 1})
+                Note(
+                    N_(
+                        "The migration discount of {percent}% applies to {cycles} more cycle, this one included."
+                    ),
+                    {"percent": deal.percent, "cycles": deal.cycles - cycle_number + 1},
+                    N_(
+                        "The migration discount of {percent}% applies to {cycles} more cycles, this one included."
+                    ),
+                    "cycles",
+                )
             )
         else:
-            message = N_("The migration discount covered the first {cycles} cycle(s) and has ended.")
-            self.notes.append(Note(message, {"cycles": deal.cycles}))
+            self.notes.append(
+                Note(
+                    N_("The migration discount covered the first cycle and has ended."),
+                    {"cycles": deal.cycles},
+                    N_("The migration discount covered the first {cycles} cycles and has ended."),
+                    "cycles",
+                )
+            )
 
     def build(
         self,
@@ -141,8 +153,14 @@ class _Pricing:
     def _tier_notes(self) -> tuple[Note, ...]:
         if self.tier.accounts_to_next is None:
             return ()
-        message = N_("{accounts} more active paid account(s) reach a reseller discount of {percent}%.")
-        return (Note(message, {"accounts": self.tier.accounts_to_next, "percent": self.tier.next_percent}),)
+        return (
+            Note(
+                N_("{accounts} more active paid account reaches a reseller discount of {percent}%."),
+                {"accounts": self.tier.accounts_to_next, "percent": self.tier.next_percent},
+                N_("{accounts} more active paid accounts reach a reseller discount of {percent}%."),
+                "accounts",
+            ),
+        )
 
 
 def _paid_product(catalog: Catalog, choice: PlanChoice) -> ContactsProduct | PerSeatProduct:
@@ -228,10 +246,16 @@ def _new_account(pricing: _Pricing, choice: PlanChoice, taxes: Taxes, today: dat
     nxt = tier_after_adding(pricing.catalog.discount_tiers, pricing.count)
     if nxt.percent != pricing.tier.percent:
         message = N_(
+            "With this account the agency has {count} active paid account: from the next charge the "
+            "reseller discount is {percent}%."
+        )
+        plural = N_(
             "With this account the agency has {count} active paid accounts: from the next charge the "
             "reseller discount is {percent}%."
         )
-        pricing.notes.append(Note(message, {"count": pricing.count + 1, "percent": nxt.percent}))
+        pricing.notes.append(
+            Note(message, {"count": pricing.count + 1, "percent": nxt.percent}, plural, "count")
+        )
     line = QuoteLine("today", N_("Prorated amount: what you pay today"), prices.per_cycle, {"date": renewal})
     return pricing.build(
         choice, "new", prices, today_line=line, taxes=taxes, period=(today, renewal), renewal=renewal

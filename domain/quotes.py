@@ -34,11 +34,16 @@ LineKind = Literal[
 HUNDRED = Decimal(100)
 
 
+MAX_MIGRATION_CYCLES = 36
+"""A migration discount matches what the client paid elsewhere while they move over: three years of
+monthly cycles at most. More is a typing error (1200), not a deal."""
+
+
 @dataclass(frozen=True)
 class MigrationDiscount:
     percent: Decimal
     cycles: int
-    """The discount covers the account's first `cycles` billing cycles."""
+    """The discount covers the account's first `cycles` billing cycles (1 to MAX_MIGRATION_CYCLES)."""
 
     def applies_to(self, cycle_number: int) -> bool:
         return 0 < cycle_number <= self.cycles
@@ -68,6 +73,16 @@ class QuoteLine:
 class Note:
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
+    plural: str = ""
+    """The plural form of `message`: the reader's language picks one for the int parameter `count`."""
+    count: str = ""
+
+    def forms(self) -> tuple[str, str, int] | None:
+        """(singular, plural, n) when the note agrees with a number, for `Translator.plural`."""
+        if not self.plural:
+            return None
+        n = self.params.get(self.count)
+        return self.message, self.plural, n if isinstance(n, int) else 2
 
 
 @dataclass(frozen=True)

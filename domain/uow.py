@@ -23,6 +23,11 @@ class AgencyRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, agency: Agency) -> None: ...
 
+    @abc.abstractmethod
+    def lock(self, agency_id: int) -> None:
+        """Hold the agency until the transaction ends, so changes that check a rule over all its
+        members (the last owner stays) run one after the other, not side by side."""
+
 
 class MemberRepository(abc.ABC):
     @abc.abstractmethod

@@ -21,6 +21,7 @@ _ids = count(1)
 class FakeAgencies(AgencyRepository):
     def __init__(self) -> None:
         self.rows: dict[int, Agency] = {}
+        self.locked: list[int] = []
 
     def by_team(self, team_id: str) -> Agency | None:
         return next((a for a in self.rows.values() if a.team_id == team_id), None)
@@ -33,6 +34,9 @@ class FakeAgencies(AgencyRepository):
     def add(self, agency: Agency) -> None:
         agency.id = next(_ids)
         self.rows[agency.id] = agency
+
+    def lock(self, agency_id: int) -> None:
+        self.locked.append(agency_id)
 
 
 class FakeMembers(MemberRepository):

@@ -121,7 +121,14 @@ def read_add(req: Req, view: dict[str, Any], nonce: str) -> AddAccount:
             raise InvalidInput(
                 N_("Write the migration discount as a number, like 20."), field="migration"
             ) from None
-    cycles = int(value("migration_cycles")) if value("migration_cycles").isdigit() else None
+    cycles = None
+    if value("migration_cycles"):
+        if not value("migration_cycles").isdigit():
+            raise InvalidInput(
+                N_("Write the migration discount's cycles as a whole number, like 6."),
+                field="migration_cycles",
+            )
+        cycles = int(value("migration_cycles"))
     return AddAccount(
         request_key=nonce,
         name=value("name"),

@@ -26,6 +26,7 @@ from domain.errors import DomainError
 from domain.i18n import N_
 from domain.portfolio import count_active_paid
 from domain.pricing import MigrationDiscount, quote
+from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission, can
 from domain.tiers import tier_after_adding
 
@@ -177,6 +178,7 @@ def add_modal(
                     action_id=LIVE,
                     is_decimal_allowed=False,
                     min_value="1",
+                    max_value=str(MAX_MIGRATION_CYCLES),
                     initial_value=values.get("migration_cycles") or None,
                 ),
             ),
@@ -228,7 +230,8 @@ def _migration(values: dict[str, str | None]) -> MigrationDiscount | None:
     if not Decimal(0) < percent <= Decimal(100):
         return None
     cycles = (values.get("migration_cycles") or "").strip()
-    return MigrationDiscount(percent, max(1, int(cycles) if cycles.isdigit() else 1))
+    count = max(1, int(cycles) if cycles.isdigit() else 1)
+    return MigrationDiscount(percent, count) if count <= MAX_MIGRATION_CYCLES else None
 
 
 def _package_note(

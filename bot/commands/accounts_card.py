@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import audit_text, ui
 from bot.commands import accounts_tools
 from bot.commands.accounts import expiry_label, plan_label, row_blocks
 from bot.context import Req
@@ -71,10 +71,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
             extra.append(t(N_("Login page message: {text}"), text=a.login_message))
         blocks.append(ui.section("\n".join(extra)))
         blocks += accounts_tools.card_blocks(req, uow.session, a)
-        lines = [
-            f"{t.format(e.at)} · {e.actor} · {e.action}" + (f" — {e.reason}" if e.reason else "")
-            for e in history
-        ]
+        lines = [audit_text.entry_line(t, e, target=False, changes=False) for e in history]
         blocks.append(ui.section(t(N_("*History*")) + "\n" + ("\n".join(lines) or t(N_("No changes yet.")))))
         blocks += row_blocks(t, a)[1:]
     return ui.message(t(N_("Account {name}"), name=name), blocks)
@@ -94,10 +91,11 @@ def _more_fields(req: Req, session: Any, a: Account) -> list[str]:
     )
     if a.migration_percent is not None and a.migration_cycles:
         lines.append(
-            t(
+            t.plural(
+                N_("Migration discount: {percent} for the first cycle ({billed} billed so far)"),
                 N_("Migration discount: {percent} for the first {n} cycles ({billed} billed so far)"),
+                a.migration_cycles,
                 percent=Percent(a.migration_percent),
-                n=a.migration_cycles,
                 billed=a.cycles_billed,
             )
         )

@@ -59,10 +59,11 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
     blocks: list[Block] = [
         ui.header(t(N_("Import a template"))),
         ui.section(
-            t(
-                N_("Import <{link}> into {n} account(s) matching `{filters}`:\n{names}"),
+            t.plural(
+                N_("Import <{link}> into {n} account matching `{filters}`:\n{names}"),
+                N_("Import <{link}> into {n} accounts matching `{filters}`:\n{names}"),
+                plan.total,
                 link=plan.link,
-                n=plan.total,
                 filters=filters.as_text(page=False),
                 names=shown,
             )
@@ -73,7 +74,10 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
             ui.button(t(N_("Cancel")), CANCEL, "cancel"),
         ),
     ]
-    return ui.message(t(N_("Import a template into {n} account(s)"), n=plan.total), blocks)
+    title = t.plural(
+        N_("Import a template into {n} account"), N_("Import a template into {n} accounts"), plan.total
+    )
+    return ui.message(title, blocks)
 
 
 def start_import(ack: Ack, context: BoltContext) -> None:

@@ -127,12 +127,16 @@ def margins_reply(req: Req) -> dict[str, Any]:
         gain = margins.tier_effect(totals.eligible_cost, tier.percent, tier.next_percent)
         blocks.append(
             ui.section(
-                t(
+                t.plural(
                     N_(
-                        ":chart_with_upwards_trend: {n} more active paid account(s) reach the {percent} tier: from their next "
+                        ":chart_with_upwards_trend: {n} more active paid account reaches the {percent} tier: from its next "
+                        "charge the monthly margin grows by {gain}, to {total}."
+                    ),
+                    N_(
+                        ":chart_with_upwards_trend: {n} more active paid accounts reach the {percent} tier: from their next "
                         "charges the monthly margin grows by {gain}, to {total}."
                     ),
-                    n=tier.accounts_to_next,
+                    tier.accounts_to_next,
                     percent=Percent(tier.next_percent),
                     gain=gain,
                     total=totals.margin + gain,
@@ -159,11 +163,14 @@ def _totals_blocks(t: Translator, totals: portfolio_margins.Totals) -> list[Bloc
     if totals.unpriced:
         blocks.append(
             ui.context(
-                t(
+                t.plural(
                     N_(
-                        "{n} live account(s) have no client price; their cost ({cost} a month) is not in these figures."
+                        "{n} live account has no client price; its cost ({cost} a month) is not in these figures."
                     ),
-                    n=totals.unpriced,
+                    N_(
+                        "{n} live accounts have no client price; their cost ({cost} a month) is not in these figures."
+                    ),
+                    totals.unpriced,
                     cost=totals.unpriced_cost,
                 )
             )

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot import ui
+from bot import audit_text, ui
 from bot.context import Req, open_request
 from bot.i18n import _
 from bot.parsing import tokens, user_id
@@ -156,14 +156,7 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
     with req.deps.uow() as uow:
         req.actor.require(Permission.READ)
         entries = audit.latest(uow, req.actor.agency_id, limit)
-        lines = []
-        for entry in entries:
-            change = describe_change(entry.before, entry.after)
-            reason = t(N_(" — reason: {reason}"), reason=entry.reason) if entry.reason else ""
-            who = f"<@{entry.actor}>" if entry.actor[:1] in ("U", "W") else entry.actor
-            lines.append(
-                f"{t.format(entry.at)} · {who} · *{entry.action}* {entry.target or ''}{change}{reason}"
-            )
+        lines = [audit_text.entry_line(t, entry) for entry in entries]
     blocks: list[Block] = [ui.header(t(N_("Audit log")))]
     chunk: list[str] = []
     for line in lines:
@@ -176,23 +169,6 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
     if not lines:
         blocks.append(ui.section(t(N_("No changes recorded yet."))))
     return ui.message(t(N_("Audit log")), blocks)
-
-
-def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    """Only what changed, as `key: old → new`, so an entry reads as a sentence, not a dump."""
-    before, after = before or {}, after or {}
-    parts = []
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        if old == new:
-            continue
-        if old is None:
-            parts.append(f"{key}: {new}")
-        elif new is None:
-            parts.append(f"{key}: {old} → –")
-        else:
-            parts.append(f"{key}: {old} → {new}")
-    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, Any]:

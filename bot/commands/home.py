@@ -80,9 +80,10 @@ def home_blocks(req: Req) -> list[Block]:
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")
     if tier.accounts_to_next is not None:
-        to_next = t(
-            N_("{n} more active paid account(s) reach {percent}."),
-            n=tier.accounts_to_next,
+        to_next = t.plural(
+            N_("{n} more active paid account reaches {percent}."),
+            N_("{n} more active paid accounts reach {percent}."),
+            tier.accounts_to_next,
             percent=Percent(tier.next_percent or 0),
         )
     else:
@@ -94,7 +95,12 @@ def home_blocks(req: Req) -> list[Block]:
             [
                 (
                     t(N_("Reseller discount")),
-                    t(N_("{percent} with {n} active paid accounts"), percent=Percent(tier.percent), n=count),
+                    t.plural(
+                        N_("{percent} with {n} active paid account"),
+                        N_("{percent} with {n} active paid accounts"),
+                        count,
+                        percent=Percent(tier.percent),
+                    ),
                 ),
                 (t(N_("Next tier")), to_next),
                 (t(N_("Prepaid balance")), t.money(prepaid)),

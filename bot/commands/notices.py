@@ -66,8 +66,10 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         if sub == "lead" and len(words) == 2:
             leads = service.set_lead_days(uow, deps.clock, req.actor, words[1])
             return ui.notice(
-                t(
+                t.plural(
+                    N_(":white_check_mark: Renewals are announced {days} day before."),
                     N_(":white_check_mark: Renewals are announced {days} days before."),
+                    leads[0] if len(leads) == 1 else len(leads),
                     days=", ".join(map(str, leads)),
                 )
             )

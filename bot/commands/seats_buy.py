@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import approvals
 from bot.context import Req, open_request
+from bot.quote_render import note_text
 from domain.i18n import N_
 from domain.pricing import Quote
 from domain.seats_members import make_admin
@@ -53,7 +54,7 @@ def quote_lines(req: Req, quote: Quote) -> list[str]:
             lines.append(label)
         else:
             lines.append(f"{label}: *{t.money(line.amount)}*")
-    lines += [t(note.message, **_params(req, note.params)) for note in quote.notes]
+    lines += [note_text(t, note, _params(req, note.params)) for note in quote.notes]
     return lines
 
 

@@ -26,6 +26,7 @@ from domain.plans import PlanChoice, validate_choice
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
 from domain.ports import ProviderError, ProvisionRequest
 from domain.pricing import MigrationDiscount, quote
+from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission
 from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
 from domain.store.uow import SqlUnitOfWork
@@ -75,6 +76,18 @@ def check_fields(cmd: AddAccount) -> dict[str, Any]:
     migration_percent = cmd.migration_percent
     if migration_percent is not None and not Decimal(0) < migration_percent <= Decimal(100):
         raise InvalidInput(N_("A migration discount is a percentage above 0, up to 100."), field="migration")
+    cycles = cmd.migration_cycles
+    if cycles is not None and not 1 <= cycles <= MAX_MIGRATION_CYCLES:
+        raise InvalidInput(
+            N_("The migration discount lasts 1 to {max} cycles; you wrote {cycles}."),
+            field="migration_cycles",
+            max=MAX_MIGRATION_CYCLES,
+            cycles=cycles,
+        )
+    if cycles is not None and migration_percent is None:
+        raise InvalidInput(
+            N_("Give the migration discount's percentage too, or leave its cycles empty."), field="migration"
+        )
     return {
         "name": rules.clean_name(cmd.name),
         "client_name": client,

@@ -48,6 +48,8 @@ ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST})
 TRIAL_NOTICE_DAYS = 3
 INVITATION_DAYS = 7
 WEEK = 7
+DIGEST_WEEKDAY = 0
+"""The weekly billing digest's day (Monday, the ISO week's first, in the agency's time zone)."""
 MAX_LEAD_DAYS = 90
 # A digest is a header, at most this many items, an "and N more" line and a "list all" button:
 # 48 blocks, inside Block Kit's 50.
@@ -273,9 +275,20 @@ def plan_week(upcoming: Iterable[Upcoming], general: Decimal) -> WeekPlan:
     return planner.plan()
 
 
-def billing_digest(plan: WeekPlan, today: date) -> Due | None:
-    """One a week (due on the week's Monday), when something is to be charged."""
-    if not plan.payload["profiles"]:
+def digest_today(today: date, previous_sweep: date | None) -> bool:
+    """Whether this sweep is the week's digest sweep: the first one on or after the digest day.
+
+    Later days of the week never make up for a digest day whose sweep found nothing to charge (that
+    week posts no digest, and next week's lists the charges once); they do stand in for a digest
+    day on which no sweep ran at all (the process was down), so a week is not silently skipped."""
+    digest_day = week_start(today) + timedelta(days=DIGEST_WEEKDAY)
+    return today >= digest_day and (previous_sweep is None or previous_sweep < digest_day)
+
+
+def billing_digest(plan: WeekPlan, today: date, previous_sweep: date | None) -> Due | None:
+    """One per ISO week (keyed on the week's Monday), on the digest day, when something is to be
+    charged in the next 7 days; `previous_sweep` is the day of this agency's latest earlier sweep."""
+    if not plan.payload["profiles"] or not digest_today(today, previous_sweep):
         return None
     return Due(BILLING_DIGEST, None, week_start(today), {**plan.payload, "from_day": today.isoformat()})
 

@@ -79,7 +79,7 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
     plan = week.plan()
     for profile in plan.payload["profiles"]:
         profile["label"] = _profile_label(session, profile["profile_id"])
-    digest = rules.billing_digest(plan, day)
+    digest = rules.billing_digest(plan, day, _previous_sweep(session, agency.id, day))
     low = rules.low_balance_notice(
         balance=general,
         threshold=Decimal(agency.low_balance_threshold),
@@ -256,6 +256,13 @@ def _tier_facts(catalog: Catalog, count: int) -> dict[str, object]:
         "next_percent": None if tier.next_percent is None else str(tier.next_percent),
         "to_next": tier.accounts_to_next,
     }
+
+
+def _previous_sweep(session: Session, agency_id: int, day: date) -> date | None:
+    """The day of the agency's latest sweep before `day` (each sweep records its day in job_runs)."""
+    return session.scalar(
+        select(func.max(JobRun.day)).where(JobRun.agency_id == agency_id, JobRun.job == JOB, JobRun.day < day)
+    )
 
 
 def _last_tier(session: Session, agency_id: int, day: date) -> dict[str, object] | None:

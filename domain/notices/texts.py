@@ -24,6 +24,10 @@ class Text:
     params: dict[str, Any] = field(default_factory=dict)
     percents: frozenset[str] = frozenset()
     """Parameters that are percentages, not money."""
+    plural: str = ""
+    """The plural form of `message`, chosen by the reader's language for the int parameter `count`."""
+    then: tuple[Text, ...] = ()
+    """Sentences that follow, each with its own count (a message can agree with only one number)."""
 
 
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -152,33 +156,46 @@ def _low_balance(payload: dict[str, Any]) -> Text:
 
 def _tier(payload: dict[str, Any]) -> Text:
     up = payload.get("direction") == "up"
-    params: dict[str, Any] = {
+    percents = frozenset({"old", "new", "next"})
+    moved = {
         "old": Decimal(str(payload.get("previous_percent") or 0)),
         "new": Decimal(str(payload.get("percent") or 0)),
-        "count": int(payload.get("count") or 0),
     }
-    percents = frozenset({"old", "new", "next"})
+    head = (
+        N_("Your reseller discount went up from {old} to {new}.")
+        if up
+        else N_("Your reseller discount went down from {old} to {new}.")
+    )
+    count = {"count": int(payload.get("count") or 0)}
     if payload.get("next_percent") is None:
-        message = (
-            N_(
-                "Your reseller discount went up from {old} to {new}: {count} active paid accounts, the top tier."
+        accounts = (
+            Text(
+                N_("{count} active paid account, the top tier."),
+                count,
+                plural=N_("{count} active paid accounts, the top tier."),
             )
             if up
-            else N_("Your reseller discount went down from {old} to {new}: {count} active paid accounts.")
+            else Text(N_("{count} active paid account."), count, plural=N_("{count} active paid accounts."))
         )
-        return Text(message, params, percents)
-    params["next"] = Decimal(str(payload["next_percent"]))
-    params["to_next"] = int(payload.get("to_next") or 0)
-    message = (
-        N_(
-            "Your reseller discount went up from {old} to {new}: {count} active paid accounts; {to_next} more reach {next}."
+        return Text(head, moved, percents, then=(accounts,))
+    accounts = Text(N_("{count} active paid account."), count, plural=N_("{count} active paid accounts."))
+    to_next = {"count": int(payload.get("to_next") or 0), "next": Decimal(str(payload["next_percent"]))}
+    more = (
+        Text(
+            N_("{count} more account reaches {next}."),
+            to_next,
+            percents,
+            N_("{count} more accounts reach {next}."),
         )
         if up
-        else N_(
-            "Your reseller discount went down from {old} to {new}: {count} active paid accounts; {to_next} more bring back {next}."
+        else Text(
+            N_("{count} more account brings back {next}."),
+            to_next,
+            percents,
+            N_("{count} more accounts bring back {next}."),
         )
     )
-    return Text(message, params, percents)
+    return Text(head, moved, percents, then=(accounts, more))
 
 
 def digest_line(line: dict[str, Any]) -> Text:

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain import ledger
 from domain.errors import NotFound
 from domain.i18n import N_
 from domain.store.models import Agency, AuditEntry, Member, ProcessedRequest
@@ -35,6 +36,9 @@ class SqlAgencyRepository(AgencyRepository):
 
     def add(self, agency: Agency) -> None:
         self.session.add(agency)
+
+    def lock(self, agency_id: int) -> None:
+        ledger.lock_agency(self.session, agency_id)
 
 
 class SqlMemberRepository(MemberRepository):

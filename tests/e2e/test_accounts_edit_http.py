@@ -192,3 +192,30 @@ def test_card_shows_profile_migration_and_cname(http: SlackHttp, sessions: sessi
     assert "Billing profile: " in card and "···" in card
     assert "Migration discount: 20% for the first 3 cycles (1 billed so far)" in card
     assert "Custom domain: crm.acme.com (CNAME to acme.reseller-crm.example)" in card
+
+
+def test_add_refuses_absurd_migration_cycles_on_the_field(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """Migration discount cycles run from 1 to 36: 1200, 0, a fraction or cycles without a percentage
+    are a field error on the modal, and nothing is written or charged."""
+    _, profile_id = agency_with_profile(http, sessions)
+    http.command("/accounts", "add")
+    view = http.opened_view()
+    cycles_block = next(b for b in view["blocks"] if b.get("block_id") == "migration_cycles")
+    assert cycles_block["element"]["max_value"] == "36"
+    cases = [
+        ("20", "1200", "migration_cycles", "1 to 36 cycles"),
+        ("20", "0", "migration_cycles", "1 to 36 cycles"),
+        ("20", "2.5", "migration_cycles", "whole number"),
+        (None, "3", "migration", "percentage too"),
+    ]
+    for percent, cycles, field, words in cases:
+        values = add_values(profile_id)
+        values["migration"] = {"type": "number_input", "value": percent}
+        values["migration_cycles"] = {"type": "number_input", "value": cycles}
+        reply = http.submit(view, values)
+        assert reply.body["response_action"] == "errors", (cycles, reply.body)
+        assert words in reply.body["errors"][field], reply.body
+    with sessions() as session:
+        assert session.scalars(select(Account)).all() == [] and session.scalars(select(Invoice)).all() == []

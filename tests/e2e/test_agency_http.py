@@ -66,7 +66,7 @@ def test_add_and_remove_member_with_audit(http: SlackHttp) -> None:
     assert "<@U0MARIA> — billing" in http.command("/agency", "members").text
     assert "no longer a member" in http.command("/agency", "members remove <@U0MARIA|maria>").text
     audit = http.command("/agency", "audit 5").text
-    assert "member.removed" in audit and "member.added" in audit
+    assert "member removed" in audit and "member added" in audit
 
 
 def test_slack_retry_does_not_double_write(http: SlackHttp, db: Engine) -> None:

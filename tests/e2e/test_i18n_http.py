@@ -197,3 +197,36 @@ def test_an_unnamed_agency_and_a_notices_run_read_in_the_readers_language(
     assert "Membres de Mon agence" in http.command("/agency", "members", user="U0FRENCH").text
     run = http.command("/agency", "notices run", user="U0FRENCH").text
     assert "nouveaux :" in run and "en attente :" in run
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ("membre ajouté", "rôle : facturation", "prix client modifié", "prix client : – → 50,00 €")),
+        (
+            "it",
+            (
+                "membro aggiunto",
+                "ruolo: fatturazione",
+                "prezzo al cliente modificato",
+                "prezzo al cliente: – → 50,00 €",
+            ),
+        ),
+    ],
+)
+def test_audit_log_and_account_history_read_as_words_of_the_readers_language(
+    lang: str, words: tuple[str, ...], http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """`/agency audit` and the account card's history name each action and field in the reader's
+    language; the stored codes (`member.added`, `client_price`) are not shown."""
+    user = SCREENS[lang]["user"]
+    _eur_agency(sessions)
+    http.command("/agency", f"members add {user} owner")
+    http.command("/agency", "members add <@U0MARIA|maria> billing", user=user)
+    http.command("/accounts", "price acme 50", user=user)
+    log = http.command("/agency", "audit 20", user=user).text.replace(NNBSP, " ").replace(NBSP, " ")
+    card = http.command("/accounts", "show acme", user=user).text
+    assert all(word in log for word in words), log
+    assert words[2] in card, card
+    for code in ("member.added", "account.client_price", "client_price", "role:"):
+        assert code not in log + card, code

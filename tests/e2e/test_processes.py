@@ -214,6 +214,26 @@ def test_shell_as_another_user_has_that_users_role(tmp_path: Path) -> None:
     stranger = run_cli(tmp_path, "shell", "--as", "U0STRANGER", stdin="/agency members add <@U0X> owner\n")
     assert stranger.returncode == 0 and "not a member" in stranger.stdout
     owner = run_cli(tmp_path, "shell", stdin="/agency members add <@U0VIEW> viewer\n/agency audit\n")
-    assert "U0X" not in owner.stdout and "agency.created" in owner.stdout
+    assert "U0X" not in owner.stdout and "agency created" in owner.stdout
     viewer = run_cli(tmp_path, "shell", "--as", "U0VIEW", stdin="/agency members add <@U0X> owner\n")
     assert "Your role (viewer) does not allow this" in viewer.stdout
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("fr", ("(fenêtre modale)", "(facultatif)", "── visible par vous seul ──", "pas de bouton 9")),
+        ("it", ("(finestra modale)", "(facoltativo)", "── visibile solo a te ──", "nessun pulsante 9")),
+    ],
+)
+def test_shell_frame_text_is_in_the_shells_locale(
+    tmp_path: Path, locale: str, words: tuple[str, ...]
+) -> None:
+    """`shell --locale fr|it`: the shell's own words around the app's replies (modal, optional field,
+    only you can see this, no such button) are in that language too, not English."""
+    stdin = "/agency settings\n\n\n\n\n\n\n9\n"
+    result = run_cli(tmp_path, "shell", "--locale", locale, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert all(word in result.stdout for word in words), result.stdout
+    english = ("(modal)", "(optional)", "only you can see this", "There is no button")
+    assert not any(word in result.stdout for word in english), result.stdout

@@ -202,7 +202,7 @@ def test_template_import_confirms_reports_and_never_imports_twice(
     )
     link = "https://crm.example/share/welcome"
     card = http.command("/accounts", f"templates import {link} status:active")
-    assert "2 account(s)" in card.text and "acme" in card.text
+    assert "2 accounts" in card.text and "acme" in card.text
     value = _button(card.body, "accounts_templates_confirm")
     http.click("accounts_templates_confirm", value)
     assert "2 imported, 0 skipped" in _final(slack, "imported,")
@@ -250,4 +250,4 @@ def test_client_access_reset_and_password_shown_once_never_stored(
             + [[a.name, a.login_message, a.status_reason] for a in s.scalars(select(Account))],
             default=str,
         )
-    assert password not in stored and "account.password_set" in http.command("/agency", "audit").text
+    assert password not in stored and "new password set" in http.command("/agency", "audit").text

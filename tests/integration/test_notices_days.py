@@ -82,8 +82,8 @@ def portfolio(sessions: sessionmaker[Session], **agency: Any) -> dict[str, int]:
 def test_day_by_day_each_notice_posted_once(
     db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
 ) -> None:
-    """Renewal at 7 and 1 days, trial ending at 3, pending invitation after 7, low balance and the
-    digest once a week, tier change and an event notice: each posted once although the job runs
+    """Renewal at 7 and 1 days, trial ending at 3, pending invitation after 7, low balance once a week,
+    the billing digest on Mondays only (none for a week whose Monday had nothing to list), tier change and an event notice: each posted once although the job runs
     twice a day for three weeks; commission accounts never."""
     ids = portfolio(sessions)
     clock = FixedClock(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
@@ -125,7 +125,12 @@ def test_day_by_day_each_notice_posted_once(
     assert seen[("charge_failed", ids["renewing"])] == 1
     assert seen[("tier_changed", None)] == 1
     assert seen[("low_balance", None)] == 4  # weeks of 23 Nov, 30 Nov, 7 Dec, 14 Dec
-    assert seen[("billing_digest", None)] == 2  # weeks before the 5 Dec renewal
+    # Truly weekly: the Wednesday 25 Nov start and the 30 Nov Monday sweep it; on Saturday 28 Nov the
+    # 5 Dec renewal comes within 7 days, but that week's digest sweep already ran (empty: nothing is
+    # posted), so the 5 Dec charge is listed once, by Monday 30 Nov's digest.
+    digests = [r for r in rows if r.kind == "billing_digest"]
+    assert [(d.due_on, d.created_at.date()) for d in digests] == [(date(2026, 11, 30), date(2026, 11, 30))]
+    assert [line["account"] for line in digests[0].payload["profiles"][0]["lines"]] == ["renewing"]
     assert set(seen) <= {
         ("renewal_coming", ids["renewing"]),
         ("trial_ending", ids["trial"]),

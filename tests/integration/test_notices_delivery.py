@@ -301,3 +301,22 @@ def test_notices_speak_the_agency_language(
     texts = [str(c.params) for c in slack.of("chat.postMessage")]
     assert any("2 rinnovi in arrivo" in t and "si rinnova il" in t for t in texts)
     assert any("Addebiti dei prossimi 7 giorni" in t for t in texts)
+
+
+def test_without_a_bot_token_notices_stay_in_the_outbox_and_nothing_is_tried(
+    db: Engine, sessions: sessionmaker[Session], settings: Settings, slack: LocalSlack, catalog: Catalog
+) -> None:
+    """`reseller-bot jobs notices` with no SLACK_BOT_TOKEN (local use) sweeps, tries no Slack call and
+    waits for nothing, and says plainly that the notices are kept in the outbox for a later run."""
+    many_renewals(sessions, 2)
+    local = settings.model_copy(update={"slack_bot_token": None})
+    sleeps: list[float] = []
+    report = run_notices(local, sessions, catalog, FixedClock(MORNING), sleep=sleeps.append)[0]
+    assert not slack.calls and not sleeps
+    assert report.counts["kept"] == 3 and "failed" not in report.counts
+    assert "kept in the outbox: SLACK_BOT_TOKEN is not set" in "\n".join(report.lines)
+    assert statuses(sessions) == {"pending": 3}
+    assert (
+        run_notices(settings, sessions, catalog, FixedClock(MORNING), sleep=sleeps.append)[0].counts["posted"]
+        == 3
+    )

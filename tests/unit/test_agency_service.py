@@ -150,3 +150,19 @@ def test_settings_are_normalised_and_audited(uow: FakeUnitOfWork, clock: FixedCl
     assert entry.action == "agency.settings_changed"
     assert entry.before is not None and entry.before["currency"] == "USD"
     assert entry.after is not None and entry.after["currency"] == "EUR"
+
+
+def test_member_changes_take_turns_and_reread_the_actors_role(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    """A member change locks the agency first, then reads the actor's role again: an owner removed
+    or demoted a moment ago (their request already resolved) changes nothing more."""
+    first = owner(uow, clock)
+    service.add_member(uow, clock, first, "U0SECOND", Role.OWNER)
+    assert uow.agencies.locked == [first.agency_id]
+    second = service.Actor(first.agency_id, "U0SECOND", Role.OWNER)
+    service.add_member(uow, clock, first, "U0SECOND", Role.VIEWER)
+    with pytest.raises(Forbidden):
+        service.remove_member(uow, clock, second, first.user_id, ())
+    service.remove_member(uow, clock, first, "U0SECOND", ())
+    with pytest.raises(NotAMember):
+        service.add_member(uow, clock, second, "U0THIRD", Role.OWNER)
+    assert [m.user_id for m in uow.members.list(first.agency_id)] == [first.user_id]

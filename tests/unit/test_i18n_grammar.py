@@ -55,3 +55,63 @@ def test_a_list_of_numbers_is_grouped_the_readers_way() -> None:
     assert "50, 200, 1\u202f000" in Translator("fr")(message, kind="sms", pack="7", choices=choices)
     assert "50, 200, 1.000" in Translator("it")(message, kind="sms", pack="7", choices=choices)
     assert "50, 200, 1,000" in Translator("en")(message, kind="sms", pack="7", choices=choices)
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "two"),
+    [
+        (
+            "en",
+            "1 active paid account. 1 more account reaches",
+            "2 active paid accounts. 2 more accounts reach",
+        ),
+        (
+            "fr",
+            "1 compte payant actif. Encore 1 compte pour",
+            "2 comptes payants actifs. Encore 2 comptes pour",
+        ),
+        (
+            "it",
+            "1 account a pagamento attivo. Con 1 altro account",
+            "2 account a pagamento attivi. Con altri 2",
+        ),
+    ],
+)
+def test_a_tier_change_notice_agrees_with_each_of_its_counts(lang: str, one: str, two: str) -> None:
+    """ "1 active paid accounts" never: the tier notice's counts each take their own plural form."""
+    from bot.notice_render import render_line
+
+    def said(count: int, to_next: int) -> str:
+        payload = {"direction": "up", "percent": 10, "previous_percent": 0, "count": count}
+        payload |= {"next_percent": 15, "to_next": to_next}
+        return render_line(Translator(lang), "tier_changed", None, date(2026, 11, 30), payload)
+
+    assert one in said(1, 1) and two in said(2, 2)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "it"])
+def test_quote_notes_agree_with_their_count(lang: str) -> None:
+    """Quote notes about accounts to the next tier and migration cycles use the reader's plural forms."""
+    from bot.quote_render import note_text
+    from domain.quotes import Note
+
+    t = Translator(lang)
+    tier = Note(
+        "{accounts} more active paid account reaches a reseller discount of {percent}%.",
+        {"accounts": 1, "percent": Decimal(5)},
+        "{accounts} more active paid accounts reach a reseller discount of {percent}%.",
+        "accounts",
+    )
+    cycles = Note(
+        "The migration discount of {percent}% applies to {cycles} more cycle, this one included.",
+        {"cycles": 1, "percent": Decimal(20)},
+        "The migration discount of {percent}% applies to {cycles} more cycles, this one included.",
+        "cycles",
+    )
+    expected = {
+        "en": ("1 more active paid account reaches", "to 1 more cycle,"),
+        "fr": ("Encore 1 compte payant actif pour", "encore à 1 cycle,"),
+        "it": ("1 account a pagamento attivo per", "ancora a 1 ciclo,"),
+    }[lang]
+    assert expected[0] in note_text(t, tier, tier.params)
+    assert expected[1] in note_text(t, cycles, cycles.params)

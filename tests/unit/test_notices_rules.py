@@ -145,8 +145,26 @@ def test_week_plan_draws_credit_in_date_order() -> None:
     card = next(p for p in plan.payload["profiles"] if p["profile_id"] == 7)
     assert [line["account"] for line in card["lines"]] == ["early", "late"]
     assert card["from_card"] == "60.00"
-    assert rules.billing_digest(plan, TODAY) is not None
-    assert rules.billing_digest(rules.plan_week([], D("0")), TODAY) is None
+    assert rules.billing_digest(plan, TODAY, None) is not None
+    assert rules.billing_digest(rules.plan_week([], D("0")), TODAY, None) is None
+
+
+def test_the_billing_digest_is_due_once_a_week_on_its_day() -> None:
+    """The digest belongs to the week's first sweep on or after Monday: a Monday that found nothing to
+    charge is not made up for later that week; a Monday on which no sweep ran is, the next day."""
+    monday = date(2026, 11, 30)
+    assert rules.digest_today(monday, monday - timedelta(days=1))
+    assert rules.digest_today(monday, None)
+    for later in range(1, 7):  # Monday's sweep ran (and may have found nothing): not again this week
+        assert not rules.digest_today(monday + timedelta(days=later), monday)
+        assert not rules.digest_today(monday + timedelta(days=later), monday + timedelta(days=later - 1))
+    assert rules.digest_today(monday + timedelta(days=1), monday - timedelta(days=3))  # Monday missed
+    plan = rules.plan_week(
+        [rules.Upcoming(1, "a", 7, monday + timedelta(days=3), D("10.00"), D("0"))], D("0")
+    )
+    assert rules.billing_digest(plan, monday + timedelta(days=2), monday) is None
+    due = rules.billing_digest(plan, monday, monday - timedelta(days=1))
+    assert due is not None and due.due_on == monday
 
 
 def test_messages_one_per_kind_digests_capped() -> None:

@@ -1,0 +1,64 @@
+"""The audit log reads as words: every action the domain records has a label, and so has every field."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.audit_text import ACTIONS, FIELDS, action_label, describe_change, entry_line
+from bot.i18n import Translator
+from domain.store.models import AuditEntry
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFIXES = "account|agency|approval|billing_profile|credits|invoice|member|notices|seats|view"
+CODE = re.compile(rf'"((?:{PREFIXES})\.[a-z_]+)"')
+# Codes the domain builds at run time (f-strings), listed by hand.
+BUILT = {
+    "account.transfer_in_confirmed",
+    "account.transfer_out_confirmed",
+    "account.cancelled",
+    "account.disabled",
+}
+
+
+def recorded_codes() -> set[str]:
+    codes = set(BUILT)
+    for path in (ROOT / "domain").rglob("*.py"):
+        text = path.read_text()
+        if "audit" in text:
+            codes |= set(CODE.findall(text))
+    return codes
+
+
+def test_every_recorded_action_has_a_label() -> None:
+    """A new audit action needs a human label in `bot/audit_text.py` (and its translations)."""
+    codes = recorded_codes()
+    missing = sorted(code for code in codes if code not in ACTIONS)
+    assert len(codes) > 40
+    assert not missing, missing
+
+
+def test_labels_are_translated_and_codes_stay_out() -> None:
+    """In French an entry names the action and the fields in French, with French money."""
+    t = Translator("fr", currency="EUR", timezone="Europe/Paris")
+    entry = AuditEntry(
+        actor="system",
+        action="account.renewed",
+        target="acme",
+        before={"period_end": "2026-12-01", "price_per_cycle": "40.00"},
+        after={"period_end": "2027-01-01", "price_per_cycle": "45.00", "invoice": "INV-7"},
+        at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+    )
+    line = entry_line(t, entry).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "*compte renouvelé* acme" in line and "le système" in line
+    assert "prix par cycle : 40,00 € → 45,00 €" in line and "facture : INV-7" in line
+    assert "account.renewed" not in line and "price_per_cycle" not in line
+
+
+def test_an_unknown_code_still_reads_as_words() -> None:
+    """A code recorded before it got a label shows as words, not as an error or a blank."""
+    t = Translator("it")
+    assert action_label(t, "seats.pool_resized") == "seats · pool resized"
+    assert describe_change(t, None, {"new_field": True}) == " (new field: sì)"
+    assert all(label and "_" not in label for label in FIELDS.values())
