@@ -65,16 +65,19 @@ def build_app(
     calls go to lazy listeners.
     """
     read_sessions = None
+    catalog = catalog or load_catalog(settings.reseller_catalog)
     if sessions is None:
-        sessions = make_session_factory(make_engine(settings.database_url))
+        sessions = make_session_factory(make_engine(settings.database_url), catalog)
         if settings.database_url.startswith("sqlite"):
             read_sessions = make_session_factory(make_engine(settings.database_url, read_only=True))
+    elif "catalog" not in (sessions.kw.get("info") or {}):
+        sessions.configure(info={**(sessions.kw.get("info") or {}), "catalog": catalog})
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
         sessions=sessions,
         read_sessions=read_sessions,
-        catalog=catalog or load_catalog(settings.reseller_catalog),
+        catalog=catalog,
         provider=provider or SimulatedProvider(),
         gateway=gateway or SimulatedGateway(),
         extras=extras or {},

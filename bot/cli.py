@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--accounts", type=int, default=None, help="how many resold accounts")
     demo.add_argument("--team", default="T0LOCAL")
     jobs = sub.add_parser("jobs", help="run a daily job once (for cron); serve and socket schedule them")
-    jobs.add_argument("job", choices=["statuses", "billing", "notices", "daily"])
+    jobs.add_argument("job", choices=["statuses", "approvals", "billing", "notices", "daily"])
     jobs.add_argument(
         "--date", type=_day, default=None, help="the day to run for (YYYY-MM-DD), default today"
     )

@@ -28,7 +28,10 @@ def load_demo(settings: Settings, *, team_id: str, accounts: int | None = None) 
             actor = resolve_actor(uow, clock, team_id, DEMO_OWNER, (*settings.reseller_owners, DEMO_OWNER))
             for user, role in DEMO_MEMBERS.items():
                 service.add_member(uow, clock, actor, user, role)
-        added = _demo_accounts(make_session_factory(engine), actor, settings)
+        from domain.catalog import load_catalog
+
+        catalog = load_catalog(settings.reseller_catalog)
+        added = _demo_accounts(make_session_factory(engine, catalog), actor, settings)
         if accounts is not None and accounts > added:
             from bot.seed import seed_accounts
 

@@ -1,7 +1,8 @@
 """The daily jobs, run once from the CLI (`reseller-bot jobs …`) or on a schedule by `serve`.
 
-Order matters: status transitions first (a trial that ended is not billed), then billing, then the
-notice sweep and send (so notices speak of today's charges).
+Order matters: status transitions first (a trial that ended is not billed), then the expiry of
+approval requests past their 24 hours, then billing, then the notice sweep and send (so notices
+speak of today's charges).
 
 Run for a given day (`--date`), the jobs run on a clock fixed on that day at the schedule hour in each
 agency's zone, so what they write (invoices and their numbers, ledger, audit, notices) is dated that
@@ -22,7 +23,7 @@ from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
 
-JOBS = ("statuses", "billing", "notices")
+JOBS = ("statuses", "approvals", "billing", "notices")
 
 
 def run_jobs(
@@ -40,13 +41,18 @@ def run_jobs(
     upgrade(settings.database_url)
     clock = clock or (DayClock(day, DAILY_AT) if day else SystemClock())
     engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
     catalog = load_catalog(settings.reseller_catalog)
+    sessions = make_session_factory(engine, catalog)
     reports: list[JobReport] = []
     try:
         for name in JOBS if job == "daily" else (job,):
             if name == "statuses":
                 reports.append(run_transitions(sessions, clock, day=day))
+            elif name == "approvals":
+                from bot.approval_jobs import run_approval_expiry
+                from bot.notifier import notice_client
+
+                reports.append(run_approval_expiry(sessions, clock, notice_client(settings), day=day))
             elif name == "billing":
                 reports.append(
                     run_billing(

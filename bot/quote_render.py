@@ -37,6 +37,9 @@ def describe(t: Translator, choice: PlanChoice) -> str:
         parts.append(t.plural(N_("{n} seat"), N_("{n} seats"), choice.seats))
     if choice.addons:
         parts.append(", ".join(choice.addons))
+    for name, value in choice.limits:
+        shown = t.number(value) if isinstance(value, int) else value
+        parts.append(t(N_("{limit}: {value}"), limit=name, value=shown))
     return " · ".join(parts)
 
 
@@ -127,6 +130,7 @@ def plan_value(choice: PlanChoice) -> str:
             "seats": choice.seats,
             "addons": list(choice.addons),
             "licenses": choice.licenses,
+            "limits": [[name, value] for name, value in choice.limits],
         }.items()
         if v not in (None, [])
     }
@@ -145,6 +149,7 @@ def plan_from_value(value: str) -> PlanChoice:
         seats=data.get("seats"),
         addons=tuple(data.get("addons") or ()),
         licenses=data.get("licenses"),
+        limits=tuple((str(name), value) for name, value in data.get("limits") or ()),
     )
 
 

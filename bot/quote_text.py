@@ -1,4 +1,8 @@
-"""Reading `/quote` text: `plus 2500 annual seats 3 addons sms`, `licenses 12 monthly vat FR…`."""
+"""Reading `/quote` text: `plus 2500 annual seats 3 addons sms`, `licenses 12 monthly vat FR…`.
+
+Account limits are written `limits activities=extended,custom-reports=20`: a named choice, or a
+number for a custom limit (`50k` too); `limit` works for one.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from domain.pricing import MigrationDiscount, PlanChoice
 
 EXAMPLE = "`/quote plus 2500 annual seats 3 addons sms`"
 LICENSES_EXAMPLE = "`/quote licenses 12 monthly vat FR40303265045`"
+LIMITS_EXAMPLE = "`/quote enterprise 10000 limits activities=extended,custom-reports=20`"
 FREQUENCY_WORDS: dict[str, Frequency] = {
     "monthly": "monthly",
     "month": "monthly",
@@ -106,6 +111,7 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
     seats: int | None = None
     addons: tuple[str, ...] = ()
     migration: MigrationDiscount | None = None
+    limits: tuple[tuple[str, str | int], ...] = ()
     rest = iter(words[2:])
     for word in rest:
         if word in FREQUENCY_WORDS:
@@ -116,6 +122,8 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
             addons = tuple(sorted({a.strip() for a in _next(rest, word).split(",") if a.strip()}))
         elif word in ("migration", "migrating"):
             migration = _migration(_next(rest, word))
+        elif word in ("limits", "limit"):
+            limits += _limits(_next(rest, word, LIMITS_EXAMPLE))
         else:
             raise InvalidInput(
                 N_("I don't understand {word}. Example: {example}"), word=word, example=EXAMPLE
@@ -128,8 +136,33 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
         frequency=frequency,
         seats=seats,
         addons=addons,
+        limits=limits,
     )
     return QuoteRequest(choice=choice, migration=migration)
+
+
+def _limits(text: str) -> tuple[tuple[str, str | int], ...]:
+    """`activities=extended,custom-reports=20` (or `activities:extended`) → (limit, choice or number)."""
+    limits: list[tuple[str, str | int]] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.replace(":", "=").partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise InvalidInput(
+                N_(
+                    "Write each account limit as limit=choice or limit=number, not {item}. Example: {example}"
+                ),
+                field="limits",
+                item=item,
+                example=LIMITS_EXAMPLE,
+            )
+        if value[0].isdigit():
+            limits.append((name, parse_count(value, what="limits", example=LIMITS_EXAMPLE)))
+        else:
+            limits.append((name, value))
+    return tuple(limits)
 
 
 def _licenses(product: str, words: list[str]) -> QuoteRequest:

@@ -206,6 +206,9 @@ def rows(
             "price_per_cycle": list_price_of(
                 product, tier, contacts, seats, "annual" if annual else "monthly"
             ),
+            # No migration discount, no scheduled change: the next cycle's base is its list price.
+            "renewal_base": list_price_of(product, tier, contacts, seats, "annual" if annual else "monthly"),
+            "renewal_months": 12 if annual else 1,
             "cycles_billed": rng.randint(1, 30),
             "discount_eligible": True,
             "discount_loss_pending": False,

@@ -8,28 +8,33 @@ key, so a double approve, a Slack retry, or a click after a crash mid-execution 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from domain import audit
-from domain import credits as credit_service
-from domain.accounts import changes, renewal
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
+from domain.approval_actions import Outcome, price, run
+from domain.approval_expiry import (
+    VALIDITY,
+    aware,
+    expire_all,
+    expire_overdue,
+    mark_shown,
+    messages_to_update,
+    overdue,
+    record,
+)
 from domain.errors import DomainError, Forbidden, NotFound, PaymentUnavailable
 from domain.i18n import N_
-from domain.pricing import PlanChoice
 from domain.roles import Permission, Role
-from domain.seats_topup import confirm_topup, quote_topup
 from domain.store.models import Agency, Approval, ProcessedRequest
 from domain.store.uow import SqlUnitOfWork
 
 KINDS = ("credits", "plan", "renewal", "topup")
-VALIDITY = timedelta(hours=24)
 APPROVERS = (Role.OWNER, Role.BILLING)
 
 
@@ -53,13 +58,6 @@ def refusal(
     return None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    message: str
-    params: dict[str, Any]
-
-
 def threshold_of(uow: SqlUnitOfWork, agency_id: int) -> Decimal | None:
     value = uow.agencies.get(agency_id).approval_threshold
     return None if value is None else Decimal(value)
@@ -80,19 +78,6 @@ def set_threshold(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, amount:
         after={"approval_threshold": None if amount is None else str(amount)},
     )
     uow.commit()
-
-
-def price(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dict[str, Any]) -> Decimal:
-    """What executing the payload would charge today, computed by the service that would charge it."""
-    if kind == "credits":
-        currency = uow.agencies.get(actor.agency_id).currency
-        return credit_service.offer(uow, ports.catalog, actor, currency, _order(p)).price
-    if kind == "plan":
-        return changes.preview_plan_change(uow, ports, actor, p["name"], _choice(p["plan"])).today
-    if kind == "renewal":
-        return renewal.preview_renewal(uow, ports, actor, p["name"]).price.per_cycle
-    offer = quote_topup(uow, ports.catalog, ports.clock, actor, name=p["name"], extra=int(p["extra"]))
-    return offer.quote.total_today
 
 
 def request(
@@ -164,10 +149,10 @@ def decide(
         requester=approval.requester,
         status="pending" if resumable else approval.status,
         now=approval.created_at if resumable else now,
-        expires_at=_aware(approval.expires_at, now),
+        expires_at=aware(approval.expires_at, now),
     )
     if why is not None:
-        if approval.status == "pending" and now >= _aware(approval.expires_at, now):
+        if approval.status == "pending" and now >= aware(approval.expires_at, now):
             approval.status = "expired"
             _audit(uow, ports, actor, approval, "approval.expired")
             uow.commit()
@@ -190,7 +175,7 @@ def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: 
         return Outcome(bool(stored["ok"]), stored["message"], {"status": approval.status, **stored["params"]})
     kind, p = approval.kind, dict(approval.payload)
     try:
-        outcome = _run(uow, ports, actor, kind, p)
+        outcome = run(uow, ports, actor, kind, p)
     except PaymentUnavailable:
         raise  # nothing happened; the request stays approved and Approve can be clicked again
     except DomainError as error:
@@ -210,79 +195,6 @@ def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: 
     return outcome
 
 
-def _run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dict[str, Any]) -> Outcome:
-    done = N_("Done: invoice {invoice}, {total}.")
-    if kind == "credits":
-        currency = uow.agencies.get(actor.agency_id).currency
-        bought = credit_service.buy(
-            uow,
-            ports.gateway,
-            ports.clock,
-            ports.catalog,
-            actor,
-            currency=currency,
-            order=_order(p),
-            nonce=p["nonce"],
-        )
-        return _charged(bought.status, bought.failure, bought.invoice_number, bought.total)
-    if kind == "plan":
-        changed = changes.change_plan(
-            uow, ports, actor, p["name"], _choice(p["plan"]), request_key=p["nonce"], reason=p.get("reason")
-        )
-        return Outcome(True, done, {"invoice": changed.invoice_number or "–", "total": changed.charged})
-    if kind == "renewal":
-        renewed = renewal.renew(
-            uow, ports, actor, p["name"], request_key=p["nonce"], billing_profile_id=p.get("profile")
-        )
-        return Outcome(True, done, {"invoice": renewed.invoice_number, "total": renewed.total})
-    topped = confirm_topup(
-        uow,
-        ports.catalog,
-        ports.clock,
-        ports.gateway,
-        actor,
-        name=p["name"],
-        extra=int(p["extra"]),
-        nonce=p["nonce"],
-    )
-    return _charged(topped.invoice_status, None, topped.invoice_number, Decimal(topped.total))
-
-
-def _charged(status: str, failure: str | None, invoice: str, total: Decimal) -> Outcome:
-    if status == "failed":
-        return Outcome(
-            False,
-            N_("The card was declined ({reason}): invoice {invoice} records the attempt."),
-            {"reason": failure or "", "invoice": invoice},
-        )
-    return Outcome(True, N_("Done: invoice {invoice}, {total}."), {"invoice": invoice, "total": total})
-
-
-def overdue(approval: Approval, now: datetime) -> bool:
-    """Still marked pending, but its 24 hours are over: it can no longer be decided."""
-    return approval.status == "pending" and now >= _aware(approval.expires_at, now)
-
-
-def expire_overdue(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor) -> list[int]:
-    """Mark the agency's pending requests whose time is over as expired (audited); their ids.
-
-    Expiry is otherwise noticed only when someone clicks Approve; this lets a listing show, and the
-    channel message say, that nothing will be charged.
-    """
-    actor.require(Permission.READ)
-    now = ports.clock.now()
-    pending = uow.session.scalars(
-        select(Approval).where(Approval.agency_id == actor.agency_id, Approval.status == "pending")
-    )
-    expired = [a for a in pending if overdue(a, now)]
-    for approval in expired:
-        approval.status = "expired"
-        _audit(uow, ports, actor, approval, "approval.expired")
-    if expired:
-        uow.commit()
-    return [a.id for a in expired]
-
-
 def recent(uow: SqlUnitOfWork, actor: Actor, limit: int = 15) -> list[Approval]:
     actor.require(Permission.READ)
     query = (
@@ -294,44 +206,29 @@ def recent(uow: SqlUnitOfWork, actor: Actor, limit: int = 15) -> list[Approval]:
     return list(uow.session.scalars(query))
 
 
-def _order(p: dict[str, Any]) -> credit_service.Order:
-    kind: credit_service.Kind = next((k for k in credit_service.KINDS if k == p["kind"]), "prepaid")
-    return credit_service.Order(kind, Decimal(p["quantity"]), p.get("account_id"), p.get("profile_id"))
-
-
-def _choice(plan: dict[str, Any]) -> PlanChoice:
-    return PlanChoice(
-        version=str(plan["version"]),
-        product=str(plan["product"]),
-        level=plan.get("level"),
-        tier=plan.get("tier"),
-        contacts=plan.get("contacts"),
-        frequency="annual" if plan.get("frequency") == "annual" else "monthly",
-        seats=plan.get("seats"),
-        addons=tuple(plan.get("addons") or ()),
-        licenses=plan.get("licenses"),
-        limits=tuple((str(k), v) for k, v in plan.get("limits") or ()),
-    )
-
-
-def _aware(moment: datetime, like: datetime) -> datetime:
-    """SQLite returns naive datetimes; they are stored in UTC."""
-    return moment.replace(tzinfo=like.tzinfo) if moment.tzinfo is None else moment
-
-
 def _audit(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval: Approval, action: str) -> None:
-    audit.record(
-        uow,
-        ports.clock,
-        agency_id=approval.agency_id,
-        actor=actor.user_id,
-        action=action,
-        target=f"approval:{approval.id}",
-        after={
-            "kind": approval.kind,
-            "amount": str(approval.amount),
-            "status": approval.status,
-            "requester": approval.requester,
-            "subject": approval.summary,
-        },
-    )
+    record(uow, ports.clock, actor.user_id, approval, action)
+
+
+__all__ = [
+    "APPROVERS",
+    "KINDS",
+    "VALIDITY",
+    "Outcome",
+    "attach_message",
+    "decide",
+    "execute",
+    "expire_all",
+    "expire_overdue",
+    "get",
+    "mark_shown",
+    "messages_to_update",
+    "needed",
+    "overdue",
+    "price",
+    "recent",
+    "refusal",
+    "request",
+    "set_threshold",
+    "threshold_of",
+]

@@ -45,16 +45,25 @@ class Margin:
 
 
 def margin_of(
-    *, cost_per_cycle: Decimal, frequency: str, client_price: Decimal | None, client_price_per: str
+    *,
+    cost_per_cycle: Decimal,
+    frequency: str,
+    client_price: Decimal | None,
+    client_price_per: str,
+    client_frequency: str | None = None,
 ) -> Margin:
-    """Client price per month minus cost per month (cost = the cycle price after discounts)."""
+    """Client price per month minus cost per month (cost = the cycle price after discounts).
+
+    `frequency` is the cost's cycle (the next renewal's); `client_frequency` the cycle a client
+    price "per cycle" refers to (the account's current one), the same unless a change is scheduled.
+    """
     months = cycle_months(frequency)
     client = None
     if client_price is not None:
         client = (
             round_money(Decimal(client_price))
             if client_price_per == "month"
-            else per_month(client_price, months)
+            else per_month(client_price, cycle_months(client_frequency or frequency))
         )
     return Margin(round_money(Decimal(cost_per_cycle)), per_month(cost_per_cycle, months), client)
 
@@ -86,15 +95,3 @@ def parse_client_price(words: list[str]) -> tuple[Decimal | None, str]:
             N_("A client price is from 0 to {max}."), field="client_price", max=MAX_CLIENT_PRICE - 1
         )
     return amount, period
-
-
-def tier_effect(eligible_cost_per_month: Decimal, percent_now: Decimal, percent_next: Decimal) -> Decimal:
-    """How much the monthly margin grows when the next tier's discount replaces the current one.
-
-    A discounted cost is `list × (100 − p)/100`, so at the next tier it becomes
-    `cost × (100 − p_next)/(100 − p_now)`; the saving is rounded once, on the total.
-    """
-    if percent_now >= 100:
-        return ZERO
-    factor = (Decimal(percent_next) - Decimal(percent_now)) / (Decimal(100) - Decimal(percent_now))
-    return round_money(Decimal(eligible_cost_per_month) * factor)

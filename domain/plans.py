@@ -242,7 +242,9 @@ def _validate_limits(spec: ContactsProduct, choice: PlanChoice) -> None:
                     choice=value,
                     limit=name,
                     tier=tier,
-                    choices=", ".join([*limit.choices_on(tier), *(["custom"] if custom else [])]),
+                    choices=", ".join(
+                        [*limit.choices_on(tier), *(["custom"] if custom and tier in custom.tiers else [])]
+                    ),
                 )
             continue
         if custom is None or tier not in custom.tiers:

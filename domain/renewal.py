@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from domain import ledger
@@ -27,6 +28,22 @@ from domain.pricing import PlanChoice, cycle_price
 from domain.store.models import Account
 from domain.taxes import resolve_taxes, tax_lines
 from domain.tiers import discount_tier
+
+# What the next renewal's terms depend on (`keep_renewal_terms`).
+RENEWAL_INPUTS = (
+    "pricing_version",
+    "product",
+    "tier",
+    "contacts",
+    "frequency",
+    "seats",
+    "addons",
+    "limits",
+    "pending_change",
+    "cycles_billed",
+    "migration_percent",
+    "migration_cycles",
+)
 
 # Columns a scheduled change (`Account.pending_change`) may set; `licenses` is stored in `seats`.
 PLAN_COLUMNS = ("pricing_version", "product", "tier", "contacts", "frequency", "seats", "addons", "limits")
@@ -222,3 +239,54 @@ def apply_renewal(account: Account, charge: NextCharge) -> dict[str, Any]:
     account.price_per_cycle = charge.per_cycle
     account.cycles_billed = max(1, account.cycles_billed) + 1
     return before
+
+
+def renewal_terms(catalog: Catalog, account: Account) -> tuple[Decimal, int]:
+    """(plan value of the next cycle after its migration discount, that cycle's months).
+
+    The reseller discount is left out: it depends on the agency's tier on the day it is read, so
+    margins apply it then (SQL in `domain.accounts.margins`), exactly as `next_charge` rounds it.
+    """
+    choice = renewed_choice(account)
+    deal = migration_of(account)
+    cycle = max(1, account.cycles_billed) + 1
+    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    price = cycle_price(catalog, choice, reseller_percent=ZERO, migration_percent=migration)
+    return price.plan_value + price.migration, choice.months
+
+
+def renewal_cost(catalog: Catalog, account: Account, tier_percent: Decimal) -> Decimal:
+    """What the next renewal charges per cycle at `tier_percent` (before credit and taxes)."""
+    eligible = bool(account.discount_eligible) and not account.discount_loss_pending
+    choice = renewed_choice(account)
+    deal = migration_of(account)
+    cycle = max(1, account.cycles_billed) + 1
+    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    percent = Decimal(tier_percent) if eligible else ZERO
+    return cycle_price(catalog, choice, reseller_percent=percent, migration_percent=migration).per_cycle
+
+
+@event.listens_for(Session, "before_flush")
+def keep_renewal_terms(session: Session, flush_context: Any, instances: Any) -> None:
+    """Every flush that creates an account or changes what its renewal depends on refreshes the
+    stored terms, whatever service made the change; without a catalog on the session (its `info`),
+    they become NULL, which margins price in Python rather than trust a stale figure."""
+    del flush_context, instances
+    catalog = session.info.get("catalog")
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, Account):
+            continue
+        if obj not in session.new and not _renewal_inputs_changed(obj):
+            continue
+        terms: tuple[Decimal | None, int | None] = (None, None)
+        if isinstance(catalog, Catalog):
+            try:
+                terms = renewal_terms(catalog, obj)
+            except (KeyError, TypeError, ValueError):  # a plan the catalog no longer prices
+                terms = (None, None)
+        obj.renewal_base, obj.renewal_months = terms
+
+
+def _renewal_inputs_changed(account: Account) -> bool:
+    state = inspect(account)
+    return any(state.attrs[name].history.has_changes() for name in RENEWAL_INPUTS)

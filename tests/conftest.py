@@ -66,7 +66,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+    return make_session_factory(engine, load_catalog())
 
 
 def wipe(engine: Engine) -> None:

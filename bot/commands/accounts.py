@@ -6,6 +6,7 @@ smaller sub-commands (views, snapshots, transfers, branding, commission) in `acc
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -28,10 +29,12 @@ from domain.accounts import queries
 from domain.accounts.common import AccountPorts
 from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
 from domain.accounts.queries import Page
+from domain.catalog import Catalog
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.roles import Permission
 from domain.store.models import Account
+from domain.tiers import discount_tier
 
 PRIMARY_LOGIN = ("trial", "active", "disabled")
 
@@ -172,7 +175,7 @@ def expiry_label(t: Translator, account: Account) -> str:
     return t(N_("renews {date}"), date=account.period_end)
 
 
-def row_blocks(t: Translator, account: Account) -> list[dict[str, Any]]:
+def row_blocks(t: Translator, account: Account, catalog: Catalog, percent: Decimal) -> list[dict[str, Any]]:
     price = (
         t(N_("{amount} per cycle"), amount=account.price_per_cycle)
         if account.pricing_version == "V3"
@@ -181,7 +184,7 @@ def row_blocks(t: Translator, account: Account) -> list[dict[str, Any]]:
     text = (
         f"*{account.name}* · {account.client_name}\n"
         f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
-    ) + accounts_tools.row_margin(t, account)
+    ) + accounts_tools.row_margin(t, account, catalog, percent)
     if account.status in PRIMARY_LOGIN:
         primary = ui.button_dict(t(N_("Login")), "accounts_login", account.name)
     else:
@@ -238,10 +241,11 @@ def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
     t = req.t
     with req.deps.read_uow() as uow:
         req.actor.require(Permission.READ)
-        page: Page = queries.overview(uow.session, req.actor.agency_id, f)
+        percent = discount_tier(req.deps.catalog.discount_tiers, req.active_paid).percent
+        page: Page = queries.overview(uow.session, req.actor.agency_id, f, reseller_percent=percent)
         rows: list[Block | dict[str, Any]] = []
         for account in page.accounts:
-            rows += row_blocks(t, account)
+            rows += row_blocks(t, account, req.deps.catalog, percent)
     f = page.filters
     title = (
         t.plural(N_("{n} account"), N_("{n} accounts"), page.total)

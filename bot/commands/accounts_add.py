@@ -21,10 +21,12 @@ from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal, cr
 from bot.commands.accounts_common import errors_on, ports_of
 from bot.commands.accounts_tools import read_client_price
 from bot.context import Req, open_request
+from domain.accounts.fields import field_errors
 from domain.accounts.margins import set_client_price
 from domain.accounts.service import AddAccount, add_account
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.plans import PlanChoice
 from domain.roles import Permission
 
 
@@ -86,8 +88,13 @@ def submit_add(
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
+    nonce = str(meta.get("nonce") or view.get("id") or uuid.uuid4().hex)
+    errors = all_errors(req, view, nonce)
+    if len(errors) > 1:
+        ack(response_action="errors", errors=errors)
+        return
     with errors_on(view):
-        cmd = read_add(req, view, str(meta.get("nonce") or view.get("id") or uuid.uuid4().hex))
+        cmd = read_add(req, view, nonce)
         client_price = read_client_price(view)
         with req.deps.uow() as uow:
             added = add_account(uow, ports_of(req), req.actor, cmd)
@@ -108,11 +115,36 @@ def submit_add(
         client.chat_postEphemeral(channel=channel, user=req.user_id, text=text)
 
 
-def read_add(req: Req, view: dict[str, Any], nonce: str) -> AddAccount:
+def all_errors(req: Req, view: dict[str, Any], nonce: str) -> dict[str, str]:
+    """Every failing field of the modal (plan, migration and each typed field), not only the first."""
+    problems: list[DomainError] = []
+    try:
+        with errors_on(view):
+            problems += field_errors(read_add(req, view, nonce))
+    except DomainError as error:
+        problems.append(error)
+        try:
+            with errors_on(view):
+                problems += field_errors(read_add(req, view, nonce, plan=False))
+        except DomainError:
+            pass  # the plan or migration error above is the one to fix first
+    blocks = set(((view.get("state") or {}).get("values") or {}).keys())
+    errors: dict[str, str] = {}
+    for problem in problems:
+        field = problem.field if problem.field in blocks else "name"
+        errors.setdefault(str(field), req.t(problem.message, **problem.params)[:2000])
+    return errors
+
+
+def read_add(req: Req, view: dict[str, Any], nonce: str, *, plan: bool = True) -> AddAccount:
     def value(block: str) -> str:
         return (ui.state_value(view, block) or "").strip()
 
-    choice = planbuilder.to_choice(req.deps.catalog, planbuilder.read_state(view))
+    choice = (
+        planbuilder.to_choice(req.deps.catalog, planbuilder.read_state(view))
+        if plan
+        else PlanChoice(version="V1", product="EM", level="trial")
+    )
     percent = None
     if value("migration"):
         try:

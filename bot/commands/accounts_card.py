@@ -3,6 +3,7 @@ history of changes (the issue's "account card")."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -37,7 +38,8 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
                     (t(N_("Plan")), plan_label(t, a)),
                     (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
                     (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
-                    (t(N_("Renewal day")), str(a.renewal_day)),
+                    # Trials and sandboxes are never charged: they have no renewal day.
+                    *([(t(N_("Renewal day")), str(a.renewal_day))] if a.pricing_version != "V1" else []),
                     (t(N_("Login")), f"https://{a.custom_domain or a.name + '.' + req.deps.provider.domain}"),
                     (t(N_("Notifications to")), a.notification_email),
                     (
@@ -73,7 +75,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
         blocks += accounts_tools.card_blocks(req, uow.session, a)
         lines = [audit_text.entry_line(t, e, target=False, changes=False) for e in history]
         blocks.append(ui.section(t(N_("*History*")) + "\n" + ("\n".join(lines) or t(N_("No changes yet.")))))
-        blocks += row_blocks(t, a)[1:]
+        blocks += row_blocks(t, a, req.deps.catalog, Decimal(0))[1:]  # its buttons
     return ui.message(t(N_("Account {name}"), name=name), blocks)
 
 

@@ -210,9 +210,7 @@ def _read_edit(req: Req, view: dict[str, Any], name: str) -> edits.EditRequest:
         shown = planbuilder.to_choice(catalog, planbuilder.state_of(current))
     except DomainError:
         shown = current
-    chosen = edits.with_kept_limits(
-        catalog, current, planbuilder.to_choice(catalog, planbuilder.read_state(view))
-    )
+    chosen = planbuilder.to_choice(catalog, planbuilder.read_state(view))
     new_email = (ui.state_value(view, "notification_email") or "").strip()
     raw_profile = ui.state_value(view, "profile")
     new_profile = int(raw_profile) if raw_profile and raw_profile.isdigit() else profile
@@ -222,7 +220,7 @@ def _read_edit(req: Req, view: dict[str, Any], name: str) -> edits.EditRequest:
         change_profile=new_profile != profile,
         status_action=ui.state_value(view, "status_action") or "keep",
         reason=(ui.state_value(view, "reason") or "").strip() or None,
-        plan=None if edits.same_plan(catalog, current, chosen, shown) else chosen,
+        plan=None if edits.same_plan(current, chosen, shown) else chosen,
     )
 
 

@@ -22,6 +22,7 @@ from bot.context import Req
 from bot.i18n import Percent, Translator
 from domain import access, margins
 from domain.accounts import margins as portfolio_margins
+from domain.catalog import Catalog
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.portfolio import count_active_paid
@@ -124,7 +125,7 @@ def margins_reply(req: Req) -> dict[str, Any]:
         and tier.next_percent is not None
         and tier.accounts_to_next <= margins.CLOSE_TO_NEXT_TIER
     ):
-        gain = margins.tier_effect(totals.eligible_cost, tier.percent, tier.next_percent)
+        gain = totals.next_tier_gain
         blocks.append(
             ui.section(
                 t.plural(
@@ -144,7 +145,13 @@ def margins_reply(req: Req) -> dict[str, Any]:
             )
         )
     blocks.append(
-        ui.context(t(N_("Cost is the cycle price after discounts; an annual cycle counts 1/12 a month.")))
+        ui.context(
+            t(
+                N_(
+                    "Cost is what each next renewal charges per cycle at today's discount tier; an annual cycle counts 1/12 a month."
+                )
+            )
+        )
     )
     return ui.message(t(N_("Monthly margins")), blocks)
 
@@ -206,7 +213,7 @@ def card_blocks(req: Req, session: Session, account: Account) -> list[Block]:
     blocks: list[Block] = [
         ui.fields(
             [
-                (t(N_("Cost per cycle (after discounts)")), t.money(m.cost_per_cycle)),
+                (t(N_("Cost per cycle at the next renewal, at today's tier")), t.money(m.cost_per_cycle)),
                 (t(N_("Client price")), price),
                 (t(N_("Monthly margin")), margin_text(t, m)),
             ]
@@ -222,16 +229,11 @@ def card_blocks(req: Req, session: Session, account: Account) -> list[Block]:
     return blocks
 
 
-def row_margin(t: Translator, account: Account) -> str:
-    """The overview's margin column, from the stored cycle price (the card prices a 0 at today's tier)."""
-    if account.client_price is None or account.pricing_version != "V3" or account.price_per_cycle <= 0:
+def row_margin(t: Translator, account: Account, catalog: Catalog, percent: Decimal) -> str:
+    """The overview's margin column: the next renewal's cost at the tier in force (`percent`)."""
+    if account.client_price is None or account.pricing_version != "V3" or account.is_commission:
         return ""
-    m = margins.margin_of(
-        cost_per_cycle=account.price_per_cycle,
-        frequency=account.frequency,
-        client_price=account.client_price,
-        client_price_per=account.client_price_per,
-    )
+    m = portfolio_margins.margin_at(catalog, account, percent)
     return " · " + t(N_("margin {margin} a month"), margin=m.monthly or Decimal(0))
 
 

@@ -77,10 +77,13 @@ def hold(req: Req, kind: str, payload: dict[str, Any], origin: str | None) -> st
 def describe(t: Translator, approval: Approval) -> str:
     p = approval.payload
     if approval.kind == "credits":
+        kind = str(p.get("kind"))
+        quantity = Decimal(str(p.get("quantity") or 0))
+        # Prepaid credit is money (a Decimal param is formatted as money); packs are a count of units.
         return t(
             N_("Credit purchase: {quantity} {kind}"),
-            quantity=str(p.get("quantity")),
-            kind=t(str(p.get("kind"))),
+            quantity=quantity if kind == "prepaid" else t.number(int(quantity)),
+            kind=t(kind),
         )
     if approval.kind == "plan":
         return t(N_("Plan change of {name}"), name=str(p.get("name")))
@@ -244,8 +247,11 @@ def _refresh_expired(req: Req, client: WebClient, expired: list[int]) -> None:
     for approval_id in expired:
         try:
             _refresh(req, client, approval_id)
-        except SlackApiError as error:  # deleted message, archived channel: the listing still shows it
+        except SlackApiError as error:  # the daily job tries again; the listing shows it meanwhile
             log.warning("approval %s: message not updated: %s", approval_id, error.response.get("error"))
+            continue
+        with req.deps.uow() as uow:
+            approvals.mark_shown(uow, approval_id)
 
 
 def _amount(text: str) -> Decimal:

@@ -13,7 +13,7 @@ from bot.commands.quote_matrix import matrix_reply
 from bot.context import Req, open_request
 from bot.parsing import tokens
 from bot.quote_render import quote_blocks, quote_message
-from bot.quote_text import EXAMPLE, LICENSES_EXAMPLE, QuoteRequest, parse_quote
+from bot.quote_text import EXAMPLE, LICENSES_EXAMPLE, LIMITS_EXAMPLE, QuoteRequest, parse_quote
 from domain.accounts.rules import clean_country
 from domain.catalog import PerSeatProduct
 from domain.clock import today
@@ -54,7 +54,11 @@ def quote_command(ack: Ack, command: dict[str, Any], context: BoltContext, clien
 def help_reply(req: Req) -> dict[str, Any]:
     t = req.t
     lines = [
-        t(N_("`/quote` — the quote modal: choose product, tier, contacts, billing, seats and add-ons live")),
+        t(
+            N_(
+                "`/quote` — the quote modal: choose product, tier, contacts, billing, seats, add-ons and account limits live"
+            )
+        ),
         t(
             N_(
                 "`/quote <tier> <contacts> [monthly|annual] [seats N] [addons a,b] [migration P%]` — e.g. {example}"
@@ -62,6 +66,12 @@ def help_reply(req: Req) -> dict[str, Any]:
             example=EXAMPLE,
         ),
         t(N_("`/quote <product> <tier> <contacts> …` — for the sales or bundle product")),
+        t(
+            N_(
+                "`… limits <limit>=<choice or number>,…` — account limits; a number sets a custom limit. E.g. {example}"
+            ),
+            example=LIMITS_EXAMPLE,
+        ),
         t(
             N_("`/quote licenses <n> [monthly|annual] [vat <number>] [country <code>]` — e.g. {example}"),
             example=LICENSES_EXAMPLE,

@@ -8,17 +8,16 @@ asks `check_edit` first: every refusal any part would meet, raised before anythi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from domain.accounts import changes, rules
 from domain.accounts.common import AccountPorts
 from domain.accounts.queries import by_name
 from domain.agency import Actor
-from domain.catalog import Catalog
 from domain.charges import active_profile
-from domain.errors import Conflict, DomainError
+from domain.errors import Conflict
 from domain.i18n import N_
-from domain.plans import PlanChoice, validate_choice
+from domain.plans import PlanChoice
 from domain.pricing import Quote
 from domain.roles import Permission
 from domain.store.uow import SqlUnitOfWork
@@ -38,30 +37,14 @@ class EditRequest:
     """None when the plan is unchanged (see `same_plan`)."""
 
 
-def with_kept_limits(catalog: Catalog, current: PlanChoice, chosen: PlanChoice) -> PlanChoice:
-    """The chosen plan with the account's account limits, which the plan builder does not show.
-
-    Without this, any edit of an account with limits would remove them. Limits the new plan does not
-    allow (a custom limit on a lower tier) fall back to the defaults, as the quote then shows.
-    """
-    if not current.limits or chosen.limits or chosen.version != "V3" or chosen.licenses is not None:
-        return chosen
-    kept = replace(chosen, limits=current.limits)
-    try:
-        validate_choice(catalog, kept)
-    except DomainError:
-        return chosen
-    return kept
-
-
-def same_plan(catalog: Catalog, current: PlanChoice, chosen: PlanChoice, shown: PlanChoice) -> bool:
+def same_plan(current: PlanChoice, chosen: PlanChoice, shown: PlanChoice) -> bool:
     """True when the builder still shows what the account has.
 
     `shown` is the account's plan as the builder normalised it (seats left empty by an import become
-    the included seats): comparing with the raw stored plan would turn every edit of such an account
-    into a plan change.
+    the included seats, limits set to their default are left out): comparing with the raw stored
+    plan would turn every edit of such an account into a plan change.
     """
-    return chosen in (current, with_kept_limits(catalog, current, shown))
+    return chosen in (current, shown)
 
 
 def check_edit(

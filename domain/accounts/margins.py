@@ -1,10 +1,15 @@
 """Margins over the portfolio: setting a client price, and the figures the card, the overview, the
 App Home and `/accounts margins` show.
 
-Totals are one aggregate query in integer cents (`(2c + 12) // 24` is c/12 rounded half-up, exactly,
-on SQLite and PostgreSQL alike), so 100,000 accounts cost one scan, not 100,000 objects. A paid
-account whose stored cycle price is 0 (imported or older rows) is priced at the current tier in
-Python; there are few of them and they are read with a bound.
+The cost is what the account's next renewal would charge per cycle at the tier in force now (its
+renewed plan's value after the migration discount still due, then today's reseller discount; SPEC
+§3/§4), not the price last charged, which may date from an older tier. Each account keeps its
+renewal base (`Account.renewal_base`, see `domain.renewal.keep_renewal_terms`), so the discount is
+applied in SQL with integer cents: `(2·b·n + 100·d) // (200·d)` is `b × n/d %` rounded half-up,
+exactly, on SQLite and PostgreSQL alike, and `(2c + 12) // 24` is c/12 rounded half-up. Totals are
+one aggregate query, so 100,000 accounts cost one scan, not 100,000 objects. An account whose base is
+not known yet (rows written before it existed) is priced in Python; there are few and they are read
+with a bound.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from domain.agency import Actor
 from domain.catalog import Catalog
 from domain.margins import Margin, margin_of
 from domain.money import ZERO
-from domain.portfolio import count_active_paid, migration_of, plan_choice_of
-from domain.quotes import cycle_price
+from domain.portfolio import count_active_paid
+from domain.renewal import renewal_cost, renewed_choice
 from domain.roles import Permission
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
@@ -43,8 +48,18 @@ def _monthly(cents: ColumnElement[int], annual: ColumnElement[bool]) -> ColumnEl
     return case((annual, (cents * 2 + 12) // 24), else_=cents)
 
 
-def cost_cents() -> ColumnElement[int]:
-    return _monthly(_cents(Account.price_per_cycle), Account.frequency == "annual")
+def cost_cycle_cents(percent: Decimal) -> ColumnElement[int]:
+    """The next renewal's cycle price in cents at the reseller discount `percent`, as `next_charge`
+    rounds it: the discount on the base, rounded half-up once, then subtracted."""
+    n, d = Decimal(percent).as_integer_ratio()
+    base = _cents(Account.renewal_base)
+    eligible = and_(Account.discount_eligible.is_(True), Account.discount_loss_pending.is_(False))
+    discount = (base * (2 * n) + 100 * d) // (200 * d)
+    return base - case((eligible, discount), else_=0)
+
+
+def cost_cents(percent: Decimal) -> ColumnElement[int]:
+    return _monthly(cost_cycle_cents(percent), Account.renewal_months == 12)
 
 
 def client_cents() -> ColumnElement[int]:
@@ -52,38 +67,36 @@ def client_cents() -> ColumnElement[int]:
     return _monthly(_cents(Account.client_price), annual_cycle)
 
 
-def margin_cents() -> ColumnElement[int]:
-    """The overview's `sort:margin` key; NULL (sorted last) without a client price."""
-    return client_cents() - cost_cents()
+def margin_cents(percent: Decimal) -> ColumnElement[int]:
+    """The overview's `sort:margin` key at the tier in force; NULL (sorted last) without a client price."""
+    return client_cents() - cost_cents(percent)
 
 
-def _unpriced_paid() -> ColumnElement[bool]:
-    return and_(Account.pricing_version == "V3", Account.price_per_cycle == 0)
+def _unknown_base() -> ColumnElement[bool]:
+    return Account.renewal_base.is_(None)
 
 
 def _live(agency_id: int) -> list[ColumnElement[bool]]:
     return [Account.agency_id == agency_id, Account.is_commission.is_(False), Account.status.in_(LIVE)]
 
 
-def current_cost(session: Session, catalog: Catalog, account: Account, count: int | None = None) -> Decimal:
-    """The stored cycle price after discounts; for a paid account stored at 0, its price at today's tier."""
-    if account.pricing_version != "V3" or account.price_per_cycle > 0:
-        return Decimal(account.price_per_cycle)
-    count = count_active_paid(session, account.agency_id) if count is None else count
-    percent = discount_tier(catalog.discount_tiers, count).percent if account.discount_eligible else ZERO
-    deal = migration_of(account)
-    cycle = max(1, account.cycles_billed)
-    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
-    choice = plan_choice_of(account)
-    return cycle_price(catalog, choice, reseller_percent=percent, migration_percent=migration).per_cycle
+def tier_percent(session: Session, catalog: Catalog, agency_id: int) -> Decimal:
+    """The reseller discount in force now (the count of active paid accounts today)."""
+    return discount_tier(catalog.discount_tiers, count_active_paid(session, agency_id)).percent
 
 
-def margin_for(session: Session, catalog: Catalog, account: Account, count: int | None = None) -> Margin:
+def margin_for(session: Session, catalog: Catalog, account: Account) -> Margin:
+    return margin_at(catalog, account, tier_percent(session, catalog, account.agency_id))
+
+
+def margin_at(catalog: Catalog, account: Account, percent: Decimal) -> Margin:
+    """The account's margin with the reseller discount at `percent` (the overview's rows, read once)."""
     return margin_of(
-        cost_per_cycle=current_cost(session, catalog, account, count),
-        frequency=account.frequency,
+        cost_per_cycle=renewal_cost(catalog, account, percent),
+        frequency="annual" if renewed_choice(account).frequency == "annual" else "monthly",
         client_price=account.client_price,
         client_price_per=account.client_price_per,
+        client_frequency=account.frequency,
     )
 
 
@@ -101,42 +114,44 @@ class Totals:
     cost: Decimal
     unpriced: int
     unpriced_cost: Decimal
-    eligible_cost: Decimal
-    """Monthly cost of the priced accounts that get the reseller discount (what a tier change moves)."""
+    next_tier_cost: Decimal | None
+    """Monthly cost of the priced accounts at the next tier's discount; None at the top tier."""
 
     @property
     def margin(self) -> Decimal:
         return self.revenue - self.cost
 
+    @property
+    def next_tier_gain(self) -> Decimal:
+        """How much the monthly margin grows when the next tier applies to every renewal."""
+        return ZERO if self.next_tier_cost is None else self.cost - self.next_tier_cost
 
-def _fallback_rows(session: Session, catalog: Catalog, agency_id: int) -> list[tuple[Account, Margin]]:
+
+def _fallback_accounts(session: Session, agency_id: int) -> list[Account]:
     query = (
-        select(Account).where(*_live(agency_id), _unpriced_paid()).order_by(Account.id).limit(FALLBACK_LIMIT)
+        select(Account).where(*_live(agency_id), _unknown_base()).order_by(Account.id).limit(FALLBACK_LIMIT)
     )
-    accounts = list(session.scalars(query))
-    if not accounts:
-        return []
-    count = count_active_paid(session, agency_id)
-    return [(a, margin_for(session, catalog, a, count)) for a in accounts]
+    return list(session.scalars(query))
 
 
 def totals(session: Session, catalog: Catalog, agency_id: int) -> Totals:
+    tier = discount_tier(catalog.discount_tiers, count_active_paid(session, agency_id))
+    after = tier.next_percent if tier.next_percent is not None else tier.percent
     priced = Account.client_price.is_not(None)
-    eligible = and_(priced, Account.discount_eligible.is_(True), Account.discount_loss_pending.is_(False))
     row = session.execute(
         select(
             func.count(Account.id).filter(priced),
             func.coalesce(func.sum(client_cents()), 0),
-            func.coalesce(func.sum(case((priced, cost_cents()), else_=0)), 0),
+            func.coalesce(func.sum(case((priced, cost_cents(tier.percent)), else_=0)), 0),
             func.count(Account.id).filter(not_(priced)),
-            func.coalesce(func.sum(case((priced, 0), else_=cost_cents())), 0),
-            func.coalesce(func.sum(case((eligible, cost_cents()), else_=0)), 0),
-        ).where(*_live(agency_id), not_(_unpriced_paid()))
+            func.coalesce(func.sum(case((priced, 0), else_=cost_cents(tier.percent))), 0),
+            func.coalesce(func.sum(case((priced, cost_cents(after)), else_=0)), 0),
+        ).where(*_live(agency_id), not_(_unknown_base()))
     ).one()
-    n, revenue, cost, unpriced, unpriced_cost, eligible_cost = (int(v or 0) for v in row)
-    money = [Decimal(revenue) * CENTS, Decimal(cost) * CENTS, Decimal(unpriced_cost) * CENTS]
-    extra_eligible = ZERO
-    for account, m in _fallback_rows(session, catalog, agency_id):
+    n, revenue, cost, unpriced, unpriced_cost, next_cost = (int(v or 0) for v in row)
+    money = [Decimal(v) * CENTS for v in (revenue, cost, unpriced_cost, next_cost)]
+    for account in _fallback_accounts(session, agency_id):
+        m = margin_at(catalog, account, tier.percent)
         if m.client_per_month is None:
             unpriced += 1
             money[2] += m.cost_per_month
@@ -144,21 +159,23 @@ def totals(session: Session, catalog: Catalog, agency_id: int) -> Totals:
         n += 1
         money[0] += m.client_per_month
         money[1] += m.cost_per_month
-        if account.discount_eligible and not account.discount_loss_pending:
-            extra_eligible += m.cost_per_month
-    return Totals(n, money[0], money[1], unpriced, money[2], Decimal(eligible_cost) * CENTS + extra_eligible)
+        money[3] += margin_at(catalog, account, after).cost_per_month
+    next_tier = money[3] if tier.next_percent is not None else None
+    return Totals(n, money[0], money[1], unpriced, money[2], next_tier)
 
 
 def lowest(
     session: Session, catalog: Catalog, agency_id: int, limit: int, *, negative_only: bool = False
 ) -> list[Row]:
-    """Priced live accounts by monthly margin, lowest first (name breaks ties)."""
-    where = [*_live(agency_id), Account.client_price.is_not(None), not_(_unpriced_paid())]
+    """Priced live accounts by monthly margin at today's tier, lowest first (name breaks ties)."""
+    percent = tier_percent(session, catalog, agency_id)
+    where = [*_live(agency_id), Account.client_price.is_not(None), not_(_unknown_base())]
     if negative_only:
-        where.append(margin_cents() < 0)
-    query = select(Account).where(*where).order_by(margin_cents(), Account.name).limit(limit)
-    rows = [Row(a.name, a.client_name, margin_for(session, catalog, a)) for a in session.scalars(query)]
-    for account, m in _fallback_rows(session, catalog, agency_id):
+        where.append(margin_cents(percent) < 0)
+    query = select(Account).where(*where).order_by(margin_cents(percent), Account.name).limit(limit)
+    rows = [Row(a.name, a.client_name, margin_at(catalog, a, percent)) for a in session.scalars(query)]
+    for account in _fallback_accounts(session, agency_id):
+        m = margin_at(catalog, account, percent)
         if m.monthly is not None and (not negative_only or m.monthly < 0):
             rows.append(Row(account.name, account.client_name, m))
     rows.sort(key=lambda r: (r.margin.monthly or ZERO, r.name))

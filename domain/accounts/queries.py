@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from domain.accounts.filters import PAGE_SIZE, Filters
 from domain.errors import NotFound
 from domain.i18n import N_
+from domain.money import ZERO
 from domain.store.models import (
     Account,
     AuditEntry,
@@ -90,11 +92,11 @@ def _conditions(agency_id: int, f: Filters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _ordered(query: Select[Any], f: Filters) -> Select[Any]:
+def _ordered(query: Select[Any], f: Filters, reseller_percent: Decimal) -> Select[Any]:
     if f.sort == "margin":
         from domain.accounts.margins import margin_cents  # margins reads accounts through this module
 
-        key = margin_cents()
+        key = margin_cents(reseller_percent)
         first = (key.desc() if f.descending else key.asc()).nulls_last()
         return query.order_by(first, Account.id.desc() if f.descending else Account.id.asc())
     column = {
@@ -108,16 +110,21 @@ def _ordered(query: Select[Any], f: Filters) -> Select[Any]:
     return query.order_by(primary, tie)
 
 
-def overview(session: Session, agency_id: int, f: Filters) -> Page:
+def overview(session: Session, agency_id: int, f: Filters, *, reseller_percent: Decimal = ZERO) -> Page:
     """One page, read in index order; the total comes from the trigger-kept status counts when only
-    the status filters, otherwise from a count that stops at COUNT_CAP — never a scan of everything."""
+    the status filters, otherwise from a count that stops at COUNT_CAP — never a scan of everything.
+    `reseller_percent` is the tier in force, which the margin sort prices the next renewals at."""
     where = _conditions(agency_id, f)
     total, exact = _total(session, agency_id, f, where)
     page = f.page
     if exact and total and (page - 1) * PAGE_SIZE >= total:
         page = -(-total // PAGE_SIZE)
     f = f.with_page(page)
-    query = _ordered(select(Account).where(*where), f).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+    query = (
+        _ordered(select(Account).where(*where), f, reseller_percent)
+        .limit(PAGE_SIZE + 1)
+        .offset((f.page - 1) * PAGE_SIZE)
+    )
     rows = list(session.scalars(query))
     return Page(rows[:PAGE_SIZE], total, f, exact=exact, more=len(rows) > PAGE_SIZE)
 

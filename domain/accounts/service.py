@@ -16,17 +16,17 @@ from typing import Any
 from domain import audit
 from domain.accounts import rules
 from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines, strong_password
+from domain.accounts.fields import check_fields
 from domain.accounts.queries import name_taken
 from domain.agency import Actor
 from domain.catalog import FreeProduct
 from domain.charges import ChargeRequest, charge
-from domain.errors import Conflict, InvalidInput, NotFound, PaymentDeclined
+from domain.errors import Conflict, NotFound, PaymentDeclined
 from domain.i18n import N_
 from domain.plans import PlanChoice, validate_choice
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
 from domain.ports import ProviderError, ProvisionRequest
 from domain.pricing import MigrationDiscount, quote
-from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission
 from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
 from domain.store.uow import SqlUnitOfWork
@@ -65,40 +65,6 @@ class AddedAccount:
     total: Decimal = Decimal("0.00")
     credit_used: Decimal = Decimal("0.00")
     card_charged: Decimal = Decimal("0.00")
-
-
-def check_fields(cmd: AddAccount) -> dict[str, Any]:
-    """Every typed field checked and normalised, each error on its own modal block."""
-    client = cmd.client_name.strip()
-    if not client or len(client) > 120:
-        raise InvalidInput(N_("Give the client's name (1 to 120 characters)."), field="client_name")
-    country = rules.clean_country(cmd.country)
-    migration_percent = cmd.migration_percent
-    if migration_percent is not None and not Decimal(0) < migration_percent <= Decimal(100):
-        raise InvalidInput(N_("A migration discount is a percentage above 0, up to 100."), field="migration")
-    cycles = cmd.migration_cycles
-    if cycles is not None and not 1 <= cycles <= MAX_MIGRATION_CYCLES:
-        raise InvalidInput(
-            N_("The migration discount lasts 1 to {max} cycles; you wrote {cycles}."),
-            field="migration_cycles",
-            max=MAX_MIGRATION_CYCLES,
-            cycles=cycles,
-        )
-    if cycles is not None and migration_percent is None:
-        raise InvalidInput(
-            N_("Give the migration discount's percentage too, or leave its cycles empty."), field="migration"
-        )
-    return {
-        "name": rules.clean_name(cmd.name),
-        "client_name": client,
-        "client_email": rules.clean_email(cmd.client_email, field="client_email"),
-        "notification_email": rules.clean_email(cmd.notification_email, field="notification_email"),
-        "country": country,
-        "region": rules.region_of(country),
-        "language": rules.clean_language(cmd.language),
-        "timezone": rules.clean_timezone(cmd.timezone),
-        "custom_domain": rules.clean_hostname(cmd.custom_domain) if cmd.custom_domain else None,
-    }
 
 
 def check_name(uow: SqlUnitOfWork, ports: AccountPorts, agency_id: int, raw: str) -> str:

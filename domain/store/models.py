@@ -182,6 +182,12 @@ class Account(Base):
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"), index=True)
     payment_method: Mapped[str] = mapped_column(String(12), default="card")
     price_per_cycle: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    """What the last charge billed per cycle (at the tier of that day)."""
+    renewal_base: Mapped[Decimal | None] = mapped_column(Money)
+    """The next cycle's plan value after its migration discount; the reseller discount is applied at
+    the tier of the day it is read (margins). NULL: not known yet, priced in Python. Kept by
+    `domain.renewal.keep_renewal_terms`."""
+    renewal_months: Mapped[int | None] = mapped_column(Integer)
     cycles_billed: Mapped[int] = mapped_column(Integer, default=0)
     migration_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     migration_cycles: Mapped[int | None] = mapped_column(Integer)

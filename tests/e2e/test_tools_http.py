@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs import run_jobs
 from bot.localslack import LocalSlack
+from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Approval, AuditEntry, Invoice, Member, TemplateImport
@@ -53,17 +55,20 @@ def _button(body: dict[str, Any], action_id: str) -> str:
 
 
 def test_margins_match_a_hand_computation(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
-    """acme 300/month − 99 = 201; yearly 1,500/cycle → 125 − 83.33 = 41.67; total 242.67, lowest first."""
+    """Cost is the next renewal at today's tier (2 active paid: 25%), not the price last charged
+    (99.00 and 1,000.00 here): acme plus 2,500 monthly 99 − 24.75 = 74.25, 300 − 74.25 = 225.75;
+    yearly plus 2,500 annual 948 − 237 = 711 → 59.25 a month, 1,500/cycle → 125 − 59.25 = 65.75;
+    revenue 425.00, cost 133.50, margin 291.50, lowest first."""
     _agency(sessions)
-    assert "$201.00" in http.command("/accounts", "price acme 300").text
-    assert "$41.67" in http.command("/accounts", "price yearly 1500 cycle").text
+    assert "$225.75" in http.command("/accounts", "price acme 300").text
+    assert "$65.75" in http.command("/accounts", "price yearly 1500 cycle").text
     listing = http.command("/accounts", "margins").text
-    assert "$425.00" in listing and "$182.33" in listing and "$242.67" in listing
+    assert "$425.00" in listing and "$133.50" in listing and "$291.50" in listing
     assert listing.index("yearly") < listing.index("*acme*")
     card = http.command("/accounts", "show yearly").text
-    assert "$1,000.00" in card and "$1,500.00 per cycle" in card and "$41.67 a month" in card
+    assert "$711.00" in card and "$1,500.00 per cycle" in card and "$65.75 a month" in card
     overview = http.command("/accounts", "sort:-margin").text
-    assert overview.index("acme") < overview.index("yearly") and "margin $201.00 a month" in overview
+    assert overview.index("acme") < overview.index("yearly") and "margin $225.75 a month" in overview
 
 
 def test_wrong_margin_input_is_refused(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
@@ -159,6 +164,37 @@ def test_an_expired_request_is_shown_expired_and_loses_its_buttons(
         assert s.scalars(select(Approval.status)).all() == ["expired"]
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.action == "approval.expired")).all()
         assert actions == ["approval.expired"]
+
+
+def test_daily_jobs_expire_requests_nobody_looked_at_once(
+    http: SlackHttp,
+    sessions: sessionmaker[Session],
+    slack: LocalSlack,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
+    """`jobs approvals` (part of `jobs daily`): a request past 24 hours that nobody listed or clicked
+    is marked expired, audited once by `system`, and its channel message loses its buttons; a failed
+    message update is retried by the next run; a further run changes nothing."""
+    _agency(sessions, threshold=Decimal(100))
+    _held_purchase(http, slack)
+    clock.advance(timedelta(hours=23))
+    assert run_jobs(settings, "approvals", clock=clock)[0].counts == {}
+    clock.advance(timedelta(hours=1))
+    slack.fail_next(500, method="chat.update")
+    first = run_jobs(settings, "approvals", clock=clock)[0]
+    assert first.counts == {"expired": 1, "message_failed": 1}
+    before = len(slack.of("chat.update"))
+    second = run_jobs(settings, "daily", clock=clock)
+    assert second[1].job == "approvals" and second[1].counts == {"message_updated": 1}
+    updated = slack.of("chat.update")[-1].params
+    assert "Expired on" in payload_text(updated) and "approval_approve" not in json.dumps(updated)
+    assert run_jobs(settings, "approvals", clock=clock)[0].counts == {}
+    assert len(slack.of("chat.update")) == before + 1
+    with sessions() as s:
+        assert s.scalars(select(Approval.status)).all() == ["expired"]
+        audits = s.scalars(select(AuditEntry).where(AuditEntry.action == "approval.expired")).all()
+        assert [a.actor for a in audits] == ["system"]
 
 
 def test_renewal_below_threshold_and_off_rule_charge_as_before(

@@ -9,7 +9,7 @@ import pytest
 
 from domain.approvals import needed, refusal
 from domain.errors import InvalidInput
-from domain.margins import margin_of, parse_client_price, tier_effect
+from domain.margins import margin_of, parse_client_price
 from domain.roles import Role
 from domain.templates import check_link
 
@@ -61,12 +61,6 @@ def test_negative_margin_and_client_price_per_month_on_an_annual_plan() -> None:
         client_price_per="month",
     )
     assert m.monthly == Decimal("-30.00")
-
-
-def test_tier_effect_rescales_discounted_costs() -> None:
-    """750.00 of monthly cost at 25 % costs 750 × 65/75 = 650.00 at 35 %: the margin grows by 100.00."""
-    assert tier_effect(Decimal("750.00"), Decimal(25), Decimal(35)) == Decimal("100.00")
-    assert tier_effect(Decimal("100.00"), Decimal(0), Decimal(25)) == Decimal("25.00")
 
 
 @pytest.mark.parametrize(
