@@ -182,6 +182,19 @@ def mark_sent(session: Session, ids: Sequence[int], channel: str, ts: str, now: 
     return done
 
 
+def mark_message_sent(
+    session: Session, agency_id: int, marker: str, channel: str, ts: str, now: datetime
+) -> int:
+    """`mark_sent` for the notices `assign` gave `marker`, found by it (indexed) rather than by ids."""
+    result = session.execute(
+        update(Notice)
+        .where(Notice.agency_id == agency_id, Notice.claimed_by == marker, Notice.status == "sending")
+        .values(status="sent", channel=channel, message_ts=ts, sent_at=now, last_error=None),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def release(session: Session, ids: Sequence[int], now: datetime, error: str, *, maybe_posted: bool) -> None:
     """Back to the outbox for a later run. `maybe_posted` keeps the marker so it is looked up first."""
     for part in _chunks(ids):
@@ -195,13 +208,21 @@ def release(session: Session, ids: Sequence[int], now: datetime, error: str, *, 
         session.flush()
 
 
-def refresh(session: Session, ids: Sequence[int], now: datetime) -> None:
-    """Keep a long send's claim fresh, so no one takes it over while it is still progressing."""
-    for part in _chunks(ids):
-        session.execute(
-            update(Notice).where(Notice.id.in_(part), Notice.status == "sending").values(claimed_at=now),
-            execution_options={"synchronize_session": False},
-        )
+def refresh(session: Session, agency_id: int, markers: Sequence[str], now: datetime) -> None:
+    """Keep a long send's claim fresh, so no one takes it over while it is still progressing.
+
+    The notices still to post are found by the markers `assign` gave them (an indexed look-up), not
+    by listing their ids: a portfolio-wide run would otherwise rewrite every remaining id after each
+    message it posts.
+    """
+    if not markers:
+        return
+    session.execute(
+        update(Notice)
+        .where(Notice.agency_id == agency_id, Notice.claimed_by.in_(markers), Notice.status == "sending")
+        .values(claimed_at=now),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def pending(session: Session, agency_id: int, limit: int = 20) -> tuple[int, list[tuple[Notice, str | None]]]:

@@ -6,13 +6,13 @@ again, late, or in two processes at once changes nothing that was already record
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -118,14 +118,43 @@ def _enqueue(session: Session, agency_id: int, due: list[rules.Due], now: dateti
         for n in due
     ]
     rows.sort(key=lambda r: str(r["dedupe_key"]))
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    if session.get_bind().dialect.name == "postgresql":
+        return _enqueue_pg(session, rows, now)
     statement = (
-        dialect_insert(NOTICES)
+        sqlite_insert(NOTICES)
         .on_conflict_do_nothing(index_elements=["agency_id", "dedupe_key"])
         .returning(NOTICES.c.id)
     )
     # executemany of one cached statement (batched into multi-row INSERTs by the driver layer)
     return len(session.connection().execute(statement, rows).all())
+
+
+_PG_ENQUEUE = text(
+    """
+    INSERT INTO notices (agency_id, kind, account_id, due_on, dedupe_key, payload, status, attempts,
+                         next_attempt_at, created_at)
+    SELECT r.agency_id, r.kind, r.account_id, r.due_on, r.dedupe_key, r.payload, 'pending', 0, :now, :now
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+         AS r(agency_id bigint, kind text, account_id bigint, due_on date, dedupe_key text, payload json)
+    ORDER BY r.dedupe_key COLLATE "C"
+    ON CONFLICT (agency_id, dedupe_key) DO NOTHING
+    RETURNING id
+    """
+)
+
+
+def _enqueue_pg(session: Session, rows: list[dict[str, object]], now: datetime) -> int:
+    """The chunk as one JSON parameter: a multi-row VALUES of ten placeholders a row costs the
+    driver more to assemble than the server takes to insert it (a sweep writes 150,000 rows at 1M
+    accounts). Rows go in dedupe-key order (byte order, as Python sorts these ASCII keys), as on SQLite."""
+    data = [
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items() if k in _PG_KEYS}
+        for row in rows
+    ]
+    return len(session.execute(_PG_ENQUEUE, {"rows": json.dumps(data), "now": now}).all())
+
+
+_PG_KEYS = frozenset({"agency_id", "kind", "account_id", "due_on", "dedupe_key", "payload"})
 
 
 def _earmarks(session: Session, agency_id: int, account_ids: list[int]) -> dict[int, Decimal]:

@@ -127,7 +127,7 @@ def test_crash_between_post_and_mark_is_recovered_without_a_second_post(
         def crash(*args: Any, **kwargs: Any) -> int:
             raise SystemExit("killed")
 
-        monkeypatch.setattr(delivery, "mark_sent", crash)
+        monkeypatch.setattr(delivery, "mark_message_sent", crash)
         with pytest.raises(SystemExit):
             run_notices(local, sessions, catalog, clock, sleep=virtual_sleep(clock, []))
         monkeypatch.undo()
@@ -189,7 +189,7 @@ def test_a_crash_found_by_the_next_day_run_is_recovered_without_a_second_post(
         def crash(*args: Any, **kwargs: Any) -> int:
             raise SystemExit("killed")
 
-        monkeypatch.setattr(delivery, "mark_sent", crash)
+        monkeypatch.setattr(delivery, "mark_message_sent", crash)
         with pytest.raises(SystemExit):
             run_notices(local, sessions, catalog, clock, sleep=virtual_sleep(clock, []))
         monkeypatch.undo()
