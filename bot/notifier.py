@@ -247,7 +247,7 @@ def deliver(
             report.lines.append(f"{name}: {len(rest)} notice(s) kept for a later run: {exc.error}")
             return
         with sessions() as session, session.begin():
-            delivery.mark_message_sent(session, agency_id, marker, channel, ts, clock.now())
+            delivery.mark_message_sent(session, agency_id, marker, channel=channel, ts=ts, now=clock.now())
             delivery.refresh(session, agency_id, markers[i + 1 :], clock.now())
         report.count("posted", len(plan.notice_ids))
         report.count("messages")

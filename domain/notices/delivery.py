@@ -183,7 +183,7 @@ def mark_sent(session: Session, ids: Sequence[int], channel: str, ts: str, now: 
 
 
 def mark_message_sent(
-    session: Session, agency_id: int, marker: str, channel: str, ts: str, now: datetime
+    session: Session, agency_id: int, marker: str, *, channel: str, ts: str, now: datetime
 ) -> int:
     """`mark_sent` for the notices `assign` gave `marker`, found by it (indexed) rather than by ids."""
     result = session.execute(
