@@ -7,6 +7,7 @@ again, late, or in two processes at once changes nothing that was already record
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -143,7 +144,7 @@ _PG_ENQUEUE = text(
 )
 
 
-def _enqueue_pg(session: Session, rows: list[dict[str, object]], now: datetime) -> int:
+def _enqueue_pg(session: Session, rows: Sequence[Mapping[str, object]], now: datetime) -> int:
     """The chunk as one JSON parameter: a multi-row VALUES of ten placeholders a row costs the
     driver more to assemble than the server takes to insert it (a sweep writes 150,000 rows at 1M
     accounts). Rows go in dedupe-key order (byte order, as Python sorts these ASCII keys), as on SQLite."""
