@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from dateutil.relativedelta import relativedelta
@@ -57,8 +58,12 @@ def renewal_on(anchor: date, cycles: int, months: int) -> date:
     return anchor + relativedelta(months=cycles * months)
 
 
+@lru_cache(maxsize=4096)
 def add_cycle(anchor: date, start: date, months: int) -> date:
-    """The end of the cycle that starts on `start` (itself a renewal day of `anchor`)."""
+    """The end of the cycle that starts on `start` (itself a renewal day of `anchor`).
+
+    Cached: a sweep asks it for every account renewing this week, mostly with the same few dates.
+    """
     elapsed = _month_index(start) - _month_index(anchor)
     return anchor + relativedelta(months=elapsed + months)
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.store.db import id_in
 from domain.store.models import Account, Agency, Notice
 
 LEASE = timedelta(minutes=10)
@@ -163,7 +164,7 @@ def assign(session: Session, ids: Sequence[int], marker: str, now: datetime) -> 
     """Name the message these notices are about to be posted in, before it is posted."""
     for part in _chunks(ids):
         session.execute(
-            update(Notice).where(Notice.id.in_(part)).values(claimed_by=marker, claimed_at=now),
+            update(Notice).where(id_in(session, Notice.id, part)).values(claimed_by=marker, claimed_at=now),
             execution_options={"synchronize_session": False},
         )
 
@@ -174,7 +175,7 @@ def mark_sent(session: Session, ids: Sequence[int], channel: str, ts: str, now: 
     for part in _chunks(ids):
         result = session.execute(
             update(Notice)
-            .where(Notice.id.in_(part), Notice.status == "sending")
+            .where(id_in(session, Notice.id, part), Notice.status == "sending")
             .values(status="sent", channel=channel, message_ts=ts, sent_at=now, last_error=None),
             execution_options={"synchronize_session": False},
         )

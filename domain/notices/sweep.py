@@ -24,6 +24,7 @@ from domain.money import ZERO
 from domain.notices import rules
 from domain.outbox import insert_ignoring_duplicates
 from domain.portfolio import count_active_paid
+from domain.store.db import id_in
 from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, Notice, SeatMember
 from domain.tiers import discount_tier
 
@@ -164,7 +165,7 @@ def _earmarks(session: Session, agency_id: int, account_ids: list[int]) -> dict[
         .where(
             LedgerEntry.agency_id == agency_id,
             LedgerEntry.pool == "prepaid",
-            LedgerEntry.account_id.in_(account_ids),
+            id_in(session, LedgerEntry.account_id, account_ids),
         )
         .group_by(LedgerEntry.account_id)
     )

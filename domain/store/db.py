@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import BigInteger, ColumnElement, Engine, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
@@ -62,3 +64,11 @@ def make_session_factory(engine: Engine, catalog: object | None = None) -> sessi
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def id_in(session: Session, column: QueryableAttribute[Any], ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN (…)`; on PostgreSQL `column = ANY(array)`: one parameter the driver passes as it is,
+    rather than thousands of literals it splices into the statement's text (the daily jobs' chunks)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(ids)
