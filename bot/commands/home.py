@@ -22,11 +22,11 @@ from domain import ledger
 from domain.accounts import queries
 from domain.accounts.rules import STATUSES
 from domain.clock import today
-from domain.errors import NotAMember
+from domain.errors import DomainError, NotAMember
 from domain.i18n import N_
 from domain.money import ZERO
-from domain.portfolio import count_active_paid, migration_of, plan_choice_of
-from domain.quotes import cycle_price
+from domain.portfolio import count_active_paid
+from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.tiers import discount_tier
 
@@ -66,14 +66,12 @@ def home_blocks(req: Req) -> list[Block]:
         for account in queries.renewals_between(
             uow.session, agency_id, day, day + timedelta(days=7), RENEWALS_SHOWN
         ):
-            deal = migration_of(account)
-            cycle = account.cycles_billed + 1
-            price = cycle_price(
-                catalog,
-                plan_choice_of(account),
-                reseller_percent=tier.percent if account.discount_eligible else ZERO,
-                migration_percent=deal.percent if deal and deal.applies_to(cycle) else None,
-            ).per_cycle
+            try:  # the billing run's own computation: scheduled changes, lost discounts, tax
+                price = next_charge(
+                    uow.session, catalog, account, day, active_paid_count=count, balances=(ZERO, ZERO)
+                ).total
+            except (DomainError, KeyError, ValueError):  # a plan the catalog no longer prices
+                continue
             total += price
             renewals.append(f"{t.date(account.period_end)} · *{account.name}* · {t.money(price)}")
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")

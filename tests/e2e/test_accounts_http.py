@@ -172,3 +172,31 @@ def test_app_home_shows_tier_and_statuses(
     http.post(json.dumps(body), content_type="application/json")
     home = json.dumps(slack.of("views.publish")[-1].params)
     assert "Reseller discount" in home and "due-soon" in home and "active 1" in home
+
+
+def test_app_home_renewal_amounts_are_what_the_billing_run_charges(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session]
+) -> None:
+    """A downgrade scheduled for the renewal is what the Home tab's upcoming renewal amounts show."""
+    http.command("/agency", "members")
+    with sessions() as session:
+        agency = session.scalars(select(Agency)).one()
+        make_account(
+            session,
+            agency,
+            name="shrinks-soon",
+            period_end=date(2026, 11, 28),
+            pending_change={"tier": "starter", "contacts": 1000},
+        )
+        session.commit()
+    body = {
+        "type": "event_callback",
+        "team_id": "T0TEST",
+        "api_app_id": "A0TEST",
+        "event": {"type": "app_home_opened", "user": "U0OWNER", "tab": "home"},
+        "event_id": "Ev3",
+        "event_time": int(time.time()),
+    }
+    http.post(json.dumps(body), content_type="application/json")
+    home = json.dumps(slack.of("views.publish")[-1].params)
+    assert "shrinks-soon* \\u00b7 $19.00" in home and "$99.00" not in home
