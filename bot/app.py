@@ -68,8 +68,7 @@ def build_app(
     catalog = catalog or load_catalog(settings.reseller_catalog)
     if sessions is None:
         sessions = make_session_factory(make_engine(settings.database_url), catalog)
-        if settings.database_url.startswith("sqlite"):
-            read_sessions = make_session_factory(make_engine(settings.database_url, read_only=True))
+        read_sessions = make_session_factory(make_engine(settings.database_url, read_only=True))
     elif "catalog" not in (sessions.kw.get("info") or {}):
         sessions.configure(info={**(sessions.kw.get("info") or {}), "catalog": catalog})
     deps = Deps(

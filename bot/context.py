@@ -70,7 +70,8 @@ class Deps:
 
     def read_uow(self) -> SqlUnitOfWork:
         """For requests that only read: on SQLite they do not take the write lock, so they run side by
-        side with each other and with a writer (WAL)."""
+        side with each other and with a writer (WAL); on PostgreSQL they run in autocommit, without
+        the BEGIN and ROLLBACK round trips. Nothing read through it may be written back."""
         return SqlUnitOfWork(self.read_sessions or self.sessions)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -73,6 +74,12 @@ def load_catalog(folder: Path, lang: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+@lru_cache(maxsize=8)
+def _babel_locale(lang: str) -> Locale:
+    """Parsed once: Babel re-parses a locale given by name on every number, date and amount."""
+    return Locale.parse(BABEL_LOCALES[lang])
+
+
 class Percent(Decimal):
     """A Decimal that is a percentage (25 means 25 %), so it is not formatted as money."""
 
@@ -83,7 +90,7 @@ class Translator:
     def __init__(self, lang: str = "en", currency: str = "USD", timezone: str = "UTC") -> None:
         self.timezone = timezone
         self.lang = normalise_locale(lang)
-        self.locale = BABEL_LOCALES[self.lang]
+        self.locale = _babel_locale(self.lang)
         self.currency = currency
         self._gettext = _translations(self.lang).gettext
         self._ngettext = _translations(self.lang).ngettext

@@ -84,12 +84,12 @@ def preview_draw(session: Session, request: ChargeRequest) -> ledger.Draw:
     total = round_money(request.subtotal + request.tax)
     if not request.use_credit:
         return ledger.Draw(ZERO, ZERO, total)
-    earmark = (
-        ledger.balance(session, request.agency_id, "prepaid", request.account_id)
-        if request.account_id
-        else ZERO
-    )
-    general = ledger.balance(session, request.agency_id, "prepaid")
+    if request.account_id:
+        earmark, general = ledger.earmark_and_general(
+            session, request.agency_id, "prepaid", request.account_id
+        )
+    else:
+        earmark, general = ZERO, ledger.balance(session, request.agency_id, "prepaid")
     return ledger.plan_draw(total, earmark, general)
 
 
@@ -100,9 +100,6 @@ def charge(session: Session, gateway: PaymentGateway, clock: Clock, request: Cha
     (a renewal expires the account). A retryable gateway failure raises PaymentUnavailable and writes
     nothing, so the same request can be tried again later.
     """
-    existing = find_invoice(session, request.agency_id, request.idempotency_key)
-    if existing is not None:
-        return existing
     ledger.lock_agency(session, request.agency_id)
     existing = find_invoice(session, request.agency_id, request.idempotency_key)
     if existing is not None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.errors import Conflict
@@ -71,6 +71,22 @@ def balance(session: Session, agency_id: int, pool: Pool, account_id: int | None
         )
     )
     return Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def earmark_and_general(
+    session: Session, agency_id: int, pool: Pool, account_id: int
+) -> tuple[Decimal, Decimal]:
+    """An account's earmark and the general balance of one pool, in one query (a charge's draw)."""
+    earmarked = LedgerEntry.account_id == account_id
+    general = LedgerEntry.account_id.is_(None)
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(case((earmarked, LedgerEntry.amount), else_=0)), 0),
+            func.coalesce(func.sum(case((general, LedgerEntry.amount), else_=0)), 0),
+        ).where(LedgerEntry.agency_id == agency_id, LedgerEntry.pool == pool, or_(earmarked, general))
+    ).one()
+    cent = Decimal("0.01")
+    return Decimal(row[0] or 0).quantize(cent), Decimal(row[1] or 0).quantize(cent)
 
 
 def account_balances(session: Session, agency_id: int, account_id: int) -> dict[str, Decimal]:

@@ -182,8 +182,7 @@ def next_charge(
     tax = add_tax(catalog, account, choice, price.per_cycle, lines)
     total = round_money(price.per_cycle + tax)
     if balances is None:
-        earmark = ledger.balance(session, account.agency_id, "prepaid", account.id)
-        general = ledger.balance(session, account.agency_id, "prepaid")
+        earmark, general = ledger.earmark_and_general(session, account.agency_id, "prepaid", account.id)
     else:
         earmark, general = balances
     return NextCharge(

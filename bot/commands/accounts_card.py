@@ -23,7 +23,7 @@ from domain.store.models import Account, BillingProfile
 
 def card_reply(req: Req, name: str) -> dict[str, Any]:
     t = req.t
-    with req.deps.uow() as uow:
+    with req.deps.read_uow() as uow:
         req.actor.require(Permission.READ)
         a = queries.by_name(uow.session, req.actor.agency_id, name)
         history = queries.history_of(uow.session, a)

@@ -14,7 +14,10 @@ from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine tuned per backend: SQLite gets WAL and a busy timeout so the shell, the server and
-    the jobs can share one file; PostgreSQL gets a pool sized for a threaded server."""
+    the jobs can share one file; PostgreSQL gets a pool sized for a threaded server.
+
+    `read_only` is for requests that only read: on SQLite they do not take the write lock, on
+    PostgreSQL each statement runs on its own (autocommit)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -27,6 +30,10 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_recycle", 1800)
+    if read_only:
+        # A request's reads need no transaction of their own: autocommit saves the BEGIN and the
+        # ROLLBACK round trips around every member look-up and overview page.
+        kwargs.setdefault("isolation_level", "AUTOCOMMIT")
     return create_engine(url, **kwargs)
 
 
