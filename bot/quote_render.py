@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.i18n import Translator
 from domain.i18n import N_
+from domain.plans import choice_from_json
 from domain.pricing import PlanChoice, Quote
 from domain.quotes import Note
 
@@ -138,19 +139,7 @@ def plan_value(choice: PlanChoice) -> str:
 
 
 def plan_from_value(value: str) -> PlanChoice:
-    data = json.loads(value)
-    return PlanChoice(
-        version=str(data["version"]),
-        product=str(data["product"]),
-        level=data.get("level"),
-        tier=data.get("tier"),
-        contacts=data.get("contacts"),
-        frequency="annual" if data.get("frequency") == "annual" else "monthly",
-        seats=data.get("seats"),
-        addons=tuple(data.get("addons") or ()),
-        licenses=data.get("licenses"),
-        limits=tuple((str(name), value) for name, value in data.get("limits") or ()),
-    )
+    return choice_from_json(json.loads(value))
 
 
 def note_text(t: Translator, note: Note, params: Mapping[str, object]) -> str:

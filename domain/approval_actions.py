@@ -14,6 +14,7 @@ from domain.accounts import changes, renewal
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
 from domain.i18n import N_
+from domain.plans import choice_from_json
 from domain.pricing import PlanChoice
 from domain.seats_topup import confirm_topup, quote_topup
 from domain.store.uow import SqlUnitOfWork
@@ -93,15 +94,4 @@ def _order(p: dict[str, Any]) -> credit_service.Order:
 
 
 def _choice(plan: dict[str, Any]) -> PlanChoice:
-    return PlanChoice(
-        version=str(plan["version"]),
-        product=str(plan["product"]),
-        level=plan.get("level"),
-        tier=plan.get("tier"),
-        contacts=plan.get("contacts"),
-        frequency="annual" if plan.get("frequency") == "annual" else "monthly",
-        seats=plan.get("seats"),
-        addons=tuple(plan.get("addons") or ()),
-        licenses=plan.get("licenses"),
-        limits=tuple((str(k), v) for k, v in plan.get("limits") or ()),
-    )
+    return choice_from_json(plan)

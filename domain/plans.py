@@ -43,6 +43,23 @@ class PlanChoice:
         return cycle_months(self.frequency)
 
 
+def choice_from_json(data: dict[str, Any]) -> PlanChoice:
+    """A plan choice carried through Slack (a button value, modal metadata, an approval's payload)
+    back as a PlanChoice. Raises KeyError or TypeError when the data is not one."""
+    return PlanChoice(
+        version=str(data["version"]),
+        product=str(data["product"]),
+        level=data.get("level"),
+        tier=data.get("tier"),
+        contacts=data.get("contacts"),
+        frequency="annual" if data.get("frequency") == "annual" else "monthly",
+        seats=data.get("seats"),
+        addons=tuple(data.get("addons") or ()),
+        licenses=data.get("licenses"),
+        limits=tuple((str(name), value) for name, value in data.get("limits") or ()),
+    )
+
+
 def _ceil_div(amount: int, block: int) -> int:
     return -(-amount // block)
 

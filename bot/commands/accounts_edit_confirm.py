@@ -20,6 +20,7 @@ from domain.accounts import changes
 from domain.accounts.service import plan_json
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.plans import choice_from_json
 from domain.portfolio import count_active_paid
 from domain.pricing import PlanChoice, Quote
 
@@ -61,18 +62,7 @@ def submit_confirm(
     meta = ui.metadata(view)
     plan = meta.get("plan") or {}
     try:
-        choice = PlanChoice(
-            version=str(plan["version"]),
-            product=str(plan["product"]),
-            level=plan.get("level"),
-            tier=plan.get("tier"),
-            contacts=plan.get("contacts"),
-            frequency="annual" if plan.get("frequency") == "annual" else "monthly",
-            seats=plan.get("seats"),
-            addons=tuple(plan.get("addons") or ()),
-            licenses=plan.get("licenses"),
-            limits=tuple((str(k), v) for k, v in plan.get("limits") or ()),
-        )
+        choice = choice_from_json(plan)
     except (KeyError, TypeError, json.JSONDecodeError):
         raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
     name = str(meta.get("name"))
