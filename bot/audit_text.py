@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.i18n import Translator
+from bot.vocabulary import human
 from domain.i18n import N_
 from domain.store.models import AuditEntry
 
@@ -204,7 +205,7 @@ def value_text(t: Translator, key: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(value_text(t, key, v) for v in value) or "–"
     if key in _WORD_VALUES and isinstance(value, str):
-        return t(value)
+        return human(t, value)
     if key in _DATE_VALUES and isinstance(value, str):
         try:
             return t.date(date.fromisoformat(value[:10]))

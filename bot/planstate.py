@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from bot import planlimits, ui
@@ -202,15 +202,4 @@ def on_plan_fields() -> Iterator[None]:
         raise
 
 
-PLAN_FIELDS = {
-    "version",
-    "product",
-    "level",
-    "tier",
-    "contacts",
-    "frequency",
-    "seats",
-    "addons",
-    "limits",
-    "licenses",
-}
+PLAN_FIELDS = frozenset(f.name for f in fields(PlanChoice))

@@ -25,29 +25,16 @@ from domain.money import ZERO, round_money
 from domain.periods import add_cycle
 from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
 from domain.pricing import PlanChoice, cycle_price
+from domain.quotes import CyclePrice, MigrationDiscount
 from domain.store.models import Account
 from domain.taxes import resolve_taxes, tax_lines
 from domain.tiers import discount_tier
 
-# What the next renewal's terms depend on (`keep_renewal_terms`).
-RENEWAL_INPUTS = (
-    "pricing_version",
-    "product",
-    "tier",
-    "contacts",
-    "frequency",
-    "seats",
-    "addons",
-    "limits",
-    "pending_change",
-    "cycles_billed",
-    "migration_percent",
-    "migration_cycles",
-)
-
 # Columns a scheduled change (`Account.pending_change`) may set; `licenses` is stored in `seats`.
 PLAN_COLUMNS = ("pricing_version", "product", "tier", "contacts", "frequency", "seats", "addons", "limits")
 PLAN_EXTRA = ("plan_size",)
+# What the next renewal's terms depend on (`keep_renewal_terms`).
+RENEWAL_INPUTS = (*PLAN_COLUMNS, "pending_change", "cycles_billed", "migration_percent", "migration_cycles")
 
 
 @dataclass(frozen=True)
@@ -141,15 +128,12 @@ def next_charge(
     """
     del day  # the cycle is anchored on the account's own dates, whatever day it is computed
     count = count_active_paid(session, account.agency_id) if active_paid_count is None else active_paid_count
-    choice = renewed_choice(account)
-    cycle = max(1, account.cycles_billed) + 1
     loses_discount = bool(account.discount_loss_pending)
     eligible = bool(account.discount_eligible) and not loses_discount
     tier = discount_tier(catalog.discount_tiers, count)
     percent = tier.percent if eligible else Decimal(0)
-    deal = migration_of(account)
-    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
-    price = cycle_price(catalog, choice, reseller_percent=percent, migration_percent=migration)
+    choice, cycle, deal, price = _next_cycle(catalog, account, percent)
+    migration = price.migration_percent
     start = account.period_end
     end = add_cycle(current_plan_of(account).anchor, start, choice.months)
     lines = [
@@ -240,29 +224,33 @@ def apply_renewal(account: Account, charge: NextCharge) -> dict[str, Any]:
     return before
 
 
+def _next_cycle(
+    catalog: Catalog, account: Account, reseller_percent: Decimal
+) -> tuple[PlanChoice, int, MigrationDiscount | None, CyclePrice]:
+    """The renewed plan, the cycle's number, the migration deal and the cycle's price at
+    `reseller_percent`: what `next_charge`, the stored renewal terms and margins all price."""
+    choice = renewed_choice(account)
+    cycle = max(1, account.cycles_billed) + 1
+    deal = migration_of(account)
+    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
+    price = cycle_price(catalog, choice, reseller_percent=reseller_percent, migration_percent=migration)
+    return choice, cycle, deal, price
+
+
 def renewal_terms(catalog: Catalog, account: Account) -> tuple[Decimal, int]:
     """(plan value of the next cycle after its migration discount, that cycle's months).
 
     The reseller discount is left out: it depends on the agency's tier on the day it is read, so
     margins apply it then (SQL in `domain.accounts.margins`), exactly as `next_charge` rounds it.
     """
-    choice = renewed_choice(account)
-    deal = migration_of(account)
-    cycle = max(1, account.cycles_billed) + 1
-    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
-    price = cycle_price(catalog, choice, reseller_percent=ZERO, migration_percent=migration)
+    choice, _, _, price = _next_cycle(catalog, account, ZERO)
     return price.plan_value + price.migration, choice.months
 
 
 def renewal_cost(catalog: Catalog, account: Account, tier_percent: Decimal) -> Decimal:
     """What the next renewal charges per cycle at `tier_percent` (before credit and taxes)."""
     eligible = bool(account.discount_eligible) and not account.discount_loss_pending
-    choice = renewed_choice(account)
-    deal = migration_of(account)
-    cycle = max(1, account.cycles_billed) + 1
-    migration = deal.percent if deal is not None and deal.applies_to(cycle) else None
-    percent = Decimal(tier_percent) if eligible else ZERO
-    return cycle_price(catalog, choice, reseller_percent=percent, migration_percent=migration).per_cycle
+    return _next_cycle(catalog, account, Decimal(tier_percent) if eligible else ZERO)[3].per_cycle
 
 
 @event.listens_for(Session, "before_flush")

@@ -204,7 +204,8 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
         _refresh_expired(req, req.client, expired)
     with req.deps.uow() as uow:
         threshold = approvals.threshold_of(uow, req.actor.agency_id)
-        pending = [(a.id, describe(t, a)) for a in approvals.recent(uow, req.actor) if a.status == "pending"]
+        recent = approvals.recent(uow, req.actor)
+        pending = [(a.id, describe(t, a)) for a in recent if a.status == "pending"]
         lines = [
             t(
                 N_("#{id} · {what} · {amount} · <@{user}> · {state}"),
@@ -214,7 +215,7 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 user=a.requester,
                 state=state_text(t, a),
             )
-            for a in approvals.recent(uow, req.actor)
+            for a in recent
         ]
     rule = (
         t(N_("Above {amount}, a second owner or billing member approves."), amount=threshold)

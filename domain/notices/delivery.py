@@ -229,7 +229,7 @@ def refresh(session: Session, agency_id: int, markers: Sequence[str], now: datet
 def pending(session: Session, agency_id: int, limit: int = 20) -> tuple[int, list[tuple[Notice, str | None]]]:
     """What is waiting in the outbox (pending or being sent), for `/agency notices`."""
     waiting = (Notice.agency_id == agency_id) & Notice.status.in_(("pending", "sending"))
-    total = len(session.scalars(select(Notice.id).where(waiting)).all())
+    total = int(session.scalar(select(func.count(Notice.id)).where(waiting)) or 0)
     rows = session.execute(
         select(Notice, Account.name)
         .outerjoin(Account, Account.id == Notice.account_id)

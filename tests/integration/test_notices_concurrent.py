@@ -3,7 +3,6 @@ and sessions) post each notice once: on PostgreSQL through row locks and SKIP LO
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -16,6 +15,7 @@ from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.store.db import make_engine, make_session_factory
 from domain.store.models import Notice
+from tests.concurrency import at_the_same_instant
 from tests.integration.test_notices_days import portfolio, posted_ids
 from tests.integration.test_notices_delivery import many_renewals
 
@@ -36,28 +36,12 @@ def test_two_processes_at_once_post_each_notice_once(
     engines = [make_engine(database_url) for _ in range(2)]
     try:
         for n in range(12):
-            start = threading.Barrier(2)
-            errors: list[BaseException] = []
 
-            def job(
-                engine: Engine,
-                n: int = n,
-                start: threading.Barrier = start,
-                errors: list[BaseException] = errors,
-            ) -> None:
+            def job(engine: Engine, n: int = n) -> None:
                 clock = FixedClock(datetime(2026, 11, 25, 6, 0, tzinfo=UTC) + timedelta(days=n))
-                start.wait()
-                try:
-                    run_notices(settings, make_session_factory(engine), catalog, clock, sleep=lambda s: None)
-                except BaseException as exc:
-                    errors.append(exc)
+                run_notices(settings, make_session_factory(engine), catalog, clock, sleep=lambda s: None)
 
-            threads = [threading.Thread(target=job, args=(engine,)) for engine in engines]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-            assert not errors, errors
+            at_the_same_instant(job, engines)
             # whatever one instance left to the other's claim is sent by the next run
         slack.fail_every = 0
         run_notices(
@@ -106,32 +90,19 @@ def test_two_senders_claiming_at_the_same_instant_post_each_notice_once(
                         due_on=clock.now().date() + timedelta(days=n),
                         now=clock.now(),
                     )
-            start = threading.Barrier(2)
-            errors: list[BaseException] = []
 
-            def job(
-                engine: Engine, start: threading.Barrier = start, errors: list[BaseException] = errors
-            ) -> None:
-                start.wait()
-                try:
-                    run_notices(
-                        settings,
-                        make_session_factory(engine),
-                        catalog,
-                        clock,
-                        sleep=lambda s: None,
-                        agency_ids=[agency_id],
-                        sweep_first=False,
-                    )
-                except BaseException as exc:
-                    errors.append(exc)
+            def job(engine: Engine) -> None:
+                run_notices(
+                    settings,
+                    make_session_factory(engine),
+                    catalog,
+                    clock,
+                    sleep=lambda s: None,
+                    agency_ids=[agency_id],
+                    sweep_first=False,
+                )
 
-            threads = [threading.Thread(target=job, args=(engine,)) for engine in engines]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-            assert not errors, errors
+            at_the_same_instant(job, engines)
     finally:
         for engine in engines:
             engine.dispose()

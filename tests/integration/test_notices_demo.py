@@ -4,7 +4,6 @@ answering 429 or 500 to a third of the calls, and with two processes running the
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,6 +22,7 @@ from domain.lifecycle import run_transitions
 from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 from domain.store.models import Account, Agency, Invoice, Notice
+from tests.concurrency import at_the_same_instant
 from tests.integration.test_notices_days import posted_ids
 
 DAYS = 40
@@ -38,22 +38,7 @@ def daily(engine: Engine, settings: Settings, catalog: Catalog, day: date) -> No
 
 
 def at_once(engines: list[Engine], settings: Settings, catalog: Catalog, day: date) -> None:
-    start = threading.Barrier(len(engines))
-    errors: list[BaseException] = []
-
-    def job(engine: Engine) -> None:
-        start.wait()
-        try:
-            daily(engine, settings, catalog, day)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=job, args=(engine,)) for engine in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    at_the_same_instant(lambda engine: daily(engine, settings, catalog, day), engines, timeout=120)
 
 
 @pytest.mark.parametrize("mode", ["plain", "slack_fails_a_third", "two_processes"])
