@@ -73,10 +73,17 @@ def _live_check(http: SlackHttp, typed: str) -> Any:
                 "callback_id": "accounts_add",
                 "private_metadata": "",
                 "blocks": [],
-                "state": {"values": {"client": {"accounts_live": {"type": "plain_text_input", "value": typed}}}},
+                "state": {
+                    "values": {"client": {"accounts_live": {"type": "plain_text_input", "value": typed}}}
+                },
             },
             "actions": [
-                {"action_id": "accounts_live", "block_id": "client", "type": "plain_text_input", "value": typed}
+                {
+                    "action_id": "accounts_live",
+                    "block_id": "client",
+                    "type": "plain_text_input",
+                    "value": typed,
+                }
             ],
         }
     )
