@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from domain.simulated import SimulatedGateway, reference_outcome
 from domain.store.models import AuditEntry, BillingProfile
 from tests.e2e.test_agency_http import row_counts
 from tests.e2e.test_card_guard import stored_text
+from tests.e2e.test_processes import BIN, env_for
 from tests.slackhttp import SlackHttp, text_input
 from tests.slackhttp import select as pick
 
@@ -183,3 +186,30 @@ class TestVendorBillingProfile:
         reply = _add(http, values)
         assert reply.body["response_action"] == "errors" and field in reply.body["errors"]
         assert row_counts(db) == before
+
+
+def test_the_shell_picks_a_test_card_and_refuses_a_typed_card(tmp_path: Path) -> None:
+    """The local shell goes through the same app: the add form is the test-card list, and a card
+    number typed into a modal field (with zero-width spaces) or a command (with dots) is refused."""
+    script = (
+        "/billing profiles add\n3\nShell decline\n/billing profiles\n"
+        "/accounts search:4242.4242.4242.4242\n"
+        "/agency settings\n4242\u200b4242\u200b4242\u200b4242\n\n\n\n\n\n"
+    )
+    result = subprocess.run(
+        [str(BIN / "reseller-bot"), "shell"],
+        input=script,
+        env=env_for(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Visa ···· 9995 — declined (insufficient funds)" in out
+    assert "Billing profile 1 added: Shell decline, Visa ···· 9995." in out
+    assert "*1. Shell decline* — Visa ···· 9995" in out
+    assert out.count("That text contains a card number") == 2
+    assert "▸ Card number" not in out
