@@ -160,10 +160,10 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
 def card_number_in(body: dict[str, Any]) -> str | None:
     """Where a card number appears in a request: a view submission's block id, else `text`.
 
-    Every text a person can type is read: a command's text, every input of a submitted view
-    (whatever its element type: plain, rich or multi-line text, selects' values), the values of
-    block actions (inputs with `dispatch_action` included) with the state of the surface they come
-    from, and the query typed into an external select.
+    Every text a person can type is read: a command's text, every text input of a submitted view
+    (plain, multi-line, rich, number, email, URL), the inputs of block actions (typed into an input
+    with `dispatch_action`) with the state of the surface they come from, and the query typed into
+    an external select.
     """
     if not isinstance(body, dict):
         return None
@@ -198,22 +198,18 @@ def _block_with_card(values: Any) -> str | None:
     return None
 
 
-def _has_card(element: Any) -> bool:
-    """Any typed text of one input element or action: its value, its chosen options, its rich text.
+TYPED_INPUTS = {"plain_text_input", "rich_text_input", "number_input", "email_text_input", "url_text_input"}
+"""Elements a person types into. Buttons, selects and pickers send back values the app built
+(ids, hex nonces, which may hold a long run of decimal digits by chance), so they are not read."""
 
-    Only what a person chose or typed is read: an action's `action_ts` (`1700000000.123456`) or ids
-    are Slack's own and could pass for digits.
-    """
-    if not isinstance(element, dict):
+
+def _has_card(element: Any) -> bool:
+    """Whether the text typed into one input element or action (plain, multi-line or rich) holds a
+    card number. An element without a type is read too, whatever it is."""
+    if not isinstance(element, dict) or element.get("type", "plain_text_input") not in TYPED_INPUTS:
         return False
-    texts: list[Any] = [element.get("value")]
-    chosen = element.get("selected_options")
-    options = [*(chosen if isinstance(chosen, list) else []), element.get("selected_option")]
-    for option in options:
-        if isinstance(option, dict):
-            label = option.get("text")
-            texts += [option.get("value"), label.get("text") if isinstance(label, dict) else label]
-    if any(isinstance(text, str) and contains_card_number(text) for text in texts):
+    value = element.get("value")
+    if isinstance(value, str) and contains_card_number(value):
         return True
     return "rich_text_value" in element and contains_card_number(_rich_text(element["rich_text_value"]))
 

@@ -192,3 +192,53 @@ def test_an_unknown_test_card_is_refused_on_its_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         SimulatedGateway().test_card_reference("4242424242424242", 12, 2030)
     assert caught.value.field == "test_card"
+
+
+def test_the_guard_reads_what_people_type_and_not_the_apps_own_values() -> None:
+    """Text, number and rich text inputs are read, in submissions and in dispatched actions; a
+    button's value (hex nonces can hold a long digit run) and Slack's `action_ts` are not."""
+    from bot.app import card_number_in
+
+    typed = {"type": "plain_text_input", "value": _grouped(".")}
+    number = {"type": "number_input", "value": CARD}
+    rich = {
+        "type": "rich_text_input",
+        "rich_text_value": {
+            "type": "rich_text",
+            "elements": [
+                {
+                    "type": "rich_text_section",
+                    "elements": [
+                        {"type": "text", "text": "4242 42"},
+                        {"type": "text", "text": "42 4242 4242", "style": {"bold": True}},
+                    ],
+                }
+            ],
+        },
+    }
+    for element in (typed, number, rich):
+        submission = {"type": "view_submission", "view": {"state": {"values": {"b": {"a": element}}}}}
+        assert card_number_in(submission) == "b"
+        action = {"type": "block_actions", "actions": [{"action_id": "x", **element}]}
+        assert card_number_in(action) == "text"
+    button = {
+        "type": "button",
+        "action_id": "confirm",
+        "value": f"acme|{CARD}",
+        "action_ts": "1700000000.123456",
+    }
+    assert card_number_in({"type": "block_actions", "actions": [button]}) is None
+    chosen = {"type": "static_select", "selected_option": {"value": CARD, "text": {"text": CARD}}}
+    assert (
+        card_number_in({"type": "view_submission", "view": {"state": {"values": {"b": {"a": chosen}}}}})
+        is None
+    )
+    assert card_number_in({"command": "/accounts", "text": f"search:{_grouped(chr(0x200B))}"}) == "text"
+    for malformed in (
+        None,
+        [],
+        "x",
+        {"type": "view_submission", "view": "x"},
+        {"type": "block_actions", "actions": "x"},
+    ):
+        assert card_number_in(malformed) is None  # type: ignore[arg-type]
