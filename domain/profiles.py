@@ -46,6 +46,8 @@ _VENDOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,119}$")
 class TestCardChoice:
     """A test card of the gateway, by its key, with an optional name for the profile."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     card: str
     label: str = ""
 
