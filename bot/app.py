@@ -39,8 +39,6 @@ class _NoTokenNotice(logging.Filter):
 
 
 log.addFilter(_NoTokenNotice())
-CARD_FIELDS = {("billing_profile_add", "number")}
-"""The one modal input meant to hold a card number (it goes to the gateway, never to storage)."""
 
 LOCAL_SIGNING_SECRET = "local-shell-signing-secret"  # noqa: S105 - the shell's own, never Slack's
 LOCAL_BOT_TOKEN = "xoxb-local-shell"  # noqa: S105 - the shell's own, never Slack's
@@ -108,7 +106,7 @@ def build_app(
         context: BoltContext,
         next: Callable[[], None],
     ) -> BoltResponse | None:
-        """A card number typed anywhere but the card field is refused before any listener sees it."""
+        """A card number typed anywhere (no field asks for one) is refused before any listener sees it."""
         field = card_number_in(body)
         if field is None:
             next()
@@ -160,18 +158,76 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
 
 
 def card_number_in(body: dict[str, Any]) -> str | None:
-    """Where a card number appears in a request: `text` for a command, or a modal's block id."""
-    if body.get("command") and contains_card_number(str(body.get("text") or "")):
+    """Where a card number appears in a request: a view submission's block id, else `text`.
+
+    Every text a person can type is read: a command's text, every text input of a submitted view
+    (plain, multi-line, rich, number, email, URL), the inputs of block actions (typed into an input
+    with `dispatch_action`) with the state of the surface they come from, and the query typed into
+    an external select.
+    """
+    if not isinstance(body, dict):
+        return None
+    if body.get("command") is not None and contains_card_number(str(body.get("text") or "")):
         return "text"
-    view = body.get("view") or {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
     if body.get("type") == "view_submission":
-        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-            if (view.get("callback_id"), block_id) in CARD_FIELDS:
-                continue
-            for element in (elements or {}).values():
-                if isinstance(element, dict) and contains_card_number(str(element.get("value") or "")):
-                    return str(block_id)
+        return _block_with_card(_state_values(view))
+    if body.get("type") == "block_actions":
+        actions = body.get("actions")
+        if isinstance(actions, list) and any(_has_card(action) for action in actions):
+            return "text"
+        for values in (_state_values(view), _state_values(body)):
+            if _block_with_card(values) is not None:
+                return "text"
+    if body.get("type") == "block_suggestion" and contains_card_number(str(body.get("value") or "")):
+        return "text"
     return None
+
+
+def _state_values(view: Any) -> Any:
+    state = view.get("state") if isinstance(view, dict) else None
+    return state.get("values") if isinstance(state, dict) else None
+
+
+def _block_with_card(values: Any) -> str | None:
+    if not isinstance(values, dict):
+        return None
+    for block_id, elements in values.items():
+        if isinstance(elements, dict) and any(_has_card(element) for element in elements.values()):
+            return str(block_id)
+    return None
+
+
+TYPED_INPUTS = {"plain_text_input", "rich_text_input", "number_input", "email_text_input", "url_text_input"}
+"""Elements a person types into. Buttons, selects and pickers send back values the app built
+(ids, hex nonces, which may hold a long run of decimal digits by chance), so they are not read."""
+
+
+def _has_card(element: Any) -> bool:
+    """Whether the text typed into one input element or action (plain, multi-line or rich) holds a
+    card number. An element without a type is read too, whatever it is."""
+    if not isinstance(element, dict) or element.get("type", "plain_text_input") not in TYPED_INPUTS:
+        return False
+    value = element.get("value")
+    if isinstance(value, str) and contains_card_number(value):
+        return True
+    return "rich_text_value" in element and contains_card_number(_rich_text(element["rich_text_value"]))
+
+
+def _rich_text(node: Any) -> str:
+    """The text a rich text input shows: inline pieces joined as written, blocks by line breaks.
+
+    A number split across styled pieces (`4242 4242 ` then *`4242 4242`* in bold) is read whole.
+    """
+    if isinstance(node, list):
+        return "\n".join(_rich_text(item) for item in node)
+    if not isinstance(node, dict):
+        return ""
+    elements = node.get("elements")
+    if isinstance(elements, list):
+        inline = node.get("type") in ("rich_text_section", "rich_text_preformatted", "rich_text_quote")
+        return ("" if inline else "\n").join(_rich_text(item) for item in elements)
+    return " ".join(str(node[key]) for key in ("text", "url") if isinstance(node.get(key), str))
 
 
 def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:

@@ -58,7 +58,6 @@ def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
     from domain.catalog import load_catalog
     from domain.clock import SystemClock
     from domain.plans import PlanChoice
-    from domain.ports import CardDetails
     from domain.simulated import SimulatedGateway, SimulatedProvider
     from domain.store.models import BillingProfile
 
@@ -68,15 +67,15 @@ def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
     with SqlUnitOfWork(sessions) as uow:
         profile = uow.session.query(BillingProfile).filter_by(agency_id=actor.agency_id).first()
         if profile is None:
-            card = gateway.tokenize(CardDetails("4242424242424242", "Demo Agency", 12, 2030, "123"))
+            card = gateway.test_card_reference("4242", 12, 2030)
             profile = BillingProfile(
                 agency_id=actor.agency_id,
                 label="Demo Visa",
-                holder="Demo Agency",
+                holder="",
                 brand=card.brand,
                 last4=card.last4,
-                exp_month=12,
-                exp_year=2030,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
                 token=card.token,
                 created_by=actor.user_id,
                 created_at=clock.now(),

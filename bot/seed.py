@@ -95,6 +95,7 @@ def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tu
     """The agency and one success-card billing profile the demo accounts pay with."""
     from domain.agency import resolve_actor
     from domain.clock import FixedClock
+    from domain.simulated import SimulatedGateway
     from domain.store.db import make_session_factory
     from domain.store.uow import SqlUnitOfWork
 
@@ -104,15 +105,17 @@ def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tu
             select(BillingProfile).where(BillingProfile.agency_id == actor.agency_id)
         ).first()
         if profile is None:
+            # The simulated gateway's test card that succeeds, under a random reference (SPEC §10).
+            card = SimulatedGateway().test_card_reference("4242", 12, now.year + 4)
             profile = BillingProfile(
                 agency_id=actor.agency_id,
                 label="Agency Visa",
-                holder="Demo Agency",
-                brand="visa",
-                last4="4242",
-                exp_month=12,
-                exp_year=now.year + 4,
-                token="tok_sim_success_demo",  # noqa: S106 - the simulated gateway's test token
+                holder="",
+                brand=card.brand,
+                last4=card.last4,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+                token=card.token,
                 created_by=owner,
                 created_at=now,
             )

@@ -204,7 +204,7 @@ def offer(uow: SqlUnitOfWork, catalog: Catalog, actor: Actor, currency: str, ord
     draw = preview_draw(session, request)
     if draw.from_card > ZERO and profile is None:
         raise InvalidInput(
-            N_("No billing profile yet: add a card with `/billing profiles add`, then buy again."),
+            N_("No billing profile yet: add one with `/billing profiles add`, then buy again."),
             field="profile",
         )
     return Offer(order, price, account_name, profile, draw)

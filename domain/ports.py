@@ -12,20 +12,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.errors import InvalidInput
+from domain.i18n import N_
+
 
 @dataclass(frozen=True)
-class CardDetails:
-    """What a person types into the add-card modal. It goes to the gateway and is never stored."""
+class TestCard:
+    """A documented test card of a simulated gateway, picked by its label (SPEC §7, §10).
 
-    number: str
-    holder: str
-    exp_month: int
-    exp_year: int
-    cvc: str
+    `outcome` is what charging it does: `success`, `declined` (insufficient funds) or `network`
+    (fails like a network error: retryable, never a decline). No card number: only what is shown.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    key: str
+    outcome: str
+    brand: str
+    last4: str
 
 
 @dataclass(frozen=True)
 class CardToken:
+    """A billing profile's reference at the gateway, with what is shown of the card."""
+
     token: str
     brand: str
     last4: str
@@ -43,9 +53,17 @@ class ChargeResult:
 
 
 class PaymentGateway(abc.ABC):
-    @abc.abstractmethod
-    def tokenize(self, card: CardDetails) -> CardToken:
-        """Exchange card details for a token; raises InvalidInput when the card cannot be used."""
+    """Charges billing profiles by their reference. No card number ever reaches it from Slack.
+
+    A gateway with `test_cards` (the simulated one) lets a person pick one of them; any other
+    gateway (a vendor that bills the agency) takes the vendor's billing-profile id as the reference.
+    """
+
+    test_cards: tuple[TestCard, ...] = ()
+
+    def test_card_reference(self, key: str, exp_month: int, exp_year: int) -> CardToken:
+        """A new, random reference to the test card `key`; InvalidInput when there is no such card."""
+        raise InvalidInput(N_("This payment gateway has no test cards."), field="test_card")
 
     @abc.abstractmethod
     def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> ChargeResult:

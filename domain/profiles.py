@@ -1,23 +1,25 @@
-"""Billing profiles: the agency's cards (SPEC §7).
+"""Billing profiles: the agency's means of payment, kept as references (SPEC §7, §10).
 
-The card number and CVC go straight to the gateway and are dropped: only holder, brand, last four,
-expiry and the gateway's token are stored, and nothing here puts the number in an error, an audit
-entry or a log line.
+No card number is ever typed or stored. With a gateway that has test cards (the simulated one), a
+profile is one of them, picked from a list, under a random reference. Otherwise (a vendor that bills
+the agency) it is the vendor's billing-profile id, with a label, brand, last four digits and expiry
+given for display only.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from domain import audit
 from domain.agency import Actor
-from domain.cards import parse_expiry, refuse_card_numbers
+from domain.cards import normalize_digits, parse_expiry, refuse_card_numbers
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.i18n import N_
-from domain.ports import CardDetails, PaymentGateway
+from domain.ports import CardToken, PaymentGateway
 from domain.roles import Permission
 from domain.store.models import Account, BillingProfile
 from domain.store.uow import SqlUnitOfWork
@@ -27,17 +29,38 @@ NOT_IN_USE = ("archived",)
 SHOWN_ACCOUNTS = 10
 
 
+BRANDS = {
+    "visa": N_("Visa"),
+    "mastercard": N_("Mastercard"),
+    "amex": N_("American Express"),
+    "discover": N_("Discover"),
+    "card": N_("Other"),
+}
+"""Brands a vendor's billing profile can be shown with (stored key: shown name)."""
+TEST_CARD_YEARS = 5
+"""A test card's shown expiry: December, this many years ahead (the simulated gateway takes any)."""
+_VENDOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,119}$")
+
+
 @dataclass(frozen=True)
-class NewCard:
-    holder: str
-    number: str
-    expiry: str
-    cvc: str
+class TestCardChoice:
+    """A test card of the gateway, by its key, with an optional name for the profile."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    card: str
     label: str = ""
 
-    def __repr__(self) -> str:
-        # Keeps the number and CVC out of tracebacks and debug logs.
-        return f"NewCard(holder={self.holder!r}, number=<hidden>, expiry={self.expiry!r}, cvc=<hidden>)"
+
+@dataclass(frozen=True)
+class VendorProfile:
+    """The vendor's billing-profile id and what is shown of its card: never a card number."""
+
+    reference: str
+    brand: str
+    last4: str
+    expiry: str
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,27 +100,67 @@ def list_profiles(uow: SqlUnitOfWork, actor: Actor) -> list[ProfileRow]:
     return [ProfileRow(profile, tuple(accounts_using(uow, profile.id))) for profile in profiles]
 
 
-def add_profile(
-    uow: SqlUnitOfWork, gateway: PaymentGateway, clock: Clock, actor: Actor, card: NewCard
+def add_test_card_profile(
+    uow: SqlUnitOfWork, gateway: PaymentGateway, clock: Clock, actor: Actor, choice: TestCardChoice
 ) -> BillingProfile:
+    """A profile for one of the gateway's documented test cards, under a new random reference."""
     actor.require(Permission.SPEND_MONEY)
-    holder = card.holder.strip()
-    refuse_card_numbers(holder, field="holder")
-    refuse_card_numbers(card.label, field="label")
-    if not 2 <= len(holder) <= 120:
-        raise InvalidInput(N_("Give the card holder's name as printed on the card."), field="holder")
-    month, year = parse_expiry(card.expiry, today(clock))
-    cvc = card.cvc.strip()
-    if not cvc.isdigit() or len(cvc) not in (3, 4):
-        raise InvalidInput(N_("The security code is the 3 or 4 digits on the card."), field="cvc")
-    token = gateway.tokenize(
-        CardDetails(number=card.number, holder=holder, exp_month=month, exp_year=year, cvc=cvc)
+    label = _label(choice.label)
+    year = today(clock).year + TEST_CARD_YEARS
+    token = gateway.test_card_reference(choice.card, 12, year)
+    return _store(uow, clock, actor, token, label)
+
+
+def add_vendor_profile(
+    uow: SqlUnitOfWork, clock: Clock, actor: Actor, given: VendorProfile
+) -> BillingProfile:
+    """A profile that names the vendor's billing profile; brand, last four and expiry are for display."""
+    actor.require(Permission.SPEND_MONEY)
+    reference = normalize_digits(given.reference or "").strip()
+    refuse_card_numbers(reference, field="reference")
+    if not _VENDOR_ID.match(reference):
+        raise InvalidInput(
+            N_(
+                "Give the vendor's billing-profile id as shown at the vendor: letters, digits, `-`, `_`, "
+                "`.` or `:`, up to 120 characters, like `bp_1234`."
+            ),
+            field="reference",
+        )
+    label = _label(given.label)
+    brand = (given.brand or "").strip().lower()
+    if brand not in BRANDS:
+        raise InvalidInput(N_("Pick the card's brand in the list."), field="brand")
+    last4 = normalize_digits(given.last4 or "").strip()
+    if not re.fullmatch(r"[0-9]{4}", last4):
+        raise InvalidInput(N_("Give the last four digits of the card, like 4242."), field="last4")
+    month, year = parse_expiry(normalize_digits(given.expiry or ""), today(clock))
+    taken = uow.session.scalar(
+        select(BillingProfile.id).where(
+            BillingProfile.agency_id == actor.agency_id,
+            BillingProfile.token == reference,
+            BillingProfile.deleted_at.is_(None),
+        )
     )
-    label = (card.label or "").strip()[:80] or f"{token.brand.title()} ···· {token.last4}"
+    if taken is not None:
+        raise Conflict(
+            N_("Billing profile {id} already names this vendor billing profile."), field="reference", id=taken
+        )
+    token = CardToken(token=reference, brand=brand, last4=last4, exp_month=month, exp_year=year)
+    return _store(uow, clock, actor, token, label)
+
+
+def _label(text: str) -> str:
+    label = (text or "").strip()
+    refuse_card_numbers(label, field="label")
+    return label[:80]
+
+
+def _store(uow: SqlUnitOfWork, clock: Clock, actor: Actor, token: CardToken, label: str) -> BillingProfile:
+    label = label or f"{token.brand.title()} ···· {token.last4}"
     profile = BillingProfile(
         agency_id=actor.agency_id,
         label=label,
-        holder=holder,
+        holder="",
         brand=token.brand,
         last4=token.last4,
         exp_month=token.exp_month,
@@ -115,7 +178,12 @@ def add_profile(
         actor=actor.user_id,
         action="billing_profile.added",
         target=str(profile.id),
-        after={"label": label, "brand": token.brand, "last4": token.last4, "expiry": f"{month:02d}/{year}"},
+        after={
+            "label": label,
+            "brand": token.brand,
+            "last4": token.last4,
+            "expiry": f"{token.exp_month:02d}/{token.exp_year}",
+        },
     )
     uow.commit()
     return profile

@@ -1,8 +1,10 @@
-"""Built-in simulated provider and payment gateway: deterministic, in memory, documented test cards."""
+"""Built-in simulated provider and payment gateway: in memory, documented test cards (SPEC §7)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 import threading
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +13,6 @@ from typing import Any
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.ports import (
-    CardDetails,
     CardToken,
     ChargeResult,
     PaymentGateway,
@@ -19,65 +20,60 @@ from domain.ports import (
     ProviderError,
     Provisioned,
     ProvisionRequest,
+    TestCard,
 )
 
-# Test cards of the simulated gateway (any future expiry, any 3-digit CVC):
-TEST_CARDS = {
-    "4242424242424242": "success",
-    "5555555555554444": "success",
-    "4000000000009995": "declined",  # insufficient funds
-    "4000000000000119": "network",  # fails like a network error: retryable, never a decline
-}
+TEST_CARDS = (
+    TestCard(key="4242", outcome="success", brand="visa", last4="4242"),
+    TestCard(key="4444", outcome="success", brand="mastercard", last4="4444"),
+    TestCard(key="9995", outcome="declined", brand="visa", last4="9995"),  # insufficient funds
+    TestCard(key="0119", outcome="network", brand="visa", last4="0119"),  # retryable, never a decline
+)
+"""The simulated gateway's documented test cards, picked by their label: no number is ever typed."""
+
+OUTCOMES = ("success", "declined", "network")
+_REFERENCE = re.compile(r"^tok_sim_(success|declined|network)_[0-9a-z]+$")
 
 
-def luhn_ok(number: str) -> bool:
-    checksum = 0
-    for index, char in enumerate(reversed(number)):
-        value = int(char) * (2 if index % 2 else 1)
-        checksum += value - 9 if value > 9 else value
-    return checksum % 10 == 0
-
-
-def card_brand(number: str) -> str:
-    if number.startswith("4"):
-        return "visa"
-    if number[:2] in {"51", "52", "53", "54", "55"} or 2221 <= int(number[:4]) <= 2720:
-        return "mastercard"
-    if number[:2] in {"34", "37"}:
-        return "amex"
-    return "card"
+def reference_outcome(token: str) -> str | None:
+    """Which test-card outcome a simulated reference names (`tok_sim_<outcome>_<random>`), if any."""
+    match = _REFERENCE.match(token or "")
+    return match.group(1) if match else None
 
 
 class SimulatedGateway(PaymentGateway):
-    """Tokens name the behaviour of their test card; unknown valid numbers succeed."""
+    """References are random and name the outcome of the test card they were made for."""
+
+    test_cards = TEST_CARDS
 
     def __init__(self) -> None:
         self._results: dict[str, ChargeResult] = {}
         self._lock = threading.Lock()
         self.charges: list[tuple[str, Decimal, str]] = []
 
-    def tokenize(self, card: CardDetails) -> CardToken:
-        number = "".join(ch for ch in card.number if ch.isdigit())
-        if not 12 <= len(number) <= 19 or not luhn_ok(number):
-            raise InvalidInput(N_("That card number is not valid. Check the digits."), field="number")
-        behaviour = TEST_CARDS.get(number, "success")
-        digest = hashlib.sha256(f"{number}:{card.exp_year}:{card.exp_month}".encode()).hexdigest()[:16]
+    def test_card_reference(self, key: str, exp_month: int, exp_year: int) -> CardToken:
+        card = next((c for c in self.test_cards if c.key == key), None)
+        if card is None:
+            raise InvalidInput(N_("Pick one of the test cards in the list."), field="test_card")
         return CardToken(
-            token=f"tok_sim_{behaviour}_{digest}",
-            brand=card_brand(number),
-            last4=number[-4:],
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
+            token=f"tok_sim_{card.outcome}_{secrets.token_hex(16)}",
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=exp_month,
+            exp_year=exp_year,
         )
 
     def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> ChargeResult:
         with self._lock:
             if idempotency_key in self._results:
                 return self._results[idempotency_key]
-        if "_network_" in token:
+        outcome = reference_outcome(token)
+        if outcome == "network":
             return ChargeResult(ok=False, retryable=True, message="network error talking to the card network")
-        if "_declined_" in token:
+        if outcome == "declined":
             result = ChargeResult(ok=False, declined=True, message="insufficient funds")
+        elif outcome is None:
+            result = ChargeResult(ok=False, declined=True, message="unknown billing profile reference")
         else:
             ref = "ch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
             result = ChargeResult(ok=True, reference=ref)

@@ -44,11 +44,12 @@ def make_agency(session: Session, team_id: str = "T0TEST", owner: str = "U0OWNER
 def make_profile(
     session: Session, agency: Agency, behaviour: str = "success", **fields: Any
 ) -> BillingProfile:
-    """A card; `behaviour` is the simulated gateway's: success, declined or network."""
+    """A billing profile of the simulated gateway's test card that does `behaviour` (success,
+    declined or network): a reference naming that outcome, as `test_card_reference` makes them."""
     values: dict[str, Any] = {
         "agency_id": agency.id,
         "label": f"Visa {behaviour}",
-        "holder": "Agency Ltd",
+        "holder": "",
         "brand": "visa",
         "last4": {"success": "4242", "declined": "9995", "network": "0119"}[behaviour],
         "exp_month": 12,

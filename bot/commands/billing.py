@@ -66,7 +66,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         t(N_("`/billing profiles` — the agency's cards and the accounts each one pays for")),
         t(
             N_(
-                "`/billing profiles add` — add a card · `/billing profiles delete <id>` — remove an unused one"
+                "`/billing profiles add` — add a billing profile · `/billing profiles delete <id>` — remove an unused one"
             )
         ),
         t(N_("`/billing history [account] [YYYY-MM]` — invoices, latest first")),

@@ -1,4 +1,9 @@
-"""`/billing profiles`: the agency's cards. The add-card modal's number and CVC go to the gateway only."""
+"""`/billing profiles`: the agency's billing profiles, kept as references (SPEC §7, §10).
+
+No field ever asks for a card number. The add modal depends on the gateway: with test cards (the
+simulated gateway), pick one by its label; otherwise (a vendor that bills the agency), give the
+vendor's billing-profile id with a label, brand, last four digits and expiry for display.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import ui
 from bot.context import Req, open_request
+from bot.i18n import Translator
 from domain import profiles as service
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.ports import PaymentGateway, TestCard
 from domain.roles import Permission
-from domain.simulated import TEST_CARDS
 
 MODAL = "billing_profile_add"
 
@@ -69,12 +75,11 @@ def _render_list(req: Req, rows: list[service.ProfileRow]) -> dict[str, Any]:
             ui.section(
                 t(
                     N_(
-                        "*{id}. {label}* — {holder}, {brand} ···· {last4}, expires {month}/{year}\nAccounts: {accounts}"
+                        "*{id}. {label}* — {brand} ···· {last4}, expires {month}/{year}\nAccounts: {accounts}"
                     ),
                     id=p.id,
                     label=p.label,
-                    holder=p.holder,
-                    brand=p.brand,
+                    brand=t(service.BRANDS.get(p.brand, p.brand)),
                     last4=p.last4,
                     month=f"{p.exp_month:02d}",
                     year=str(p.exp_year),
@@ -83,60 +88,98 @@ def _render_list(req: Req, rows: list[service.ProfileRow]) -> dict[str, Any]:
             )
         )
     if not rows:
-        blocks.append(ui.section(t(N_("No billing profile yet. Add a card with `/billing profiles add`."))))
+        blocks.append(ui.section(t(N_("No billing profile yet. Add one with `/billing profiles add`."))))
     blocks.append(
-        ui.context(t(N_("Only the holder, brand, last four digits, expiry and a gateway token are kept.")))
+        ui.context(
+            t(
+                N_(
+                    "A billing profile is a reference: its label, brand, last four digits, expiry and the "
+                    "gateway's or vendor's id. No card number is ever typed here or kept."
+                )
+            )
+        )
     )
     return ui.message(t(N_("Billing profiles")), blocks)
 
 
-OUTCOMES = {"success": N_("succeeds"), "declined": N_("declined"), "network": N_("network error")}
-"""What each simulated test card does, as the card hint says it."""
+OUTCOMES = {
+    "success": N_("succeeds"),
+    "declined": N_("declined (insufficient funds)"),
+    "network": N_("network error"),
+}
+"""What each simulated test card does, as its label says it."""
+
+
+def test_card_label(t: Translator, card: TestCard) -> str:
+    """`Visa ···· 4242 — succeeds`: how a test card is picked and named."""
+    return t(
+        N_("{brand} ···· {last4} — {outcome}"),
+        brand=t(service.BRANDS.get(card.brand, card.brand)),
+        last4=card.last4,
+        outcome=t(OUTCOMES[card.outcome]),
+    )
 
 
 def add_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
     t = req.t
-    test_cards = ", ".join(f"{number} ({t(OUTCOMES[outcome])})" for number, outcome in TEST_CARDS.items())
-    blocks: list[Block] = [
+    gateway = req.deps.gateway
+    blocks = _test_card_blocks(t, gateway) if gateway.test_cards else _vendor_blocks(t)
+    blocks.append(
         InputBlock(
-            block_id="holder",
-            label=t(N_("Card holder")),
+            block_id="label",
+            label=t(N_("Name for this billing profile")),
+            optional=True,
+            element=PlainTextInputElement(action_id="value", max_length=80),
+        )
+    )
+    return ui.modal(
+        t(N_("Add a billing profile")),
+        MODAL,
+        blocks,
+        submit=t(N_("Add")),
+        close=t(N_("Cancel")),
+        private_metadata={"channel": channel_id} if channel_id else None,
+    )
+
+
+def _test_card_blocks(t: Translator, gateway: PaymentGateway) -> list[Block]:
+    options = [ui.option(test_card_label(t, card), card.key) for card in gateway.test_cards]
+    return [
+        InputBlock(
+            block_id="test_card",
+            label=t(N_("Test card")),
+            hint=t(N_("The simulated payment gateway's documented test cards: no card number is typed.")),
+            element=StaticSelectElement(action_id="value", options=options, initial_option=options[0]),
+        )
+    ]
+
+
+def _vendor_blocks(t: Translator) -> list[Block]:
+    brands = [ui.option(t(name), key) for key, name in service.BRANDS.items()]
+    return [
+        InputBlock(
+            block_id="reference",
+            label=t(N_("Vendor's billing-profile id")),
+            hint=t(N_("As shown at the vendor, which bills the agency. Never a card number.")),
             element=PlainTextInputElement(action_id="value", max_length=120),
         ),
         InputBlock(
-            block_id="number",
-            label=t(N_("Card number")),
-            hint=t(
-                N_("Sent to the payment gateway and never stored. Simulated gateway test cards: {cards}."),
-                cards=test_cards,
-            ),
-            element=PlainTextInputElement(action_id="value", max_length=23),
+            block_id="brand",
+            label=t(N_("Card brand")),
+            element=StaticSelectElement(action_id="value", options=brands),
+        ),
+        InputBlock(
+            block_id="last4",
+            label=t(N_("Last four digits")),
+            hint=t(N_("Shown beside the label, so people know which card it is.")),
+            element=PlainTextInputElement(action_id="value", min_length=4, max_length=4),
         ),
         InputBlock(
             block_id="expiry",
             label=t(N_("Expiry (MM/YY)")),
             element=PlainTextInputElement(action_id="value", max_length=7),
         ),
-        InputBlock(
-            block_id="cvc",
-            label=t(N_("Security code (CVC)")),
-            element=PlainTextInputElement(action_id="value", max_length=4),
-        ),
-        InputBlock(
-            block_id="label",
-            label=t(N_("Name for this card")),
-            optional=True,
-            element=PlainTextInputElement(action_id="value", max_length=80),
-        ),
     ]
-    return ui.modal(
-        t(N_("Add a card")),
-        MODAL,
-        blocks,
-        submit=t(N_("Add card")),
-        close=t(N_("Cancel")),
-        private_metadata={"channel": channel_id} if channel_id else None,
-    )
 
 
 def save_profile(
@@ -144,20 +187,25 @@ def save_profile(
 ) -> None:
     req = open_request(context, body)
     context["translator"] = req.t
-    card = service.NewCard(
-        holder=ui.state_value(view, "holder") or "",
-        number=ui.state_value(view, "number") or "",
-        expiry=ui.state_value(view, "expiry") or "",
-        cvc=ui.state_value(view, "cvc") or "",
-        label=ui.state_value(view, "label") or "",
-    )
+    label = ui.state_value(view, "label") or ""
     with req.deps.uow() as uow:
-        profile = service.add_profile(uow, req.deps.gateway, req.deps.clock, req.actor, card)
+        if req.deps.gateway.test_cards:
+            choice = service.TestCardChoice(card=ui.state_value(view, "test_card") or "", label=label)
+            profile = service.add_test_card_profile(uow, req.deps.gateway, req.deps.clock, req.actor, choice)
+        else:
+            given = service.VendorProfile(
+                reference=ui.state_value(view, "reference") or "",
+                brand=ui.state_value(view, "brand") or "",
+                last4=ui.state_value(view, "last4") or "",
+                expiry=ui.state_value(view, "expiry") or "",
+                label=label,
+            )
+            profile = service.add_vendor_profile(uow, req.deps.clock, req.actor, given)
         text = req.t(
-            N_(":white_check_mark: Card added as billing profile {id}: {label}, {brand} ···· {last4}."),
+            N_(":white_check_mark: Billing profile {id} added: {label}, {brand} ···· {last4}."),
             id=profile.id,
             label=profile.label,
-            brand=profile.brand,
+            brand=req.t(service.BRANDS.get(profile.brand, profile.brand)),
             last4=profile.last4,
         )
     ack()

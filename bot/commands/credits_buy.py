@@ -86,12 +86,11 @@ def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
         profile = offer.profile
         card = (
             t(
-                N_("{id}. {label} — {holder}, expires {month}/{year}"),
+                N_("{id}. {label}, expires {month}/{year}"),
                 id=profile.id,
                 label=profile.label
                 if profile.last4 in profile.label
                 else f"{profile.label} ···· {profile.last4}",
-                holder=profile.holder,
                 month=f"{profile.exp_month:02d}",
                 year=str(profile.exp_year),
             )

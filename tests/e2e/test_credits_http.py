@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.localslack import LocalSlack
 from domain import ledger
 from domain.simulated import SimulatedGateway
-from domain.store.models import Agency, BillingProfile, Invoice, Member
+from domain.store.models import Agency, Invoice, Member
 from tests.e2e.test_agency_http import row_counts
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.slackhttp import SlackHttp, payload_text, text_input
@@ -111,35 +111,6 @@ def test_declined_card_answers_declined(
     answers = [payload_text(c.params) for c in slack.of("response_url")]
     assert "declined" in answers[0] and answers[0] == answers[1]
     assert "Inbox-preview pool*\n0" in http.command("/credits").text
-
-
-def test_profiles_add_modal_stores_no_card_number(
-    http: SlackHttp, sessions: sessionmaker[Session], db: Engine, slack: LocalSlack
-) -> None:
-    """The modal's number and CVC go to the gateway; the database keeps last four digits only."""
-    http.command("/agency", "members")
-    http.command("/billing", "profiles add")
-    view = http.opened_view()
-    reply = http.submit(
-        view,
-        {
-            "holder": text_input("Agency Ltd"),
-            "number": text_input("4242 4242 4242 4242"),
-            "expiry": text_input("08/29"),
-            "cvc": text_input("123"),
-            "label": text_input(""),
-        },
-    )
-    assert reply.status == 200 and "errors" not in reply.body
-    with sessions() as s:
-        profile = s.scalars(select(BillingProfile)).one()
-        assert (profile.last4, profile.exp_month, profile.exp_year) == ("4242", 8, 2029)
-    with db.connect() as conn:
-        for table in ("billing_profiles", "audit_log", "processed_requests"):
-            dump = str(conn.execute(text(f"select * from {table}")).all())
-            assert "4242424242424242" not in dump and "4242 4242 4242 4242" not in dump
-    listing = http.command("/billing", "profiles").text
-    assert "Agency Ltd" in listing and "4242" in listing
 
 
 def test_profile_in_use_cannot_be_deleted_and_the_refusal_lists_accounts(
