@@ -1,4 +1,11 @@
-"""Block Kit building blocks, made with `slack_sdk.models` so Slack's own rules are applied."""
+"""Block Kit building blocks, made with `slack_sdk.models` so Slack's own rules are applied.
+
+Text goes into two kinds of text object. `mrkdwn` (sections, fields, context, a message's `text`) is
+parsed by Slack: user and client text in it must be escaped, which the translator does for its
+parameters (`bot.i18n.Mrkdwn`), and `escape` does for text placed without a message. `plain_text`
+(headers, buttons, options, modal titles) is shown as written: the builders below take a translated
+message's `plain` form there, never an escaped one.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.i18n import Mrkdwn as Mrkdwn
+from bot.i18n import escape as escape
+from bot.i18n import plain as plain
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
@@ -35,7 +46,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT)))
+    return HeaderBlock(text=PlainTextObject(text=clip(plain(text), MAX_HEADER_TEXT)))
 
 
 def section(text: str, *, accessory: Any = None, block_id: str | None = None) -> SectionBlock:
@@ -63,7 +74,7 @@ def button(
     text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None
 ) -> ButtonElement:
     return ButtonElement(
-        text=clip(text, MAX_BUTTON_TEXT), action_id=action_id, value=value or None, style=style, url=url
+        text=clip(plain(text), MAX_BUTTON_TEXT), action_id=action_id, value=value or None, style=style, url=url
     )
 
 
@@ -74,12 +85,12 @@ def actions(*elements: Any, block_id: str | None = None) -> ActionsBlock:
 def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> OverflowMenuElement:
     return OverflowMenuElement(
         action_id=action_id,
-        options=[Option(text=clip(label, 75), value=value) for label, value in options[:5]],
+        options=[Option(text=clip(plain(label), 75), value=value) for label, value in options[:5]],
     )
 
 
 def option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=clip(label, 75)), value=value)
+    return Option(text=PlainTextObject(text=clip(plain(label), 75)), value=value)
 
 
 def message(
@@ -125,9 +136,9 @@ def modal(
     view = View(
         type="modal",
         callback_id=callback_id,
-        title=PlainTextObject(text=clip(title, MAX_MODAL_TITLE)),
-        submit=PlainTextObject(text=clip(submit, MAX_MODAL_TITLE)) if submit else None,
-        close=PlainTextObject(text=clip(close, MAX_MODAL_TITLE)) if close else None,
+        title=PlainTextObject(text=clip(plain(title), MAX_MODAL_TITLE)),
+        submit=PlainTextObject(text=clip(plain(submit), MAX_MODAL_TITLE)) if submit else None,
+        close=PlainTextObject(text=clip(plain(close), MAX_MODAL_TITLE)) if close else None,
         blocks=list(blocks)[:MAX_MODAL_BLOCKS],
         private_metadata=json.dumps(private_metadata, separators=(",", ":")) if private_metadata else None,
     )
@@ -171,7 +182,7 @@ def section_dict(text: str) -> dict[str, Any]:
 def button_dict(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "text": {"type": "plain_text", "text": clip(plain(text), MAX_BUTTON_TEXT), "emoji": True},
         "action_id": action_id,
         "value": value[:2000],
     }
@@ -185,7 +196,7 @@ def overflow_dict(action_id: str, options: Sequence[tuple[str, str]]) -> dict[st
         "type": "overflow",
         "action_id": action_id,
         "options": [
-            {"text": {"type": "plain_text", "text": clip(label, 75), "emoji": True}, "value": value[:150]}
+            {"text": {"type": "plain_text", "text": clip(plain(label), 75), "emoji": True}, "value": value[:150]}
             for label, value in options[:5]
         ],
     }
