@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -120,10 +121,15 @@ def markup_template(text: str) -> str:
     object back when there is nothing to escape, so the common case costs one look-up)."""
     if "&" not in text and "<" not in text and ">" not in text:
         return text
-    marked = "".join(
-        part if index % 2 else escape(part) for index, part in enumerate(_OWN_TOKEN.split(text))
-    )
+    marked = "".join(part if index % 2 else escape(part) for index, part in enumerate(_OWN_TOKEN.split(text)))
     return text if marked == text else marked
+
+
+def joined(separator: str, parts: Iterable[str]) -> Mrkdwn:
+    """Parts joined into one `Mrkdwn`: translated messages as they are, any other text escaped (so
+    the result can go into another message without being escaped twice)."""
+    items = [part if isinstance(part, Mrkdwn) else Mrkdwn(escape(part), part) for part in parts]
+    return Mrkdwn(separator.join(items), separator.join(item.plain for item in items))
 
 
 def plain(text: str) -> str:
@@ -153,10 +159,11 @@ class Translator:
         self._gettext = _translations(self.lang).gettext
         self._ngettext = _translations(self.lang).ngettext
 
-    def __call__(self, message: str, **params: Any) -> Mrkdwn:
+    def __call__(self, message: str, **params: Any) -> str:
         """The message in the reader's language, as Slack mrkdwn: `str` parameters (names, emails,
         reasons: anything a user or client typed) are escaped, `Mrkdwn` ones (markup the app built,
-        other translated messages) are placed as they are. Its `plain` form keeps the raw text."""
+        other translated messages) are placed as they are. The result is a `Mrkdwn` (typed `str`, so
+        callers compose it freely); `plain(result)` is the same message with the raw text."""
         text = self._gettext(message) if message else ""
         if not params:
             marked = markup_template(text)
@@ -189,7 +196,7 @@ class Translator:
 
         return _FR_DE.sub(fix, text)
 
-    def plural(self, singular: str, plural: str, n: int, **params: Any) -> Mrkdwn:
+    def plural(self, singular: str, plural: str, n: int, **params: Any) -> str:
         """Pick the plural form the reader's language uses for `n`; `{n}` is formatted too.
 
         Both forms are usually marked `N_` (so they are extracted as two ids, not a gettext plural
@@ -217,7 +224,7 @@ class Translator:
         if isinstance(value, bool):
             return self("yes") if value else self("no")
         if isinstance(value, Word):
-            return self(str(value)) if markup else self(str(value)).plain
+            return self(str(value)) if markup else plain(self(str(value)))
         if isinstance(value, Percent):
             return self.percent(value)
         if isinstance(value, Decimal):

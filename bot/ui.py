@@ -10,6 +10,7 @@ message's `plain` form there, never an escaped one.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,9 +29,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.i18n import Mrkdwn as Mrkdwn
-from bot.i18n import escape as escape
-from bot.i18n import plain as plain
+from bot import i18n
+
+Mrkdwn = i18n.Mrkdwn
+escape = i18n.escape
+plain = i18n.plain
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -39,6 +42,16 @@ MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
 MAX_MODAL_TITLE = 24
 MAX_BUTTON_TEXT = 75
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,30}")
+
+
+def channel_link(channel_id: str) -> Mrkdwn:
+    """`<#C…>` for a channel id (Slack shows its name), the id as escaped text if it is not one."""
+    if _SLACK_ID.fullmatch(channel_id):
+        return Mrkdwn(f"<#{channel_id}>", f"#{channel_id}")
+    return Mrkdwn(escape(channel_id), channel_id)
 
 
 def clip(text: str, limit: int) -> str:
@@ -74,7 +87,11 @@ def button(
     text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None
 ) -> ButtonElement:
     return ButtonElement(
-        text=clip(plain(text), MAX_BUTTON_TEXT), action_id=action_id, value=value or None, style=style, url=url
+        text=clip(plain(text), MAX_BUTTON_TEXT),
+        action_id=action_id,
+        value=value or None,
+        style=style,
+        url=url,
     )
 
 
@@ -196,7 +213,10 @@ def overflow_dict(action_id: str, options: Sequence[tuple[str, str]]) -> dict[st
         "type": "overflow",
         "action_id": action_id,
         "options": [
-            {"text": {"type": "plain_text", "text": clip(plain(label), 75), "emoji": True}, "value": value[:150]}
+            {
+                "text": {"type": "plain_text", "text": clip(plain(label), 75), "emoji": True},
+                "value": value[:150],
+            }
             for label, value in options[:5]
         ],
     }

@@ -98,7 +98,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         rows = service.history(uow, req.actor, account_name=account, month=month)
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
-            f"{r.account_name or t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
+            f"{ui.escape(r.account_name) if r.account_name else t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
             f"{human(t, r.invoice.status)}"
             for r in rows
         ]

@@ -73,7 +73,7 @@ def home_blocks(req: Req) -> list[Block]:
             except (DomainError, KeyError, ValueError):  # a plan the catalog no longer prices
                 continue
             total += price
-            renewals.append(f"{t.date(account.period_end)} · *{account.name}* · {t.money(price)}")
+            renewals.append(f"{t.date(account.period_end)} · *{ui.escape(account.name)}* · {t.money(price)}")
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")
