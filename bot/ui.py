@@ -54,6 +54,23 @@ def channel_link(channel_id: str) -> Mrkdwn:
     return Mrkdwn(escape(channel_id), channel_id)
 
 
+def plain_texts(node: Any) -> Any:
+    """Every `plain_text` object under `node` (a payload as dicts) made from a translated message gets
+    the message's plain form, in place: `slack_sdk` keeps the text object it was given, so a label, a
+    hint or a placeholder built straight from `slack_sdk.models` reads as typed too."""
+    if isinstance(node, dict):
+        text = node.get("text")
+        if isinstance(text, Mrkdwn) and node.get("type") == "plain_text":
+            node["text"] = text.plain
+        for value in node.values():
+            if isinstance(value, dict | list):
+                plain_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            plain_texts(item)
+    return node
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -124,7 +141,9 @@ def message(
     """
     payload: dict[str, Any] = {
         "text": clip(text, 3000),
-        "blocks": [b if isinstance(b, dict) else b.to_dict() for b in blocks[:MAX_MESSAGE_BLOCKS]],
+        "blocks": plain_texts(
+            [b if isinstance(b, dict) else b.to_dict() for b in blocks[:MAX_MESSAGE_BLOCKS]]
+        ),
     }
     if ephemeral:
         payload["response_type"] = "ephemeral"
@@ -159,7 +178,7 @@ def modal(
         blocks=list(blocks)[:MAX_MODAL_BLOCKS],
         private_metadata=json.dumps(private_metadata, separators=(",", ":")) if private_metadata else None,
     )
-    return view.to_dict()
+    return dict(plain_texts(view.to_dict()))
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

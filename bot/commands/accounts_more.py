@@ -210,10 +210,10 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                     t(N_("Monthly commission")),
                     t(N_("{total} at {percent}"), total=c.monthly_total, percent=Percent(c.percent)),
                 ),
-                (t(N_("Referral link")), c.referral_link),
+                (t(N_("Referral link")), ui.escape(c.referral_link)),
                 (
                     t(N_("Payout email")),
-                    c.payout_email or t(N_("not set: `/accounts commission payout <email>`")),
+                    ui.escape(c.payout_email) if c.payout_email else t(N_("not set: `/accounts commission payout <email>`")),
                 ),
             ]
         ),

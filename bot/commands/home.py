@@ -47,7 +47,7 @@ def publish_home(
         req = open_request(context, flat)
     except NotAMember:
         return
-    view = View(type="home", blocks=home_blocks(req)).to_dict()
+    view = ui.plain_texts(View(type="home", blocks=home_blocks(req)).to_dict())
     client.views_publish(user_id=req.user_id, view=view)
 
 
