@@ -213,7 +213,9 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 (t(N_("Referral link")), ui.escape(c.referral_link)),
                 (
                     t(N_("Payout email")),
-                    ui.escape(c.payout_email) if c.payout_email else t(N_("not set: `/accounts commission payout <email>`")),
+                    ui.escape(c.payout_email)
+                    if c.payout_email
+                    else t(N_("not set: `/accounts commission payout <email>`")),
                 ),
             ]
         ),
