@@ -131,7 +131,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     if invoice.tax:
         facts.append((t(N_("Tax")), t.money(invoice.tax, invoice.currency)))
     if invoice.failure:
-        facts.append((t(N_("Failure")), invoice.failure))
+        facts.append((t(N_("Failure")), ui.escape(invoice.failure)))
     blocks: list[Block] = [
         ui.header(t(N_("Invoice {number}"), number=invoice.number)),
         ui.fields(facts),

@@ -110,7 +110,7 @@ def status_message(
         ui.fields(
             [
                 (t(N_("Channel")), channel),
-                (t(N_("Renewal lead days")), agency.notice_lead_days),
+                (t(N_("Renewal lead days")), ui.escape(str(agency.notice_lead_days))),
                 (t(N_("Low-balance threshold")), t.money(agency.low_balance_threshold)),
                 (t(N_("Muted kinds")), muted),
                 (t(N_("Snoozed accounts")), snoozes),

@@ -232,6 +232,7 @@ def test_user_and_client_text_is_escaped_on_every_surface(
         "/agency approvals": ("/agency", "approvals"),
         "/agency notices": ("/agency", "notices"),
         "/accounts": ("/accounts", ""),
+        "/accounts search": ("/accounts", "search:<!channel>&<@U123>"),
         "/accounts show": ("/accounts", "show evil-shop"),
         "/accounts views": ("/accounts", "views"),
         "/accounts snapshots": ("/accounts", "snapshots"),
@@ -257,6 +258,7 @@ def test_user_and_client_text_is_escaped_on_every_surface(
         assert EVIL in shown[name][1], name
     assert ESCAPED in shown["/accounts"][0] and ESCAPED in shown["/accounts show"][0]
     assert "&lt;https://evil.x|c&gt;" in shown["/accounts views"][0]
+    assert "search:<!channel>&<@U123>" in shown["/accounts search"][1]  # the page's header
     # Values nested in an audit entry's changes are escaped once, in the entry and in its dicts.
     assert (
         f"branding: name: Acme → name: {ESCAPED}; client name: Acme → {ESCAPED}" in shown["/agency audit"][0]
@@ -309,6 +311,7 @@ def test_translator_escapes_parameters_once_and_keeps_the_plain_form() -> None:
     is not escaped again, the app's own mention stays a mention, a help line's `<name>` is text, and
     the plain form (for plain_text) is the message with the text as typed."""
     from bot import ui
+    from bot.render import render_message
 
     t = Translator()
     inner = t("Account {name}", name=EVIL)
@@ -323,6 +326,8 @@ def test_translator_escapes_parameters_once_and_keeps_the_plain_form() -> None:
     assert block["text"]["text"] == f"Members of {EVIL}"
     section = ui.message(inner, [ui.section(inner)])
     assert section["text"] == f"Account {ESCAPED}" and section["blocks"][0]["text"]["text"] == section["text"]
+    shell = render_message(ui.message(inner, [ui.header(inner), ui.section(inner)])).text
+    assert shell.count(f"Account {EVIL}") == 1 and f"ACCOUNT {EVIL.upper()}" in shell  # the local shell
     assert (
         ui.channel_link("C0NOTICES") == "<#C0NOTICES>" and ui.channel_link("C1>|<!here") == "C1&gt;|&lt;!here"
     )
