@@ -285,6 +285,22 @@ def test_user_and_client_text_is_escaped_on_every_surface(
     assert EVIL in refused.body["errors"]["currency"]  # a field error is plain text under the field
     safe(refused.body)
 
+    # A per-seat subscription for a customer whose name is the attack string: its quote, then done.
+    http.command("/seats", "new")
+    form = {
+        "customer_name": text_input(EVIL),
+        "email": text_input("ana@acme.example"),
+        "company": text_input("Acme SARL"),
+        "country": text_input("DE"),
+        "vat": text_input("FR40303265045"),
+        "licenses": {"type": "number_input", "value": "4"},
+        "frequency": {"type": "static_select", "selected_option": {"value": "12"}},
+        "profile": {"type": "static_select", "selected_option": {"value": "transfer"}},
+    }
+    quoted = http.submit(http.opened_view(), form)
+    assert ESCAPED in safe(quoted.body)[0]
+    safe(http.submit(quoted.body["view"], {}).body)
+
     # The notice job posts the weekly billing digest, grouped by the (evil) billing profile label.
     run_notices(settings, sessions, catalog, clock, sleep=lambda seconds: None)
 
