@@ -81,7 +81,7 @@ def test_pool_names_in_refusals_and_history_are_words(
     assert "SMS +1,000 · purchase · agency pool" in http.command("/credits", "history").text
     http.command("/agency", "members add U0FRENCH owner")
     french = http.command("/credits", "allocate sms 5000 acme", user="U0FRENCH").text
-    assert "La réserve SMS a" in french and "`/credits buy sms <pack>`" in french
+    assert "La réserve SMS a" in french and "`/credits buy sms &lt;pack&gt;`" in french
     expired = http.command("/credits", "allocate sms 10 gone", user="U0FRENCH").text
     assert "expired" not in expired and "expiré" in expired, expired
 
