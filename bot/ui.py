@@ -72,7 +72,16 @@ def plain_texts(node: Any) -> Any:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` characters; a cut never splits an escape (`&lt;`) or a token (`<@U…>`)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    entity, token = cut.rfind("&", -5), cut.rfind("<", -40)
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    if token != -1 and ">" not in cut[token:]:
+        cut = cut[:token]
+    return cut + "…"
 
 
 def header(text: str) -> HeaderBlock:

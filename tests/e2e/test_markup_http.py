@@ -342,6 +342,8 @@ def test_translator_escapes_parameters_once_and_keeps_the_plain_form() -> None:
     assert block["text"]["text"] == f"Members of {EVIL}"
     section = ui.message(inner, [ui.section(inner)])
     assert section["text"] == f"Account {ESCAPED}" and section["blocks"][0]["text"]["text"] == section["text"]
+    assert ui.clip("ab &lt;c", 6) == "ab …" and ui.clip("to <@U0OWNER>", 10) == "to …"
+    assert ui.clip("abcdefgh", 6) == "abcde…"
     shell = render_message(ui.message(inner, [ui.header(inner), ui.section(inner)])).text
     assert shell.count(f"Account {EVIL}") == 1 and f"ACCOUNT {EVIL.upper()}" in shell  # the local shell
     assert (
