@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands import register_all
 from bot.context import Deps, translator_for
-from bot.i18n import Translator
+from bot.i18n import Translator, plain
 from bot.settings import Settings
 from bot.ui import notice
 from domain.cards import CARD_REFUSED, contains_card_number
@@ -139,7 +139,7 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
     kind = body.get("type")
     if kind == "view_submission":
         field = error.field if isinstance(error, DomainError) and error.field else _first_input(body)
-        payload: dict[str, Any] = {"response_action": "errors", "errors": {field: text[:2000]}}
+        payload: dict[str, Any] = {"response_action": "errors", "errors": {field: plain(text)[:2000]}}
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
         )
@@ -231,7 +231,7 @@ def _rich_text(node: Any) -> str:
 
 
 def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:
-    payload = {"response_action": "errors", "errors": {field: t(error.message, **error.params)[:2000]}}
+    payload = {"response_action": "errors", "errors": {field: plain(t(error.message, **error.params))[:2000]}}
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 

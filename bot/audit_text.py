@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.i18n import Translator
+from bot.i18n import Mrkdwn, Translator, escape, joined
 from bot.vocabulary import human
 from domain.i18n import N_
 from domain.store.models import AuditEntry
@@ -188,35 +188,41 @@ def actor_label(t: Translator, actor: str) -> str:
     if actor[:1] in ("U", "W") and actor[1:].isalnum():
         return f"<@{actor}>"
     label = SYSTEM_ACTORS.get(actor)
-    return t(label) if label else actor
+    return t(label) if label else escape(actor)
 
 
-def value_text(t: Translator, key: str, value: Any) -> str:
+def _data(value: str) -> Mrkdwn:
+    """A value as it was stored (a name, an email, a reason): escaped for mrkdwn, raw when plain."""
+    return Mrkdwn(escape(value), value)
+
+
+def value_text(t: Translator, key: str, value: Any) -> Mrkdwn:
+    """One stored value in the reader's words, as mrkdwn (so a sentence it goes into keeps it as is)."""
     if value is None:
-        return "–"
+        return Mrkdwn("–")
     if isinstance(value, bool):
-        return t.format(value)
+        return Mrkdwn(t(N_("yes")) if value else t(N_("no")))
     if isinstance(value, dict):
-        pairs = (
+        pairs = [
             t(N_("{field}: {value}"), field=field_label(t, k), value=value_text(t, k, v))
             for k, v in value.items()
-        )
-        return ", ".join(pairs) or "–"
+        ]
+        return joined(", ", pairs) if pairs else Mrkdwn("–")
     if isinstance(value, list | tuple):
-        return ", ".join(value_text(t, key, v) for v in value) or "–"
+        return joined(", ", [value_text(t, key, v) for v in value]) if value else Mrkdwn("–")
     if key in _WORD_VALUES and isinstance(value, str):
-        return human(t, value)
+        return Mrkdwn(human(t, value))
     if key in _DATE_VALUES and isinstance(value, str):
         try:
-            return t.date(date.fromisoformat(value[:10]))
+            return Mrkdwn(t.date(date.fromisoformat(value[:10])))
         except ValueError:
-            return value
+            return _data(value)
     if key in _MONEY_VALUES and isinstance(value, str | int | float):
         try:
-            return t.money(Decimal(str(value)))
+            return Mrkdwn(t.money(Decimal(str(value))))
         except (InvalidOperation, ValueError):
-            return str(value)
-    return str(value)
+            return _data(str(value))
+    return _data(str(value))
 
 
 def describe_change(t: Translator, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
@@ -249,7 +255,7 @@ def entry_line(t: Translator, entry: AuditEntry, *, target: bool = True, changes
     what = f"*{action_label(t, entry.action)}*"
     if target and entry.target:
         member = entry.action.startswith("member.") and entry.target[:1] in ("U", "W")
-        what += f" <@{entry.target}>" if member else f" {entry.target}"
+        what += f" <@{entry.target}>" if member else f" {escape(entry.target)}"
     if changes:
         what += describe_change(t, entry.before, entry.after)
     reason = t(N_(" — reason: {reason}"), reason=entry.reason) if entry.reason else ""

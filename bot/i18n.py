@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -84,6 +85,69 @@ class Percent(Decimal):
     """A Decimal that is a percentage (25 means 25 %), so it is not formatted as money."""
 
 
+def escape(text: str) -> str:
+    """User or client text made safe for Slack mrkdwn: `&`, `<` and `>` become `&amp;`, `&lt;` and
+    `&gt;` (Slack's escaping rules), so `<!channel>` or `<https://…|click>` typed as a client name
+    reads as typed instead of notifying a channel or showing a link. `*`, `_`, `~` and backticks are
+    left alone: Slack needs no escape for them, and a name written `*Evil*` at worst reads in bold."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+class Mrkdwn(str):
+    """Slack mrkdwn the app built itself: a translated message (its user data already escaped), a
+    mention `<@U…>` or a channel `<#C…>`. Passed as a translator parameter it is placed as it is,
+    never escaped again. `plain` is the same text for a `plain_text` object (a header, a button, an
+    option, a modal title), where Slack shows every character as written, so there the user data is
+    not escaped (it would read `&lt;`); `bot.ui` picks it for those objects."""
+
+    plain: str
+
+    def __new__(cls, text: str, plain: str | None = None) -> Mrkdwn:
+        made = super().__new__(cls, text)
+        made.plain = text if plain is None else plain
+        return made
+
+
+# The markup a message may write itself: a mention `<@{user}>`, a channel `<#{channel}>`, a link
+# `<{link}>`. Any other `<`, `>` or `&` in a message (`/accounts show <name>` in a help line) is text.
+_OWN_TOKEN = re.compile(r"(<[@#]?\{\w+\}>)")
+
+
+@lru_cache(maxsize=4096)
+def markup_template(text: str) -> str:
+    """A message as mrkdwn: its own tokens kept, every other `&`, `<`, `>` escaped (the same text
+    object back when there is nothing to escape, so the common case costs one look-up)."""
+    if "&" not in text and "<" not in text and ">" not in text:
+        return text
+    marked = "".join(part if index % 2 else escape(part) for index, part in enumerate(_OWN_TOKEN.split(text)))
+    return text if marked == text else marked
+
+
+def joined(separator: str, parts: Iterable[str]) -> Mrkdwn:
+    """Parts joined into one `Mrkdwn`: translated messages as they are, any other text escaped (so
+    the result can go into another message without being escaped twice)."""
+    items = [part if isinstance(part, Mrkdwn) else Mrkdwn(escape(part), part) for part in parts]
+    return Mrkdwn(separator.join(items), separator.join(item.plain for item in items))
+
+
+def plain(text: str) -> str:
+    """The text of a `plain_text` object: a translated message's own plain form, else the text."""
+    return text.plain if isinstance(text, Mrkdwn) else text
+
+
+def _needs_plain(value: Any) -> bool:
+    """Whether a parameter reads differently in mrkdwn and in plain text (so both are formatted)."""
+    if isinstance(value, Mrkdwn):
+        return value.plain != value
+    if isinstance(value, str):
+        return "&" in value or "<" in value or ">" in value
+    if isinstance(value, tuple):
+        return any(_needs_plain(item) for item in value)
+    return False
+
+
 class Translator:
     """Translates and formats for one reader: built per request from their locale."""
 
@@ -96,14 +160,27 @@ class Translator:
         self._ngettext = _translations(self.lang).ngettext
 
     def __call__(self, message: str, **params: Any) -> str:
+        """The message in the reader's language, as Slack mrkdwn: `str` parameters (names, emails,
+        reasons: anything a user or client typed) are escaped, `Mrkdwn` ones (markup the app built,
+        other translated messages) are placed as they are. The result is a `Mrkdwn` (typed `str`, so
+        callers compose it freely); `plain(result)` is the same message with the raw text."""
         text = self._gettext(message) if message else ""
         if not params:
-            return text
+            marked = markup_template(text)
+            return Mrkdwn(marked) if marked is text else Mrkdwn(marked, text)
+        return self._fill(text, params)
+
+    def _fill(self, text: str, params: dict[str, Any]) -> Mrkdwn:
         formatted = {key: self.format(value, key) for key, value in params.items()}
+        template = markup_template(text)
         try:
-            return self._articles(self._elide(text, formatted).format(**formatted))
+            marked = self._articles(self._elide(template, formatted).format(**formatted))
+            if template is text and not any(_needs_plain(value) for value in params.values()):
+                return Mrkdwn(marked)
+            raw = {key: self.format(value, key, markup=False) for key, value in params.items()}
+            return Mrkdwn(marked, self._articles(self._elide(text, raw).format(**raw)))
         except (KeyError, IndexError, ValueError):
-            return text
+            return Mrkdwn(template, text)
 
     def _articles(self, text: str) -> str:
         return italian_articles(text) if self.lang == "it" else text
@@ -131,21 +208,23 @@ class Translator:
             rule = getattr(catalog, "plural", None)
             form = rule(n) if callable(rule) else int(n != 1)
             text = self._gettext(singular if form == 0 else plural)
-        formatted = {key: self.format(value, key) for key, value in {"n": n, **params}.items()}
-        try:
-            return self._articles(self._elide(text, formatted).format(**formatted))
-        except (KeyError, IndexError, ValueError):
-            return text
+        return self._fill(text, {"n": n, **params})
 
-    def format(self, value: Any, key: str = "") -> str:
+    def format(self, value: Any, key: str = "", *, markup: bool = True) -> str:
         """Format one parameter for the reader. Decimals named like a rate (`percent`, `rate`) are
-        plain numbers because their message writes the % sign; other Decimals are money."""
+        plain numbers because their message writes the % sign; other Decimals are money. Text is
+        escaped for mrkdwn (`markup=False`: as written, for a `plain_text` object) unless it is
+        `Mrkdwn` the app built."""
+        if isinstance(value, Mrkdwn):
+            return str(value) if markup else value.plain
+        if isinstance(value, str) and not isinstance(value, Word):
+            return escape(value) if markup else value
         if isinstance(value, Decimal) and not isinstance(value, Percent) and _is_rate(key):
             return format_decimal(value, locale=self.locale)
         if isinstance(value, bool):
             return self("yes") if value else self("no")
         if isinstance(value, Word):
-            return self(str(value))
+            return self(str(value)) if markup else plain(self(str(value)))
         if isinstance(value, Percent):
             return self.percent(value)
         if isinstance(value, Decimal):
@@ -157,8 +236,8 @@ class Translator:
         if isinstance(value, date):
             return self.date(value)
         if isinstance(value, tuple):
-            return ", ".join(self.format(item, key) for item in value)
-        return str(value)
+            return ", ".join(self.format(item, key, markup=markup) for item in value)
+        return escape(str(value)) if markup else str(value)
 
     def money(self, amount: Decimal, currency: str | None = None) -> str:
         return format_currency(amount, currency or self.currency, locale=self.locale)

@@ -64,7 +64,7 @@ def billing_digest(notice: Claimed, t: Translator) -> dict[str, Any]:
     title = t(N_("Charges in the next 7 days"))
     blocks: list[Any] = [ui.header(title)]
     for profile in (notice.payload.get("profiles") or [])[:40]:
-        label = profile.get("label") or t(N_("No billing profile"))
+        label = ui.escape(str(profile["label"])) if profile.get("label") else t(N_("No billing profile"))
         lines = [say(t, texts.digest_line(line)) for line in profile.get("lines") or []]
         shown = lines[:20]
         count = int(profile.get("count") or len(lines))  # payloads keep the first lines and a count

@@ -58,6 +58,8 @@ def mrkdwn(text: str) -> str:
 
 
 def _text(obj: Any) -> str:
+    if isinstance(obj, dict) and obj.get("type") == "plain_text":  # shown as written: no markup
+        return EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), str(obj.get("text", "")))
     if isinstance(obj, dict):
         return mrkdwn(str(obj.get("text", "")))
     return mrkdwn(str(obj or ""))

@@ -1,8 +1,16 @@
-"""Block Kit building blocks, made with `slack_sdk.models` so Slack's own rules are applied."""
+"""Block Kit building blocks, made with `slack_sdk.models` so Slack's own rules are applied.
+
+Text goes into two kinds of text object. `mrkdwn` (sections, fields, context, a message's `text`) is
+parsed by Slack: user and client text in it must be escaped, which the translator does for its
+parameters (`bot.i18n.Mrkdwn`), and `escape` does for text placed without a message. `plain_text`
+(headers, buttons, options, modal titles) is shown as written: the builders below take a translated
+message's `plain` form there, never an escaped one.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +29,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import i18n
+
+Mrkdwn = i18n.Mrkdwn
+escape = i18n.escape
+plain = i18n.plain
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
@@ -30,12 +44,48 @@ MAX_MODAL_TITLE = 24
 MAX_BUTTON_TEXT = 75
 
 
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,30}")
+
+
+def channel_link(channel_id: str) -> Mrkdwn:
+    """`<#C…>` for a channel id (Slack shows its name), the id as escaped text if it is not one."""
+    if _SLACK_ID.fullmatch(channel_id):
+        return Mrkdwn(f"<#{channel_id}>", f"#{channel_id}")
+    return Mrkdwn(escape(channel_id), channel_id)
+
+
+def plain_texts(node: Any) -> Any:
+    """Every `plain_text` object under `node` (a payload as dicts) made from a translated message gets
+    the message's plain form, in place: `slack_sdk` keeps the text object it was given, so a label, a
+    hint or a placeholder built straight from `slack_sdk.models` reads as typed too."""
+    if isinstance(node, dict):
+        text = node.get("text")
+        if isinstance(text, Mrkdwn) and node.get("type") == "plain_text":
+            node["text"] = text.plain
+        for value in node.values():
+            if isinstance(value, dict | list):
+                plain_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            plain_texts(item)
+    return node
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` characters; a cut never splits an escape (`&lt;`) or a token (`<@U…>`)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    entity, token = cut.rfind("&", -5), cut.rfind("<", -40)
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    if token != -1 and ">" not in cut[token:]:
+        cut = cut[:token]
+    return cut + "…"
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT)))
+    return HeaderBlock(text=PlainTextObject(text=clip(plain(text), MAX_HEADER_TEXT)))
 
 
 def section(text: str, *, accessory: Any = None, block_id: str | None = None) -> SectionBlock:
@@ -63,7 +113,11 @@ def button(
     text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None
 ) -> ButtonElement:
     return ButtonElement(
-        text=clip(text, MAX_BUTTON_TEXT), action_id=action_id, value=value or None, style=style, url=url
+        text=clip(plain(text), MAX_BUTTON_TEXT),
+        action_id=action_id,
+        value=value or None,
+        style=style,
+        url=url,
     )
 
 
@@ -74,12 +128,12 @@ def actions(*elements: Any, block_id: str | None = None) -> ActionsBlock:
 def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> OverflowMenuElement:
     return OverflowMenuElement(
         action_id=action_id,
-        options=[Option(text=clip(label, 75), value=value) for label, value in options[:5]],
+        options=[Option(text=clip(plain(label), 75), value=value) for label, value in options[:5]],
     )
 
 
 def option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=clip(label, 75)), value=value)
+    return Option(text=PlainTextObject(text=clip(plain(label), 75)), value=value)
 
 
 def message(
@@ -96,7 +150,9 @@ def message(
     """
     payload: dict[str, Any] = {
         "text": clip(text, 3000),
-        "blocks": [b if isinstance(b, dict) else b.to_dict() for b in blocks[:MAX_MESSAGE_BLOCKS]],
+        "blocks": plain_texts(
+            [b if isinstance(b, dict) else b.to_dict() for b in blocks[:MAX_MESSAGE_BLOCKS]]
+        ),
     }
     if ephemeral:
         payload["response_type"] = "ephemeral"
@@ -125,13 +181,13 @@ def modal(
     view = View(
         type="modal",
         callback_id=callback_id,
-        title=PlainTextObject(text=clip(title, MAX_MODAL_TITLE)),
-        submit=PlainTextObject(text=clip(submit, MAX_MODAL_TITLE)) if submit else None,
-        close=PlainTextObject(text=clip(close, MAX_MODAL_TITLE)) if close else None,
+        title=PlainTextObject(text=clip(plain(title), MAX_MODAL_TITLE)),
+        submit=PlainTextObject(text=clip(plain(submit), MAX_MODAL_TITLE)) if submit else None,
+        close=PlainTextObject(text=clip(plain(close), MAX_MODAL_TITLE)) if close else None,
         blocks=list(blocks)[:MAX_MODAL_BLOCKS],
         private_metadata=json.dumps(private_metadata, separators=(",", ":")) if private_metadata else None,
     )
-    return view.to_dict()
+    return dict(plain_texts(view.to_dict()))
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +227,7 @@ def section_dict(text: str) -> dict[str, Any]:
 def button_dict(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "text": {"type": "plain_text", "text": clip(plain(text), MAX_BUTTON_TEXT), "emoji": True},
         "action_id": action_id,
         "value": value[:2000],
     }
@@ -185,7 +241,10 @@ def overflow_dict(action_id: str, options: Sequence[tuple[str, str]]) -> dict[st
         "type": "overflow",
         "action_id": action_id,
         "options": [
-            {"text": {"type": "plain_text", "text": clip(label, 75), "emoji": True}, "value": value[:150]}
+            {
+                "text": {"type": "plain_text", "text": clip(plain(label), 75), "emoji": True},
+                "value": value[:150],
+            }
             for label, value in options[:5]
         ],
     }

@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.localslack import LocalSlack
 from bot.server import wsgi_app
-from tests.slack_limits import check_message, check_view
+from tests.slack_limits import check_errors, check_message, check_view
 
 TEAM = "T0TEST"
 
@@ -122,6 +122,8 @@ class SlackHttp:
             check_message(body_json)
         if body_json.get("response_action") in ("update", "push"):
             check_view(body_json["view"])
+        if body_json.get("response_action") == "errors":
+            check_errors(body_json["errors"])
         self.check_calls(mark)
         return Reply(status, body_json, raw)
 

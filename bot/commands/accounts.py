@@ -182,7 +182,7 @@ def row_blocks(t: Translator, account: Account, catalog: Catalog, percent: Decim
         else t(N_("free"))
     )
     text = (
-        f"*{account.name}* · {account.client_name}\n"
+        f"*{ui.escape(account.name)}* · {ui.escape(account.client_name)}\n"
         f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
     ) + accounts_tools.row_margin(t, account, catalog, percent)
     if account.status in PRIMARY_LOGIN:

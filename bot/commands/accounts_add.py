@@ -132,7 +132,7 @@ def all_errors(req: Req, view: dict[str, Any], nonce: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     for problem in problems:
         field = problem.field if problem.field in blocks else "name"
-        errors.setdefault(str(field), req.t(problem.message, **problem.params)[:2000])
+        errors.setdefault(str(field), ui.plain(req.t(problem.message, **problem.params))[:2000])
     return errors
 
 

@@ -310,7 +310,7 @@ def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
         blocks.append(
             ui.fields(
                 [
-                    (t(N_("Login URL")), added.login_url),
+                    (t(N_("Login URL")), ui.escape(added.login_url)),
                     (t(N_("Username")), f"`{added.username}`"),
                     (t(N_("Password")), f"`{added.password}`"),
                 ]

@@ -33,18 +33,24 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
             ui.header(t(N_("Account {name}"), name=a.name)),
             ui.fields(
                 [
-                    (t(N_("Client")), f"{a.client_name}\n{a.client_email}"),
-                    (t(N_("Status")), t(a.status) + (f" — {a.status_reason}" if a.status_reason else "")),
+                    (t(N_("Client")), ui.escape(f"{a.client_name}\n{a.client_email}")),
+                    (
+                        t(N_("Status")),
+                        t(a.status) + (f" — {ui.escape(a.status_reason)}" if a.status_reason else ""),
+                    ),
                     (t(N_("Plan")), plan_label(t, a)),
                     (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
                     (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
                     # Trials and sandboxes are never charged: they have no renewal day.
                     *([(t(N_("Renewal day")), str(a.renewal_day))] if a.pricing_version != "V1" else []),
-                    (t(N_("Login")), f"https://{a.custom_domain or a.name + '.' + req.deps.provider.domain}"),
-                    (t(N_("Notifications to")), a.notification_email),
+                    (
+                        t(N_("Login")),
+                        ui.escape(f"https://{a.custom_domain or a.name + '.' + req.deps.provider.domain}"),
+                    ),
+                    (t(N_("Notifications to")), ui.escape(a.notification_email)),
                     (
                         t(N_("Country, language, time zone")),
-                        f"{a.country} ({a.region}) · {a.language} · {a.timezone}",
+                        ui.escape(f"{a.country} ({a.region}) · {a.language} · {a.timezone}"),
                     ),
                     (
                         t(N_("Balances")),

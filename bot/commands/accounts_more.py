@@ -81,7 +81,7 @@ def views_reply(req: Req, words: list[str]) -> dict[str, Any]:
     with req.deps.uow() as uow:
         req.actor.require(Permission.READ)
         rows = [
-            f"*{v.name}* — `{(v.filters or {}).get('text', '')}`"
+            f"*{ui.escape(v.name)}* — `{ui.escape(str((v.filters or {}).get('text', '')))}`"
             for v in queries.saved_views(uow.session, req.actor.agency_id, req.user_id)
         ]
     return ui.notice("\n".join(rows) or t(N_("You have no saved views yet.")))
@@ -107,7 +107,7 @@ def snapshots_reply(req: Req) -> dict[str, Any]:
     with req.deps.uow() as uow:
         req.actor.require(Permission.READ)
         rows = [
-            f"{req.t.format(s.taken_at)} · *{s.name}* · <@{s.taken_by}>"
+            f"{req.t.format(s.taken_at)} · *{ui.escape(s.name)}* · <@{s.taken_by}>"
             for s in queries.snapshots(uow.session, req.actor.agency_id, 20)
         ]
     return ui.notice("\n".join(rows) or req.t(N_("No snapshots yet: `/accounts snapshot <name>` takes one.")))
@@ -160,7 +160,7 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                 )
             )
         rows = [
-            f"{x.id} · {x.direction} · *{x.account_name}* · {x.client_email} · {t(x.status)}"
+            f"{x.id} · {x.direction} · *{ui.escape(x.account_name)}* · {ui.escape(x.client_email)} · {t(x.status)}"
             for x in transfers.list_transfers(uow, req.actor)
         ]
     return ui.notice("\n".join(rows) or t(N_("No transfer requests.")))
@@ -198,7 +198,7 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
             return ui.notice(t(N_(":white_check_mark: Commissions are paid out to {email}."), email=email))
         c = commission.commissions(uow, ports, req.actor)
         rows = [
-            f"*{line.account.name}* · {line.account.client_name} · {t(line.account.status)} · {t.money(line.monthly_commission)} / {t(N_('month'))}"
+            f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)} · {t.money(line.monthly_commission)} / {t(N_('month'))}"
             for line in c.lines
         ]
     blocks: list[Block] = [
@@ -210,10 +210,12 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                     t(N_("Monthly commission")),
                     t(N_("{total} at {percent}"), total=c.monthly_total, percent=Percent(c.percent)),
                 ),
-                (t(N_("Referral link")), c.referral_link),
+                (t(N_("Referral link")), ui.escape(c.referral_link)),
                 (
                     t(N_("Payout email")),
-                    c.payout_email or t(N_("not set: `/accounts commission payout <email>`")),
+                    ui.escape(c.payout_email)
+                    if c.payout_email
+                    else t(N_("not set: `/accounts commission payout <email>`")),
                 ),
             ]
         ),

@@ -63,7 +63,7 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
                 N_("Import <{link}> into {n} account matching `{filters}`:\n{names}"),
                 N_("Import <{link}> into {n} accounts matching `{filters}`:\n{names}"),
                 plan.total,
-                link=plan.link,
+                link=_in_link(plan.link),
                 filters=filters.as_text(page=False),
                 names=shown,
             )
@@ -136,7 +136,7 @@ def report(t: Translator, results: list[templates.Result], link: str) -> dict[st
     counts = {s: sum(1 for r in results if r.status == s) for s in ("imported", "skipped", "failed")}
     summary = t(
         N_("Template <{link}>: {imported} imported, {skipped} skipped (already there), {failed} failed."),
-        link=link,
+        link=_in_link(link),
         **counts,
     )
     labels = {
@@ -145,7 +145,7 @@ def report(t: Translator, results: list[templates.Result], link: str) -> dict[st
         "failed": t(N_("failed")),
     }
     lines = [
-        f"*{r.name}* · {labels[r.status]}" + (f" — {_reason(t, r.reason)}" if r.reason else "")
+        f"*{ui.escape(r.name)}* · {labels[r.status]}" + (f" — {_reason(t, r.reason)}" if r.reason else "")
         for r in sorted(results, key=lambda r: (r.status != "failed", r.name))[:LISTED]
     ]
     if len(results) > LISTED:
@@ -154,9 +154,15 @@ def report(t: Translator, results: list[templates.Result], link: str) -> dict[st
     return ui.message(summary, blocks)
 
 
+def _in_link(link: str) -> str:
+    """A share link inside the message's `<{link}>`: the translator escapes `&`, `<`, `>`, and a `|`
+    (which would start the link's label) is percent-encoded, so the link shows as it is."""
+    return link.replace("|", "%7C")
+
+
 def _reason(t: Translator, reason: str) -> str:
     """Our own reasons are message ids; the provider's are its words, shown as they are."""
-    return t(reason) if reason == templates.NOT_PROVISIONED else reason
+    return t(reason) if reason == templates.NOT_PROVISIONED else ui.escape(reason)
 
 
 def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

@@ -193,7 +193,7 @@ def home_blocks(req: Req) -> list[Block]:
         losing = portfolio_margins.lowest(
             uow.session, req.deps.catalog, req.actor.agency_id, 10, negative_only=True
         )
-    names = [f"*{r.name}* · {t.money(r.margin.monthly or Decimal(0))}" for r in losing]
+    names = [f"*{ui.escape(r.name)}* · {t.money(r.margin.monthly or Decimal(0))}" for r in losing]
     return [
         ui.section(t(N_("*Margins* (`/accounts margins`)"))),
         *_totals_blocks(t, totals),

@@ -261,7 +261,9 @@ def save_settings(
             name=agency.name,
             currency=agency.currency,
             tz=agency.timezone,
-            channel=f"<#{agency.notice_channel}>" if agency.notice_channel else req.t(N_("no channel yet")),
+            channel=ui.channel_link(agency.notice_channel)
+            if agency.notice_channel
+            else req.t(N_("no channel yet")),
         )
     ack()
     channel = ui.metadata(view).get("channel")

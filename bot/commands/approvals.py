@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
-from bot.i18n import Translator
+from bot.i18n import Translator, joined
 from domain import approvals
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -110,7 +110,7 @@ def state_text(t: Translator, approval: Approval) -> str:
     result = approval.payload.get("result")
     if isinstance(result, dict):
         params = {k: Decimal(v) if k in MONEY_PARAMS else v for k, v in (result.get("params") or {}).items()}
-        text += " — " + t(str(result.get("message")), **params)
+        text = joined(" — ", [text, t(str(result.get("message")), **params)])
     return text
 
 

@@ -98,7 +98,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         rows = service.history(uow, req.actor, account_name=account, month=month)
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
-            f"{r.account_name or t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
+            f"{ui.escape(r.account_name) if r.account_name else t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
             f"{human(t, r.invoice.status)}"
             for r in rows
         ]
@@ -131,7 +131,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     if invoice.tax:
         facts.append((t(N_("Tax")), t.money(invoice.tax, invoice.currency)))
     if invoice.failure:
-        facts.append((t(N_("Failure")), invoice.failure))
+        facts.append((t(N_("Failure")), ui.escape(invoice.failure)))
     blocks: list[Block] = [
         ui.header(t(N_("Invoice {number}"), number=invoice.number)),
         ui.fields(facts),

@@ -81,7 +81,7 @@ def balances_reply(req: Req) -> dict[str, Any]:
     def listing(rows: tuple[tuple[str, Any], ...], money: bool) -> str:
         if not rows:
             return t(N_("none"))
-        shown = [f"{name}: {t.money(v) if money else t.number(int(v))}" for name, v in rows[:30]]
+        shown = [f"{ui.escape(name)}: {t.money(v) if money else t.number(int(v))}" for name, v in rows[:30]]
         more = t(N_(" and {n} more"), n=len(rows) - 30) if len(rows) > 30 else ""
         return ", ".join(shown) + more
 
@@ -152,8 +152,8 @@ def history_reply(req: Req, account: str | None) -> dict[str, Any]:
             amount = t.money(row.amount)
         else:
             amount = ("+" if row.amount > 0 else "") + t.number(int(row.amount))
-        where = row.account_name or t(N_("agency pool"))
-        who = f"<@{row.actor}>" if row.actor[:1] in ("U", "W") else row.actor
+        where = ui.escape(row.account_name) if row.account_name else t(N_("agency pool"))
+        who = f"<@{row.actor}>" if row.actor[:1] in ("U", "W") else ui.escape(row.actor)
         lines.append(
             f"{t.format(row.at)} · {t(ledger.pool_name(row.pool))} {amount} · {human(t, row.kind)} · {where} · {who}"
         )

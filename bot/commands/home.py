@@ -47,7 +47,7 @@ def publish_home(
         req = open_request(context, flat)
     except NotAMember:
         return
-    view = View(type="home", blocks=home_blocks(req)).to_dict()
+    view = ui.plain_texts(View(type="home", blocks=home_blocks(req)).to_dict())
     client.views_publish(user_id=req.user_id, view=view)
 
 
@@ -73,7 +73,7 @@ def home_blocks(req: Req) -> list[Block]:
             except (DomainError, KeyError, ValueError):  # a plan the catalog no longer prices
                 continue
             total += price
-            renewals.append(f"{t.date(account.period_end)} · *{account.name}* · {t.money(price)}")
+            renewals.append(f"{t.date(account.period_end)} · *{ui.escape(account.name)}* · {t.money(price)}")
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")

@@ -99,8 +99,8 @@ def status_message(
 ) -> dict[str, Any]:
     """Snoozes are shown by account name, as owners typed them."""
     t = req.t
-    channel = f"<#{agency.notice_channel}>" if agency.notice_channel else t(N_("no channel yet"))
-    muted = ", ".join(agency.notice_mutes or []) or t(N_("none"))
+    channel = ui.channel_link(agency.notice_channel) if agency.notice_channel else t(N_("no channel yet"))
+    muted = ui.escape(", ".join(agency.notice_mutes or [])) or t(N_("none"))
     snoozes = ", ".join(
         t(N_("{account} until {date}"), account=names.get(int(k), k), date=date.fromisoformat(v))
         for k, v in (agency.notice_snoozes or {}).items()
@@ -110,7 +110,7 @@ def status_message(
         ui.fields(
             [
                 (t(N_("Channel")), channel),
-                (t(N_("Renewal lead days")), agency.notice_lead_days),
+                (t(N_("Renewal lead days")), ui.escape(str(agency.notice_lead_days))),
                 (t(N_("Low-balance threshold")), t.money(agency.low_balance_threshold)),
                 (t(N_("Muted kinds")), muted),
                 (t(N_("Snoozed accounts")), snoozes),
@@ -128,8 +128,8 @@ def status_message(
             )
         )
     lines = [
-        f"{t.date(n.due_on)} · {t(texts.KIND_NAMES.get(n.kind, n.kind))} · {name or '-'}"
-        + (f" · _{n.last_error}_" if n.last_error else "")
+        f"{t.date(n.due_on)} · {t(texts.KIND_NAMES.get(n.kind, n.kind))} · {ui.escape(name or '-')}"
+        + (f" · _{ui.escape(n.last_error)}_" if n.last_error else "")
         for n, name in rows
     ]
     blocks.append(ui.section("\n".join(lines) if lines else t(N_("Nothing waits in the outbox."))))
@@ -274,8 +274,8 @@ def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
         ui.fields(
             [
                 (t(N_("Status")), t(account.status)),
-                (t(N_("Plan")), plan),
-                (t(N_("Client")), account.client_name),
+                (t(N_("Plan")), ui.escape(plan)),
+                (t(N_("Client")), ui.escape(account.client_name)),
                 (t(N_("Period ends")), t.date(account.period_end)),
             ]
         ),

@@ -184,7 +184,7 @@ def card_blocks(req: Req, card: SeatCard) -> list[Block]:
         )
     )
     rows = [
-        f"{m.email} — {t(m.status)}{' · ' + t(N_('administrator')) if m.is_admin else ''}"
+        f"{ui.escape(m.email)} — {t(m.status)}{' · ' + t(N_('administrator')) if m.is_admin else ''}"
         for m in card.members
     ]
     blocks.append(

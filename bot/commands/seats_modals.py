@@ -128,7 +128,7 @@ def on_add(
                 emails=ui.state_value(view, "emails") or "",
             )
     except LicensesExhausted as full:
-        ack(response_action="errors", errors={"emails": req.t(full.message, **full.params)[:2000]})
+        ack(response_action="errors", errors={"emails": ui.plain(req.t(full.message, **full.params))[:2000]})
         _tell(req, client, meta.get("channel"), exhausted_reply(req, full))
         return
     ack()

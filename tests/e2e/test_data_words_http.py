@@ -73,12 +73,15 @@ def test_pool_names_in_refusals_and_history_are_words(
     pack that does not exist names the inbox-preview pool; the history says "purchase"."""
     _invoices(sessions)
     refused = http.command("/credits", "allocate sms 5000 acme").text
-    assert "The SMS pool has 1,000 credits; 5,000 asked" in refused and "`/credits buy sms <pack>`" in refused
+    assert (
+        "The SMS pool has 1,000 credits; 5,000 asked" in refused
+        and "`/credits buy sms &lt;pack&gt;`" in refused
+    )
     assert "There is no inbox preview pack of 7" in http.command("/credits", "buy preview 7").text
     assert "SMS +1,000 · purchase · agency pool" in http.command("/credits", "history").text
     http.command("/agency", "members add U0FRENCH owner")
     french = http.command("/credits", "allocate sms 5000 acme", user="U0FRENCH").text
-    assert "La réserve SMS a" in french and "`/credits buy sms <pack>`" in french
+    assert "La réserve SMS a" in french and "`/credits buy sms &lt;pack&gt;`" in french
     expired = http.command("/credits", "allocate sms 10 gone", user="U0FRENCH").text
     assert "expired" not in expired and "expiré" in expired, expired
 
