@@ -9,18 +9,17 @@ the message is updated at the start, after each third, and with the final report
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
 from bot.i18n import Translator
-from domain import templates
+from domain import pending, templates
 from domain.accounts.filters import parse_filters
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
@@ -55,7 +54,7 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
         plan = templates.plan(uow, req.actor, words[1], filters)
     t = req.t
     shown = ", ".join(plan.names) + (" …" if plan.total > len(plan.names) else "")
-    value = json.dumps({"l": plan.link, "f": filters.as_text(page=False)}, separators=(",", ":"))
+    value = confirmations.hold(req, "templates", {"link": plan.link, "filters": filters.as_text(page=False)})
     blocks: list[Block] = [
         ui.header(t(N_("Import a template"))),
         ui.section(
@@ -93,34 +92,36 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
         context["deps"] = shared.deps
     req = open_request(context, body)
     t = req.t
-    try:
-        data = json.loads(str(body["actions"][0].get("value") or ""))
-        link, filters = str(data["l"]), parse_filters(str(data["f"]).split())
-    except (KeyError, TypeError, ValueError):
-        respond(
-            **ui.notice(t(N_("This import card is out of date: run the command again."))),
-            replace_original=True,
-        )
-        return
-    try:
+    ran: list[bool] = []
+
+    def run(held: pending.Claimed) -> str:
+        ran.append(True)
+        link, filters = str(held.payload["link"]), parse_filters(str(held.payload["filters"]).split())
         with req.deps.uow() as uow:
             names = templates.targets(uow, req.actor, filters)
+        results: list[templates.Result] = []
+        marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
+        respond(**_progress(t, results, len(names)), replace_original=True)
+        ports = ports_of(req)
+        for index, name in enumerate(names, 1):
+            try:
+                with req.deps.uow() as uow:
+                    results.append(templates.import_one(uow, ports, req.actor, name, link))
+            except DomainError as error:
+                results.append(templates.Result(name, "failed", t(error.message, **error.params)))
+            if index in marks:
+                respond(**_progress(t, results, len(names)), replace_original=True)
+        final = report(t, results, link)
+        respond(**final, replace_original=True)
+        return str(final["text"])
+
+    try:
+        text = confirmations.confirmed(req, "templates", body["actions"][0].get("value"), run)
     except DomainError as error:
         respond(**ui.notice(f":warning: {t(error.message, **error.params)}"), replace_original=True)
         return
-    results: list[templates.Result] = []
-    marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
-    respond(**_progress(t, results, len(names)), replace_original=True)
-    ports = ports_of(req)
-    for index, name in enumerate(names, 1):
-        try:
-            with req.deps.uow() as uow:
-                results.append(templates.import_one(uow, ports, req.actor, name, link))
-        except DomainError as error:
-            results.append(templates.Result(name, "failed", t(error.message, **error.params)))
-        if index in marks:
-            respond(**_progress(t, results, len(names)), replace_original=True)
-    respond(**report(t, results, link), replace_original=True)
+    if not ran:  # already done, or being done: say so instead of importing again
+        respond(**ui.notice(text), replace_original=True)
 
 
 def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:
