@@ -9,6 +9,7 @@ that moved) leaves the confirmation unused and reaches the person as usual.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +26,18 @@ def hold(
     *,
     amount: Decimal | None = None,
     account_id: int | None = None,
+    ttl: timedelta = pending.TTL,
 ) -> str:
     with req.deps.uow() as uow:
         return pending.create(
-            uow, req.deps.clock, req.actor, kind, payload, amount=amount, account_id=account_id
+            uow, req.deps.clock, req.actor, kind, payload, amount=amount, account_id=account_id, ttl=ttl
         )
+
+
+def form_id(req: Req, kind: str, raw: Any) -> str:
+    """The id a form was opened with, checked: this member's, this agency's, unexpired."""
+    with req.deps.uow() as uow:
+        return pending.check(uow, req.deps.clock, req.actor, kind, raw)
 
 
 def confirmed(req: Req, kind: str | tuple[str, ...], raw: Any, run: Callable[[pending.Claimed], str]) -> str:

@@ -31,6 +31,9 @@ from domain.store.uow import SqlUnitOfWork
 TTL = timedelta(minutes=30)
 """How long a confirm card or confirm step stays valid: long enough to read a quote, short enough
 that a forgotten card does not charge yesterday's decision."""
+FORM_TTL = timedelta(hours=2)
+"""A form's id (the Add account modal): it only names the submission, whose fields are all checked
+again, so it may stay open while the person fills it in."""
 ID_BYTES = 24
 """192 bits of randomness: 48 hex digits, a valid charge-key nonce everywhere."""
 
@@ -59,6 +62,7 @@ def create(
     *,
     amount: Decimal | None = None,
     account_id: int | None = None,
+    ttl: timedelta = TTL,
 ) -> str:
     """Hold what the card shows; the returned id is all the button or the modal carries."""
     now = clock.now()
@@ -73,7 +77,7 @@ def create(
             payload=payload,
             created_by=actor.user_id,
             created_at=now,
-            expires_at=now + TTL,
+            expires_at=now + ttl,
         )
     )
     uow.commit()
@@ -83,6 +87,22 @@ def create(
 def _aware(moment: datetime, like: datetime) -> datetime:
     """SQLite returns naive datetimes; they are stored in UTC."""
     return moment.replace(tzinfo=like.tzinfo) if moment.tzinfo is None else moment
+
+
+def check(uow: SqlUnitOfWork, clock: Clock, actor: Actor, kind: str, raw: Any) -> str:
+    """A form's id is this member's, of this kind and unexpired (it is not used up: the domain's own
+    key, built from it, makes a resubmission answer the first result)."""
+    pending_id = raw if isinstance(raw, str) else ""
+    row = uow.session.get(PendingConfirmation, pending_id) if 16 <= len(pending_id) <= 64 else None
+    if row is None or row.agency_id != actor.agency_id or row.kind != kind or row.created_by != actor.user_id:
+        raise InvalidInput(N_("This form is not valid any more: nothing was done. Open it again."))
+    now = clock.now()
+    if now >= _aware(row.expires_at, now):
+        raise Conflict(
+            N_("This form expired at {when}: nothing was done. Open it again."),
+            when=_aware(row.expires_at, now),
+        )
+    return row.id
 
 
 def claim(uow: SqlUnitOfWork, clock: Clock, actor: Actor, kind: str | tuple[str, ...], raw: Any) -> Claimed:

@@ -128,8 +128,8 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     )
     blocks: list[Block] = [ui.section(summary), ui.section("\n".join(quote_lines(req, offer)))]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
-    stored = {"pending": confirmations.hold(req, "seats-new", form, amount=offer.total_today)}
-    stored["channel"] = meta.get("channel")
+    held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)
+    stored = {"pending": held, "channel": meta.get("channel")}
     confirm = ui.modal(
         t(N_("Confirm subscription")),
         CONFIRM,
