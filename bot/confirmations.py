@@ -60,3 +60,10 @@ def confirmed(req: Req, kind: str | tuple[str, ...], raw: Any, run: Callable[[pe
     with req.deps.uow() as uow:
         pending.finish(uow, claimed.id, {"text": text})
     return text
+
+
+def cancelled(req: Req, raw: Any, text: str) -> str:
+    """Cancel: the confirmation is used up (a later click on its Confirm answers this text)."""
+    with req.deps.uow() as uow:
+        pending.cancel(uow, req.deps.clock, req.actor, raw, {"text": text})
+    return text

@@ -172,6 +172,24 @@ def release(uow: SqlUnitOfWork, pending_id: str) -> None:
     uow.commit()
 
 
+def cancel(uow: SqlUnitOfWork, clock: Clock, actor: Actor, raw: Any, result: dict[str, Any]) -> None:
+    """Cancel pressed by the member who was shown the card: it can no longer be confirmed. Anything
+    else (an unknown, foreign, used id) is left as it is."""
+    if not isinstance(raw, str) or not 16 <= len(raw) <= 64:
+        return
+    uow.session.execute(
+        update(PendingConfirmation)
+        .where(
+            PendingConfirmation.id == raw,
+            PendingConfirmation.agency_id == actor.agency_id,
+            PendingConfirmation.created_by == actor.user_id,
+            PendingConfirmation.used_at.is_(None),
+        )
+        .values(used_at=clock.now(), used_by=actor.user_id, result=result)
+    )
+    uow.commit()
+
+
 def same_amount(shown: Decimal | None, now: Decimal) -> None:
     """The price is computed again at the click; if it moved since the card was shown, say so."""
     if shown is not None and shown != now:

@@ -118,11 +118,12 @@ def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
 def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     req, action = _start(ack, body, context)
     pending_id, _, index = str(action.get("value") or "").partition(":")
+    index = index if index.isascii() and index.isdigit() and len(index) <= 2 else ""
     origin = (body.get("channel") or {}).get("id")
 
     def run(held: pending.Claimed) -> str:
         name, choices = str(held.payload["name"]), list(held.payload["profiles"])
-        if not index.isdigit() or int(index) >= len(choices):
+        if not index or int(index) >= len(choices):
             raise InvalidInput(N_("This renewal card is out of date: run `/accounts renew <name>` again."))
         profile = choices[int(index)]
         with req.deps.uow() as uow:

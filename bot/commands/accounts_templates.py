@@ -70,7 +70,7 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
         ui.context(t(N_("Accounts that already have it are skipped; nothing is imported twice."))),
         ui.actions(
             ui.button(t(N_("Import")), CONFIRM, value, style="primary"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Cancel")), CANCEL, value),
         ),
     ]
     title = t.plural(
@@ -163,4 +163,8 @@ def _reason(t: Translator, reason: str) -> str:
 def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was imported."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was imported."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )

@@ -114,7 +114,7 @@ def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
         ui.context(t(N_("Nothing is charged until you confirm. Taxes not included."))),
         ui.actions(
             ui.button(t(N_("Confirm and pay")), CONFIRM, value, style="primary"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Cancel")), CANCEL, value),
         ),
     ]
     return ui.message(t(N_("Confirm purchase: {what}"), what=what), blocks)
@@ -211,7 +211,11 @@ def _buy(req: Req, order: service.Order, nonce: str) -> str:
 def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was charged."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was charged."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )
 
 
 def buy_modal(req: Req, channel_id: str | None) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def buy_reply(req: Req, account: str, extra: int) -> dict[str, Any]:
                 pending_id,
                 style="primary",
             ),
-            ui.button(req.t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(req.t(N_("Cancel")), CANCEL, pending_id),
         )
     )
     return ui.message(req.t(N_("Confirm the purchase")), blocks)
@@ -184,7 +184,7 @@ def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[s
         ui.section(f":warning: {warning}"),
         ui.actions(
             ui.button(t(N_("Make administrator")), CONFIRM_ADMIN, pending_id, style="danger"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Cancel")), CANCEL, pending_id),
         ),
     ]
     return ui.message(warning, blocks)
@@ -217,4 +217,8 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respo
 def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was changed."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was changed."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )

@@ -447,3 +447,22 @@ def test_allocations_are_keyed_by_what_they_move(http: SlackHttp, sessions: sess
         assert ledger.balance(s, agency_id, "sms", ids["acme-shop"]) == Decimal(30 + 25 + 5 + 6)
         assert ledger.balance(s, agency_id, "sms", ids["beta-shop"]) == Decimal(20)
         assert ledger.balance(s, agency_id, "sms") == Decimal(1000 - 86)
+
+
+def test_cancel_uses_the_confirmation_up(
+    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, gateway: SimulatedGateway, db: Engine
+) -> None:
+    """Cancel means cancelled: Confirm pressed later (a stale copy of the card) charges nothing and
+    says the card was cancelled; another member's Cancel does not cancel it."""
+    _agency(sessions, threshold=None)
+    card = http.command("/credits", "buy prepaid 500").body
+    pending_id = _button(card, "credits_buy_confirm")
+    assert _button(card, "credits_buy_cancel") == pending_id
+    http.click("credits_buy_cancel", pending_id, user=SECOND)
+    http.click("credits_buy_cancel", pending_id)
+    slack.clear()
+    http.click("credits_buy_confirm", pending_id)
+    assert "Already done" in _said(slack) and "Cancelled: nothing was charged." in _said(slack)
+    assert gateway.charges == []
+    with Session(db) as s:
+        assert s.scalar(select(func.count(Invoice.id))) == 0
