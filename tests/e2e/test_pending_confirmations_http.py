@@ -466,3 +466,22 @@ def test_cancel_uses_the_confirmation_up(
     assert gateway.charges == []
     with Session(db) as s:
         assert s.scalar(select(func.count(Invoice.id))) == 0
+
+
+def test_user_seats_are_bounded_when_typed_and_again_at_the_click(
+    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, gateway: SimulatedGateway, db: Engine
+) -> None:
+    """The issue's 99,999,999 user seats on a contact-tiered account are refused when typed (at most
+    1,000 per account); a card for 5 seats is re-checked at the click: when the account has meanwhile
+    grown to 998 seats, the 1,003 it would make are refused and nothing is charged."""
+    agency_id = _agency(sessions, threshold=None)
+    typed = http.command("/seats", "buy acme-shop 99999999").text
+    assert "at most 1,000 user seats" in typed and "seats_buy_confirm" not in typed, typed
+    card = http.command("/seats", "buy acme-shop 5")
+    pending_id = _button(card.body, "seats_buy_confirm")
+    with sessions.begin() as s:
+        s.execute(update(Account).where(Account.agency_id == agency_id).values(seats=998))
+    before = _counts(db)
+    http.click("seats_buy_confirm", pending_id)
+    assert "at most 1,000 user seats" in _said(slack) and "1,003" in _said(slack), _said(slack)
+    assert _counts(db) == before and gateway.charges == []
