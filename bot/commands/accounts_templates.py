@@ -1,6 +1,7 @@
 """`/accounts templates import <share link> [filters]`: a confirm card listing the matching accounts,
 then one provider call per account in a lazy listener, with progress on the message and a final
-per-account report.
+per-account report. The card's Import button carries only the id of the server-held import (link
+and filters, `bot.confirmations`): clicked again, it says the import was already done.
 
 Lazy listener, because a real provider takes a second or more per account and Slack wants its answer
 within 3 seconds. Progress goes through the card's `response_url`, which Slack accepts 5 times, so
