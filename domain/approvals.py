@@ -1,7 +1,7 @@
 """Four-eyes approvals (SPEC §1): above the agency's amount, a purchase, plan change, renewal or
 license top-up waits for a second owner or billing member before anything is charged.
 
-The confirm step stores what it would have executed (`payload`, with the confirm card's own nonce)
+The confirm step stores what it would have executed (`payload`, with the confirm card's pending-confirmation id as `nonce`)
 instead of charging. Approving executes it through the same domain service with the same idempotency
 key, so a double approve, a Slack retry, or a click after a crash mid-execution charges once.
 """
@@ -91,7 +91,7 @@ def request(
 ) -> tuple[Approval, bool]:
     """Record the request (nothing is charged); the requester must be allowed to do it themselves.
 
-    Keyed by the confirm card's nonce, so a double click on Confirm asks once: the second click gets
+    Keyed by the confirm card's pending-confirmation id, so a double click on Confirm asks once: the second click gets
     the first request back (`created` is False) and nothing is posted twice.
     """
     actor.require(Permission.SPEND_MONEY)
@@ -167,7 +167,7 @@ def decide(
 
 
 def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: int) -> Outcome:
-    """Run the stored action as the approver; the charge key is the original confirm card's nonce."""
+    """Run the stored action as the approver; the charge key is the original confirm card's id."""
     approval = get(uow, actor, approval_id)
     stored = approval.payload.get("result")
     if approval.status != "approved" or stored is not None:

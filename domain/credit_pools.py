@@ -2,12 +2,16 @@
 and reading balances and history.
 
 A move is two ledger entries (out of the pool, into the account) written under the agency lock, so the
-pool never goes below zero even when two members allocate at once. Its key comes from the Slack
-interaction (the trigger id), so a redelivered command moves the credits once and answers the same.
+pool never goes below zero even when two members allocate at once. Its key is what is done (pool,
+units, account, member) together with the Slack interaction (the trigger id): a redelivered command
+moves the credits once and is answered "already done", while a different move is never mistaken for
+a duplicate, whatever the request identity (`move_key`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -61,6 +65,15 @@ class HistoryLine:
     reason: str | None
 
 
+def move_key(
+    verb: str, request: str, actor: Actor, *, pool: ledger.Pool, units: int, account: Account
+) -> str:
+    """The idempotency key of a move: the request identity and everything the move does, hashed."""
+    what = [request, actor.agency_id, actor.user_id, pool, units, account.id]
+    digest = hashlib.sha256(json.dumps(what, separators=(",", ":")).encode()).hexdigest()[:40]
+    return f"{verb}:{digest}"
+
+
 def sms_refusal(account: Account) -> str | None:
     """Why SMS credits cannot go to this account, or None when they can (the French seed's rule)."""
     if account.status not in SMS_STATUSES:
@@ -94,7 +107,7 @@ def allocate_sms(
         pool="sms",
         units=units,
         account=account,
-        key=f"sms-allocate:{key}",
+        key=move_key("sms-allocate", key, actor, pool="sms", units=units, account=account),
         action="credits.sms_allocated",
     )
 
@@ -112,7 +125,7 @@ def apply_preview(
         pool="preview",
         units=units,
         account=account,
-        key=f"preview-apply:{key}",
+        key=move_key("preview-apply", key, actor, pool="preview", units=units, account=account),
         action="credits.preview_applied",
     )
 

@@ -2,7 +2,7 @@
 
 A purchase happens in two steps so nothing is charged before the member has seen what will be: `offer`
 validates and prices it and shows the draw (credit vs card); `buy` charges it through the one charge
-path with a key built from the confirm card's nonce, so a double click or a Slack retry charges once
+path with a key built from the confirm card's pending-confirmation id, so a double click or a Slack retry charges once
 and answers with the same invoice.
 """
 

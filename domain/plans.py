@@ -209,6 +209,13 @@ def _validate_contacts(spec: ContactsProduct, choice: PlanChoice, example: str) 
             tier=choice.tier,
             included=max(1, tier.included_seats),
         )
+    if choice.seats is not None and choice.seats > spec.max_seats:
+        raise _refuse(
+            N_("An account holds at most {maximum} user seats; this would make {seats}. Check the number."),
+            "seats",
+            maximum=spec.max_seats,
+            seats=choice.seats,
+        )
     _validate_addons(spec, choice)
     _validate_limits(spec, choice)
 

@@ -113,6 +113,9 @@ class ContactsProduct(FrozenModel):
     tiers: dict[str, TierPlan]
     addons: dict[str, Addon] = Field(default_factory=dict)
     limits: dict[str, Limit] = Field(default_factory=dict)
+    max_seats: Count = 1000
+    """User seats one account may hold: a sanity cap like `max_licenses`, so a typo (or a forged
+    click) of 99,999,999 seats is refused, not quoted or charged."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ContactsProduct:

@@ -2,8 +2,8 @@
 
 It is an ordinary resold account of the per-seat product (tier `licenses`, licenses in `seats`), so
 the accounts overview, the billing run and the notices treat it like every other account. The
-submission carries a nonce made when the modal was opened: the same submission received twice
-creates one account and one charge.
+submission's nonce is the id of the pending confirmation its quote step held: the same
+submission received twice creates one account and one charge.
 """
 
 from __future__ import annotations

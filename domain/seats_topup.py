@@ -1,6 +1,6 @@
 """More licenses, or user seats on contact-tiered plans, through the one charge path (SPEC §3, §6).
 
-`/seats buy` first quotes (nothing written), then a confirm card carries a nonce: the charge's key
+`/seats buy` first quotes, then a confirm card carries a pending-confirmation id: the charge's key
 is built from it, and the request's stored result answers a double click or a Slack retry, so the
 licenses grow once and the card is charged once. Removing user seats is a downgrade: nothing is
 charged or refunded, the change waits in `pending_change` for the renewal.

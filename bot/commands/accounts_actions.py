@@ -3,20 +3,18 @@ history/Credits/Seats menu."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.vocabulary import human
-from domain import ledger
+from domain import ledger, pending
 from domain.accounts import queries
 from domain.accounts.renewal import preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
@@ -70,8 +68,13 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         profiles = [
             (p.id, p.label, p.last4) for p in queries.billing_profiles(uow.session, req.actor.agency_id)
         ]
-    nonce = uuid.uuid4().hex
     price = preview.price
+    ordered = sorted(profiles, key=lambda p: p[0] != default)[:4]
+    # One held confirmation per card; each button names one of its server-held payment choices.
+    choices: list[int | None] = [pid for pid, _, _ in ordered] + [None]
+    pending_id = confirmations.hold(
+        req, "renewal", {"name": preview.name, "profiles": choices}, amount=price.per_cycle
+    )
     text = t(
         N_("Renew *{name}*: {amount} for {start} → {end} ({plan} list, {discount} reseller discount)."),
         name=preview.name,
@@ -81,22 +84,17 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         plan=price.plan_value,
         discount=price.reseller,
     )
-    ordered = sorted(profiles, key=lambda p: p[0] != default)[:4]
     buttons = [
         ui.button(
             t(N_("Charge {label} ···{last4}"), label=label, last4=last4),
             "accounts_renew_confirm",
-            json.dumps({"n": preview.name, "k": nonce, "p": pid}),
+            f"{pending_id}:{i}",
             style="primary" if i == 0 else None,
         )
         for i, (pid, label, last4) in enumerate(ordered)
     ]
     buttons.append(
-        ui.button(
-            t(N_("Prepaid credit only")),
-            "accounts_renew_confirm",
-            json.dumps({"n": preview.name, "k": nonce, "p": None}),
-        )
+        ui.button(t(N_("Prepaid credit only")), "accounts_renew_confirm", f"{pending_id}:{len(ordered)}")
     )
     notes = []
     if preview.loses_discount:
@@ -119,40 +117,38 @@ def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
 
 def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     req, action = _start(ack, body, context)
-    try:
-        data = json.loads(action.get("value") or "{}")
-        name, nonce, profile = str(data["n"]), str(data["k"]), data.get("p")
-    except (KeyError, ValueError, TypeError):
-        raise InvalidInput(
-            N_("This renewal card is out of date: run `/accounts renew <name>` again.")
-        ) from None
-    payload = {"name": name, "nonce": nonce, "profile": profile if isinstance(profile, int) else None}
-    held = approvals.hold(req, "renewal", payload, (body.get("channel") or {}).get("id"))
-    if held is not None:
-        respond(**ui.notice(held), replace_original=True)
-        return
-    with req.deps.uow() as uow:
-        done = renew(
-            uow,
-            ports_of(req),
-            req.actor,
-            name,
-            request_key=nonce,
-            billing_profile_id=profile if isinstance(profile, int) else None,
+    pending_id, _, index = str(action.get("value") or "").partition(":")
+    index = index if index.isascii() and index.isdigit() and len(index) <= 2 else ""
+    origin = (body.get("channel") or {}).get("id")
+
+    def run(held: pending.Claimed) -> str:
+        name, choices = str(held.payload["name"]), list(held.payload["profiles"])
+        if not index or int(index) >= len(choices):
+            raise InvalidInput(N_("This renewal card is out of date: run `/accounts renew <name>` again."))
+        profile = choices[int(index)]
+        with req.deps.uow() as uow:
+            pending.same_amount(
+                held.amount, preview_renewal(uow, ports_of(req), req.actor, name).price.per_cycle
+            )
+        payload = {"name": name, "nonce": held.id, "profile": profile}
+        waiting = approvals.hold(req, "renewal", payload, origin)
+        if waiting is not None:
+            return waiting
+        with req.deps.uow() as uow:
+            done = renew(uow, ports_of(req), req.actor, name, request_key=held.id, billing_profile_id=profile)
+        return req.t(
+            N_(
+                ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
+            ),
+            name=done.name,
+            end=done.period_end,
+            total=done.total,
+            number=done.invoice_number,
+            credit=done.credit_used,
+            card=done.card_charged,
         )
-    t = req.t
-    text = t(
-        N_(
-            ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
-        ),
-        name=done.name,
-        end=done.period_end,
-        total=done.total,
-        number=done.invoice_number,
-        credit=done.credit_used,
-        card=done.card_charged,
-    )
-    respond(**ui.notice(text), replace_original=True)
+
+    respond(**ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace_original=True)
 
 
 def menu(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient) -> None:

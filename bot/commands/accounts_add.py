@@ -3,24 +3,26 @@ its effect on the discount tier, then credentials shown once, to the creator onl
 
 The credentials replace the modal (`response_action: update`): only the person who submitted sees a
 modal, nothing is posted to a channel, and closing it is the end of the password. The channel gets
-an ephemeral confirmation without it. The modal's nonce (private_metadata) is the idempotency key.
+an ephemeral confirmation without it. The modal's private_metadata carries the id of a form the server
+issued to this member when it opened (`bot.confirmations.form_id` checks it at submit); that id is
+the idempotency key, so a made-up or another agency's id is refused and a retry creates one account.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import planbuilder, ui
+from bot import confirmations, planbuilder, ui
 from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal, credentials_view
 from bot.commands.accounts_common import errors_on, ports_of
 from bot.commands.accounts_tools import read_client_price
 from bot.context import Req, open_request
+from domain import pending
 from domain.accounts.fields import field_errors
 from domain.accounts.margins import set_client_price
 from domain.accounts.service import AddAccount, add_account
@@ -46,7 +48,8 @@ def open_add_modal(
     plan: planbuilder.PlanState | None = None,
 ) -> None:
     req.actor.require(Permission.MANAGE_ACCOUNTS)
-    meta = {"nonce": uuid.uuid4().hex, "channel": channel}
+    form = confirmations.hold(req, "accounts-add", {}, ttl=pending.FORM_TTL)
+    meta = {"nonce": form, "channel": channel}
     client.views_open(trigger_id=trigger_id, view=add_modal(req, {}, plan or planbuilder.PlanState(), meta))
 
 
@@ -88,7 +91,7 @@ def submit_add(
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    nonce = str(meta.get("nonce") or view.get("id") or uuid.uuid4().hex)
+    nonce = confirmations.form_id(req, "accounts-add", meta.get("nonce"))
     errors = all_errors(req, view, nonce)
     if len(errors) > 1:
         ack(response_action="errors", errors=errors)

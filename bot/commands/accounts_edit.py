@@ -1,6 +1,6 @@
 """The Edit modal: plan, billing frequency, notification email, billing profile, and cancel, disable
 or enable with a reason; an upgrade or a trial conversion goes through a confirm step that shows the
-prorated charge before anything is charged (its nonce is the charge's idempotency key)."""
+prorated charge before anything is charged (its pending confirmation's id is the charge's key)."""
 
 from __future__ import annotations
 

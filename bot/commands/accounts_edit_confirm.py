@@ -1,24 +1,25 @@
 """The Edit modal's confirm step: the prorated charge of an upgrade or a trial conversion is shown
-before anything is charged; its nonce is the charge's idempotency key, so a double submit charges once."""
+before anything is charged. The server holds the plan and the amount shown (`bot.confirmations`); the
+modal's metadata carries only that confirmation's id, which is the charge's idempotency key, so a
+double submit charges once and a changed price is said, not charged."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.quote_render import quote_blocks
+from domain import pending
 from domain.accounts import changes
 from domain.accounts.service import plan_json
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.i18n import N_
 from domain.plans import choice_from_json
 from domain.portfolio import count_active_paid
@@ -43,7 +44,12 @@ def confirm_view(
         )
     ]
     blocks += quote_blocks(t, q, count, with_create=False)[:40]
-    data = {**meta, "plan": plan_json(choice), "nonce": uuid.uuid4().hex, "reason": reason}
+    held = {"name": name, "plan": plan_json(choice), "reason": reason}
+    data = {
+        "name": name,
+        "channel": meta.get("channel"),
+        "pending": confirmations.hold(req, "plan", held, amount=q.today),
+    }
     return ui.modal(
         t(N_("Confirm the change")),
         CONFIRM,
@@ -60,30 +66,40 @@ def submit_confirm(
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    plan = meta.get("plan") or {}
-    try:
-        choice = choice_from_json(plan)
-    except (KeyError, TypeError, json.JSONDecodeError):
-        raise InvalidInput(N_("This confirmation is out of date: open Edit again.")) from None
     name = str(meta.get("name"))
-    try:
-        payload = {"name": name, "plan": plan_json(choice), "nonce": str(meta.get("nonce"))}
-        held = approvals.hold(req, "plan", payload | {"reason": meta.get("reason")}, meta.get("channel"))
-        if held is not None:
-            title = req.t(N_("Sent for approval"))
-            view = ui.modal(title, "accounts_edit_held", [ui.section(held)], close=req.t(N_("Close")))
-            ack(response_action="update", view=view)
-            return
+    waiting: list[str] = []
+
+    def run(held: pending.Claimed) -> str:
+        nonlocal name
+        name = str(held.payload["name"])
+        choice, reason = choice_from_json(held.payload["plan"]), held.payload.get("reason")
+        ports = ports_of(req)
+        with req.deps.uow() as uow:
+            pending.same_amount(
+                held.amount, changes.preview_plan_change(uow, ports, req.actor, name, choice).today
+            )
+        payload = {"name": name, "plan": plan_json(choice), "nonce": held.id, "reason": reason}
+        held_text = approvals.hold(req, "plan", payload, meta.get("channel"))
+        if held_text is not None:
+            waiting.append(held_text)
+            return held_text
         with req.deps.uow() as uow:
             result = changes.change_plan(
-                uow,
-                ports_of(req),
-                req.actor,
-                name,
-                choice,
-                request_key=str(meta.get("nonce")),
-                reason=meta.get("reason"),
+                uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
             )
+        return req.t(
+            N_("plan changed now; charged {amount} (invoice {number})"),
+            amount=result.charged,
+            number=result.invoice_number or "–",
+        )
+
+    try:
+        text = confirmations.confirmed(req, "plan", meta.get("pending"), run)
+        if waiting:
+            title = req.t(N_("Sent for approval"))
+            view = ui.modal(title, "accounts_edit_held", [ui.section(text)], close=req.t(N_("Close")))
+            ack(response_action="update", view=view)
+            return
     except DomainError as error:
         # The confirm step has no inputs to hang an error on: say it in the modal instead.
         text = f":warning: {req.t(error.message, **error.params)}"
@@ -95,11 +111,6 @@ def submit_confirm(
         )
         return
     ack()
-    text = req.t(
-        N_("plan changed now; charged {amount} (invoice {number})"),
-        amount=result.charged,
-        number=result.invoice_number or "–",
-    )
     tell(req, client, meta, name, [text])
 
 

@@ -1,6 +1,7 @@
 """`/accounts templates import <share link> [filters]`: a confirm card listing the matching accounts,
 then one provider call per account in a lazy listener, with progress on the message and a final
-per-account report.
+per-account report. The card's Import button carries only the id of the server-held import (link
+and filters, `bot.confirmations`): clicked again, it says the import was already done.
 
 Lazy listener, because a real provider takes a second or more per account and Slack wants its answer
 within 3 seconds. Progress goes through the card's `response_url`, which Slack accepts 5 times, so
@@ -9,18 +10,17 @@ the message is updated at the start, after each third, and with the final report
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
 from bot.i18n import Translator
-from domain import templates
+from domain import pending, templates
 from domain.accounts.filters import parse_filters
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
@@ -55,7 +55,7 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
         plan = templates.plan(uow, req.actor, words[1], filters)
     t = req.t
     shown = ", ".join(plan.names) + (" …" if plan.total > len(plan.names) else "")
-    value = json.dumps({"l": plan.link, "f": filters.as_text(page=False)}, separators=(",", ":"))
+    value = confirmations.hold(req, "templates", {"link": plan.link, "filters": filters.as_text(page=False)})
     blocks: list[Block] = [
         ui.header(t(N_("Import a template"))),
         ui.section(
@@ -71,7 +71,7 @@ def reply(req: Req, words: list[str]) -> dict[str, Any]:
         ui.context(t(N_("Accounts that already have it are skipped; nothing is imported twice."))),
         ui.actions(
             ui.button(t(N_("Import")), CONFIRM, value, style="primary"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Cancel")), CANCEL, value),
         ),
     ]
     title = t.plural(
@@ -93,34 +93,36 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
         context["deps"] = shared.deps
     req = open_request(context, body)
     t = req.t
-    try:
-        data = json.loads(str(body["actions"][0].get("value") or ""))
-        link, filters = str(data["l"]), parse_filters(str(data["f"]).split())
-    except (KeyError, TypeError, ValueError):
-        respond(
-            **ui.notice(t(N_("This import card is out of date: run the command again."))),
-            replace_original=True,
-        )
-        return
-    try:
+    ran: list[bool] = []
+
+    def run(held: pending.Claimed) -> str:
+        ran.append(True)
+        link, filters = str(held.payload["link"]), parse_filters(str(held.payload["filters"]).split())
         with req.deps.uow() as uow:
             names = templates.targets(uow, req.actor, filters)
+        results: list[templates.Result] = []
+        marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
+        respond(**_progress(t, results, len(names)), replace_original=True)
+        ports = ports_of(req)
+        for index, name in enumerate(names, 1):
+            try:
+                with req.deps.uow() as uow:
+                    results.append(templates.import_one(uow, ports, req.actor, name, link))
+            except DomainError as error:
+                results.append(templates.Result(name, "failed", t(error.message, **error.params)))
+            if index in marks:
+                respond(**_progress(t, results, len(names)), replace_original=True)
+        final = report(t, results, link)
+        respond(**final, replace_original=True)
+        return str(final["text"])
+
+    try:
+        text = confirmations.confirmed(req, "templates", body["actions"][0].get("value"), run)
     except DomainError as error:
         respond(**ui.notice(f":warning: {t(error.message, **error.params)}"), replace_original=True)
         return
-    results: list[templates.Result] = []
-    marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
-    respond(**_progress(t, results, len(names)), replace_original=True)
-    ports = ports_of(req)
-    for index, name in enumerate(names, 1):
-        try:
-            with req.deps.uow() as uow:
-                results.append(templates.import_one(uow, ports, req.actor, name, link))
-        except DomainError as error:
-            results.append(templates.Result(name, "failed", t(error.message, **error.params)))
-        if index in marks:
-            respond(**_progress(t, results, len(names)), replace_original=True)
-    respond(**report(t, results, link), replace_original=True)
+    if not ran:  # already done, or being done: say so instead of importing again
+        respond(**ui.notice(text), replace_original=True)
 
 
 def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:
@@ -168,4 +170,8 @@ def _reason(t: Translator, reason: str) -> str:
 def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was imported."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was imported."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )

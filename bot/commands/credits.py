@@ -109,7 +109,8 @@ def move_reply(req: Req, verb: str, words: list[str], trigger_id: str) -> dict[s
     if len(words) != 3 or words[0].lower() != pool:
         raise InvalidInput(N_("Write it as {example}."), example=example)
     units = positive_int(words[1], what=t(N_("The number of credits")), example=example)
-    # The trigger id is unique per slash command and the same when Slack redelivers it.
+    # The trigger id is unique per slash command and the same when Slack redelivers it; the domain
+    # adds what is moved (pool, units, account, member) to the key, so a different move is never dropped.
     key = trigger_id or "no-trigger"
     with req.deps.uow() as uow:
         if verb == "allocate":
@@ -138,6 +139,18 @@ def move_reply(req: Req, verb: str, words: list[str], trigger_id: str) -> dict[s
                 total=int(moved.account_total),
                 left=int(moved.pool_left),
             )
+    if moved.repeated:
+        text = t(
+            N_(
+                ":information_source: Already done: this request moved {units} {pool} credits to {account} "
+                "once; nothing was moved again ({account} has {total}; {left} left in the pool)."
+            ),
+            units=units,
+            pool=ledger.pool_name(moved.pool),
+            account=moved.account_name,
+            total=int(moved.account_total),
+            left=int(moved.pool_left),
+        )
     return ui.notice(text)
 
 

@@ -1,25 +1,24 @@
 """`/credits buy …`: a confirm card first, then one charge per card however often Confirm arrives.
 
-The card's buttons carry the order and a nonce made when the card is rendered; the charge key is
-built from the nonce, so a double click or Slack's retry finds the first invoice and answers with it.
+The server holds the order and the price shown (`bot.confirmations`); the Confirm button carries only
+that confirmation's id, the order is priced again at the click, and the charge key is built from the
+id, so a double click or Slack's retry charges once and answers with the first result.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands import approvals
 from bot.context import Req, open_request
 from domain import credits as service
-from domain import profiles
+from domain import pending, profiles
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -99,16 +98,7 @@ def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
         )
     order = offer.order
     what = describe(req, order, offer.account_name)
-    value = json.dumps(
-        {
-            "n": uuid.uuid4().hex,
-            "k": order.kind,
-            "q": str(order.quantity),
-            "a": order.account_id,
-            "p": order.profile_id,
-        },
-        separators=(",", ":"),
-    )
+    value = confirmations.hold(req, "credits", _payload(order), amount=offer.price)
     blocks: list[Block] = [
         ui.header(t(N_("Confirm purchase"))),
         ui.fields(
@@ -123,7 +113,7 @@ def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
         ui.context(t(N_("Nothing is charged until you confirm. Taxes not included."))),
         ui.actions(
             ui.button(t(N_("Confirm and pay")), CONFIRM, value, style="primary"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Cancel")), CANCEL, value),
         ),
     ]
     return ui.message(t(N_("Confirm purchase: {what}"), what=what), blocks)
@@ -144,34 +134,40 @@ def describe(req: Req, order: service.Order, account_name: str | None) -> str:
     return t(N_("{units} inbox-preview credits"), units=int(order.quantity))
 
 
-def _order_from(value: str) -> tuple[service.Order, str]:
-    try:
-        data = json.loads(value)
-        kind = data["k"]
-        if kind not in service.KINDS:
-            raise ValueError(kind)
-        order = service.Order(kind, Decimal(data["q"]), _int(data.get("a")), _int(data.get("p")))
-        return order, str(data["n"])
-    except (ValueError, KeyError, TypeError, InvalidOperation, json.JSONDecodeError):
-        raise InvalidInput(N_("This confirmation is not valid any more. Start the purchase again.")) from None
+def _payload(order: service.Order) -> dict[str, Any]:
+    return {
+        "kind": order.kind,
+        "quantity": str(order.quantity),
+        "account_id": order.account_id,
+        "profile_id": order.profile_id,
+    }
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+def _order(p: dict[str, Any]) -> service.Order:
+    kind: service.Kind = next((k for k in service.KINDS if k == p["kind"]), "prepaid")
+    return service.Order(kind, Decimal(p["quantity"]), p.get("account_id"), p.get("profile_id"))
 
 
 def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
+    origin = (body.get("channel") or {}).get("id")
+
+    def run(held: pending.Claimed) -> str:
+        order = _order(held.payload)
+        with req.deps.uow() as uow:
+            price = service.offer(uow, req.deps.catalog, req.actor, req.currency, order).price
+        pending.same_amount(held.amount, price)
+        waiting = approvals.hold(req, "credits", {**_payload(order), "nonce": held.id}, origin)
+        return waiting if waiting is not None else _buy(req, order, held.id)
+
+    text = confirmations.confirmed(req, "credits", body["actions"][0].get("value"), run)
+    respond(**ui.notice(text), replace_original=True)
+
+
+def _buy(req: Req, order: service.Order, nonce: str) -> str:
     t = req.t
-    order, nonce = _order_from(str(body["actions"][0].get("value") or ""))
-    payload: dict[str, Any] = {"kind": order.kind, "quantity": str(order.quantity), "nonce": nonce}
-    payload |= {"account_id": order.account_id, "profile_id": order.profile_id}
-    held = approvals.hold(req, "credits", payload, (body.get("channel") or {}).get("id"))
-    if held is not None:
-        respond(**ui.notice(held), replace_original=True)
-        return
     with req.deps.uow() as uow:
         bought = service.buy(
             uow,
@@ -191,7 +187,7 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
             name = account.name if account else None
     what = describe(req, order, name)
     if bought.status == "failed":
-        text = t(
+        return t(
             N_(
                 ":x: The card was declined ({reason}): {what} was not bought. Invoice {invoice} records the attempt."
             ),
@@ -199,24 +195,26 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
             what=what,
             invoice=bought.invoice_number,
         )
-    else:
-        text = t(
-            N_(
-                ":white_check_mark: Bought {what}: invoice {invoice}, {total} — {credit} from prepaid credit, {card} on the card."
-            ),
-            what=what,
-            invoice=bought.invoice_number,
-            total=bought.total,
-            credit=bought.credit_used,
-            card=bought.card_charged,
-        )
-    respond(**ui.notice(text), replace_original=True)
+    return t(
+        N_(
+            ":white_check_mark: Bought {what}: invoice {invoice}, {total} — {credit} from prepaid credit, {card} on the card."
+        ),
+        what=what,
+        invoice=bought.invoice_number,
+        total=bought.total,
+        credit=bought.credit_used,
+        card=bought.card_charged,
+    )
 
 
 def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was charged."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was charged."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )
 
 
 def buy_modal(req: Req, channel_id: str | None) -> dict[str, Any]:

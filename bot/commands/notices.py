@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot import ui
 from bot.commands import credits_buy, seats_modals
+from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
 from bot.notice_render import render_line
 from bot.notifier import run_notices
@@ -229,34 +230,12 @@ def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str)
 
 
 def on_renew(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    req, notice, account = _start(ack, body, context)
+    """Shows the renewal's confirm card (amount, period, payment choices) to the member who clicked:
+    a charge is never made in one click from a channel message, and the approvals rule applies."""
+    req, _notice_row, account = _start(ack, body, context)
     if account is None:
         raise NotFound(N_("This notice is about no account."))
-    try:
-        from domain.accounts.common import AccountPorts
-        from domain.accounts.renewal import renew
-    except ImportError:
-        respond(
-            **ui.notice(req.t(N_("Renew it with `/accounts renew {name}`."), name=account.name)),
-            replace_original=False,
-        )
-        return
-    deps = req.deps
-    ports = AccountPorts(clock=deps.clock, catalog=deps.catalog, provider=deps.provider, gateway=deps.gateway)
-    with deps.uow() as uow:
-        done = renew(
-            uow, ports, req.actor, account.name, request_key=f"notice:{notice.id}", billing_profile_id=None
-        )
-    t = req.t
-    note = t(
-        N_(":white_check_mark: <@{user}> renewed it: invoice {invoice}, {total}, until {date}."),
-        user=req.user_id,
-        invoice=done.invoice_number,
-        total=done.total,
-        date=done.period_end,
-    )
-    mark_done(body, respond, notice.id, note)
-    respond(**ui.notice(note), replace_original=False)
+    respond(**renew_card(req, account.name), replace_original=False)
 
 
 def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

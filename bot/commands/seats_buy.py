@@ -1,12 +1,13 @@
 """`/seats buy`, `/seats reduce`, `/seats admin`: the steps that cost money, each confirmed first.
 
-Confirm buttons carry a nonce made when the card is rendered; the domain turns it into the charge's
-idempotency key, so a double click or a Slack retry charges once and grows the licenses once.
+Confirm buttons carry only the id of a pending confirmation held by the server (`bot.confirmations`):
+the account, the count and the amount shown stay on the server, a click re-checks them, and the id is
+the charge's idempotency key, so a double click or a Slack retry charges once and grows the licenses
+once.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands import approvals
 from bot.context import Req, open_request
 from bot.quote_render import note_text
+from domain import pending
 from domain.i18n import N_
 from domain.pricing import Quote
 from domain.seats_members import make_admin
@@ -75,19 +77,18 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
 
 
 def buy_reply(req: Req, account: str, extra: int) -> dict[str, Any]:
-    with req.deps.uow() as uow:
-        offer = quote_topup(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, extra=extra)
-    nonce = uuid.uuid4().hex
+    offer = quote_topup_of(req, account, extra)
+    pending_id = hold_topup(req, offer)
     blocks = topup_blocks(req, offer)
     blocks.append(
         ui.actions(
             ui.button(
                 req.t(N_("Confirm and pay {amount}"), amount=offer.quote.total_today),
                 CONFIRM_BUY,
-                f"{offer.account}|{extra}|{nonce}",
+                pending_id,
                 style="primary",
             ),
-            ui.button(req.t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(req.t(N_("Cancel")), CANCEL, pending_id),
         )
     )
     return ui.message(req.t(N_("Confirm the purchase")), blocks)
@@ -116,34 +117,49 @@ def bought_text(req: Req, done: Bought) -> str:
     )
 
 
-def confirm_buy(req: Req, value: str) -> Bought:
-    account, extra, nonce = [*value.split("|"), "", "", ""][:3]
+def quote_topup_of(req: Req, account: str, extra: int) -> TopUp:
     with req.deps.uow() as uow:
-        return confirm_topup(
-            uow,
-            req.deps.catalog,
-            req.deps.clock,
-            req.deps.gateway,
-            req.actor,
-            name=account,
-            extra=int(extra or 0),
-            nonce=nonce,
-        )
+        return quote_topup(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, extra=extra)
+
+
+def hold_topup(req: Req, offer: TopUp) -> str:
+    """The server keeps the account, the count and the amount shown; the button carries the id."""
+    payload = {"name": offer.account, "extra": offer.extra}
+    return confirmations.hold(req, "topup", payload, amount=offer.quote.total_today)
+
+
+def confirm_buy(req: Req, raw: Any, origin: str | None) -> str:
+    """Claim the held top-up, re-quote it (account, status, bounds, price) and charge it once."""
+
+    def run(held: pending.Claimed) -> str:
+        name, extra = str(held.payload["name"]), int(held.payload["extra"])
+        offer = quote_topup_of(req, name, extra)
+        pending.same_amount(held.amount, offer.quote.total_today)
+        waiting = approvals.hold(req, "topup", {"name": name, "extra": extra, "nonce": held.id}, origin)
+        if waiting is not None:
+            return waiting
+        with req.deps.uow() as uow:
+            done = confirm_topup(
+                uow,
+                req.deps.catalog,
+                req.deps.clock,
+                req.deps.gateway,
+                req.actor,
+                name=name,
+                extra=extra,
+                nonce=held.id,
+            )
+        return bought_text(req, done)
+
+    return confirmations.confirmed(req, "topup", raw, run)
 
 
 def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    value = str(body["actions"][0].get("value") or "")
-    account, extra, nonce = [*value.split("|"), "", "", ""][:3]
-    payload = {"name": account, "extra": int(extra) if extra.isdigit() else 0, "nonce": nonce}
-    held = approvals.hold(req, "topup", payload, (body.get("channel") or {}).get("id"))
-    if held is not None:
-        respond(**ui.notice(held), replace_original=True)
-        return
-    done = confirm_buy(req, value)
-    respond(**ui.notice(bought_text(req, done)), replace_original=True)
+    text = confirm_buy(req, body["actions"][0].get("value"), (body.get("channel") or {}).get("id"))
+    respond(**ui.notice(text), replace_original=True)
 
 
 def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict[str, Any]:
@@ -163,11 +179,12 @@ def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict
 def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[str, Any]:
     t = req.t
     warning = t(ADMIN_WARNING, email=email, date=next_renewal)
+    pending_id = confirmations.hold(req, "admin", {"account": account, "email": email})
     blocks: list[Block] = [
         ui.section(f":warning: {warning}"),
         ui.actions(
-            ui.button(t(N_("Make administrator")), CONFIRM_ADMIN, f"{account}|{email}", style="danger"),
-            ui.button(t(N_("Cancel")), CANCEL, "cancel"),
+            ui.button(t(N_("Make administrator")), CONFIRM_ADMIN, pending_id, style="danger"),
+            ui.button(t(N_("Cancel")), CANCEL, pending_id),
         ),
     ]
     return ui.message(warning, blocks)
@@ -177,23 +194,31 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respo
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    account, _, email = str(body["actions"][0].get("value") or "").partition("|")
-    with req.deps.uow() as uow:
-        row = make_admin(uow, req.deps.clock, req.actor, account, email)
-        renewal = row.period_end
-    text = req.t(
-        N_(
-            ":white_check_mark: {email} administers {account}. From the renewal on {date} it is charged "
-            "without the reseller discount."
-        ),
-        email=email,
-        account=account,
-        date=renewal,
-    )
+
+    def run(held: pending.Claimed) -> str:
+        account, email = str(held.payload["account"]), str(held.payload["email"])
+        with req.deps.uow() as uow:
+            row = make_admin(uow, req.deps.clock, req.actor, account, email)
+            renewal = row.period_end
+        return req.t(
+            N_(
+                ":white_check_mark: {email} administers {account}. From the renewal on {date} it is charged "
+                "without the reseller discount."
+            ),
+            email=email,
+            account=account,
+            date=renewal,
+        )
+
+    text = confirmations.confirmed(req, "admin", body["actions"][0].get("value"), run)
     respond(**ui.notice(text), replace_original=True)
 
 
 def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was changed."))), replace_original=True)
+    text = req.t(N_("Cancelled: nothing was changed."))
+    respond(
+        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace_original=True,
+    )

@@ -1,12 +1,11 @@
 """The card's buttons: Add members, Buy licenses, Remove — each a small modal.
 
-Buying in a modal is two steps like `/seats new`: the number, then the quote with a Pay button whose
-nonce was made when the quote was shown.
+Buying in a modal is two steps like `/seats new`: the number, then the quote with a Pay button; the
+quote's metadata carries only the id of the pending confirmation the server holds.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -27,7 +26,6 @@ from domain.i18n import N_
 from domain.seats_card import seat_card
 from domain.seats_members import AddResult, add_members, remove_member
 from domain.seats_rules import LicensesExhausted
-from domain.seats_topup import quote_topup
 
 BUY_OPEN = "seats_buy_open"
 ADD_OPEN = "seats_add_open"
@@ -167,11 +165,8 @@ def on_buy(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     raw = (ui.state_value(view, "licenses") or "").strip()
     if not raw.isdigit() or int(raw) <= 0:
         raise InvalidInput(N_("Give a whole number above zero, like 2."), field="licenses")
-    with req.deps.uow() as uow:
-        offer = quote_topup(
-            uow, req.deps.catalog, req.deps.clock, req.actor, name=str(meta.get("account")), extra=int(raw)
-        )
-    pay = {"value": f"{offer.account}|{offer.extra}|{uuid.uuid4().hex}", "channel": meta.get("channel")}
+    offer = seats_buy.quote_topup_of(req, str(meta.get("account")), int(raw))
+    pay = {"pending": seats_buy.hold_topup(req, offer), "channel": meta.get("channel")}
     t = req.t
     confirm = ui.modal(
         t(N_("Confirm purchase")),
@@ -188,10 +183,10 @@ def on_buy_pay(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
     req = open_request(context, body)
     context["translator"] = req.t
     t = req.t
+    meta = ui.metadata(view)
+    channel = meta.get("channel")
     try:
-        text = seats_buy.bought_text(
-            req, seats_buy.confirm_buy(req, str(ui.metadata(view).get("value") or ""))
-        )
+        text = seats_buy.confirm_buy(req, meta.get("pending"), channel if isinstance(channel, str) else None)
     except DomainError as error:
         text = f":warning: {t(error.message, **error.params)}"
     ack(

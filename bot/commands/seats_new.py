@@ -1,13 +1,13 @@
 """`/seats new`: the subscription modal, its quote, then the first charge.
 
 Two steps in one modal: the form, then (`response_action: update`) the quote with a Pay button, so
-the agency sees the reseller discount and VAT before anything is charged. The nonce made when the
-form opens travels in `private_metadata` and is the submission's idempotency key.
+the agency sees the reseller discount and VAT before anything is charged. The quote step holds the
+checked form and the amount on the server (`bot.confirmations`); the confirm modal's `private_metadata`
+carries only that confirmation's id, which is the subscription's idempotency key.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -19,14 +19,15 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot import ui
+from bot import confirmations, ui
 from bot.commands.seats_buy import quote_lines
 from bot.context import Req, open_request
+from domain import pending
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
-from domain.seats_subscribe import NewSubscription, clean, create_subscription, quote_new
+from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, quote_new
 
 FORM = "seats_new"
 CONFIRM = "seats_new_confirm"
@@ -79,7 +80,7 @@ def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
             element=StaticSelectElement(action_id="value", options=payment, initial_option=payment[0]),
         ),
     ]
-    meta = {"channel": channel, "nonce": uuid.uuid4().hex}
+    meta = {"channel": channel}
     return ui.modal(
         t(N_("New subscription")),
         FORM,
@@ -112,7 +113,7 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    data = clean(NewSubscription(**_form_data(view), nonce=str(meta.get("nonce") or uuid.uuid4().hex)))
+    data = clean(NewSubscription(**_form_data(view), nonce=""))
     with req.deps.uow() as uow:
         offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
     t = req.t
@@ -126,7 +127,9 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         how=how,
     )
     blocks: list[Block] = [ui.section(summary), ui.section("\n".join(quote_lines(req, offer)))]
-    stored = {**data.__dict__, "channel": meta.get("channel")}
+    form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
+    held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)
+    stored = {"pending": held, "channel": meta.get("channel")}
     confirm = ui.modal(
         t(N_("Confirm subscription")),
         CONFIRM,
@@ -144,18 +147,22 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
     context["translator"] = req.t
     t = req.t
     meta = ui.metadata(view)
-    meta.pop("channel", None)
-    try:
-        with req.deps.uow() as uow:
-            done = create_subscription(
-                uow,
-                req.deps.catalog,
-                req.deps.clock,
-                req.deps.provider,
-                req.deps.gateway,
-                actor=req.actor,
-                data=NewSubscription(**meta),
+
+    def run(held: pending.Claimed) -> str:
+        data = clean(NewSubscription(**{**held.payload, "nonce": held.id}))
+        deps = req.deps
+        with deps.uow() as uow:
+            pending.same_amount(
+                held.amount, quote_new(uow, deps.catalog, deps.clock, req.actor, data).total_today
             )
+        with deps.uow() as uow:
+            done = create_subscription(
+                uow, deps.catalog, deps.clock, deps.provider, deps.gateway, actor=req.actor, data=data
+            )
+        return _created_text(req, done)
+
+    try:
+        text = confirmations.confirmed(req, "seats-new", meta.get("pending"), run)
     except DomainError as error:
         text = f":warning: {t(error.message, **error.params)}"
         ack(
@@ -163,8 +170,14 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
             view=ui.modal(t(N_("Not created")), "seats_done", [ui.section(text)], close=t(N_("Close"))),
         )
         return
+    result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
+    ack(response_action="update", view=result)
+
+
+def _created_text(req: Req, done: Created) -> str:
+    t = req.t
     status = t(done.invoice_status.replace("_", " "))
-    text = t(
+    return t(
         N_(
             ":white_check_mark: Subscription {account} is created. Invoice {invoice} ({status}). Add its "
             "members with `/seats add {account} <emails>`; `/seats {account}` shows it."
@@ -173,5 +186,3 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
         invoice=done.invoice_number,
         status=status,
     )
-    result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
-    ack(response_action="update", view=result)

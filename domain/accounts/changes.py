@@ -2,7 +2,7 @@
 contact details, billing profile, cancel, disable and enable (SPEC §3-4).
 
 Plan changes are priced by the same `quote` the confirm step showed, so what is charged today is to
-the cent what the person confirmed; the charge's key comes from the confirm step's nonce.
+the cent what the person confirmed; the charge's key comes from the confirm step's pending-confirmation id.
 """
 
 from __future__ import annotations

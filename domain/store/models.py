@@ -326,6 +326,30 @@ class Approval(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PendingConfirmation(Base):
+    """What a confirm card or a confirm step will do, held by the server (SPEC §10).
+
+    The button or the modal carries only `id` (unguessable); a click loads the row, checks it belongs
+    to the clicker's agency and user, is unexpired and unused, marks it used, and re-checks the rules.
+    `result` answers a second click ("already done") without doing anything again.
+    """
+
+    __tablename__ = "pending_confirmations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(Id)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class SavedView(Base):
     __tablename__ = "saved_views"
     __table_args__ = (UniqueConstraint("agency_id", "user_id", "name"),)

@@ -37,7 +37,8 @@ def _button(reply_body: dict[str, Any], action_id: str) -> str:
 def test_buy_prepaid_confirm_charges_once_under_double_click(
     http: SlackHttp, sessions: sessionmaker[Session], gateway: SimulatedGateway, slack: LocalSlack
 ) -> None:
-    """The confirm card shows the draw; Confirm clicked twice is one charge, one credit, same answer."""
+    """The confirm card shows the draw; Confirm clicked twice is one charge, one credit; the second
+    answer says it was already done, with the first answer."""
     agency_id = _agency(sessions)
     card = http.command("/credits", "buy prepaid 500 for acme")
     assert "Confirm purchase" in card.text and "$500.00" in card.text and "4242" in card.text
@@ -45,7 +46,8 @@ def test_buy_prepaid_confirm_charges_once_under_double_click(
     http.click("credits_buy_confirm", value)
     http.click("credits_buy_confirm", value)
     answers = [payload_text(c.params) for c in slack.of("response_url")]
-    assert len(answers) == 2 and answers[0] == answers[1] and "INV-" in answers[0]
+    assert len(answers) == 2 and "INV-" in answers[0] and answers[0].splitlines()[0] in answers[1]
+    assert "Already done" in answers[1] and "Already done" not in answers[0]
     assert len(gateway.charges) == 1
     with sessions() as s:
         assert ledger.balance(s, agency_id, "prepaid") == Decimal("0.00")
@@ -100,7 +102,7 @@ def test_allocate_is_refused_for_starter_with_the_reason(
 def test_declined_card_answers_declined(
     http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack
 ) -> None:
-    """A declined purchase says so and credits nothing; the retry answers the same."""
+    """A declined purchase says so and credits nothing; the retry answers that it was already done."""
     with sessions.begin() as s:
         agency = make_agency(s)
         make_profile(s, agency, "declined")
@@ -109,7 +111,8 @@ def test_declined_card_answers_declined(
     http.click("credits_buy_confirm", value)
     http.click("credits_buy_confirm", value)
     answers = [payload_text(c.params) for c in slack.of("response_url")]
-    assert "declined" in answers[0] and answers[0] == answers[1]
+    assert "declined" in answers[0] and "Already done" in answers[1]
+    assert answers[0].splitlines()[0] in answers[1]
     assert "Inbox-preview pool*\n0" in http.command("/credits").text
 
 
@@ -160,7 +163,7 @@ def test_buy_modal_lists_the_cards_and_posts_the_confirm_card(
     http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, db: Engine
 ) -> None:
     """`/credits buy` alone opens a form with the agency's cards; Review posts the confirm card
-    (nothing charged yet)."""
+    (nothing charged yet: only the server-held pending confirmation is written)."""
     _agency(sessions)
     assert http.command("/credits", "buy").status == 200
     view = http.opened_view()
@@ -178,4 +181,4 @@ def test_buy_modal_lists_the_cards_and_posts_the_confirm_card(
     assert reply.status == 200 and not reply.body
     posted = slack.of("chat.postEphemeral")[-1].params
     assert "5,000 SMS credits" in payload_text(posted) and "credits_buy_confirm" in str(posted["blocks"])
-    assert row_counts(db) == before
+    assert row_counts(db) == before | {"pending_confirmations": before["pending_confirmations"] + 1}

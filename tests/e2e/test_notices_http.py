@@ -15,7 +15,7 @@ from bot.settings import Settings
 from domain import outbox
 from domain.catalog import Catalog
 from domain.clock import FixedClock
-from domain.store.models import Agency, AuditEntry, Member, Notice
+from domain.store.models import Agency, AuditEntry, Invoice, Member, Notice
 from tests.conftest import SECRET
 from tests.factories import make_account, make_agency
 from tests.integration.test_notices_delivery import many_renewals
@@ -160,8 +160,8 @@ def test_run_posts_to_the_channel_and_buttons_act_in_place(
 def test_renew_button_on_a_failed_charge(
     desk: tuple[SlackHttp, dict[str, Any]], sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    """A charge-failed notice carries Renew; pressing it renews through the accounts service (or says
-    which command does) and the channel message is updated with who did it."""
+    """A charge-failed notice carries Renew; pressing it shows the renewal's confirm card to the member
+    (amount, period, payment choices): nothing is charged in one click from a channel message."""
     http, extras = desk
     with sessions() as s, s.begin():
         agency = make_agency(s, notice_channel="C0NOTICES")
@@ -200,7 +200,9 @@ def test_renew_button_on_a_failed_charge(
     )
     assert reply.status == 200
     said = "\n".join(payload_text(c.params) for c in http.slack.of("response_url"))
-    assert "lapsed" in said or "renewed it" in said or ":warning:" in said
+    assert "Renew *lapsed*" in said and "accounts_renew_confirm" in str(http.slack.of("response_url"))
+    with sessions() as s:
+        assert s.scalars(select(Invoice)).all() == []
 
 
 def card_click(http: SlackHttp, card: Any, action_id: str, value: str, user: str) -> None:

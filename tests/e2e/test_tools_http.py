@@ -227,7 +227,8 @@ def _final(slack: LocalSlack, marker: str) -> str:
 def test_template_import_confirms_reports_and_never_imports_twice(
     http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, provider: SimulatedProvider
 ) -> None:
-    """A confirm card lists the accounts; the report says imported/skipped/failed; a second run skips all."""
+    """A confirm card lists the accounts; the report says imported/skipped/failed; the same card
+    clicked again says it was already done; a second import skips all."""
     _agency(sessions)
     for ref in ("acc_acme", "acc_yr"):
         provider.accounts[ref] = {"name": ref, "templates": []}
@@ -243,7 +244,11 @@ def test_template_import_confirms_reports_and_never_imports_twice(
     http.click("accounts_templates_confirm", value)
     assert "2 imported, 0 skipped" in _final(slack, "imported,")
     slack.clear()
-    http.click("accounts_templates_confirm", value)
+    http.click("accounts_templates_confirm", value)  # the same card again: already done, said so
+    assert "Already done" in _final(slack, "imported,")
+    slack.clear()
+    again = http.command("/accounts", f"templates import {link} status:active")
+    http.click("accounts_templates_confirm", _button(again.body, "accounts_templates_confirm"))
     assert "0 imported, 2 skipped" in _final(slack, "imported,")
     assert provider.accounts["acc_acme"]["templates"] == [link]
     with sessions() as s:

@@ -1,0 +1,69 @@
+"""Confirm buttons and confirm steps carry only a pending confirmation's id (`domain.pending`).
+
+`hold` stores what the card shows and returns the id for the button value or the modal metadata;
+`confirmed` claims it for the clicker and runs the action once: a second click gets the first answer
+("already done"), never a second charge. A refusal raised by the action (a rule re-checked, a price
+that moved) leaves the confirmation unused and reaches the person as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.context import Req
+from domain import pending
+from domain.errors import DomainError
+from domain.i18n import N_
+
+
+def hold(
+    req: Req,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    amount: Decimal | None = None,
+    account_id: int | None = None,
+    ttl: timedelta = pending.TTL,
+) -> str:
+    with req.deps.uow() as uow:
+        return pending.create(
+            uow, req.deps.clock, req.actor, kind, payload, amount=amount, account_id=account_id, ttl=ttl
+        )
+
+
+def form_id(req: Req, kind: str, raw: Any) -> str:
+    """The id a form was opened with, checked: this member's, this agency's, unexpired."""
+    with req.deps.uow() as uow:
+        return pending.check(uow, req.deps.clock, req.actor, kind, raw)
+
+
+def confirmed(req: Req, kind: str | tuple[str, ...], raw: Any, run: Callable[[pending.Claimed], str]) -> str:
+    """The text to show: the action's own answer, or what the first click did."""
+    with req.deps.uow() as uow:
+        claimed = pending.claim(uow, req.deps.clock, req.actor, kind, raw)
+    if claimed.done is not None:
+        return req.t(
+            N_(":information_source: Already done with this confirmation, nothing was done again: {done}"),
+            done=str(claimed.done.get("text") or ""),
+        )
+    if claimed.busy:
+        return req.t(N_(":hourglass: This confirmation is already being carried out: its answer follows."))
+    try:
+        text = run(claimed)
+    except DomainError:
+        with req.deps.uow() as uow:
+            pending.release(uow, claimed.id)
+        raise
+    with req.deps.uow() as uow:
+        pending.finish(uow, claimed.id, {"text": text})
+    return text
+
+
+def cancelled(req: Req, raw: Any, text: str) -> str:
+    """Cancel: the confirmation is used up (a later click on its Confirm answers this text)."""
+    with req.deps.uow() as uow:
+        pending.cancel(uow, req.deps.clock, req.actor, raw, {"text": text})
+    return text
