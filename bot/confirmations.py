@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.context import Req
+from bot.i18n import Mrkdwn
 from domain import pending
 from domain.errors import DomainError
 from domain.i18n import N_
@@ -47,7 +48,8 @@ def confirmed(req: Req, kind: str | tuple[str, ...], raw: Any, run: Callable[[pe
     if claimed.done is not None:
         return req.t(
             N_(":information_source: Already done with this confirmation, nothing was done again: {done}"),
-            done=str(claimed.done.get("text") or ""),
+            # The first click's answer is the app's own text, escaped when it was made.
+            done=Mrkdwn(str(claimed.done.get("text") or "")),
         )
     if claimed.busy:
         return req.t(N_(":hourglass: This confirmation is already being carried out: its answer follows."))
