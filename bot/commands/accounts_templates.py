@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
 from bot.i18n import Translator
@@ -87,7 +88,7 @@ def start_import(ack: Ack, context: BoltContext) -> None:
     context["shared_deps"] = _Shared(context.pop("deps"))
 
 
-def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def run_import(body: dict[str, Any], context: BoltContext) -> None:
     shared = context.get("shared_deps")
     if isinstance(shared, _Shared):
         context["deps"] = shared.deps
@@ -97,20 +98,22 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
         data = json.loads(str(body["actions"][0].get("value") or ""))
         link, filters = str(data["l"]), parse_filters(str(data["f"]).split())
     except (KeyError, TypeError, ValueError):
-        respond(
-            **ui.notice(t(N_("This import card is out of date: run the command again."))),
-            replace_original=True,
+        answer(
+            context,
+            body,
+            ui.notice(t(N_("This import card is out of date: run the command again."))),
+            replace=True,
         )
         return
     try:
         with req.deps.uow() as uow:
             names = templates.targets(uow, req.actor, filters)
     except DomainError as error:
-        respond(**ui.notice(f":warning: {t(error.message, **error.params)}"), replace_original=True)
+        answer(context, body, ui.notice(f":warning: {t(error.message, **error.params)}"), replace=True)
         return
     results: list[templates.Result] = []
     marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
-    respond(**_progress(t, results, len(names)), replace_original=True)
+    answer(context, body, _progress(t, results, len(names)), replace=True)
     ports = ports_of(req)
     for index, name in enumerate(names, 1):
         try:
@@ -119,8 +122,8 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
         except DomainError as error:
             results.append(templates.Result(name, "failed", t(error.message, **error.params)))
         if index in marks:
-            respond(**_progress(t, results, len(names)), replace_original=True)
-    respond(**report(t, results, link), replace_original=True)
+            answer(context, body, _progress(t, results, len(names)), replace=True)
+    answer(context, body, report(t, results, link), replace=True)
 
 
 def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:
@@ -159,7 +162,7 @@ def _reason(t: Translator, reason: str) -> str:
     return t(reason) if reason == templates.NOT_PROVISIONED else reason
 
 
-def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was imported."))), replace_original=True)
+    answer(context, body, ui.notice(req.t(N_("Cancelled: nothing was imported."))), replace=True)

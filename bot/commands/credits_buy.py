@@ -11,11 +11,12 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import ui
+from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
 from domain import credits as service
@@ -161,7 +162,7 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def confirm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -171,7 +172,7 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
     payload |= {"account_id": order.account_id, "profile_id": order.profile_id}
     held = approvals.hold(req, "credits", payload, (body.get("channel") or {}).get("id"))
     if held is not None:
-        respond(**ui.notice(held), replace_original=True)
+        answer(context, body, ui.notice(held), replace=True)
         return
     with req.deps.uow() as uow:
         bought = service.buy(
@@ -211,13 +212,13 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
             credit=bought.credit_used,
             card=bought.card_charged,
         )
-    respond(**ui.notice(text), replace_original=True)
+    answer(context, body, ui.notice(text), replace=True)
 
 
-def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was charged."))), replace_original=True)
+    answer(context, body, ui.notice(req.t(N_("Cancelled: nothing was charged."))), replace=True)
 
 
 def buy_modal(req: Req, channel_id: str | None) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
 from bot.quote_render import note_text
@@ -131,7 +132,7 @@ def confirm_buy(req: Req, value: str) -> Bought:
         )
 
 
-def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -140,10 +141,10 @@ def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond
     payload = {"name": account, "extra": int(extra) if extra.isdigit() else 0, "nonce": nonce}
     held = approvals.hold(req, "topup", payload, (body.get("channel") or {}).get("id"))
     if held is not None:
-        respond(**ui.notice(held), replace_original=True)
+        answer(context, body, ui.notice(held), replace=True)
         return
     done = confirm_buy(req, value)
-    respond(**ui.notice(bought_text(req, done)), replace_original=True)
+    answer(context, body, ui.notice(bought_text(req, done)), replace=True)
 
 
 def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[s
     return ui.message(warning, blocks)
 
 
-def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -190,10 +191,10 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respo
         account=account,
         date=renewal,
     )
-    respond(**ui.notice(text), replace_original=True)
+    answer(context, body, ui.notice(text), replace=True)
 
 
-def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
-    respond(**ui.notice(req.t(N_("Cancelled: nothing was changed."))), replace_original=True)
+    answer(context, body, ui.notice(req.t(N_("Cancelled: nothing was changed."))), replace=True)
