@@ -1,0 +1,368 @@
+"""Every button, menu and select the app shows, clicked from the surface Slack shows it on, with the
+body Slack sends from there (`tests/slackhttp.py`: no `response_url` from the App Home or a modal,
+`container` and `view` as Slack fills them), and every callback the app does not use acknowledged.
+
+The elements are read from what the app actually rendered — commands' replies, messages it posted in
+channels and DMs, modals it opened and the App Home it published — so the values clicked are the
+app's own (nonces and server-held ids included), and anything clicked that renders something new is
+explored in turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.answer import is_user_id
+from bot.localslack import Call, LocalSlack
+from bot.settings import Settings
+from domain import outbox
+from domain.catalog import Catalog
+from domain.clock import FixedClock
+from domain.simulated import SimulatedGateway, SimulatedProvider
+from domain.store.models import Member
+from tests.conftest import OWNER, SECRET
+from tests.factories import NOW, make_account, make_agency, make_profile
+from tests.slackhttp import Reply, SlackHttp, block_actions, modal_view, payload_text, serve_app
+
+GENERIC = "Something went wrong"
+CHANNEL = "C0NOTICES"
+URL_ONLY = {"accounts_sso_open"}
+"""Link buttons: Slack opens the link and also sends a click, which only needs acknowledging."""
+LAZY = {"accounts_templates_confirm": "imported,"}
+"""Clicks finished by a lazy listener after the ack, and the words of their last answer."""
+
+
+@dataclass
+class Surface:
+    """Something the app showed: where (`kind`), and what Slack needs to send a click from it."""
+
+    kind: str  # ephemeral, message, modal, home
+    blocks: list[dict[str, Any]]
+    channel: str = "C0TEST"
+    message: dict[str, Any] = field(default_factory=dict)
+    view: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Click:
+    surface: Surface
+    element: dict[str, Any]
+    action: dict[str, Any]
+    block_id: str
+    label: str
+
+
+@pytest.fixture
+def desk(
+    db: Any,
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    slack: LocalSlack,
+    provider: SimulatedProvider,
+    gateway: SimulatedGateway,
+) -> Iterator[tuple[SlackHttp, dict[str, Any]]]:
+    """The app with the notices sender's pacing on the test clock (a run never waits)."""
+    from bot.app import build_app
+
+    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
+    app = build_app(
+        settings,
+        clock=clock,
+        sessions=sessions,
+        catalog=catalog,
+        provider=provider,
+        gateway=gateway,
+        extras=extras,
+    )
+    with serve_app(app) as base_url:
+        yield SlackHttp(base_url, SECRET, slack), extras
+
+
+def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> None:
+    """Accounts in each state a button depends on, a card, notices of each kind with a button."""
+    today = NOW.date()
+    with sessions.begin() as s:
+        agency = make_agency(s, notice_channel=CHANNEL, approval_threshold=Decimal("1000.00"))
+        s.add(Member(agency_id=agency.id, user_id="U0BILL", role="billing", added_by="t", created_at=NOW))
+        profile = make_profile(s, agency)
+        acme = make_account(s, agency, name="acme", price_per_cycle=Decimal("99.00"), provider_ref="acc_acme")
+        make_account(s, agency, name="lapsed", status="expired", period_end=today - timedelta(days=2))
+        make_account(s, agency, name="trying", status="trial", period_end=today + timedelta(days=3))
+        seated = make_account(
+            s,
+            agency,
+            name="seated",
+            product="business-licenses",
+            tier="licenses",
+            contacts=None,
+            seats=2,
+            frequency="annual",
+            period_end=date(2027, 11, 10),
+            billing_profile_id=profile.id,
+            provider_ref="acc_seats",
+        )
+        for i in range(12):  # enough renewals for a digest with "List them all"
+            make_account(s, agency, name=f"soon-{i:02d}", period_end=today + timedelta(days=7))
+        for kind, account_id, payload in (
+            ("charge_failed", acme.id, {"amount": "30.00"}),
+            ("low_balance", None, {"balance": "10.00", "threshold": "100.00"}),
+            ("license_pool_full", seated.id, {"seats": 2}),
+        ):
+            outbox.enqueue(
+                s,
+                agency_id=agency.id,
+                kind=kind,
+                due_on=today,
+                now=NOW,
+                account_id=account_id,
+                payload=payload,
+            )
+    provider.accounts["acc_acme"] = {"name": "acc_acme", "templates": []}
+    provider.accounts["acc_seats"] = {"name": "seated", "members": [{"email": "ana@x.io"}], "templates": []}
+
+
+COMMANDS = [
+    ("/accounts", ""),
+    ("/accounts", "status:all"),
+    ("/accounts", "show acme"),
+    ("/accounts", "show seated"),
+    ("/accounts", "renew lapsed"),
+    ("/accounts", "access acme"),
+    ("/accounts", "templates import https://crm.example/share/welcome status:active"),
+    ("/accounts", "add"),
+    ("/seats", "seated"),
+    ("/seats", "add seated a@x.io b@x.io c@x.io"),
+    ("/seats", "buy seated 1"),
+    ("/seats", "new"),
+    ("/credits", "buy prepaid 100"),
+    ("/credits", "buy prepaid 5000"),
+    ("/credits", "buy"),
+    ("/quote", ""),
+    ("/quote", "plus 2500 annual"),
+    ("/agency", "approvals"),
+    ("/agency", "settings"),
+    ("/billing", "profiles add"),
+]
+
+
+def test_every_button_of_every_surface_answers_through_that_surface(
+    desk: tuple[SlackHttp, dict[str, Any]],
+    sessions: sessionmaker[Session],
+    provider: SimulatedProvider,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every interactive element the app renders — in command replies, channel and DM messages,
+    modals and the App Home — clicked as Slack sends it from there, gets a 200, is handled by a
+    listener (no "unhandled request", no generic error), and is answered only through what its
+    surface allows: a response URL only when the body had one, no ephemeral post to a user id, a
+    view update only of the clicked or a just-opened modal, chat.update only of the app's messages."""
+    http, extras = desk
+    portfolio(sessions, provider)
+    caplog.set_level(logging.INFO, logger="reseller_desk")
+    queue: list[Surface] = []
+    for command, text in COMMANDS:
+        mark = http.slack.mark()
+        reply = http.command(command, text)
+        assert reply.status == 200, (command, text)
+        queue += surfaces_of(reply, http.slack.since(mark), None)
+    mark = http.slack.mark()
+    http.command("/agency", "notices run")
+    for worker in extras.get("notice_runs", []):
+        worker.join(10)
+    queue += surfaces_of(None, http.slack.since(mark), None)
+    home = http.home()
+    queue.append(Surface("home", home["blocks"], view=home))
+
+    clicked: Counter[str] = Counter()
+    seen_surfaces: Counter[str] = Counter()
+    done: set[tuple[str, str, str]] = set()
+    failures: list[str] = []
+    while queue:
+        surface = queue.pop(0)
+        seen_surfaces[surface.kind] += 1
+        for click in clicks_of(surface):
+            key = (surface.kind, str(click.action.get("action_id")), click.label)
+            if key in done:
+                continue
+            done.add(key)
+            caplog.clear()
+            mark = http.slack.mark()
+            body = block_actions(
+                http.slack,
+                click.action,
+                OWNER,
+                surface=surface.kind,
+                channel=surface.channel,
+                block_id=click.block_id,
+                message=surface.message or None,
+                view=surface_view(surface, click),
+            )
+            reply = http.interaction(body)
+            calls = settled(http.slack, mark, LAZY.get(str(click.action.get("action_id"))))
+            failures += problems(key, body, reply, calls, caplog.records)
+            clicked[surface.kind] += 1
+            queue += surfaces_of(reply if reply.body else None, calls, surface)
+    total = sum(clicked.values())
+    print(f"\nclicked {total} elements on {sum(seen_surfaces.values())} surfaces: {dict(clicked)}")
+    assert not failures, "\n".join(failures)
+    assert set(clicked) == {"ephemeral", "message", "modal", "home"}, clicked
+    assert total >= 60, clicked
+
+
+def settled(slack: LocalSlack, mark: int, last_words: str | None) -> list[Call]:
+    """The calls a click made, once a lazy listener it started has given its last answer."""
+    deadline = time.monotonic() + 10
+    while last_words and time.monotonic() < deadline:
+        if any(last_words in payload_text(c.params) for c in slack.since(mark)):
+            break
+        time.sleep(0.02)
+    return slack.since(mark)
+
+
+def surfaces_of(reply: Reply | None, calls: list[Call], origin: Surface | None) -> list[Surface]:
+    """What a command or a click rendered: its reply, and every message and view it sent Slack."""
+    found: list[Surface] = []
+    if reply is not None and reply.body.get("blocks"):
+        found.append(Surface("ephemeral", reply.body["blocks"]))
+    for call in calls:
+        params, response = call.params, call.response
+        blocks = params.get("blocks") or (params.get("view") or {}).get("blocks") or []
+        if not blocks:
+            continue
+        if call.method in ("views.open", "views.push", "views.update"):
+            found.append(Surface("modal", blocks, view=dict(response["view"])))
+        elif call.method == "views.publish":
+            found.append(Surface("home", blocks, view=dict(response["view"])))
+        elif call.method == "chat.postMessage":
+            channel = str(params["channel"])
+            channel = f"D{channel[1:]}" if is_user_id(channel) else channel  # the app DM's id
+            message = {"ts": response["ts"], "text": params.get("text", ""), "blocks": blocks}
+            found.append(Surface("message", blocks, channel=channel, message=message))
+        elif call.method == "chat.postEphemeral":
+            found.append(Surface("ephemeral", blocks, channel=str(params["channel"])))
+        elif call.method == "response_url":
+            kind = origin.kind if origin and params.get("replace_original") else "ephemeral"
+            channel = origin.channel if origin else "C0TEST"
+            message = {**(origin.message if origin else {}), "blocks": blocks}
+            found.append(Surface(kind, blocks, channel=channel, message=message if kind == "message" else {}))
+    return found
+
+
+def clicks_of(surface: Surface) -> Iterator[Click]:
+    """Each element that sends `block_actions`, once per option for menus and selects."""
+    for n, block in enumerate(surface.blocks):
+        block_id = str(block.get("block_id") or f"b{n}")
+        if block.get("type") == "actions":
+            elements = list(block.get("elements") or [])
+        elif block.get("type") == "section" and block.get("accessory"):
+            elements = [block["accessory"]]
+        elif block.get("type") == "input" and block.get("dispatch_action"):
+            elements = [block["element"]]
+        else:
+            elements = []
+        for element in elements:
+            yield from element_clicks(surface, element, block_id)
+
+
+def element_clicks(surface: Surface, element: dict[str, Any], block_id: str) -> Iterator[Click]:
+    kind = str(element.get("type"))
+    base = {"type": kind, "action_id": element.get("action_id")}
+    if kind == "button":
+        action = {
+            **base,
+            "text": element.get("text"),
+            **({"value": element["value"]} if "value" in element else {}),
+        }
+        if element.get("url"):
+            action["url"] = element["url"]
+        yield Click(surface, element, action, block_id, str((element.get("text") or {}).get("text")))
+        return
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or []
+    if kind in ("overflow", "static_select", "radio_buttons"):
+        for option in options:
+            label = str((option.get("text") or {}).get("text"))
+            yield Click(surface, element, {**base, "selected_option": option}, block_id, label)
+    elif kind in ("checkboxes", "multi_static_select"):
+        for option in options:
+            label = str((option.get("text") or {}).get("text"))
+            yield Click(surface, element, {**base, "selected_options": [option]}, block_id, label)
+    elif kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
+        value = element.get("initial_value") or ("2" if kind == "number_input" else "x")
+        yield Click(surface, element, {**base, "value": value}, block_id, str(value))
+    elif kind == "datepicker":
+        day = element.get("initial_date") or NOW.date().isoformat()
+        yield Click(surface, element, {**base, "selected_date": day}, block_id, day)
+    elif kind in ("conversations_select", "channels_select", "users_select"):
+        key = {"conversations_select": "selected_conversation", "channels_select": "selected_channel"}
+        pick = OWNER if kind == "users_select" else CHANNEL
+        yield Click(surface, element, {**base, key.get(kind, "selected_user"): pick}, block_id, pick)
+    else:
+        raise AssertionError(f"an element this test does not know how to click: {kind}")
+
+
+def surface_view(surface: Surface, click: Click) -> dict[str, Any] | None:
+    """A modal's view as Slack sends it with the click: its state holds the element's new value."""
+    if surface.kind not in ("modal", "home"):
+        return None
+    state = {k: v for k, v in click.action.items() if k != "action_id"}
+    return {**surface.view, "state": modal_view(surface.view, {click.block_id: state})["state"]}
+
+
+def problems(
+    key: tuple[str, str, str],
+    body: dict[str, Any],
+    reply: Reply,
+    calls: list[Call],
+    records: list[logging.LogRecord],
+) -> list[str]:
+    """What went wrong with one click, in words (empty when all is well)."""
+    where = f"{key[1]} ({key[2]!r}) from a {key[0]}"
+    found = []
+    if reply.status != 200:
+        found.append(f"{where}: HTTP {reply.status}")
+    said = [reply.text] + [payload_text(c.params) for c in calls] + [str(c.params.get("view")) for c in calls]
+    if any(GENERIC in text for text in said):
+        found.append(f"{where}: the generic error")
+    logged = [r.getMessage() for r in records]
+    if any("Unhandled request" in m or "unhandled request" in m for m in logged):
+        found.append(f"{where}: Bolt's unhandled request")
+    if key[1] not in URL_ONLY and any(m.startswith("acknowledged, nothing to do") for m in logged):
+        found.append(f"{where}: no listener for it")
+    if any(r.levelno >= logging.ERROR for r in records):
+        found.append(
+            f"{where}: logged {[m for m, r in zip(logged, records, strict=True) if r.levelno >= 40]}"
+        )
+    opened = {
+        str(c.response.get("view", {}).get("id")) for c in calls if c.method in ("views.open", "views.push")
+    }
+    for call in calls:
+        if call.method == "response_url" and not body.get("response_url"):
+            found.append(f"{where}: posted to a response URL the body did not have")
+        if call.method == "chat.postEphemeral" and is_user_id(str(call.params.get("channel"))):
+            found.append(f"{where}: chat.postEphemeral with a user id as the channel")
+        if call.method == "views.update" and str(call.params.get("view_id")) not in {
+            str((body.get("view") or {}).get("id")),
+            *opened,
+        }:
+            found.append(f"{where}: views.update of a view it was not clicked from")
+        if call.method == "views.publish" and call.params.get("user_id") != OWNER:
+            found.append(f"{where}: views.publish for someone else")
+        if call.method == "chat.postMessage":
+            channel = str(call.params.get("channel"))
+            if is_user_id(channel) and channel != OWNER:
+                found.append(f"{where}: a DM to someone else")
+    return found
