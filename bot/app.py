@@ -208,6 +208,6 @@ def _request_kind(body: dict[str, Any]) -> str:
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     actions = body.get("actions") if isinstance(body.get("actions"), list) else []
     first = actions[0] if actions and isinstance(actions[0], dict) else {}
-    detail = (event or {}).get("type") or (view or {}).get("callback_id") or first.get("action_id")
+    detail = (event or {}).get("type") or first.get("action_id") or (view or {}).get("callback_id")
     detail = detail or body.get("callback_id") or body.get("command") or ""
     return f"{kind} {str(detail)[:80]}".strip()

@@ -51,6 +51,8 @@ class Surface:
     channel: str = "C0TEST"
     message: dict[str, Any] = field(default_factory=dict)
     view: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""
+    """The command that rendered it: its elements are all clicked; later surfaces' only when new."""
 
 
 @dataclass
@@ -113,7 +115,7 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
             billing_profile_id=profile.id,
             provider_ref="acc_seats",
         )
-        for i in range(12):  # enough renewals for a digest with "List them all"
+        for i in range(50):  # more renewals than a digest shows: "List them all"
             make_account(s, agency, name=f"soon-{i:02d}", period_end=today + timedelta(days=7))
         for kind, account_id, payload in (
             ("charge_failed", acme.id, {"amount": "30.00"}),
@@ -142,7 +144,9 @@ COMMANDS = [
     ("/accounts", "access acme"),
     ("/accounts", "templates import https://crm.example/share/welcome status:active"),
     ("/accounts", "add"),
+    ("/seats", "add seated ana@x.io"),
     ("/seats", "seated"),
+    ("/seats", "admin seated ana@x.io"),
     ("/seats", "add seated a@x.io b@x.io c@x.io"),
     ("/seats", "buy seated 1"),
     ("/seats", "new"),
@@ -151,10 +155,48 @@ COMMANDS = [
     ("/credits", "buy"),
     ("/quote", ""),
     ("/quote", "plus 2500 annual"),
-    ("/agency", "approvals"),
     ("/agency", "settings"),
     ("/billing", "profiles add"),
 ]
+REGISTERED = {
+    "accounts_access_open",
+    "accounts_access_password",
+    "accounts_access_reset",
+    "accounts_add_open",
+    "accounts_add_with_plan",
+    "accounts_filter_plan",
+    "accounts_filter_sort",
+    "accounts_filter_status",
+    "accounts_live",
+    "accounts_login",
+    "accounts_menu",
+    "accounts_page",
+    "accounts_renew",
+    "accounts_renew_confirm",
+    "accounts_templates_cancel",
+    "accounts_templates_confirm",
+    "approval_approve",
+    "approval_decide",
+    "approval_reject",
+    "credits_buy_cancel",
+    "credits_buy_confirm",
+    "notice_buy_licenses",
+    "notice_buy_prepaid",
+    "notice_list_all",
+    "notice_renew",
+    "notice_view",
+    "plan_update",
+    "seats_add_open",
+    "seats_admin_confirm",
+    "seats_buy_confirm",
+    "seats_buy_open",
+    "seats_cancel",
+    "seats_remove_open",
+}
+"""Every action id a listener is registered for (`test_every_action_listener_is_rendered` keeps it
+complete): each must be found on some surface and clicked."""
+LATER = [("/agency", "approvals")]
+"""Rendered once the first clicks have made something to show (a pending approval)."""
 
 
 def test_every_button_of_every_surface_answers_through_that_surface(
@@ -171,12 +213,7 @@ def test_every_button_of_every_surface_answers_through_that_surface(
     http, extras = desk
     portfolio(sessions, provider)
     caplog.set_level(logging.INFO, logger="reseller_desk")
-    queue: list[Surface] = []
-    for command, text in COMMANDS:
-        mark = http.slack.mark()
-        reply = http.command(command, text)
-        assert reply.status == 200, (command, text)
-        queue += surfaces_of(reply, http.slack.since(mark), None)
+    queue = render(http, COMMANDS)
     mark = http.slack.mark()
     http.command("/agency", "notices run")
     for worker in extras.get("notice_runs", []):
@@ -188,30 +225,22 @@ def test_every_button_of_every_surface_answers_through_that_surface(
     clicked: Counter[str] = Counter()
     seen_surfaces: Counter[str] = Counter()
     done: set[tuple[str, str, str]] = set()
+    first: dict[str, Click] = {}
     failures: list[str] = []
-    while queue:
+    later = list(LATER)
+    while queue or later:
+        if not queue:
+            queue, later = render(http, later), []
         surface = queue.pop(0)
         seen_surfaces[surface.kind] += 1
         for click in clicks_of(surface):
-            key = (surface.kind, str(click.action.get("action_id")), click.label)
+            key = (surface.kind, str(click.action.get("action_id")), click.label + surface.origin)
             if key in done:
                 continue
             done.add(key)
-            caplog.clear()
-            mark = http.slack.mark()
-            body = block_actions(
-                http.slack,
-                click.action,
-                OWNER,
-                surface=surface.kind,
-                channel=surface.channel,
-                block_id=click.block_id,
-                message=surface.message or None,
-                view=surface_view(surface, click),
-            )
-            reply = http.interaction(body)
-            calls = settled(http.slack, mark, LAZY.get(str(click.action.get("action_id"))))
-            failures += problems(key, body, reply, calls, caplog.records)
+            first.setdefault(key[1], click)
+            found, reply, calls = press(http, surface, click, caplog)
+            failures += found
             clicked[surface.kind] += 1
             queue += surfaces_of(reply if reply.body else None, calls, surface)
     total = sum(clicked.values())
@@ -219,6 +248,59 @@ def test_every_button_of_every_surface_answers_through_that_surface(
     assert not failures, "\n".join(failures)
     assert set(clicked) == {"ephemeral", "message", "modal", "home"}, clicked
     assert total >= 60, clicked
+
+    # The same listeners from every other surface: a button moved to the App Home, a card posted in a
+    # channel instead of ephemerally, must still answer where it can.
+    modal = next(c.surface.view for c in first.values() if c.surface.kind == "modal")
+    elsewhere = {
+        "home": Surface("home", [], view=home),
+        "modal": Surface("modal", [], view=modal),
+        "ephemeral": Surface("ephemeral", []),
+        "message": Surface("message", [], channel=CHANNEL, message={"ts": "1764063000.000100", "text": "x"}),
+    }
+    replayed = 0
+    for _, click in sorted(first.items()):
+        for kind, surface in elsewhere.items():
+            if kind != click.surface.kind:
+                failures += press(http, surface, click, caplog)[0]
+                replayed += 1
+    assert set(first) >= REGISTERED, f"never rendered: {REGISTERED - set(first)}"
+    print(f"replayed {len(first)} listeners from the other surfaces: {replayed} clicks")
+    assert not failures, "\n".join(failures)
+
+
+def render(http: SlackHttp, commands: list[tuple[str, str]]) -> list[Surface]:
+    found: list[Surface] = []
+    for command, text in commands:
+        mark = http.slack.mark()
+        reply = http.command(command, text)
+        assert reply.status == 200, (command, text)
+        for surface in surfaces_of(reply, http.slack.since(mark), None):
+            surface.origin = f" {command} {text}"
+            found.append(surface)
+    return found
+
+
+def press(
+    http: SlackHttp, surface: Surface, click: Click, caplog: pytest.LogCaptureFixture
+) -> tuple[list[str], Reply, list[Call]]:
+    """Click one element from one surface; what went wrong, the reply and the calls it made."""
+    key = (surface.kind, str(click.action.get("action_id")), click.label)
+    caplog.clear()
+    mark = http.slack.mark()
+    body = block_actions(
+        http.slack,
+        click.action,
+        OWNER,
+        surface=surface.kind,
+        channel=surface.channel,
+        block_id=click.block_id,
+        message=surface.message or None,
+        view=surface_view(surface, click),
+    )
+    reply = http.interaction(body)
+    calls = settled(http.slack, mark, LAZY.get(key[1]))
+    return problems(key, body, reply, calls, caplog.records), reply, calls
 
 
 def settled(slack: LocalSlack, mark: int, last_words: str | None) -> list[Call]:
