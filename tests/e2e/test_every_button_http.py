@@ -448,3 +448,182 @@ def problems(
             if is_user_id(channel) and channel != OWNER:
                 found.append(f"{where}: a DM to someone else")
     return found
+
+
+QUIET = ("users.info", "auth.test")
+"""Calls that answer nobody: the reader's language, Bolt's one check of its token."""
+UNUSED_CALLBACKS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "view_closed",
+        {"type": "view_closed", "view": {"id": "V0GONE", "callback_id": "quote"}, "is_cleared": False},
+    ),
+    (
+        "unknown action",
+        {
+            "type": "block_actions",
+            "container": {
+                "type": "message",
+                "message_ts": "1.2",
+                "channel_id": "C0TEST",
+                "is_ephemeral": True,
+            },
+            "channel": {"id": "C0TEST", "name": "agency"},
+            "actions": [
+                {"type": "button", "action_id": "from_an_older_version", "block_id": "b", "value": "1"}
+            ],
+        },
+    ),
+    (
+        "link button from the App Home",
+        {
+            "type": "block_actions",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}, "hash": "h"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "accounts_sso_open",
+                    "block_id": "b",
+                    "url": "https://x.example",
+                }
+            ],
+        },
+    ),
+    ("global shortcut", {"type": "shortcut", "callback_id": "unknown_shortcut"}),
+    (
+        "message shortcut",
+        {
+            "type": "message_action",
+            "callback_id": "unknown_message_shortcut",
+            "channel": {"id": "C0TEST", "name": "agency"},
+            "message": {"type": "message", "text": "hi", "ts": "1.2"},
+            "response_url": "https://hooks.slack.com/app/T0TEST/1/x",
+        },
+    ),
+    (
+        "options request",
+        {"type": "block_suggestion", "action_id": "unknown_select", "block_id": "b", "value": "a"},
+    ),
+]
+UNUSED_EVENTS: list[dict[str, Any]] = [
+    {
+        "type": "message",
+        "channel": "D0HOME",
+        "channel_type": "im",
+        "user": OWNER,
+        "text": "hello",
+        "ts": "1.2",
+    },
+    {"type": "app_mention", "channel": "C0TEST", "user": OWNER, "text": "<@U0BOT> hi", "ts": "1.3"},
+    {"type": "member_joined_channel", "channel": "C0TEST", "user": OWNER, "channel_type": "C"},
+    {"type": "app_home_opened", "user": OWNER, "channel": "D0HOME", "tab": "messages"},
+    {"type": "app_uninstalled"},
+]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in UNUSED_CALLBACKS])
+def test_callbacks_the_app_does_not_use_are_acknowledged(
+    http: SlackHttp, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A callback no listener handles (a closed modal, a button of an older version, a link button,
+    a shortcut or options request the app never declared) gets a plain 200 — not Bolt's 404, which
+    Slack shows as an error and Socket Mode leaves unacknowledged, to be sent again — and tells no
+    one anything."""
+    payload = dict(UNUSED_CALLBACKS[[n for n, _ in UNUSED_CALLBACKS].index(name)][1])
+    payload["user"] = {"id": OWNER}
+    mark = http.slack.mark()
+    reply = http.interaction(payload)
+    assert reply.status == 200 and reply.raw == ""
+    assert not [r for r in caplog.records if "nhandled request" in r.getMessage()]
+    assert [c.method for c in http.slack.since(mark) if c.method not in QUIET] == []
+
+
+@pytest.mark.parametrize(
+    "event", UNUSED_EVENTS, ids=[str(e["type"]) + str(e.get("tab", "")) for e in UNUSED_EVENTS]
+)
+def test_events_the_app_does_not_use_are_acknowledged(
+    http: SlackHttp, event: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events the app is not subscribed to (or does nothing with, like opening the Messages tab) get
+    a 200 and no answer; nothing is published or posted."""
+    mark = http.slack.mark()
+    reply = http.event(event)
+    assert reply.status == 200
+    assert not [r for r in caplog.records if "nhandled request" in r.getMessage()]
+    assert [c.method for c in http.slack.since(mark) if c.method not in QUIET] == []
+
+
+def test_app_home_lists_go_to_the_app_dm(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """The App Home's "Expiring soon" and "Expired" have no response URL to answer through: the list
+    arrives in the person's DM with the app (chat.postMessage to their user id), and its page and
+    filter controls then work there like in any message."""
+    today = NOW.date()
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        make_account(s, agency, name="ending", period_end=today + timedelta(days=3))
+        make_account(s, agency, name="ended", status="expired", period_end=today - timedelta(days=3))
+    home = http.home()
+    buttons = {e["text"]["text"]: e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    for label, shown, hidden in (("Expiring soon", "ending", "ended"), ("Expired", "ended", "ending")):
+        mark = http.slack.mark()
+        reply = http.click("accounts_page", buttons[label]["value"], surface="home", view=home)
+        calls = http.slack.since(mark)
+        assert reply.status == 200
+        posts = [c for c in calls if c.method == "chat.postMessage"]
+        assert [c.params["channel"] for c in posts] == [OWNER], [c.method for c in calls]
+        text = payload_text(posts[0].params)
+        assert f"*{shown}*" in text and f"*{hidden}*" not in text and GENERIC not in text
+        assert not [c for c in calls if c.method in ("response_url", "chat.postEphemeral")]
+
+
+def test_an_error_from_the_app_home_is_told_in_the_app_dm(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """When a Home button fails (a viewer may not add accounts), the reason goes to the person's DM,
+    not to `chat.postEphemeral` with their user id as the channel (which Slack refuses)."""
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        s.add(Member(agency_id=agency.id, user_id="U0VIEW", role="viewer", added_by="t", created_at=NOW))
+    home = http.home(user="U0VIEW")
+    mark = http.slack.mark()
+    reply = http.click("accounts_add_open", user="U0VIEW", surface="home", view=home)
+    calls = [c for c in http.slack.since(mark) if c.method not in QUIET]
+    assert reply.status == 200
+    assert [(c.method, c.params["channel"]) for c in calls] == [("chat.postMessage", "U0VIEW")]
+    assert "does not allow" in payload_text(calls[0].params)
+
+
+def test_an_error_in_a_modal_is_shown_over_it(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    """A modal's button that fails answers over the modal (`views.push`), keeping what was typed in
+    it, with no response URL and no ephemeral post to a user id."""
+    with sessions.begin() as s:
+        make_agency(s)
+    http.command("/accounts", "add")
+    view = http.opened_view()
+    mark = http.slack.mark()
+    reply = http.click("accounts_renew", "no-such-account", surface="modal", view=view)
+    calls = [c for c in http.slack.since(mark) if c.method not in QUIET]
+    assert reply.status == 200
+    assert [c.method for c in calls] == ["views.push"]
+    assert "no account named" in payload_text({"blocks": calls[0].params["view"]["blocks"]})
+
+
+def test_every_action_listener_is_rendered(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list of action ids the every-button test must find is the app's own: a new listener
+    fails here until it is added there (and so gets clicked from every surface)."""
+    from slack_bolt import App
+
+    from bot.app import build_app
+
+    registered: set[str] = set()
+    action = App.action
+
+    def recording(self: App, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        registered.add(str(constraints))
+        return action(self, constraints, *args, **kwargs)
+
+    monkeypatch.setattr(App, "action", recording)
+    build_app(settings, sessions=sessions)
+    assert registered == REGISTERED
