@@ -145,8 +145,9 @@ class SlackHttp:
             "command": command,
             "text": text,
             "api_app_id": "A0TEST",
+            "is_enterprise_install": "false",
             "response_url": self.slack.response_url(uuid.uuid4().hex),
-            "trigger_id": uuid.uuid4().hex,
+            "trigger_id": trigger_id(),
         }
         headers = extra.pop("headers", None)
         return self.post(urlencode(body), headers=headers)
