@@ -627,3 +627,46 @@ def test_every_action_listener_is_rendered(
     monkeypatch.setattr(App, "action", recording)
     build_app(settings, sessions=sessions)
     assert registered == REGISTERED
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "view_closed", "user": {"id": OWNER}, "view": {"id": "V0", "callback_id": "quote"}},
+        {
+            "type": "events_api",
+            "event": {"type": "app_mention", "user": OWNER, "channel": "C0TEST", "text": "hi"},
+        },
+    ],
+    ids=["view_closed", "app_mention"],
+)
+def test_socket_mode_acknowledges_what_the_app_does_not_use(app: Any, payload: dict[str, Any]) -> None:
+    """Over Socket Mode, Bolt's adapter sends the envelope's acknowledgement only for a 200: a
+    callback the app does not use is acknowledged, so Slack does not send it again."""
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    if payload["type"] == "events_api":
+        body = {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "api_app_id": "A0TEST",
+            "event": payload["event"],
+        }
+        request = SocketModeRequest(type="events_api", envelope_id="env-1", payload=body)
+    else:
+        request = SocketModeRequest(
+            type="interactive", envelope_id="env-1", payload={**payload, "team": {"id": "T0TEST"}}
+        )
+
+    class Client:
+        def __init__(self) -> None:
+            self.logger = logging.getLogger("test.socket")
+            self.sent: list[Any] = []
+
+        def send_socket_mode_response(self, response: Any) -> None:
+            self.sent.append(response)
+
+    client = Client()
+    send_response(client, request, run_bolt_app(app, request), time.time())  # type: ignore[arg-type]
+    assert [r.envelope_id for r in client.sent] == ["env-1"]
