@@ -209,7 +209,9 @@ def test_every_button_of_every_surface_answers_through_that_surface(
     modals and the App Home — clicked as Slack sends it from there, gets a 200, is handled by a
     listener (no "unhandled request", no generic error), and is answered only through what its
     surface allows: a response URL only when the body had one, no ephemeral post to a user id, a
-    view update only of the clicked or a just-opened modal, chat.update only of the app's messages."""
+    view update only of the clicked or a just-opened modal, chat.update only of the app's messages.
+    Then every listener is replayed from the three surfaces it was not found on. (At the time of
+    writing: 267 elements on 300 rendered surfaces, then 34 listeners replayed in 102 clicks.)"""
     http, extras = desk
     portfolio(sessions, provider)
     caplog.set_level(logging.INFO, logger="reseller_desk")
@@ -300,7 +302,10 @@ def press(
     )
     reply = http.interaction(body)
     calls = settled(http.slack, mark, LAZY.get(key[1]))
-    return problems(key, body, reply, calls, caplog.records), reply, calls
+    posted = {
+        (str(c.response.get("channel")), str(c.response.get("ts"))) for c in http.slack.of("chat.postMessage")
+    }
+    return problems(key, body, reply, calls, caplog.records, posted), reply, calls
 
 
 def settled(slack: LocalSlack, mark: int, last_words: str | None) -> list[Call]:
@@ -410,6 +415,7 @@ def problems(
     reply: Reply,
     calls: list[Call],
     records: list[logging.LogRecord],
+    posted: set[tuple[str, str]],
 ) -> list[str]:
     """What went wrong with one click, in words (empty when all is well)."""
     where = f"{key[1]} ({key[2]!r}) from a {key[0]}"
@@ -441,6 +447,11 @@ def problems(
             *opened,
         }:
             found.append(f"{where}: views.update of a view it was not clicked from")
+        if (
+            call.method == "chat.update"
+            and (str(call.params.get("channel")), str(call.params.get("ts"))) not in posted
+        ):
+            found.append(f"{where}: chat.update of a message the app did not post")
         if call.method == "views.publish" and call.params.get("user_id") != OWNER:
             found.append(f"{where}: views.publish for someone else")
         if call.method == "chat.postMessage":

@@ -128,6 +128,7 @@ def test_a_full_view_stack_falls_back_to_the_app_dm() -> None:
 
 
 def test_surfaces_are_read_from_the_container() -> None:
+    """The surface is Slack's `container` (a view's type tells Home from modal); junk is no surface."""
     assert surface_of({"container": MESSAGE}) == "message"
     assert surface_of({"container": EPHEMERAL}) == "ephemeral"
     assert surface_of({"container": {"type": "view"}, "view": HOME_VIEW}) == "home"
