@@ -564,6 +564,20 @@ def test_events_the_app_does_not_use_are_acknowledged(
     assert [c.method for c in http.slack.since(mark) if c.method not in QUIET] == []
 
 
+def test_closing_a_modal_the_app_opened_is_acknowledged(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """Closing a modal (Slack's `view_closed`, with the view as it was) needs no listener: a 200,
+    nothing posted, nothing written."""
+    with sessions.begin() as s:
+        make_agency(s)
+    http.command("/quote")
+    mark = http.slack.mark()
+    reply = http.close(http.opened_view())
+    assert reply.status == 200 and reply.raw == ""
+    assert [c.method for c in http.slack.since(mark) if c.method not in QUIET] == []
+
+
 def test_app_home_lists_go_to_the_app_dm(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
     """The App Home's "Expiring soon" and "Expired" have no response URL to answer through: the list
     arrives in the person's DM with the app (chat.postMessage to their user id), and its page and
