@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.answer import answer
 from bot.commands import register_all
 from bot.context import Deps, translator_for
 from bot.i18n import Translator, plain
@@ -92,6 +94,7 @@ def build_app(
         token_verification_enabled=False,
         request_verification_enabled=verify_requests,
         ignoring_self_events_enabled=False,
+        raise_error_for_unhandled_request=True,  # acknowledged in `error_response`, see there
         logger=log,
     )
 
@@ -125,7 +128,15 @@ def build_app(
 
 
 def error_response(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
-    """Turn any failure into a reply the user can read; domain errors say what to do next."""
+    """Turn any failure into a reply the user can read; domain errors say what to do next.
+
+    A request no listener handles (a `view_closed`, an event the app does not use, a link button, a
+    button of an older version) is acknowledged with a plain 200: Bolt's 404 would make Slack show an
+    error or, in Socket Mode, leave the envelope unacknowledged and sent again.
+    """
+    if isinstance(error, BoltUnhandledRequestError):
+        log.info("acknowledged, nothing to do: %s", _request_kind(body))
+        return BoltResponse(status=200, body="")
     if context.get("deps") is None:
         log.error("request failed before the app was ready: %s", type(error).__name__)
         return BoltResponse(status=500, body="")
@@ -144,11 +155,7 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
             status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
         )
     if kind in ("block_actions", "view_closed", "shortcut", "message_action", "block_suggestion"):
-        respond = context.get("respond")
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            respond(**notice(f":warning: {text}"), replace_original=False)
-        elif body.get("user", {}).get("id") and context.get("client") is not None:
-            _post_ephemeral(context, body, text)
+        _tell(context, body, text)
         return BoltResponse(status=200, body="")
     return BoltResponse(
         status=200,
@@ -240,12 +247,23 @@ def _first_input(body: dict[str, Any]) -> str:
     return next(iter(values), "error")
 
 
-def _post_ephemeral(context: BoltContext, body: dict[str, Any], text: str) -> None:
-    """Interactions from the App Home have no response URL: tell the user in a DM-like ephemeral."""
-    client: WebClient = context["client"]
-    user = body["user"]["id"]
-    channel = (body.get("channel") or {}).get("id") or user
+def _tell(context: BoltContext, body: dict[str, Any], text: str) -> None:
+    """Say what failed through what the clicked surface allows (`bot.answer`): the response URL of a
+    message, a view pushed over a modal, the app DM for the App Home."""
     try:
-        client.chat_postEphemeral(channel=channel, user=user, text=f":warning: {text}")
-    except SlackApiError as exc:
-        log.warning("could not tell the user about an error: %s", exc.response.get("error"))
+        answer(context, body, notice(f":warning: {text}"))
+    except (SlackApiError, OSError, ValueError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("could not tell the user about an error: %s", reason)
+
+
+def _request_kind(body: dict[str, Any]) -> str:
+    """What was received, for the log: the type and the event, callback or action id (no user data)."""
+    kind = str(body.get("type") or ("command" if body.get("command") else "unknown"))
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+    first = actions[0] if actions and isinstance(actions[0], dict) else {}
+    detail = (event or {}).get("type") or first.get("action_id") or (view or {}).get("callback_id")
+    detail = detail or body.get("callback_id") or body.get("command") or ""
+    return f"{kind} {str(detail)[:80]}".strip()

@@ -147,47 +147,255 @@ class SlackHttp:
             "command": command,
             "text": text,
             "api_app_id": "A0TEST",
+            "is_enterprise_install": "false",
             "response_url": self.slack.response_url(uuid.uuid4().hex),
-            "trigger_id": uuid.uuid4().hex,
+            "trigger_id": trigger_id(),
         }
         headers = extra.pop("headers", None)
         return self.post(urlencode(body), headers=headers)
 
     def interaction(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
-        payload.setdefault("team", {"id": TEAM})
+        """An interaction payload with the envelope every one of Slack's carries (team, app, user,
+        trigger, `enterprise: null`), keeping whatever the caller set."""
+        payload.setdefault("team", {"id": TEAM, "domain": "test"})
         payload.setdefault("api_app_id", "A0TEST")
-        payload.setdefault("trigger_id", uuid.uuid4().hex)
+        payload.setdefault("token", "x")
+        payload.setdefault("trigger_id", trigger_id())
+        payload.setdefault("enterprise", None)
+        payload.setdefault("is_enterprise_install", False)
+        if isinstance(payload.get("user"), dict):
+            payload["user"] = {**slack_user(str(payload["user"].get("id"))), **payload["user"]}
         return self.post(urlencode({"payload": json.dumps(payload)}), headers=headers)
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], user: str = "U0OWNER") -> Reply:
-        """Submit a modal the app opened, with `values` as {block_id: state-element}."""
-        state = {block_id: {"value": element} for block_id, element in values.items()}
+        """Submit a modal the app opened, with `values` as {block_id: state-element}.
+
+        As Slack does, the state holds every input block of the view: the ones not given keep what
+        the app rendered (initial value or option) or are empty (`null`, or `[]` for multi-selects).
+        """
         return self.interaction(
             {
                 "type": "view_submission",
-                "user": {"id": user, "team_id": TEAM},
-                "view": {**view, "state": {"values": state}},
+                "user": slack_user(user),
+                "view": modal_view(view, values),
                 "response_urls": [],
             }
         )
 
-    def click(self, action_id: str, value: str = "", user: str = "U0OWNER", **action: Any) -> Reply:
+    def close(self, view: dict[str, Any], user: str = "U0OWNER") -> Reply:
+        """The person closed a modal (Slack sends it when the view asked `notify_on_close`)."""
         return self.interaction(
             {
-                "type": "block_actions",
-                "user": {"id": user, "team_id": TEAM},
-                "container": {"type": "message", "channel_id": "C0TEST", "is_ephemeral": True},
-                "channel": {"id": "C0TEST"},
-                "response_url": self.slack.response_url(uuid.uuid4().hex),
-                "actions": [{"action_id": action_id, "value": value, "type": "button", **action}],
+                "type": "view_closed",
+                "user": slack_user(user),
+                "view": modal_view(view, {}),
+                "is_cleared": False,
             }
         )
+
+    def click(
+        self,
+        action_id: str,
+        value: str = "",
+        user: str = "U0OWNER",
+        *,
+        surface: str = "ephemeral",
+        channel: str = "C0TEST",
+        message: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
+        **action: Any,
+    ) -> Reply:
+        """A button pressed where Slack shows it: `ephemeral` (a command's reply, the default),
+        `message` (a message the app posted, given as `message` with its ts and blocks), `modal` or
+        `home` (the view, as the app opened or published it)."""
+        element = {"action_id": action_id, "type": "button", **({"value": value} if value else {}), **action}
+        return self.interaction(
+            block_actions(
+                self.slack, element, user, surface=surface, channel=channel, message=message, view=view
+            )
+        )
+
+    def event(self, event: dict[str, Any]) -> Reply:
+        """An Events API callback, wrapped as Slack wraps it."""
+        envelope = {
+            "token": "x",
+            "team_id": TEAM,
+            "context_team_id": TEAM,
+            "context_enterprise_id": None,
+            "api_app_id": "A0TEST",
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-{uuid.uuid4().hex}",
+        }
+        return self.post(json.dumps(envelope), content_type="application/json")
+
+    def home(self, user: str = "U0OWNER") -> dict[str, Any]:
+        """Open the App Home tab; the view the app published, with the id and hash Slack gave it."""
+        mark = self.slack.mark()
+        reply = self.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"})
+        assert reply.status == 200
+        published = [c for c in self.slack.since(mark) if c.method == "views.publish"]
+        assert published, "no App Home was published"
+        return dict(published[-1].response["view"])
 
     def opened_view(self) -> dict[str, Any]:
         """The view of the last `views.open`, with the id Slack gave it."""
         calls = self.slack.of("views.open")
         assert calls, "no modal was opened"
         return dict(calls[-1].response["view"])
+
+
+def trigger_id() -> str:
+    return f"{uuid.uuid4().int % 10**13}.{uuid.uuid4().int % 10**13}.{uuid.uuid4().hex}"
+
+
+def slack_user(user: str) -> dict[str, Any]:
+    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+
+
+EMPTY: dict[str, tuple[str, Any]] = {
+    "plain_text_input": ("value", "initial_value"),
+    "number_input": ("value", "initial_value"),
+    "email_text_input": ("value", "initial_value"),
+    "url_text_input": ("value", "initial_value"),
+    "static_select": ("selected_option", "initial_option"),
+    "external_select": ("selected_option", "initial_option"),
+    "radio_buttons": ("selected_option", "initial_option"),
+    "datepicker": ("selected_date", "initial_date"),
+    "timepicker": ("selected_time", "initial_time"),
+    "users_select": ("selected_user", "initial_user"),
+    "conversations_select": ("selected_conversation", "initial_conversation"),
+    "channels_select": ("selected_channel", "initial_channel"),
+    "checkboxes": ("selected_options", "initial_options"),
+    "multi_static_select": ("selected_options", "initial_options"),
+    "multi_users_select": ("selected_users", "initial_users"),
+    "multi_conversations_select": ("selected_conversations", "initial_conversations"),
+    "multi_channels_select": ("selected_channels", "initial_channels"),
+}
+"""Each input element's state key, and the element field whose value Slack puts there untouched."""
+
+
+def rendered_state(element: dict[str, Any]) -> dict[str, Any]:
+    """An input's state as Slack reports it when nobody touched it: the initial value, or empty."""
+    kind = str(element.get("type"))
+    key, initial = EMPTY.get(kind, ("value", "initial_value"))
+    empty: Any = [] if key.startswith("selected_") and key.endswith("s") else None
+    return {"type": kind, key: element.get(initial, empty)}
+
+
+def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """`view.state` as Slack sends it: {block_id: {action_id: element state}} for every input block
+    (and every stateful element of an actions block), `values` overriding what was rendered."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block.get("type") == "input" and block_id:
+            element = block.get("element") or {}
+            state[block_id] = {str(element.get("action_id") or "value"): rendered_state(element)}
+        elif block.get("type") == "actions" and block_id:
+            for element in block.get("elements") or []:
+                if element.get("type") in EMPTY:
+                    state.setdefault(block_id, {})[str(element.get("action_id"))] = rendered_state(element)
+    for block_id, element in values.items():
+        action_id = next(iter(state.get(block_id) or {}), "value")
+        state[block_id] = {action_id: element}
+    return {"values": state}
+
+
+def modal_view(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The `view` object of a modal interaction, with every field Slack adds to what the app sent."""
+    view_id = str(view.get("id") or "V0UNSET")
+    return {
+        "id": view_id,
+        "team_id": TEAM,
+        "type": "modal",
+        "private_metadata": "",
+        "callback_id": "",
+        "hash": "1596530361.3wRYuk3R",
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": "A0TEST",
+        "external_id": "",
+        "app_installed_team_id": TEAM,
+        "bot_id": "B0TEST",
+        **{k: v for k, v in view.items() if k != "state"},
+        "state": view_state(view, values),
+    }
+
+
+def block_actions(
+    slack: LocalSlack,
+    element: dict[str, Any],
+    user: str,
+    *,
+    surface: str,
+    channel: str = "C0TEST",
+    block_id: str | None = None,
+    message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A `block_actions` payload from one surface, in the shape Slack sends from there: a response
+    URL from messages only; `container` and `view` or `message` as Slack fills them."""
+    action: dict[str, Any] = {
+        "block_id": block_id or "b0",
+        "action_ts": f"{time.time():.6f}",
+        **{k: v for k, v in element.items() if k not in ("style", "url", "confirm", "options")},
+    }
+    if element.get("url"):
+        action["url"] = element["url"]
+    payload: dict[str, Any] = {"type": "block_actions", "user": slack_user(user), "actions": [action]}
+    if surface in ("message", "ephemeral"):
+        ts = str((message or {}).get("ts") or f"{time.time():.6f}")
+        payload["container"] = {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": surface == "ephemeral",
+        }
+        payload["channel"] = {"id": channel, "name": "agency"}
+        payload["response_url"] = slack.response_url(uuid.uuid4().hex)
+        payload["state"] = {"values": {}}
+        if surface == "message":  # Slack gives the message itself only when it is not ephemeral
+            payload["message"] = {
+                "type": "message",
+                "subtype": "bot_message",
+                "bot_id": "B0TEST",
+                "user": "U0BOT",
+                "team": TEAM,
+                "text": (message or {}).get("text", ""),
+                "blocks": (message or {}).get("blocks", []),
+                "ts": ts,
+            }
+    elif surface in ("modal", "home"):
+        assert view is not None, f"a click in a {surface} needs the view"
+        shown = modal_view(view, {})
+        if surface == "home":
+            shown = {
+                **shown,
+                "type": "home",
+                "callback_id": view.get("callback_id", ""),
+                "root_view_id": None,
+            }
+            shown.pop("title", None)
+        payload["container"] = {"type": "view", "view_id": shown["id"]}
+        payload["view"] = shown
+    else:
+        raise ValueError(surface)
+    return payload
 
 
 def text_input(value: str) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, StaticSelectElement
 
 from bot import ui
+from bot.answer import answer
 from bot.commands import (
     accounts_actions,
     accounts_add,
@@ -278,10 +279,10 @@ def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
     return ui.message(title, blocks)
 
 
-def page_action(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def page_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
     action = body["actions"][0]
     value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
-    respond(**overview_reply(req, parse_filters(tokens(value))), replace_original=True)
+    answer(context, body, overview_reply(req, parse_filters(tokens(value))), replace=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from domain import access
@@ -102,11 +103,11 @@ def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
     return ui.message(t(N_("Client access for {name}"), name=account_name), blocks)
 
 
-def on_access(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_access(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Card and overview buttons; the answer goes to the clicker only (ephemeral), never to the channel."""
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
     action = body["actions"][0]
     what = {ACCESS_RESET: "reset", ACCESS_PASSWORD: "password"}.get(str(action.get("action_id")), "")
-    respond(**access_action(req, str(action.get("value") or ""), what), replace_original=False)
+    answer(context, body, access_action(req, str(action.get("value") or ""), what))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import confirmations, ui
+from bot.answer import answer
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
@@ -36,7 +37,7 @@ def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, d
     return req, body["actions"][0]
 
 
-def login(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def login(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """A single sign-on link for the member who asked; never for cancelled or ended accounts."""
     req, action = _start(ack, body, context)
     name = str(action.get("value") or "")
@@ -54,7 +55,7 @@ def login(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
         ),
         ui.context(t(N_("The link is for you only and expires shortly."))),
     ]
-    respond(**ui.message(t(N_("Sign-on link for {name}"), name=name), blocks), replace_original=False)
+    answer(context, body, ui.message(t(N_("Sign-on link for {name}"), name=name), blocks))
 
 
 def renew_card(req: Req, name: str) -> dict[str, Any]:
@@ -110,12 +111,12 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
     return ui.message(t(N_("Renew {name}"), name=name), blocks)
 
 
-def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     req, action = _start(ack, body, context)
-    respond(**renew_card(req, str(action.get("value") or "")), replace_original=False)
+    answer(context, body, renew_card(req, str(action.get("value") or "")))
 
 
-def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     req, action = _start(ack, body, context)
     pending_id, _, index = str(action.get("value") or "").partition(":")
     index = index if index.isascii() and index.isdigit() and len(index) <= 2 else ""
@@ -148,10 +149,10 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respon
             card=done.card_charged,
         )
 
-    respond(**ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace_original=True)
+    answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
 
 
-def menu(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient) -> None:
+def menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     req, action = _start(ack, body, context)
     choice, _, name = str((action.get("selected_option") or {}).get("value") or "").partition(":")
     channel = (body.get("channel") or {}).get("id")
@@ -164,14 +165,11 @@ def menu(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond,
 
         open_branding_modal(req, client, body["trigger_id"], name, channel)
     elif choice == "billing":
-        respond(**billing_history(req, name), replace_original=False)
+        answer(context, body, billing_history(req, name))
     elif choice == "credits":
-        respond(**credits_of(req, name), replace_original=False)
+        answer(context, body, credits_of(req, name))
     elif choice == "seats":
-        respond(
-            **ui.notice(req.t(N_("Seats of {name}: `/seats show {name}`."), name=name)),
-            replace_original=False,
-        )
+        answer(context, body, ui.notice(req.t(N_("Seats of {name}: `/seats show {name}`."), name=name)))
 
 
 def billing_history(req: Req, name: str) -> dict[str, Any]:

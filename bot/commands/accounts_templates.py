@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from bot import confirmations, ui
+from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
 from bot.i18n import Translator
@@ -87,7 +88,7 @@ def start_import(ack: Ack, context: BoltContext) -> None:
     context["shared_deps"] = _Shared(context.pop("deps"))
 
 
-def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def run_import(body: dict[str, Any], context: BoltContext) -> None:
     shared = context.get("shared_deps")
     if isinstance(shared, _Shared):
         context["deps"] = shared.deps
@@ -102,7 +103,7 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
             names = templates.targets(uow, req.actor, filters)
         results: list[templates.Result] = []
         marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
-        respond(**_progress(t, results, len(names)), replace_original=True)
+        answer(context, body, _progress(t, results, len(names)), replace=True)
         ports = ports_of(req)
         for index, name in enumerate(names, 1):
             try:
@@ -111,18 +112,18 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
             except DomainError as error:
                 results.append(templates.Result(name, "failed", t(error.message, **error.params)))
             if index in marks:
-                respond(**_progress(t, results, len(names)), replace_original=True)
+                answer(context, body, _progress(t, results, len(names)), replace=True)
         final = report(t, results, link)
-        respond(**final, replace_original=True)
+        answer(context, body, final, replace=True)
         return str(final["text"])
 
     try:
         text = confirmations.confirmed(req, "templates", body["actions"][0].get("value"), run)
     except DomainError as error:
-        respond(**ui.notice(f":warning: {t(error.message, **error.params)}"), replace_original=True)
+        answer(context, body, ui.notice(f":warning: {t(error.message, **error.params)}"), replace=True)
         return
     if not ran:  # already done, or being done: say so instead of importing again
-        respond(**ui.notice(text), replace_original=True)
+        answer(context, body, ui.notice(text), replace=True)
 
 
 def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:
@@ -167,11 +168,13 @@ def _reason(t: Translator, reason: str) -> str:
     return t(reason) if reason == templates.NOT_PROVISIONED else ui.escape(reason)
 
 
-def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     text = req.t(N_("Cancelled: nothing was imported."))
-    respond(
-        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
-        replace_original=True,
+    answer(
+        context,
+        body,
+        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace=True,
     )

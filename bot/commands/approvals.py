@@ -11,12 +11,13 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot import ui
+from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.i18n import Translator, joined
@@ -140,9 +141,7 @@ def request_message(t: Translator, approval: Approval) -> dict[str, Any]:
     )
 
 
-def on_decide(
-    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
-) -> None:
+def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Decide, execute when approved, then show who decided and when on the channel message."""
     ack()
     req = open_request(context, body)
@@ -167,7 +166,7 @@ def on_decide(
         finally:
             _refresh(req, client, int(raw))
         params = {k: Decimal(str(v)) if k in MONEY_PARAMS else v for k, v in outcome.params.items()}
-        respond(**ui.notice(req.t(outcome.message, **params)), replace_original=False)
+        answer(context, body, ui.notice(req.t(outcome.message, **params)))
 
 
 def _refresh(req: Req, client: WebClient, approval_id: int) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
 from bot import confirmations, ui
+from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
 from domain import credits as service
@@ -148,7 +149,7 @@ def _order(p: dict[str, Any]) -> service.Order:
     return service.Order(kind, Decimal(p["quantity"]), p.get("account_id"), p.get("profile_id"))
 
 
-def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def confirm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -163,7 +164,7 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
         return waiting if waiting is not None else _buy(req, order, held.id)
 
     text = confirmations.confirmed(req, "credits", body["actions"][0].get("value"), run)
-    respond(**ui.notice(text), replace_original=True)
+    answer(context, body, ui.notice(text), replace=True)
 
 
 def _buy(req: Req, order: service.Order, nonce: str) -> str:
@@ -207,13 +208,15 @@ def _buy(req: Req, order: service.Order, nonce: str) -> str:
     )
 
 
-def cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     text = req.t(N_("Cancelled: nothing was charged."))
-    respond(
-        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
-        replace_original=True,
+    answer(
+        context,
+        body,
+        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace=True,
     )
 
 

@@ -11,12 +11,13 @@ import threading
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 
 from bot import ui
+from bot.answer import answer
 from bot.commands import credits_buy, seats_modals
 from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
@@ -206,7 +207,7 @@ def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, N
     return req, notice, account
 
 
-def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str) -> None:
+def mark_done(context: BoltContext, body: dict[str, Any], notice_id: int, note: str) -> None:
     """Replace the notice's button with who did what, keeping the rest of the message as it was."""
     message = body.get("message") or {}
     blocks = list(message.get("blocks") or [])
@@ -226,19 +227,19 @@ def mark_done(body: dict[str, Any], respond: Respond, notice_id: int, note: str)
                 "text": {"type": "mrkdwn", "text": ui.clip(f"{text}\n{note}", 3000)},
             }
         updated.append(block)
-    respond(text=str(message.get("text") or note), blocks=updated, replace_original=True)
+    answer(context, body, {"text": str(message.get("text") or note), "blocks": updated}, replace=True)
 
 
-def on_renew(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_renew(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Shows the renewal's confirm card (amount, period, payment choices) to the member who clicked:
     a charge is never made in one click from a channel message, and the approvals rule applies."""
     req, _notice_row, account = _start(ack, body, context)
     if account is None:
         raise NotFound(N_("This notice is about no account."))
-    respond(**renew_card(req, account.name), replace_original=False)
+    answer(context, body, renew_card(req, account.name))
 
 
-def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_view(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     req, _, account = _start(ack, body, context)
     if account is None:
         raise NotFound(N_("This notice is about no account."))
@@ -260,16 +261,14 @@ def on_view(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
         ),
         ui.context(t(N_("More with `/accounts show {name}`."), name=account.name)),
     ]
-    respond(**ui.message(account.name, blocks), replace_original=False)
+    answer(context, body, ui.message(account.name, blocks))
 
 
 def _channel(body: dict[str, Any]) -> str | None:
     return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
-def on_buy_licenses(
-    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
-) -> None:
+def on_buy_licenses(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Opens the top-up right there; only someone who may spend is shown as buying."""
     req, notice, account = _start(ack, body, context)
     if account is None:
@@ -278,23 +277,21 @@ def on_buy_licenses(
     view = seats_modals.buy_view(req, account.name, "1", _channel(body))
     client.views_open(trigger_id=body["trigger_id"], view=view)
     t = req.t
-    mark_done(body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
+    mark_done(context, body, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
 
 
-def on_buy_prepaid(
-    ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient
-) -> None:
+def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Opens the credit purchase right there; only someone who may spend is shown as buying."""
     req, notice, _ = _start(ack, body, context)
     req.actor.require(Permission.SPEND_MONEY)
     client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
     t = req.t
     mark_done(
-        body, respond, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
+        context, body, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
     )
 
 
-def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -312,4 +309,6 @@ def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext, respond: R
     if chunk:
         blocks.append(ui.section("\n".join(chunk)))
     title = req.t.plural(N_("{n} notice"), N_("{n} notices"), len(lines))
-    respond(**ui.message(title, [ui.header(title), *blocks][: ui.MAX_MESSAGE_BLOCKS]), replace_original=False)
+    answer(
+        context, body, ui.message(title, [ui.header(title), *blocks][: ui.MAX_MESSAGE_BLOCKS]), replace=False
+    )

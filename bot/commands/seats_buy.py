@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from bot import confirmations, ui
+from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
 from bot.quote_render import note_text
@@ -154,12 +155,12 @@ def confirm_buy(req: Req, raw: Any, origin: str | None) -> str:
     return confirmations.confirmed(req, "topup", raw, run)
 
 
-def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
     text = confirm_buy(req, body["actions"][0].get("value"), (body.get("channel") or {}).get("id"))
-    respond(**ui.notice(text), replace_original=True)
+    answer(context, body, ui.notice(text), replace=True)
 
 
 def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict[str, Any]:
@@ -190,7 +191,7 @@ def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[s
     return ui.message(warning, blocks)
 
 
-def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
@@ -211,14 +212,16 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respo
         )
 
     text = confirmations.confirmed(req, "admin", body["actions"][0].get("value"), run)
-    respond(**ui.notice(text), replace_original=True)
+    answer(context, body, ui.notice(text), replace=True)
 
 
-def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     text = req.t(N_("Cancelled: nothing was changed."))
-    respond(
-        **ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
-        replace_original=True,
+    answer(
+        context,
+        body,
+        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        replace=True,
     )

@@ -130,20 +130,13 @@ def test_run_posts_to_the_channel_and_buttons_act_in_place(
         renewal = s.scalars(select(Notice).where(Notice.kind == "renewal_coming")).first()
         assert renewal is not None
     card = next(p for p in posts if any(b.get("block_id") == f"notice:{low.id}" for b in p.params["blocks"]))
-    http.interaction(
-        {
-            "type": "block_actions",
-            "user": {"id": "U0OWNER", "team_id": "T0TEST"},
-            "container": {"type": "message", "channel_id": "C0NOTICES", "message_ts": card.response["ts"]},
-            "channel": {"id": "C0NOTICES"},
-            "message": {
-                "ts": card.response["ts"],
-                "text": card.params["text"],
-                "blocks": card.params["blocks"],
-            },
-            "response_url": http.slack.response_url("card"),
-            "actions": [{"action_id": "notice_buy_prepaid", "value": str(low.id), "type": "button"}],
-        }
+    http.click(
+        "notice_buy_prepaid",
+        str(low.id),
+        "U0OWNER",
+        surface="message",
+        channel="C0NOTICES",
+        message={"ts": card.response["ts"], "text": card.params["text"], "blocks": card.params["blocks"]},
     )
     updates = [c.params for c in http.slack.of("response_url") if c.params.get("replace_original")]
     assert updates and payload_text(updates[-1]).count("<@U0OWNER> is buying prepaid credit") == 1
@@ -183,20 +176,13 @@ def test_renew_button_on_a_failed_charge(
     )
     with sessions() as s:
         notice_id = s.scalars(select(Notice.id)).one()
-    reply = http.interaction(
-        {
-            "type": "block_actions",
-            "user": {"id": "U0OWNER", "team_id": "T0TEST"},
-            "container": {"type": "message", "channel_id": "C0NOTICES", "message_ts": card.response["ts"]},
-            "channel": {"id": "C0NOTICES"},
-            "message": {
-                "ts": card.response["ts"],
-                "text": card.params["text"],
-                "blocks": card.params["blocks"],
-            },
-            "response_url": http.slack.response_url("renew"),
-            "actions": [{"action_id": "notice_renew", "value": str(notice_id), "type": "button"}],
-        }
+    reply = http.click(
+        "notice_renew",
+        str(notice_id),
+        "U0OWNER",
+        surface="message",
+        channel="C0NOTICES",
+        message={"ts": card.response["ts"], "text": card.params["text"], "blocks": card.params["blocks"]},
     )
     assert reply.status == 200
     said = "\n".join(payload_text(c.params) for c in http.slack.of("response_url"))
@@ -207,20 +193,13 @@ def test_renew_button_on_a_failed_charge(
 
 def card_click(http: SlackHttp, card: Any, action_id: str, value: str, user: str) -> None:
     """A button pressed on a message the app posted in the channel, as Slack sends it."""
-    http.interaction(
-        {
-            "type": "block_actions",
-            "user": {"id": user, "team_id": "T0TEST"},
-            "container": {"type": "message", "channel_id": "C0NOTICES", "message_ts": card.response["ts"]},
-            "channel": {"id": "C0NOTICES"},
-            "message": {
-                "ts": card.response["ts"],
-                "text": card.params["text"],
-                "blocks": card.params["blocks"],
-            },
-            "response_url": http.slack.response_url(action_id),
-            "actions": [{"action_id": action_id, "value": value, "type": "button"}],
-        }
+    http.click(
+        action_id,
+        value,
+        user,
+        surface="message",
+        channel="C0NOTICES",
+        message={"ts": card.response["ts"], "text": card.params["text"], "blocks": card.params["blocks"]},
     )
 
 
