@@ -37,8 +37,9 @@ _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 REDACTED = "[redacted]"
 CARD_REDACTED = "[card number redacted]"
 _secrets: set[str] = set()
-_NOISY = ("slack_sdk", "slack_bolt", "urllib3")
-"""Libraries whose DEBUG lines quote request and response bodies: never below INFO."""
+_NOISY = {"slack_sdk": logging.INFO, "urllib3": logging.INFO, "slack_bolt": logging.WARNING}
+"""Libraries whose lines below these levels quote request and response bodies (Bolt's signature
+check quotes the whole rejected body at INFO; the request line already says `status=401`)."""
 _BOLT_FRAMEWORK = "reseller_desk"
 """Bolt writes its own lines through the app's logger (`build_app`); its DEBUG ones quote bodies."""
 
@@ -83,8 +84,8 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in _NOISY:
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for name, floor in _NOISY.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
