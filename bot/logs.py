@@ -32,6 +32,7 @@ _TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[0-9A-Za-z-]+")
 # Digits with up to three separators of any kind between them: every spelling a card may take
 # (spaces, dashes, dots, slashes, underscores…); `contains_card_number` decides whether one is a card.
 _DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[\W_]{0,3}\d){11,}(?!\d)")
+_SEPARATORS = re.compile(r"[\W_]+")
 _SAFE = re.compile(r"[^\w./:#-]")
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 REDACTED = "[redacted]"
@@ -49,7 +50,12 @@ def redact(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, REDACTED)
     text = _TOKEN.sub(REDACTED, text)
-    return _DIGIT_RUN.sub(lambda m: CARD_REDACTED if contains_card_number(m.group(0)) else m.group(0), text)
+    return _DIGIT_RUN.sub(_card_redacted, text)
+
+
+def _card_redacted(match: re.Match[str]) -> str:
+    # Separators of any kind and length read as one space, the grouping the card guard knows.
+    return CARD_REDACTED if contains_card_number(_SEPARATORS.sub(" ", match.group(0))) else match.group(0)
 
 
 class Redact(logging.Filter):
