@@ -118,11 +118,13 @@ class LoggedApp(App):
             status = response.status if response is not None else 500
             error = req.context.get("request_error")
             requests_log.info(
-                "%s status=%d outcome=%s ms=%.1f",
+                "%s%s status=%d outcome=%s ms=%.1f",
                 describe(req.body),
+                _retry(req.headers),
                 status,
                 outcome(status, error if isinstance(error, Exception) else None),
                 (time.perf_counter() - started) * 1000,
+                extra={"request_id": rid},
             )
             REQUEST_ID.reset(token)
 
@@ -130,10 +132,17 @@ class LoggedApp(App):
 def request_id(headers: dict[str, Any]) -> str:
     """The proxy's `X-Request-Id` when it sent a usable one, else a new id."""
     given = headers.get("x-request-id") or []
-    value = given[0] if isinstance(given, list | tuple) and given else given
-    if isinstance(value, str) and _REQUEST_ID.match(value):
-        return value
+    if given and isinstance(given[0], str) and _REQUEST_ID.match(given[0]):
+        return given[0]
     return uuid.uuid4().hex[:16]
+
+
+def _retry(headers: dict[str, Any]) -> str:
+    """Slack's own retry of a request it thinks failed: ` retry=1/http_timeout`."""
+    number, reason = headers.get("x-slack-retry-num") or [], headers.get("x-slack-retry-reason") or []
+    if not number:
+        return ""
+    return f" retry={_safe(number[0])}" + (f"/{_safe(reason[0])}" if reason else "")
 
 
 def describe(body: object) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -164,3 +166,38 @@ def test_a_bad_log_level_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> N
         SettingsError, match=r"^setting LOG_LEVEL: 'verbose' is not a log level; use one of DEBUG"
     ):
         load_settings()
+
+
+def test_one_line_per_dispatched_request(caplog: pytest.LogCaptureFixture) -> None:
+    """`LoggedApp` writes one line per request: the proxy's X-Request-Id (else a new id), Slack's
+    retry header, the interaction, the status, the outcome (the error handler's exception) and ms."""
+    from slack_bolt import BoltContext, BoltRequest, BoltResponse
+    from slack_bolt.authorization import AuthorizeResult
+
+    from bot.logs import LoggedApp
+
+    def authorize(**_: Any) -> AuthorizeResult:  # no auth.test: this app talks to no Slack
+        return AuthorizeResult(enterprise_id=None, team_id="T1", bot_token="xoxb-unused", bot_user_id="UB")
+
+    app = LoggedApp(signing_secret="unused-secret-1", authorize=authorize, request_verification_enabled=False)
+
+    @app.command("/quote")
+    def quote(ack: Any) -> None:
+        ack()
+        raise InvalidInput("x")
+
+    @app.error
+    def on_error(error: Exception, context: BoltContext) -> BoltResponse:
+        context["request_error"] = error
+        return BoltResponse(status=200, body="")
+
+    caplog.set_level(logging.INFO, logger="reseller_desk.requests")
+    headers = {"X-Request-Id": "edge-42", "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    app.dispatch(BoltRequest(body="command=%2Fquote&text=4242&team_id=T1&user_id=U1", headers=headers))
+    app.dispatch(BoltRequest(body="command=%2Fquote&team_id=T1&user_id=U1", headers={"X-Request-Id": "a b"}))
+    first, second = (r for r in caplog.records if r.name == "reseller_desk.requests")
+    assert first.request_id == "edge-42"  # type: ignore[attr-defined]
+    assert first.getMessage().startswith(
+        "command=/quote team=T1 user=U1 retry=1/http_timeout status=200 outcome=refused:InvalidInput ms="
+    )
+    assert re.fullmatch(r"[0-9a-f]{16}", second.request_id)  # type: ignore[attr-defined]
