@@ -4,6 +4,7 @@ app can serve (database reachable, migrated to the head) while `/livez` only say
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -91,8 +92,6 @@ def serve_with_readiness(settings: Settings, database_url: str) -> Iterator[str]
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    import threading
-
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
