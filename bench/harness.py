@@ -44,6 +44,7 @@ def server(kind: str, database_url: str, api_url: str, workers: int = 2) -> Iter
         "SLACK_API_URL": api_url,
         "RESELLER_OWNERS": OWNER,
         "RESELLER_NO_SCHEDULER": "1",
+        "LOG_LEVEL": "WARNING",  # stderr is a pipe read only on failure: request lines would fill it
     }
     if kind == "app":
         cmd = [

@@ -18,6 +18,7 @@ from bot.answer import answer
 from bot.commands import register_all
 from bot.context import Deps, translator_for
 from bot.i18n import Translator, plain
+from bot.logs import LoggedApp
 from bot.settings import Settings
 from bot.ui import notice
 from domain.cards import CARD_REFUSED, contains_card_number
@@ -87,7 +88,7 @@ def build_app(
         if settings.slack_signing_secret
         else LOCAL_SIGNING_SECRET
     )
-    app = App(
+    app = LoggedApp(
         signing_secret=secret,
         client=WebClient(token=token, base_url=settings.slack_api_url, timeout=10),
         process_before_response=True,
@@ -121,6 +122,7 @@ def build_app(
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
+        context["request_error"] = error  # for the request's log line (bot/logs.py)
         return error_response(error, body, context)
 
     register_all(app)

@@ -15,6 +15,10 @@ from domain.catalog import CatalogError
 LOCAL_USER = "U0LOCALOWNER"
 
 
+class MigrationError(Exception):
+    """The database opened but a migration failed: one line with the database's own reason."""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="reseller-bot", description="Reseller Desk: your resold SaaS portfolio in Slack."
@@ -28,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2)"
     )
     sub.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    sub.add_parser(
+        "schedule", help="run the daily jobs on their schedule until stopped (serve starts one for you)"
+    )
     shell = sub.add_parser("shell", help="the local shell: slash commands typed or piped, replies as text")
     shell.add_argument(
         "--as",
@@ -76,10 +83,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cmd = "socket" if settings.slack_app_token else "serve"
         if cmd in ("serve", "socket"):
             require_slack(settings, socket=cmd == "socket")
+        configure_logging(settings, serving=cmd in ("serve", "socket", "schedule"))
         open_database(settings.database_url)
     except (SettingsError, CatalogError) as exc:
         print(f"reseller-bot: {exc}", file=sys.stderr)
         return 2
+    except MigrationError as exc:
+        print(f"reseller-bot: {exc}", file=sys.stderr)
+        return 1
+    if cmd == "schedule":
+        from bot.scheduler import run_until_stopped
+
+        run_until_stopped(settings)
+        return 0
     if cmd == "db":
         print("database is at the latest revision")
         return 0
@@ -131,18 +147,49 @@ def require_slack(settings: Settings, *, socket: bool) -> None:
         raise SettingsError(msg)
 
 
-def open_database(url: str) -> None:
-    """Migrate before anything runs, so an unreachable or wrong database is one line, not a traceback."""
-    from sqlalchemy.exc import DatabaseError, OperationalError
+def configure_logging(settings: Settings, *, serving: bool) -> None:
+    """`LOG_LEVEL`, else INFO when serving Slack (a line per request) and WARNING for the shell and
+    the tools; the Slack credentials are redacted from every line (`bot.logs`)."""
+    from bot.logs import configure_logging as configure
 
+    secrets = (settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token)
+    configure(
+        settings.log_level or ("INFO" if serving else "WARNING"),
+        [secret.get_secret_value() for secret in secrets if secret is not None],
+    )
+
+
+def open_database(url: str) -> None:
+    """Migrate before anything runs. A database that cannot be opened is one line naming
+    DATABASE_URL (a setting error); a migration that fails once it is open is one line with the
+    database's own reason (`MigrationError`), never a traceback."""
+    from alembic.util import CommandError
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    from domain.store.db import make_engine
     from domain.store.migrate import upgrade
 
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (OperationalError, DatabaseError, OSError) as exc:
+        msg = f"setting DATABASE_URL: cannot open the database: {_reason(exc)}"
+        raise SettingsError(msg) from None
+    finally:
+        engine.dispose()
     try:
         upgrade(url)
-    except (OperationalError, DatabaseError, OSError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        msg = f"setting DATABASE_URL: cannot open the database: {reason}"
-        raise SettingsError(msg) from None
+    except (SQLAlchemyError, CommandError, OSError) as exc:
+        logging.getLogger("reseller_desk.migrations").debug("migration failed", exc_info=exc)
+        raise MigrationError(f"migrating the database failed: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def serve(settings: Settings, mode: str, host: str, port: int | None, workers: int | None = None) -> int:
@@ -160,43 +207,16 @@ def serve(settings: Settings, mode: str, host: str, port: int | None, workers: i
         serve_socket(build_app(settings), app_token)
         return 0
     count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
-    when_ready = (lambda _arbiter: start_scheduler_process(settings)) if scheduled else None
     serve_http(
-        lambda: build_app(settings), host, port or settings.port, workers=max(1, count), when_ready=when_ready
+        lambda: build_app(settings),
+        host,
+        port or settings.port,
+        workers=max(1, count),
+        database_url=settings.database_url,
+        scheduler=[sys.executable, "-m", "bot.cli", "schedule"] if scheduled else None,
+        log_level=settings.log_level or "INFO",
     )
     return 0
-
-
-def start_scheduler_process(settings: Settings) -> None:
-    """The daily jobs in one child process of gunicorn's master: once, whatever the worker count,
-    and with no thread in the master that workers would be forked from."""
-    import multiprocessing
-
-    multiprocessing.Process(
-        target=_run_scheduler, args=(settings,), name="reseller-scheduler", daemon=True
-    ).start()
-
-
-def _run_scheduler(settings: Settings) -> None:
-    import signal
-
-    from bot.scheduler import start_scheduler
-
-    # The child inherits gunicorn's arbiter signal handlers; it must die on SIGTERM like any process.
-    for name in (
-        "SIGTERM",
-        "SIGINT",
-        "SIGHUP",
-        "SIGQUIT",
-        "SIGUSR1",
-        "SIGUSR2",
-        "SIGWINCH",
-        "SIGTTIN",
-        "SIGTTOU",
-    ):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-
-    start_scheduler(settings).thread.join()
 
 
 def shell(settings: Settings, user: str, locale: str) -> int:

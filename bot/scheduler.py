@@ -119,3 +119,19 @@ def start_scheduler(
 ) -> Scheduler:
     """Start the daily jobs in a daemon thread; `serve` and `socket` call it once after `build_app`."""
     return Scheduler(settings, clock=clock, at=at, tick_seconds=tick_seconds).start()
+
+
+def run_until_stopped(settings: Settings) -> None:
+    """`reseller-bot schedule`: the scheduler in the foreground until SIGTERM or SIGINT, then a clean
+    stop (exit 0). `serve` starts it as its own process beside gunicorn, so no web worker is forked
+    with it and each can exit on its own."""
+    import signal
+
+    stop_on = {signal.SIGTERM, signal.SIGINT}
+    # Blocked before the thread starts, so only this thread receives them, at `sigwait`.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_on)
+    scheduler = start_scheduler(settings)
+    log.info("daily jobs scheduled at %s in each agency's time zone", DAILY_AT.strftime("%H:%M"))
+    received = signal.sigwait(stop_on)
+    log.info("stopping the scheduler (%s)", signal.Signals(received).name)
+    scheduler.stop()

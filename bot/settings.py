@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reseller-desk.db"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLACEHOLDERS = ("changeme", "change-me", "your-", "xxx", "<", "todo", "placeholder", "...")
 
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     reseller_owners: Annotated[tuple[str, ...], NoDecode] = ()
     reseller_catalog: Path | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    log_level: str | None = None
+    """None: INFO when serving Slack (one line per request), WARNING for the shell and the tools."""
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="after")
     @classmethod
@@ -79,6 +82,17 @@ class Settings(BaseSettings):
         if backend == "postgresql" and value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            msg = f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+            raise ValueError(msg)
+        return level
 
     @field_validator("reseller_owners", mode="before")
     @classmethod

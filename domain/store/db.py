@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Engine, any_, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 
@@ -34,7 +37,57 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         # A request's reads need no transaction of their own: autocommit saves the BEGIN and the
         # ROLLBACK round trips around every member look-up and overview page.
         kwargs.setdefault("isolation_level", "AUTOCOMMIT")
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        replace_dropped_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle longer than this is pinged before use; a busier one only if it looks
+dropped (`replace_dropped_connections`)."""
+
+
+def replace_dropped_connections(engine: Engine, idle_ping_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Pooled connections the server dropped (restart, failover, `pg_terminate_backend`, an idle
+    timeout) are replaced before a request gets them, as `pool_pre_ping` would, without its round
+    trip on every checkout.
+
+    A connection is checked when it leaves the pool. When the server closes one, it writes the reason
+    and closes the socket, so an idle connection with bytes to read is a dropped one: that costs a
+    `poll()` on the socket, not a query. A connection idle for longer than `idle_ping_seconds` (or
+    with something to read) is pinged with `SELECT 1`; on a disconnect the pool opens a new one and
+    the request goes on, none the wiser. Busy pools reuse connections within milliseconds, so they
+    almost never pay for the ping; quiet ones barely notice it."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:  # a connection just opened
+            return
+        try:
+            if time.monotonic() - idle_since < idle_ping_seconds and not _has_input(dbapi_connection):
+                return
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:  # a connection that cannot answer SELECT 1 is gone
+            raise DisconnectionError(str(exc)) from exc
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket has something to read (the server's goodbye, or EOF)."""
+    try:
+        fd = dbapi_connection.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
 
 SCRIPT_LOCATION = "domain.store:migrations"
+MIGRATION_LOCK = 0x5265_7365_6C6C_6572
+"""The PostgreSQL advisory lock key every instance takes before migrating ("Reseller" in ASCII)."""
+
+log = logging.getLogger("reseller_desk.migrations")
 
 
 def alembic_config(url: str) -> Config:
@@ -15,6 +25,40 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def head_revisions() -> frozenset[str]:
+    """The revisions a database must be at to run this code (every head of the migration graph)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
 def upgrade(url: str, revision: str = "heads") -> None:
-    """Upgrade to every head, so branches added side by side apply before their merge revision."""
+    """Upgrade to every head, so branches added side by side apply before their merge revision.
+
+    Instances started together each call this: they take turns (`migration_lock`), and the ones after
+    the first find the database at the head and do nothing."""
     command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def migration_lock(connection: Connection) -> Iterator[None]:
+    """Hold the migration lock on the connection Alembic migrates with.
+
+    On PostgreSQL a session-level advisory lock: two instances creating the same tables at once
+    would otherwise collide in the catalog (`pg_type_typname_nsp_index`). The lock is taken and the
+    transaction ended before Alembic begins its own, and released after Alembic commits. SQLite needs
+    none: every transaction there begins with `BEGIN IMMEDIATE` (`domain.store.db`), which already
+    makes migrations take turns."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    key = {"key": MIGRATION_LOCK}
+    if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar_one():
+        log.info("another instance is migrating the database: waiting for it")
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+    connection.commit()
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+        connection.commit()

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.localslack import LocalSlack
+from domain.store.db import make_engine
+from domain.store.models import Agency
 from tests.conftest import SECRET
+from tests.e2e.test_accounts_http import add_values
+from tests.factories import make_profile
+from tests.slackhttp import SlackHttp, text_input
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+SERVE_TOKEN = "xoxb-test-serve"
 
 
 def free_port() -> int:
@@ -36,45 +51,72 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def served(tmp_path: Path, slack_server: object, db: object) -> Iterator[str]:
+@dataclass
+class Served:
+    """`reseller-bot serve` running: its URL, its process (leader of its own group) and its output."""
+
+    base: str
+    proc: subprocess.Popen[bytes]
+    output: Path
+    database_url: str
+
+    def log(self) -> str:
+        return self.output.read_text(errors="replace")
+
+
+def start_serve(tmp_path: Path, slack_server: object, **extra: str) -> Served:
+    """Start `reseller-bot serve` and wait until `/healthz` says it is ready. Its output goes to a
+    file: a pipe nobody reads would fill up with request lines and block the server."""
     port = free_port()
     env = env_for(
         tmp_path,
-        SLACK_BOT_TOKEN="xoxb-test-serve",
+        SLACK_BOT_TOKEN=SERVE_TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack_server.api_url,  # type: ignore[attr-defined]
         RESELLER_OWNERS="U0OWNER",
+        **extra,
     )
-    proc = subprocess.Popen(
-        [str(BIN / "reseller-bot"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    output = tmp_path / "serve.log"
+    with output.open("wb") as sink:
+        proc = subprocess.Popen(
+            [str(BIN / "reseller-bot"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    served = Served(f"http://127.0.0.1:{port}", proc, output, env["DATABASE_URL"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(served.base + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return served
+        except OSError:
+            time.sleep(0.1)
+    stop_group(proc)
+    pytest.fail(f"serve did not start: {served.log()}")
+
+
+@pytest.fixture
+def served_process(tmp_path: Path, slack_server: object, db: object) -> Iterator[Served]:
+    served = start_serve(tmp_path, slack_server)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            proc.kill()
-            pytest.fail(f"serve did not start: {proc.stdout.read().decode() if proc.stdout else ''}")
-        yield base
+        yield served
     finally:
-        stop_group(proc)
+        stop_group(served.proc)
+
+
+@pytest.fixture
+def served(served_process: Served) -> str:
+    return served_process.base
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM to gunicorn's whole process group (master, workers, scheduler); SIGKILL if it lingers."""
-    os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -237,3 +279,157 @@ def test_shell_frame_text_is_in_the_shells_locale(
     assert all(word in result.stdout for word in words), result.stdout
     english = ("(modal)", "(optional)", "only you can see this", "There is no button")
     assert not any(word in result.stdout for word in english), result.stdout
+
+
+def no_process_left(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.mark.parametrize("target", ["master", "process group"])
+def test_serve_stops_cleanly_on_sigterm(
+    tmp_path: Path, slack_server: object, db: object, target: str
+) -> None:
+    """SIGTERM to gunicorn's master (as Docker sends it) or to its whole group (as systemd does):
+    exit code 0, no traceback or `AssertionError: can only join a child process` from the workers,
+    and no process left behind (the scheduler is stopped too)."""
+    served = start_serve(tmp_path, slack_server)
+    try:
+        assert wait_for(lambda: "daily jobs scheduled" in served.log()), served.log()
+        body = urlencode({"command": "/agency", "text": "members", "user_id": "U0OWNER", "team_id": "T0"})
+        assert signed_post(served.base + "/slack/events", body)[0] == 200
+        if target == "master":
+            served.proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(served.proc.pid, signal.SIGTERM)
+        assert served.proc.wait(timeout=30) == 0, served.log()
+        assert wait_for(lambda: no_process_left(served.proc.pid), timeout=15)
+    finally:
+        stop_group(served.proc)
+    output = served.log()
+    assert "Traceback" not in output and "AssertionError" not in output, output
+    assert "ERROR" not in output and "stopping the scheduler (SIGTERM)" in output, output
+
+
+def test_healthz_is_readiness_and_livez_is_liveness(tmp_path: Path, slack_server: object, db: object) -> None:
+    """`/healthz` answers 200 with each check while the database is there; once the SQLite file is
+    deleted it answers 503 naming `database_file` (the app used to go on answering 200 while writing to
+    a deleted file), and does not create an empty file in its place; `/livez` stays 200."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("deletes the SQLite file of the served app")
+    served = start_serve(tmp_path, slack_server, RESELLER_NO_SCHEDULER="1")
+    try:
+        status, ready = get_json(served.base + "/healthz")
+        assert status == 200
+        assert ready == {
+            "status": "ok",
+            "checks": {"database_file": "ok", "database": "ok", "migrations": "ok"},
+        }
+        database = Path(served.database_url.removeprefix("sqlite:///"))
+        for path in database.parent.glob(database.name + "*"):
+            path.unlink()
+        status, ready = get_json(served.base + "/healthz")
+        assert status == 503 and ready["status"] == "unavailable"
+        assert ready["checks"]["database_file"] == "missing"
+        assert not database.exists()
+        with urllib.request.urlopen(served.base + "/livez", timeout=5) as live:
+            assert live.status == 200 and live.read() == b"ok"
+    finally:
+        stop_group(served.proc)
+
+
+def get_json(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_logs_name_each_request_and_never_a_secret(
+    tmp_path: Path, slack_server: LocalSlack, db: object
+) -> None:
+    """At the most verbose LOG_LEVEL, a served session that adds an account (one-time password), types
+    card numbers in a command and in a modal, and sends a forged request: one line per request with a
+    request id, the interaction, the status, the outcome and the duration; and nowhere in the output
+    the signing secret, the bot token, the generated password or the card numbers, in any spelling."""
+    served = start_serve(tmp_path, slack_server, LOG_LEVEL="DEBUG", RESELLER_NO_SCHEDULER="1")
+    cards = ("4242424242424242", "4000000000009995", "4000000000000119")
+    try:
+        http = SlackHttp(served.base, SECRET, slack_server)
+        http.command("/agency", "members")
+        engine = make_engine(served.database_url)
+        with Session(engine) as session:
+            profile_id = make_profile(session, session.scalars(select(Agency)).one()).id
+            session.commit()
+        engine.dispose()
+        http.command("/accounts", "add")
+        view = http.opened_view()
+        reply = http.submit(view, add_values(profile_id))
+        password = next(
+            f["text"].split("`")[1]
+            for b in reply.body["view"]["blocks"]
+            for f in b.get("fields") or []
+            if "Password" in f["text"]
+        )
+        assert http.command("/accounts", "search 4242 4242 4242 4242").status == 200
+        assert http.command("/quote", "4000-0000-0000-9995").status == 200
+        http.command("/accounts", "add")
+        typed = {**add_values(profile_id, "other-shop"), "client_name": text_input("4000.0000.0000.0119")}
+        http.submit(http.opened_view(), typed)
+        forged = f"command=%2Faccounts&text=4242+4242+4242+4242+{password}"
+        assert http.post(forged, signature="v0=forged").status == 401
+        http.click("accounts_page", "1")
+    finally:
+        stop_group(served.proc)
+    output = served.log()
+    lines = [line for line in output.splitlines() if " reseller_desk.requests " in line]
+    assert len(lines) == 9, output
+    for line in lines:
+        assert re.search(r"\[[0-9a-f]{16}\] .* status=\d{3} outcome=\S+ ms=\d+\.\d$", line), line
+    joined = "\n".join(lines)
+    for expected in (
+        "command=/accounts team=T0TEST user=U0OWNER status=200 outcome=ok",
+        "view_submission=accounts_add team=T0TEST user=U0OWNER status=200",
+        "action=accounts_page",
+        "command=/accounts team=- user=- status=401 outcome=rejected",
+    ):
+        assert expected in joined, joined
+    for secret in (SECRET, SERVE_TOKEN, password):
+        assert secret not in output
+    for line in output.splitlines():
+        digits = re.sub(r"\D", "", line)
+        assert not any(card in digits for card in cards), line
+
+
+def test_a_bad_log_level_is_one_line(tmp_path: Path) -> None:
+    """LOG_LEVEL=LOUD: one line naming the setting and the levels it takes, exit 2."""
+    result = run_cli(tmp_path, "db", "upgrade", LOG_LEVEL="LOUD")
+    assert result.returncode == 2
+    assert result.stderr.startswith("reseller-bot: setting LOG_LEVEL: 'LOUD' is not a log level; use one of")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_failing_migration_names_its_cause(tmp_path: Path) -> None:
+    """A database that opens but cannot be migrated (a table of the first migration is already there)
+    says why, in one line, exit 1: not "cannot open the database"."""
+    database = tmp_path / "taken.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE agencies (id INTEGER PRIMARY KEY)")
+    result = run_cli(tmp_path, "db", "upgrade", DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("reseller-bot: migrating the database failed: "), result.stderr
+    assert "agencies already exists" in result.stderr and "cannot open" not in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

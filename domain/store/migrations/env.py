@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from domain.store.db import make_engine
+from domain.store.migrate import migration_lock
 from domain.store.models import Base
 
 config = context.config
@@ -16,7 +17,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
     engine = make_engine(url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with engine.connect() as connection, migration_lock(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
