@@ -13,8 +13,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import ui
 from bot.commands import register_all
-from bot.context import Deps, translator_for
+from bot.context import Deps, team_and_user, translator_for
 from bot.i18n import Translator
 from bot.settings import Settings
 from bot.ui import notice
@@ -23,6 +24,7 @@ from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
@@ -118,6 +120,23 @@ def build_app(
             return error_response(error, body, context)
         return _field_error(translator_for(context, body), error, field)
 
+    @app.middleware
+    def refuse_unstorable_text(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],
+    ) -> BoltResponse | None:
+        """Text the database cannot hold (NUL, lone surrogates) is refused before any listener sees
+        it, wherever it is: typed, in a modal input, a button value or a modal's metadata."""
+        if not holds_unstorable(body):
+            next()
+            return None
+        field = _unstorable_input(body)
+        error = InvalidInput(UNSTORABLE_REFUSED, field=field)
+        if body.get("type") == "view_submission" and field is not None:
+            return _field_error(translator_for(context, body), error, field)
+        return error_response(error, body, context)
+
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
         return error_response(error, body, context)
@@ -149,7 +168,7 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
         respond = context.get("respond")
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
             respond(**notice(f":warning: {text}"), replace_original=False)
-        elif body.get("user", {}).get("id") and context.get("client") is not None:
+        elif team_and_user(body)[1] and context.get("client") is not None:
             _post_ephemeral(context, body, text)
         return BoltResponse(status=200, body="")
     return BoltResponse(
@@ -165,7 +184,7 @@ def card_number_in(body: dict[str, Any]) -> str | None:
         return "text"
     view = body.get("view") or {}
     if body.get("type") == "view_submission":
-        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+        for block_id, elements in ui.state_values(view).items():
             if (view.get("callback_id"), block_id) in CARD_FIELDS:
                 continue
             for element in (elements or {}).values():
@@ -174,20 +193,25 @@ def card_number_in(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _unstorable_input(body: dict[str, Any]) -> str | None:
+    """The modal input holding unstorable text, if that is where it is."""
+    blocks = ui.state_values(body.get("view")).items()
+    return next((block_id for block_id, block in blocks if holds_unstorable(block)), None)
+
+
 def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:
     payload = {"response_action": "errors", "errors": {field: t(error.message, **error.params)[:2000]}}
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
 def _first_input(body: dict[str, Any]) -> str:
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    return next(iter(values), "error")
+    return next(iter(ui.state_values(body.get("view"))), "error")
 
 
 def _post_ephemeral(context: BoltContext, body: dict[str, Any], text: str) -> None:
     """Interactions from the App Home have no response URL: tell the user in a DM-like ephemeral."""
     client: WebClient = context["client"]
-    user = body["user"]["id"]
+    user = team_and_user(body)[1]
     channel = (body.get("channel") or {}).get("id") or user
     try:
         client.chat_postEphemeral(channel=channel, user=user, text=f":warning: {text}")

@@ -96,10 +96,22 @@ class Req:
 
 
 def team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
-    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    return str(team or "T0LOCAL"), str(user or "")
+    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`.
+
+    Whatever the body holds, the answer is two strings: a `team` or `user` that is not an object, or
+    an id that is not a string, counts as missing (an empty user is then refused as a non-member)."""
+    nested_team, nested_user = _object(body.get("team")), _object(body.get("user"))
+    team = _text(body.get("team_id")) or _text(nested_team.get("id")) or _text(nested_user.get("team_id"))
+    user = _text(body.get("user_id")) or _text(nested_user.get("id"))
+    return team or "T0LOCAL", user
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:

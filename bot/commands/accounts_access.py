@@ -107,6 +107,6 @@ def on_access(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Res
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    action = body["actions"][0]
+    action = ui.action(body)
     what = {ACCESS_RESET: "reset", ACCESS_PASSWORD: "password"}.get(str(action.get("action_id")), "")
-    respond(**access_action(req, str(action.get("value") or ""), what), replace_original=False)
+    respond(**access_action(req, ui.action_value(body), what), replace_original=False)

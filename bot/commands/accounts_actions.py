@@ -31,17 +31,17 @@ def register(app: App) -> None:
     app.action("accounts_menu")(menu)
 
 
-def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, dict[str, Any]]:
+def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, str]:
+    """Ack, resolve the member, and hand back the clicked value as text."""
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    return req, body["actions"][0]
+    return req, ui.action_value(body)
 
 
 def login(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """A single sign-on link for the member who asked; never for cancelled or ended accounts."""
-    req, action = _start(ack, body, context)
-    name = str(action.get("value") or "")
+    req, name = _start(ack, body, context)
     with req.deps.uow() as uow:
         req.actor.require(Permission.MANAGE_ACCOUNTS)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
@@ -113,14 +113,14 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
 
 
 def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    req, action = _start(ack, body, context)
-    respond(**renew_card(req, str(action.get("value") or "")), replace_original=False)
+    req, name = _start(ack, body, context)
+    respond(**renew_card(req, name), replace_original=False)
 
 
 def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    req, action = _start(ack, body, context)
+    req, value = _start(ack, body, context)
     try:
-        data = json.loads(action.get("value") or "{}")
+        data = json.loads(value or "{}")
         name, nonce, profile = str(data["n"]), str(data["k"]), data.get("p")
     except (KeyError, ValueError, TypeError):
         raise InvalidInput(
@@ -156,8 +156,8 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext, respon
 
 
 def menu(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond, client: WebClient) -> None:
-    req, action = _start(ack, body, context)
-    choice, _, name = str((action.get("selected_option") or {}).get("value") or "").partition(":")
+    req, chosen = _start(ack, body, context)
+    choice, _, name = chosen.partition(":")
     channel = (body.get("channel") or {}).get("id")
     if choice == "edit":
         from bot.commands.accounts_edit import open_edit_modal

@@ -94,7 +94,7 @@ def run_import(body: dict[str, Any], context: BoltContext, respond: Respond) -> 
     req = open_request(context, body)
     t = req.t
     try:
-        data = json.loads(str(body["actions"][0].get("value") or ""))
+        data = json.loads(ui.action_value(body))
         link, filters = str(data["l"]), parse_filters(str(data["f"]).split())
     except (KeyError, TypeError, ValueError):
         respond(

@@ -23,6 +23,7 @@ from domain import profiles
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import row_id
 from domain.roles import Permission
 
 CONFIRM = "credits_buy_confirm"
@@ -65,9 +66,10 @@ def parse_order(req: Req, words: list[str]) -> service.Order:
 
 
 def _profile_id(text: str) -> int:
-    if not text.isdigit():
+    profile = row_id(text)
+    if profile is None:
         raise InvalidInput(N_("Name the billing profile by its number, like `profile 2`."), field="profile")
-    return int(text)
+    return profile
 
 
 def buy_command(ack: Ack, req: Req, words: list[str], command: dict[str, Any], client: WebClient) -> None:
@@ -158,7 +160,11 @@ def _order_from(value: str) -> tuple[service.Order, str]:
 
 
 def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or row_id(str(value)) is None:
+        raise ValueError(value)
+    return row_id(str(value))
 
 
 def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -166,7 +172,7 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respo
     req = open_request(context, body)
     context["translator"] = req.t
     t = req.t
-    order, nonce = _order_from(str(body["actions"][0].get("value") or ""))
+    order, nonce = _order_from(ui.action_value(body))
     payload: dict[str, Any] = {"kind": order.kind, "quantity": str(order.quantity), "nonce": nonce}
     payload |= {"account_id": order.account_id, "profile_id": order.profile_id}
     held = approvals.hold(req, "credits", payload, (body.get("channel") or {}).get("id"))

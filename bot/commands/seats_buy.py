@@ -19,6 +19,7 @@ from bot.commands import approvals
 from bot.context import Req, open_request
 from bot.quote_render import note_text
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.pricing import Quote
 from domain.seats_members import make_admin
 from domain.seats_rules import ADMIN_WARNING
@@ -126,7 +127,7 @@ def confirm_buy(req: Req, value: str) -> Bought:
             req.deps.gateway,
             req.actor,
             name=account,
-            extra=int(extra or 0),
+            extra=whole_number(extra) or 0,
             nonce=nonce,
         )
 
@@ -135,9 +136,9 @@ def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext, respond
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    value = str(body["actions"][0].get("value") or "")
+    value = ui.action_value(body)
     account, extra, nonce = [*value.split("|"), "", "", ""][:3]
-    payload = {"name": account, "extra": int(extra) if extra.isdigit() else 0, "nonce": nonce}
+    payload = {"name": account, "extra": whole_number(extra) or 0, "nonce": nonce}
     held = approvals.hold(req, "topup", payload, (body.get("channel") or {}).get("id"))
     if held is not None:
         respond(**ui.notice(held), replace_original=True)
@@ -177,7 +178,7 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext, respo
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    account, _, email = str(body["actions"][0].get("value") or "").partition("|")
+    account, _, email = ui.action_value(body).partition("|")
     with req.deps.uow() as uow:
         row = make_admin(uow, req.deps.clock, req.actor, account, email)
         renewal = row.period_end

@@ -24,6 +24,7 @@ from bot.commands.seats_buy import quote_lines
 from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.numbers import row_id, whole_number
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
 from domain.seats_subscribe import NewSubscription, clean, create_subscription, quote_new
@@ -91,8 +92,8 @@ def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
 
 
 def _form_data(view: dict[str, Any]) -> dict[str, Any]:
-    raw_licenses = (ui.state_value(view, "licenses") or "").strip()
-    if not raw_licenses.isdigit() or int(raw_licenses) <= 0:
+    licenses = whole_number(ui.state_value(view, "licenses") or "")
+    if not licenses:
         raise InvalidInput(N_("Give the number of licenses, like 5."), field="licenses")
     paid_with = ui.state_value(view, "profile") or TRANSFER
     return {
@@ -101,10 +102,10 @@ def _form_data(view: dict[str, Any]) -> dict[str, Any]:
         "company": ui.state_value(view, "company") or "",
         "country": ui.state_value(view, "country") or "",
         "vat_number": ui.state_value(view, "vat"),
-        "licenses": int(raw_licenses),
+        "licenses": licenses,
         "frequency": frequency_from_months(ui.state_value(view, "frequency") or "12"),
         "payment_method": TRANSFER if paid_with == TRANSFER else "card",
-        "billing_profile_id": None if paid_with == TRANSFER else int(paid_with),
+        "billing_profile_id": None if paid_with == TRANSFER else (row_id(paid_with) or 0),
     }
 
 
@@ -143,8 +144,6 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
     req = open_request(context, body)
     context["translator"] = req.t
     t = req.t
-    meta = ui.metadata(view)
-    meta.pop("channel", None)
     try:
         with req.deps.uow() as uow:
             done = create_subscription(
@@ -154,7 +153,7 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
                 req.deps.provider,
                 req.deps.gateway,
                 actor=req.actor,
-                data=NewSubscription(**meta),
+                data=ui.metadata_record(view, NewSubscription),
             )
     except DomainError as error:
         text = f":warning: {t(error.message, **error.params)}"
