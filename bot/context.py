@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator, normalise_locale, pick_language
 from bot.settings import Settings
-from domain.agency import DEFAULT_AGENCY_NAME, Actor, find_actor, resolve_actor
+from domain.agency import DEFAULT_AGENCY_NAME, Actor, bootstrap_actor, find_actor
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.errors import NotAMember
@@ -122,9 +122,7 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        with deps.uow() as uow:
-            resolve_actor(uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
-            found = find_actor(uow.session, team_id, user_id)
+        found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
     actor, facts = found
