@@ -11,9 +11,9 @@ from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 from bot import ui
 from bot.context import Req, open_request
 from domain import profiles as service
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
-from domain.numbers import row_id
+from domain.numbers import row_id, too_large
 from domain.roles import Permission
 from domain.simulated import TEST_CARDS
 
@@ -35,6 +35,10 @@ def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any]
         profile_id = row_id(words[1]) if len(words) == 2 else None
         if profile_id is None:
             raise InvalidInput(N_("Write it as {example}."), example="`/billing profiles delete 2`")
+        if profile_id == 0 and too_large(words[1]):  # past the 64-bit range: no row has it
+            raise NotFound(
+                N_("There is no billing profile {id}. `/billing profiles` lists them."), id=words[1][:40]
+            )
         with req.deps.uow() as uow:
             profile = service.delete_profile(uow, req.deps.clock, req.actor, profile_id)
             reply = ui.notice(
