@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from bot.localslack import LocalSlack
 from domain.cards import contains_card_number
+from domain.plaintext import holds_unstorable
 from tests.e2e.test_agency_http import row_counts
 from tests.slackhttp import SlackHttp
 
@@ -81,13 +82,15 @@ def test_any_text_gets_an_ephemeral_answer_and_writes_nothing(
 @example(command="/agency", text="0000000000000")  # drawn once on a fresh clone; a card to the old guard
 @example(command="/billing", text="4242 4242 4242 4242")
 @example(command="/accounts", text="show acme")
+@example(command="/accounts", text="show acme\x00")
 def test_strangers_typing_anything_are_refused(http: SlackHttp, db: Engine, command: str, text: str) -> None:
     """A non-member typing anything is refused and writes nothing.
 
     Which refusal comes first: the card-number guard. A card number is refused before anything else
     reads the text, for members and strangers alike (it must reach no listener, no table, no log);
+    then text the database cannot hold (a NUL) is refused, for everyone too, before any look-up;
     any other text from a stranger gets the not-a-member refusal. The expectation is computed with
-    the guard's own `contains_card_number`, so it follows the guard's definition of a card.
+    the guards' own `contains_card_number` and `holds_unstorable`, so it follows their definitions.
     """
     http.command("/agency", "members")
     before = row_counts(db)
@@ -95,6 +98,8 @@ def test_strangers_typing_anything_are_refused(http: SlackHttp, db: Engine, comm
     assert reply.status == 200
     if contains_card_number(text):
         assert "card number" in reply.text and "not a member" not in reply.text
+    elif holds_unstorable(text):
+        assert "cannot be saved" in reply.text and "not a member" not in reply.text
     else:
         assert "not a member" in reply.text
     assert row_counts(db) == before
