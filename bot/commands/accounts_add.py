@@ -8,7 +8,6 @@ an ephemeral confirmation without it. The modal's nonce (private_metadata) is th
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,7 +62,7 @@ def open_from_button(ack: Ack, body: dict[str, Any], context: BoltContext, clien
             from bot.quote_render import plan_from_value
 
             plan = planbuilder.state_of(plan_from_value(ui.action_value(body)))
-        except (ValueError, KeyError, json.JSONDecodeError):
+        except (ValueError, KeyError, TypeError):
             plan = None
     channel = (body.get("channel") or {}).get("id")
     open_add_modal(req, client, body["trigger_id"], channel, plan)
