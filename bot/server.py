@@ -42,7 +42,8 @@ _NAMED = {"block_actions": "actions", "view_submission": "view", "view_closed": 
 def is_slack_envelope(body: object) -> bool:
     """Whether `body` has the shape Bolt routes by: a JSON object; `type`, `command` strings;
     `team`, `user`, `view`… objects; a block action's `actions` a list of objects with an
-    `action_id`; a view's `callback_id` and `type`; an interaction's `user.id`. The values inside
+    `action_id`; a view's `callback_id` and `type`; an interaction's `user.id`; a command's or a
+    click's `trigger_id`. The values inside
     (button values, metadata, inputs) are the listeners' to judge, and each answers them."""
     if not isinstance(body, dict):
         return False
@@ -52,13 +53,16 @@ def is_slack_envelope(body: object) -> bool:
         return False
     if "view" in body and not isinstance(body["view"], dict):  # Bolt reads `view.type` when present
         return False
+    if body.get("command") is not None and not isinstance(body.get("trigger_id"), str):
+        return False  # Slack sends every slash command with a trigger id (listeners open modals)
     kind = body.get("type")
     if kind in _NAMED and not isinstance((body.get("user") or {}).get("id"), str):
         return False
-    if kind == "block_actions":
+    if kind == "block_actions":  # Slack sends every click with a trigger id (listeners open modals)
         actions = body.get("actions")
         return (
-            isinstance(actions, list)
+            isinstance(body.get("trigger_id"), str)
+            and isinstance(actions, list)
             and bool(actions)
             and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
         )

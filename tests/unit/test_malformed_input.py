@@ -120,8 +120,16 @@ def test_the_request_context_reads_two_strings_from_any_body(body: dict[str, Any
         {"type": "block_actions", "user": "U1", "actions": [{"action_id": "a"}]},
         {"type": "view_submission", "user": {"id": "U1"}, "view": None},
         {"type": "view_submission", "user": {"id": "U1"}, "view": {"callback_id": None}},
-        {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a"}], "view": None},
+        {
+            "type": "block_actions",
+            "user": {"id": "U1"},
+            "trigger_id": "1",
+            "actions": [{"action_id": "a"}],
+            "view": None,
+        },
         {"team": "T1"},
+        {"command": "/agency", "text": "", "user_id": "U1"},
+        {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a"}]},
     ],
 )
 def test_bodies_bolt_cannot_route_are_not_slack_requests(body: object) -> None:
@@ -131,9 +139,14 @@ def test_bodies_bolt_cannot_route_are_not_slack_requests(body: object) -> None:
 
 def test_slack_shapes_pass_the_envelope() -> None:
     """A command, a click and a submission as Slack sends them."""
-    assert is_slack_envelope({"command": "/agency", "text": "", "user_id": "U1", "team_id": "T1"})
+    assert is_slack_envelope({"command": "/agency", "text": "", "user_id": "U1", "trigger_id": "1.2"})
     assert is_slack_envelope(
-        {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a", "value": "1"}]}
+        {
+            "type": "block_actions",
+            "user": {"id": "U1"},
+            "trigger_id": "1.2",
+            "actions": [{"action_id": "a", "value": "1"}],
+        }
     )
     assert is_slack_envelope(
         {"type": "view_submission", "user": {"id": "U1"}, "view": {"type": "modal", "callback_id": "c"}}
