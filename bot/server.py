@@ -36,15 +36,16 @@ class _SlackHandler(SlackRequestHandler):
 
 _OBJECTS = ("team", "user", "channel", "container", "view", "message", "state", "event")
 """Keys that Slack always sends as objects (or null), and Bolt reads as such."""
-_NAMED = {"block_actions": "actions", "view_submission": "view", "view_closed": "view"}
+_FROM_A_USER = ("block_actions", "view_submission", "view_closed")
+"""Interactions Slack always sends with the acting `user` object."""
 
 
 def is_slack_envelope(body: object) -> bool:
     """Whether `body` has the shape Bolt routes by: a JSON object; `type`, `command` strings;
     `team`, `user`, `view`… objects; a block action's `actions` a list of objects with an
     `action_id`; a view's `callback_id` and `type`; an interaction's `user.id`; a command's or a
-    click's `trigger_id`. The values inside
-    (button values, metadata, inputs) are the listeners' to judge, and each answers them."""
+    click's `trigger_id`. The values inside (button values, metadata, inputs) are the listeners'
+    to judge, and each answers them."""
     if not isinstance(body, dict):
         return False
     if any(not isinstance(body.get(key), str | None) for key in ("type", "command", "callback_id")):
@@ -56,7 +57,7 @@ def is_slack_envelope(body: object) -> bool:
     if body.get("command") is not None and not isinstance(body.get("trigger_id"), str):
         return False  # Slack sends every slash command with a trigger id (listeners open modals)
     kind = body.get("type")
-    if kind in _NAMED and not isinstance((body.get("user") or {}).get("id"), str):
+    if kind in _FROM_A_USER and not isinstance((body.get("user") or {}).get("id"), str):
         return False
     if kind == "block_actions":  # Slack sends every click with a trigger id (listeners open modals)
         actions = body.get("actions")
