@@ -17,6 +17,7 @@ from bot import ui
 from bot.commands import register_all
 from bot.context import Deps, team_and_user, translator_for
 from bot.i18n import Translator
+from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
 from domain.cards import CARD_REFUSED, contains_card_number
@@ -98,6 +99,14 @@ def build_app(
         ignoring_self_events_enabled=False,
         logger=log,
     )
+
+    @app.middleware
+    def refuse_what_is_not_slack(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        """A signed body that is not a Slack request (`bot.server.NOT_SLACK`): a plain 400."""
+        if context.get(NOT_SLACK):
+            return BoltResponse(status=400, body="Not a Slack request")
+        next()
+        return None
 
     @app.middleware
     def inject_deps(context: BoltContext, next: Callable[[], None]) -> None:

@@ -14,24 +14,32 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 StartResponse = Callable[..., Any]
 
 
+NOT_SLACK = "not_a_slack_request"
+"""Context flag of a body that is not a Slack request: Bolt still checks its signature (a forgery or
+a replay is a 401), then `bot.app`'s first middleware answers 400, before any listener."""
+
+
 class _SlackHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, answering 400 to a body that is not a Slack request at all.
+    """Bolt's WSGI adapter, answering 400 to a correctly signed body that is not a Slack request.
 
     Bolt parses the body (and reads the team, user and channel out of it) before any middleware
     runs, so an empty or truncated `payload=`, a JSON `null`, a list or a payload whose `team` is a
-    string raised out of the adapter as a 500. Such a body gets a plain 400 and reaches no listener.
+    string raised out of the adapter as a 500. Such a body is dispatched empty, flagged `NOT_SLACK`,
+    with its raw bytes kept for the signature check.
     """
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        body, query, headers = request.get_body(), request.query_string, request.get_headers()
         try:
-            bolt_request = BoltRequest(
-                body=request.get_body(), query=request.query_string, headers=request.get_headers()
-            )
+            bolt_request = BoltRequest(body=body, query=query, headers=headers)
+            if is_slack_envelope(bolt_request.body):
+                return self.app.dispatch(bolt_request)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-            return BoltResponse(status=400, body="Not a Slack request")
-        if not is_slack_envelope(bolt_request.body):
-            return BoltResponse(status=400, body="Not a Slack request")
-        return self.app.dispatch(bolt_request)
+            pass
+        empty = BoltRequest(body="", query=query, headers=headers)
+        empty.raw_body = body
+        empty.context[NOT_SLACK] = True
+        return self.app.dispatch(empty)
 
 
 _OBJECTS = ("team", "user", "channel", "container", "view", "message", "state", "event")
@@ -50,6 +58,8 @@ def is_slack_envelope(body: object) -> bool:
         return False
     if any(not isinstance(body.get(key), str | None) for key in ("type", "command", "callback_id")):
         return False
+    if not (body.get("type") or body.get("command") or body.get("ssl_check")):
+        return False  # every Slack request says what it is
     if any(not isinstance(body.get(key), dict | None) for key in _OBJECTS):
         return False
     if "view" in body and not isinstance(body["view"], dict):  # Bolt reads `view.type` when present

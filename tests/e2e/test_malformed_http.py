@@ -123,3 +123,12 @@ def test_interactions_without_a_user_object_are_refused_plainly(http: SlackHttp)
     assert http.interaction(body).status == 400
     command = http.command("/accounts", "", user="")
     _answered(command, "not a member")
+
+
+@pytest.mark.usefixtures("watched")
+def test_a_forged_body_is_refused_for_its_signature_before_its_shape(http: SlackHttp) -> None:
+    """Not a Slack request and not signed by Slack: the signature answers first (401), then the
+    shape (400 for a signed one)."""
+    for body in ("payload=null", "payload={", ""):
+        assert http.post(body, signature="v0=" + "0" * 64).status == 401
+        assert http.post(body).status == 400

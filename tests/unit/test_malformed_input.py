@@ -128,6 +128,7 @@ def test_the_request_context_reads_two_strings_from_any_body(body: dict[str, Any
             "view": None,
         },
         {"team": "T1"},
+        {},
         {"command": "/agency", "text": "", "user_id": "U1"},
         {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a"}]},
     ],
