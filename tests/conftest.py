@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +33,8 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Property tests: in CI the examples are derived from each test's name (derandomize), so every run of
 # a commit draws the same inputs and a red build is the code's fault, never the dice's; no example
-# database is read or written, and a failure prints the blob that replays it (`@reproduce_failure`).
+# database is read or written, a failure prints the blob that replays it (`@reproduce_failure`), and
+# no timing decides the outcome (no deadline; the too-slow health check is off on a loaded runner).
 # Locally the default profile keeps drawing new examples (and remembers failing ones in
 # .hypothesis/), so exploring goes on where it costs nothing. HYPOTHESIS_PROFILE picks one by name.
 hypothesis_settings.register_profile(
@@ -44,7 +45,7 @@ hypothesis_settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-hypothesis_settings.register_profile("dev", phases=tuple(Phase))
+hypothesis_settings.register_profile("dev")  # Hypothesis defaults: new examples every run
 hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
 )

@@ -47,7 +47,11 @@ TEXT = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(command=st.sampled_from(COMMANDS), text=TEXT)
 def test_any_text_gets_an_ephemeral_answer_and_writes_nothing(
     http: SlackHttp, db: Engine, slack: LocalSlack, command: str, text: str
@@ -77,7 +81,11 @@ def test_any_text_gets_an_ephemeral_answer_and_writes_nothing(
     assert row_counts(db) == before
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(command=st.sampled_from(COMMANDS), text=TEXT)
 @example(command="/agency", text="0000000000000")  # drawn once on a fresh clone; a card to the old guard
 @example(command="/billing", text="4242 4242 4242 4242")

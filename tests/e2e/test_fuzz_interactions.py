@@ -40,7 +40,7 @@ from tests.slackhttp import TEAM, Reply, SlackHttp
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 CRASH = "Something went wrong"
 OWNER = "U0OWNER"
