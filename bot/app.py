@@ -14,11 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import ui
 from bot.answer import answer
 from bot.commands import register_all
 from bot.context import Deps, translator_for
 from bot.i18n import Translator, plain
 from bot.logs import LoggedApp
+from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
 from domain.cards import CARD_REFUSED, contains_card_number
@@ -26,6 +28,7 @@ from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
@@ -100,6 +103,14 @@ def build_app(
     )
 
     @app.middleware
+    def refuse_what_is_not_slack(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        """A signed body that is not a Slack request (`bot.server.NOT_SLACK`): a plain 400."""
+        if context.get(NOT_SLACK):
+            return BoltResponse(status=400, body="Not a Slack request")
+        next()
+        return None
+
+    @app.middleware
     def inject_deps(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
         next()
@@ -119,6 +130,23 @@ def build_app(
         if field == "text":
             return error_response(error, body, context)
         return _field_error(translator_for(context, body), error, field)
+
+    @app.middleware
+    def refuse_unstorable_text(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],
+    ) -> BoltResponse | None:
+        """Text the database cannot hold (NUL, lone surrogates) is refused before any listener sees
+        it, wherever it is: typed, in a modal input, a button value or a modal's metadata."""
+        if not holds_unstorable(body):
+            next()
+            return None
+        field = _unstorable_input(body)
+        error = InvalidInput(UNSTORABLE_REFUSED, field=field)
+        if body.get("type") == "view_submission" and field is not None:
+            return _field_error(translator_for(context, body), error, field)
+        return error_response(error, body, context)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
@@ -239,14 +267,19 @@ def _rich_text(node: Any) -> str:
     return " ".join(str(node[key]) for key in ("text", "url") if isinstance(node.get(key), str))
 
 
+def _unstorable_input(body: dict[str, Any]) -> str | None:
+    """The modal input holding unstorable text, if that is where it is."""
+    blocks = ui.state_values(body.get("view")).items()
+    return next((block_id for block_id, block in blocks if holds_unstorable(block)), None)
+
+
 def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:
     payload = {"response_action": "errors", "errors": {field: plain(t(error.message, **error.params))[:2000]}}
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
 def _first_input(body: dict[str, Any]) -> str:
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    return next(iter(values), "error")
+    return next(iter(ui.state_values(body.get("view"))), "error")
 
 
 def _tell(context: BoltContext, body: dict[str, Any], text: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator, normalise_locale, pick_language
 from bot.settings import Settings
-from domain.agency import DEFAULT_AGENCY_NAME, Actor, find_actor, resolve_actor
+from domain.agency import DEFAULT_AGENCY_NAME, Actor, bootstrap_actor, find_actor
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.errors import NotAMember
@@ -96,10 +96,22 @@ class Req:
 
 
 def team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
-    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    return str(team or "T0LOCAL"), str(user or "")
+    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`.
+
+    Whatever the body holds, the answer is two strings: a `team` or `user` that is not an object, or
+    an id that is not a string, counts as missing (an empty user is then refused as a non-member)."""
+    nested_team, nested_user = _object(body.get("team")), _object(body.get("user"))
+    team = _text(body.get("team_id")) or _text(nested_team.get("id")) or _text(nested_user.get("team_id"))
+    user = _text(body.get("user_id")) or _text(nested_user.get("id"))
+    return team or "T0LOCAL", user
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
@@ -110,9 +122,7 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        with deps.uow() as uow:
-            resolve_actor(uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
-            found = find_actor(uow.session, team_id, user_id)
+        found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
     actor, facts = found

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.render import mrkdwn, render_blocks, render_view
 from domain.i18n import N_
+from domain.numbers import whole_number
 
 if TYPE_CHECKING:
     from bot.shell import Shell
@@ -201,8 +202,9 @@ class ModalFiller:
 
 
 def _pick(answer: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-    if answer.isdigit() and 1 <= int(answer) <= len(options):
-        return options[int(answer) - 1]
+    number = whole_number(answer, maximum=len(options))
+    if number:
+        return options[number - 1]
     lowered = answer.lower()
     for opt in options:
         if lowered in (str(opt.get("value", "")).lower(), _label(opt.get("text")).lower()):

@@ -7,6 +7,7 @@ import shlex
 
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import MAX_ID, too_large, whole_number
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 RAW_USER = re.compile(r"^@?([UW][A-Z0-9]{2,20})$")
@@ -34,13 +35,22 @@ def user_id(token: str) -> str:
     )
 
 
-def positive_int(token: str, *, what: str, example: str) -> int:
-    cleaned = token.replace(",", "").replace("_", "").strip()
-    if not cleaned.isdigit() or int(cleaned) <= 0:
+def positive_int(token: str, *, what: str, example: str, maximum: int = MAX_ID) -> int:
+    """A count above zero, read by the one bounded parser (ASCII digits, `,` and `_` ignored)."""
+    value = whole_number(token, maximum=maximum, separators=",_")
+    if value is None and too_large(token, maximum=maximum, separators=",_"):
+        raise InvalidInput(
+            N_("{what} can be at most {maximum}, not {token}. Example: {example}"),
+            what=what,
+            maximum=maximum,
+            token=token[:40],
+            example=example,
+        )
+    if value is None or value <= 0:
         raise InvalidInput(
             N_("{what} must be a whole number above zero, not {token}. Example: {example}"),
             what=what,
-            token=token,
+            token=token[:40],
             example=example,
         )
-    return int(cleaned)
+    return value

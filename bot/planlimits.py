@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from domain.catalog import ContactsProduct, Limit
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.periods import Frequency
 from domain.plans import MAX_QUANTITY
 
@@ -142,7 +143,7 @@ def _option(t: Translator, limit: Limit, value: str, frequency: Frequency) -> Op
 
 def read(view: dict[str, Any]) -> tuple[Selections, Numbers]:
     """The limit selections and numbers the view holds, whatever limits it shows."""
-    values = (view.get("state") or {}).get("values") or {}
+    values = ui.state_values(view)
     selections: list[tuple[str, str]] = []
     numbers: list[tuple[str, int]] = []
     for block_id in values:
@@ -151,11 +152,11 @@ def read(view: dict[str, Any]) -> tuple[Selections, Numbers]:
             continue
         if block_id.startswith(SELECT):
             selections.append((block_id.removeprefix(SELECT), value))
-        elif block_id.startswith(NUMBER) and value.isdigit() and int(value) > 0:
-            numbers.append((block_id.removeprefix(NUMBER), int(value)))
+        elif block_id.startswith(NUMBER) and (number := whole_number(value)):
+            numbers.append((block_id.removeprefix(NUMBER), number))
     return tuple(selections), tuple(numbers)
 
 
 def has_inputs(view: dict[str, Any]) -> bool:
-    values = (view.get("state") or {}).get("values") or {}
+    values = ui.state_values(view)
     return any(block_id.startswith(SELECT) for block_id in values)

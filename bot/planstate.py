@@ -15,6 +15,7 @@ from bot import planlimits, ui
 from domain.catalog import Catalog, ContactsProduct, PerSeatProduct
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.pricing import PlanChoice, validate_choice
 
 CUSTOM = "custom"
@@ -80,12 +81,12 @@ def normalise(catalog: Catalog, state: PlanState) -> PlanState:
 def _bracketed(spec: ContactsProduct, state: PlanState) -> PlanState:
     """A stored contacts count that is no bracket (3,000, 120,000) as the bracket it is priced at, or
     as "custom" with its number above the last bracket, instead of silently falling to the default."""
-    raw = state.contacts or ""
-    if not raw.isdigit() or int(raw) in spec.brackets:
+    count = whole_number(state.contacts or "")
+    if count is None or count in spec.brackets:
         return state
-    bracket = spec.bracket_for(int(raw))
+    bracket = spec.bracket_for(count)
     if bracket is None:
-        return replace(state, contacts=CUSTOM, custom_contacts=int(raw))
+        return replace(state, contacts=CUSTOM, custom_contacts=count)
     return replace(state, contacts=str(bracket))
 
 
@@ -94,13 +95,7 @@ def read_state(view: dict[str, Any], fallback: PlanState | None = None) -> PlanS
     base = fallback or PlanState()
 
     def number(block_id: str) -> int | None:
-        raw = ui.state_value(view, block_id)
-        if raw is None or raw == "":
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            return None
+        return whole_number(ui.state_value(view, block_id))
 
     addons_raw = ui.state_value(view, "plan_addons")
     limits, numbers = planlimits.read(view)
@@ -123,7 +118,7 @@ def read_state(view: dict[str, Any], fallback: PlanState | None = None) -> PlanS
 
 
 def _has_block(view: dict[str, Any], block_id: str) -> bool:
-    return block_id in ((view.get("state") or {}).get("values") or {})
+    return block_id in ui.state_values(view)
 
 
 def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from domain.catalog import Catalog, ContactsProduct, PerSeatProduct
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import MAX_DIGITS, whole_number
 from domain.periods import Frequency
 from domain.plans import MAX_QUANTITY
 from domain.pricing import MigrationDiscount, PlanChoice
@@ -29,7 +30,7 @@ FREQUENCY_WORDS: dict[str, Frequency] = {
     "yearly": "annual",
     "year": "annual",
 }
-COUNT = re.compile(r"^(\d{1,3}(?:[,. _]\d{3})+|\d+)(k)?$", re.IGNORECASE)
+COUNT = re.compile(r"^(\d{1,3}(?:[,. _]\d{3})+|\d+)(k)?$", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class QuoteRequest:
 def parse_count(token: str, *, what: str, example: str = EXAMPLE) -> int:
     """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int above zero."""
     raw = token.strip().lower()
-    match = COUNT.match(raw) or re.match(r"^(\d+(?:[.,]\d+)?)(k)$", raw)
+    match = COUNT.match(raw) or re.match(r"^(\d+(?:[.,]\d+)?)(k)$", raw, re.ASCII)
     if not match:
         raise InvalidInput(
             N_("{what} must be a number, like 2500 or 2.5k — not {token}. Example: {example}"),
@@ -53,7 +54,12 @@ def parse_count(token: str, *, what: str, example: str = EXAMPLE) -> int:
             example=example,
         )
     number, kilo = match.group(1), match.group(2)
-    value = int(Decimal(number.replace(",", ".")) * 1000) if kilo else int(re.sub(r"[,. _]", "", number))
+    if len(number) > MAX_DIGITS:  # the bounded parser's limit: far above any quantity, never 4,300 digits
+        value = MAX_QUANTITY + 1
+    elif kilo:
+        value = int(Decimal(number.replace(",", ".")) * 1000)
+    else:
+        value = whole_number(number, separators=",. _") or 0
     if value <= 0:
         raise InvalidInput(
             N_("{what} must be above zero. Example: {example}"), field=what, what=what, example=example
@@ -208,7 +214,7 @@ def _migration(value: str) -> MigrationDiscount:
         percent = Decimal(-1)
     if not percent.is_finite():  # `nan` and `inf` parse, but cannot be compared or priced
         percent = Decimal(-1)
-    cycles = int(cycles_text) if cycles_text.isdigit() else (1 if not cycles_text else 0)
+    cycles = (whole_number(cycles_text, maximum=36) or 0) if cycles_text else 1
     if not Decimal(0) < percent <= Decimal(100) or not 1 <= cycles <= 36:
         raise InvalidInput(
             N_(

@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.localslack import Call, LocalSlack
 from bot.render import Clickable, render_message, render_view
 from domain.i18n import N_
+from domain.numbers import whole_number
 
 TEAM = "T0LOCAL"
 CHANNEL = "C0LOCAL"
@@ -86,8 +87,8 @@ class Shell:
 
     def handle(self, line: str) -> None:
         choice = line.removeprefix("click").strip()
-        if choice.isdigit():
-            self.click(int(choice))
+        if (number := whole_number(choice)) is not None:
+            self.click(number)
         elif line.startswith("/"):
             command, _, text = line.partition(" ")
             self.command(command, text.strip())

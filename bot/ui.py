@@ -9,10 +9,12 @@ message's `plain` form there, never an escaped one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import types
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -30,10 +32,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.numbers import MAX_ID
 
 Mrkdwn = i18n.Mrkdwn
 escape = i18n.escape
 plain = i18n.plain
+T = TypeVar("T")
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -42,6 +48,8 @@ MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
 MAX_MODAL_TITLE = 24
 MAX_BUTTON_TEXT = 75
+MAX_ACTION_VALUE = 2000
+"""Slack's longest button value; a longer one did not come from a button the app drew."""
 
 
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,30}")
@@ -190,30 +198,118 @@ def modal(
     return dict(plain_texts(view.to_dict()))
 
 
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    raw = view.get("private_metadata") or ""
+METADATA_TYPES: dict[str, type | tuple[type, ...]] = {
+    "channel": str,
+    "name": str,
+    "account": str,
+    "nonce": str,
+    "value": str,
+    "reason": str,
+    "plan": dict,
+    "pending": str,
+}
+"""What the app's modals keep in their metadata, by key. Metadata comes back from the client, so a
+value of another type (a list for a channel, a number for a name) is dropped here, once, rather
+than crashing whichever listener reads it."""
+
+
+def metadata(view: object) -> dict[str, Any]:
+    """A modal's `private_metadata`: the JSON object the app wrote, or {} for anything else."""
+    raw = view.get("private_metadata") if isinstance(view, dict) else None
     try:
-        data = json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        key: value
+        for key, value in data.items()
+        if key not in METADATA_TYPES or value is None or isinstance(value, METADATA_TYPES[key])
+    }
+
+
+STALE_FORM = N_("This form is out of date, so nothing was done: open it again.")
+
+
+def metadata_record(view: object, cls: type[T]) -> T:
+    """A dataclass the app kept whole in a modal's metadata, rebuilt with every field's type checked:
+    a missing field or a value of another type raises `InvalidInput` ("out of date"), never a
+    `TypeError` from the constructor or further in."""
+    data = metadata(view)
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if item.name not in data or not _fits(data[item.name], hints[item.name]):
+            raise InvalidInput(STALE_FORM)
+        values[item.name] = data[item.name]
+    return cls(**values)
+
+
+def _fits(value: object, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return value in get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
+    return hint in (str, bool, float) and isinstance(value, hint)
+
+
+def action(body: dict[str, Any]) -> dict[str, Any]:
+    """The element that was clicked or chosen ({} when the body has none)."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def selected_value(body: dict[str, Any]) -> str:
+    """The option chosen in a menu or overflow, as text ("" when none, or not text)."""
+    selected = action(body).get("selected_option")
+    value = selected.get("value") if isinstance(selected, dict) else None
+    return value if isinstance(value, str) and len(value) <= MAX_ACTION_VALUE else ""
+
+
+def action_value(body: dict[str, Any]) -> str:
+    """The clicked element's value as text: a button's `value`, else the chosen option's; "" when
+    there is none or it is not text, so a listener never meets a number, a list or null."""
+    value = action(body).get("value")
+    if isinstance(value, str) and value:
+        return value if len(value) <= MAX_ACTION_VALUE else ""
+    return selected_value(body)
+
+
+def state_values(view: object) -> dict[str, dict[str, Any]]:
+    """A submitted view's input blocks, {block_id: {action_id: element}}: anything not shaped as
+    Slack sends it (a state that is not an object, a block that is not one) is left out."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        return {}
+    return {str(block_id): block for block_id, block in values.items() if isinstance(block, dict)}
 
 
 def state_value(view: dict[str, Any], block_id: str) -> str | None:
-    """The submitted value of one input block, whatever its element type."""
-    values = (view.get("state") or {}).get("values") or {}
-    element = next(iter((values.get(block_id) or {}).values()), None)
+    """The submitted value of one input block, whatever its element type (None when absent or not
+    shaped as Slack sends it)."""
+    block = state_values(view).get(block_id)
+    element = next(iter(block.values()), None) if block else None
     if not isinstance(element, dict):
         return None
     for key in ("value", "selected_conversation", "selected_channel", "selected_user", "selected_date"):
-        if element.get(key):
+        if isinstance(element.get(key), str) and element[key]:
             return str(element[key])
     selected = element.get("selected_option")
     if isinstance(selected, dict):
-        return str(selected.get("value"))
+        return str(selected.get("value")) if isinstance(selected.get("value"), str) else None
     options = element.get("selected_options")
     if isinstance(options, list):
-        return ",".join(str(o.get("value")) for o in options if isinstance(o, dict))
+        return ",".join(
+            str(o.get("value")) for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)
+        )
     return None
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain import audit
@@ -17,6 +18,7 @@ from domain.errors import Conflict, InvalidInput, NotAMember, NotFound
 from domain.i18n import N_
 from domain.roles import Permission, Role, require
 from domain.store.models import Agency, AgencyStats, Member
+from domain.store.uow import SqlUnitOfWork
 from domain.uow import UnitOfWork
 
 DEFAULT_AGENCY_NAME = N_("My agency")
@@ -84,6 +86,27 @@ def find_actor(session: Session, team_id: str, user_id: str) -> tuple[Actor, Age
     agency_id, name, currency, timezone, language, role, active_paid = row
     facts = AgencyFacts(name, currency, timezone, language, int(active_paid or 0))
     return Actor(agency_id=agency_id, user_id=user_id, role=Role(role)), facts
+
+
+def bootstrap_actor(
+    new_uow: Callable[[], SqlUnitOfWork],
+    clock: Clock,
+    team_id: str,
+    user_id: str,
+    configured_owners: Collection[str],
+) -> tuple[Actor, AgencyFacts] | None:
+    """`resolve_actor` for a first request, safe when a burst of first requests races to create the
+    agency and its configured owner: the one that loses the insert (a unique violation on
+    `agencies.team_id` or `members(agency_id, user_id)`) rolls back and reads what the winner wrote."""
+    for attempt in range(3):
+        try:
+            with new_uow() as uow:
+                resolve_actor(uow, clock, team_id, user_id, configured_owners)
+                return find_actor(uow.session, team_id, user_id)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
 
 
 def resolve_actor(

@@ -30,6 +30,7 @@ from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.money import ZERO, parse_money, round_money
+from domain.numbers import whole_number
 from domain.ports import PaymentGateway
 from domain.roles import Permission
 from domain.store.models import Account, BillingProfile, Invoice
@@ -92,8 +93,9 @@ def parse_pack(catalog: Catalog, kind: Kind, text: str) -> Pack:
     if cleaned.endswith("k"):
         cleaned, multiplier = cleaned[:-1], 1000
     choices = packs(catalog, kind)
-    if cleaned.isdigit():
-        units = int(cleaned) * multiplier
+    count = whole_number(cleaned)
+    if count is not None:
+        units = count * multiplier
         for pack in choices:
             if pack.units == units:
                 return pack

@@ -14,6 +14,7 @@ from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.money import ZERO
+from domain.numbers import MAX_ID
 from domain.periods import FREQUENCIES, Frequency, cycle_months, frequency_of
 
 MAX_QUANTITY = 1_000_000_000
@@ -43,9 +44,26 @@ class PlanChoice:
         return cycle_months(self.frequency)
 
 
-def choice_from_json(data: dict[str, Any]) -> PlanChoice:
+def choice_from_json(data: Any) -> PlanChoice:
     """A plan choice carried through Slack (a button value, modal metadata, an approval's payload)
-    back as a PlanChoice. Raises KeyError or TypeError when the data is not one."""
+    back as a PlanChoice. Raises KeyError or TypeError when the data is not one: every field is
+    checked for its type (and counts for the 64-bit range) before anything prices it."""
+    if not isinstance(data, dict):
+        raise TypeError(type(data).__name__)
+    text, count = (str,), (int,)
+    _typed(data, "version", text, required=True)
+    _typed(data, "product", text, required=True)
+    for key in ("level", "tier", "frequency"):
+        _typed(data, key, text)
+    for key in ("contacts", "seats", "licenses"):
+        _typed(data, key, count)
+    addons, limits = data.get("addons") or [], data.get("limits") or []
+    if not isinstance(addons, list) or not all(isinstance(a, str) for a in addons):
+        raise TypeError("addons")
+    if not isinstance(limits, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str | int) for pair in limits
+    ):
+        raise TypeError("limits")
     return PlanChoice(
         version=str(data["version"]),
         product=str(data["product"]),
@@ -54,10 +72,20 @@ def choice_from_json(data: dict[str, Any]) -> PlanChoice:
         contacts=data.get("contacts"),
         frequency="annual" if data.get("frequency") == "annual" else "monthly",
         seats=data.get("seats"),
-        addons=tuple(data.get("addons") or ()),
+        addons=tuple(addons),
         licenses=data.get("licenses"),
-        limits=tuple((str(name), value) for name, value in data.get("limits") or ()),
+        limits=tuple((str(name), value) for name, value in limits),
     )
+
+
+def _typed(data: dict[str, Any], key: str, kinds: tuple[type, ...], *, required: bool = False) -> None:
+    value = data[key] if required else data.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, kinds) or isinstance(value, bool):
+        raise TypeError(key)
+    if isinstance(value, int) and not 0 <= value <= MAX_ID:
+        raise TypeError(key)
 
 
 def _ceil_div(amount: int, block: int) -> int:

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +30,25 @@ SECRET = "test-signing-secret-5d41402abc4b2a76"
 TOKEN = "xoxb-test-1234"
 START = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Property tests: in CI the examples are derived from each test's name (derandomize), so every run of
+# a commit draws the same inputs and a red build is the code's fault, never the dice's; no example
+# database is read or written, a failure prints the blob that replays it (`@reproduce_failure`), and
+# no timing decides the outcome (no deadline; the too-slow health check is off on a loaded runner).
+# Locally the default profile keeps drawing new examples (and remembers failing ones in
+# .hypothesis/), so exploring goes on where it costs nothing. HYPOTHESIS_PROFILE picks one by name.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev")  # Hypothesis defaults: new examples every run
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 def _is_pg(url: str) -> bool:

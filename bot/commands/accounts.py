@@ -283,6 +283,5 @@ def page_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    action = body["actions"][0]
-    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    value = ui.action_value(body)
     answer(context, body, overview_reply(req, parse_filters(tokens(value))), replace=True)

@@ -108,6 +108,6 @@ def on_access(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    action = body["actions"][0]
+    action = ui.action(body)
     what = {ACCESS_RESET: "reset", ACCESS_PASSWORD: "password"}.get(str(action.get("action_id")), "")
-    answer(context, body, access_action(req, str(action.get("value") or ""), what))
+    answer(context, body, access_action(req, ui.action_value(body), what))

@@ -30,17 +30,17 @@ def register(app: App) -> None:
     app.action("accounts_menu")(menu)
 
 
-def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, dict[str, Any]]:
+def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, str]:
+    """Ack, resolve the member, and hand back the clicked value as text."""
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    return req, body["actions"][0]
+    return req, ui.action_value(body)
 
 
 def login(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """A single sign-on link for the member who asked; never for cancelled or ended accounts."""
-    req, action = _start(ack, body, context)
-    name = str(action.get("value") or "")
+    req, name = _start(ack, body, context)
     with req.deps.uow() as uow:
         req.actor.require(Permission.MANAGE_ACCOUNTS)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
@@ -112,13 +112,13 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
 
 
 def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    req, action = _start(ack, body, context)
-    answer(context, body, renew_card(req, str(action.get("value") or "")))
+    req, name = _start(ack, body, context)
+    answer(context, body, renew_card(req, name))
 
 
 def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    req, action = _start(ack, body, context)
-    pending_id, _, index = str(action.get("value") or "").partition(":")
+    req, value = _start(ack, body, context)
+    pending_id, _, index = value.partition(":")
     index = index if index.isascii() and index.isdigit() and len(index) <= 2 else ""
     origin = (body.get("channel") or {}).get("id")
 
@@ -153,8 +153,8 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 
 def menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    req, action = _start(ack, body, context)
-    choice, _, name = str((action.get("selected_option") or {}).get("value") or "").partition(":")
+    req, chosen = _start(ack, body, context)
+    choice, _, name = chosen.partition(":")
     channel = (body.get("channel") or {}).get("id")
     if choice == "edit":
         from bot.commands.accounts_edit import open_edit_modal

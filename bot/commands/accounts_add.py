@@ -10,7 +10,6 @@ the idempotency key, so a made-up or another agency's id is refused and a retry 
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,6 +27,7 @@ from domain.accounts.margins import set_client_price
 from domain.accounts.service import AddAccount, add_account
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.numbers import row_id, whole_number
 from domain.plans import PlanChoice
 from domain.roles import Permission
 
@@ -58,14 +58,14 @@ def open_from_button(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    action = body["actions"][0]
+    action = ui.action(body)
     plan = None
     if action.get("action_id") == "accounts_add_with_plan" and action.get("value"):
         try:
             from bot.quote_render import plan_from_value
 
-            plan = planbuilder.state_of(plan_from_value(str(action["value"])))
-        except (ValueError, KeyError, json.JSONDecodeError):
+            plan = planbuilder.state_of(plan_from_value(ui.action_value(body)))
+        except (ValueError, KeyError, TypeError):
             plan = None
     channel = (body.get("channel") or {}).get("id")
     open_add_modal(req, client, body["trigger_id"], channel, plan)
@@ -131,7 +131,7 @@ def all_errors(req: Req, view: dict[str, Any], nonce: str) -> dict[str, str]:
                 problems += field_errors(read_add(req, view, nonce, plan=False))
         except DomainError:
             pass  # the plan or migration error above is the one to fix first
-    blocks = set(((view.get("state") or {}).get("values") or {}).keys())
+    blocks = set(ui.state_values(view).keys())
     errors: dict[str, str] = {}
     for problem in problems:
         field = problem.field if problem.field in blocks else "name"
@@ -158,12 +158,12 @@ def read_add(req: Req, view: dict[str, Any], nonce: str, *, plan: bool = True) -
             ) from None
     cycles = None
     if value("migration_cycles"):
-        if not value("migration_cycles").isdigit():
+        cycles = whole_number(value("migration_cycles"))
+        if cycles is None:
             raise InvalidInput(
                 N_("Write the migration discount's cycles as a whole number, like 6."),
                 field="migration_cycles",
             )
-        cycles = int(value("migration_cycles"))
     return AddAccount(
         request_key=nonce,
         name=value("name"),
@@ -174,9 +174,9 @@ def read_add(req: Req, view: dict[str, Any], nonce: str, *, plan: bool = True) -
         language=value("language"),
         timezone=value("timezone"),
         plan=choice,
-        billing_profile_id=int(value("profile")) if value("profile").isdigit() else None,
+        billing_profile_id=row_id(value("profile")),
         custom_domain=value("custom_domain") or None,
-        snapshot_id=int(value("snapshot")) if value("snapshot").isdigit() else None,
+        snapshot_id=row_id(value("snapshot")),
         migration_percent=percent,
         migration_cycles=cycles,
     )

@@ -24,6 +24,7 @@ from domain.catalog import FreeProduct
 from domain.clock import today
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.portfolio import count_active_paid
 from domain.pricing import MigrationDiscount, quote
 from domain.quotes import MAX_MIGRATION_CYCLES
@@ -230,7 +231,7 @@ def _migration(values: dict[str, str | None]) -> MigrationDiscount | None:
     if not Decimal(0) < percent <= Decimal(100):
         return None
     cycles = (values.get("migration_cycles") or "").strip()
-    count = max(1, int(cycles) if cycles.isdigit() else 1)
+    count = max(1, whole_number(cycles) or 1)
     return MigrationDiscount(percent, count) if count <= MAX_MIGRATION_CYCLES else None
 
 

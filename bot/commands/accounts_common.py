@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bot import planbuilder
+from bot import planbuilder, ui
 from bot.context import Req
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
@@ -29,7 +29,7 @@ def profile_options(session: Any, agency_id: int) -> list[tuple[str, str]]:
 @contextmanager
 def errors_on(view: dict[str, Any]) -> Iterator[None]:
     """Put a domain error on a block the modal has, so Slack can show it (plan errors on plan blocks)."""
-    blocks = set(((view.get("state") or {}).get("values") or {}).keys())
+    blocks = set(ui.state_values(view).keys())
     try:
         with planbuilder.on_plan_fields():
             yield

@@ -22,6 +22,7 @@ from domain.accounts import changes, edits, queries
 from domain.accounts.margins import set_client_price
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.numbers import row_id
 from domain.portfolio import plan_choice_of
 from domain.roles import Permission
 
@@ -213,7 +214,7 @@ def _read_edit(req: Req, view: dict[str, Any], name: str) -> edits.EditRequest:
     chosen = planbuilder.to_choice(catalog, planbuilder.read_state(view))
     new_email = (ui.state_value(view, "notification_email") or "").strip()
     raw_profile = ui.state_value(view, "profile")
-    new_profile = int(raw_profile) if raw_profile and raw_profile.isdigit() else profile
+    new_profile = row_id(raw_profile) if row_id(raw_profile) is not None else profile
     return edits.EditRequest(
         notification_email=new_email if new_email and new_email != email else None,
         billing_profile_id=new_profile,

@@ -14,8 +14,9 @@ from bot.context import Req, open_request
 from bot.i18n import Percent
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
+from domain.numbers import row_id, too_large
 from domain.roles import Permission
 
 BRANDING = "accounts_branding"
@@ -149,9 +150,15 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                 )
             )
         if sub == "transfer-confirm":
-            if len(words) != 1 or not words[0].isdigit():
+            transfer_id = row_id(words[0]) if len(words) == 1 else None
+            if transfer_id is None:
                 raise InvalidInput(N_("Write it as `/accounts transfer-confirm 3`."))
-            done = transfers.confirm_transfer(uow, ports, req.actor, int(words[0]))
+            if transfer_id == 0 and too_large(words[0]):  # past the 64-bit range: no row has it
+                raise NotFound(
+                    N_("There is no transfer number {id}. `/accounts transfers` lists them."),
+                    id=words[0][:40],
+                )
+            done = transfers.confirm_transfer(uow, ports, req.actor, transfer_id)
             return ui.notice(
                 t(
                     N_(":white_check_mark: Transfer {id} of {name} confirmed."),

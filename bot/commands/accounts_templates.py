@@ -118,7 +118,7 @@ def run_import(body: dict[str, Any], context: BoltContext) -> None:
         return str(final["text"])
 
     try:
-        text = confirmations.confirmed(req, "templates", body["actions"][0].get("value"), run)
+        text = confirmations.confirmed(req, "templates", ui.action_value(body), run)
     except DomainError as error:
         answer(context, body, ui.notice(f":warning: {t(error.message, **error.params)}"), replace=True)
         return
@@ -175,6 +175,6 @@ def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     answer(
         context,
         body,
-        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        ui.notice(confirmations.cancelled(req, ui.action_value(body), text)),
         replace=True,
     )

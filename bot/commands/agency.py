@@ -25,6 +25,7 @@ from domain import agency as service
 from domain import audit
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.roles import Permission, parse_role
 
 LANGUAGE_NAMES = {"en": _("English"), "fr": _("French"), "it": _("Italian")}
@@ -150,9 +151,10 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
     t = req.t
     limit = 10
     if words:
-        if not words[0].isdigit() or not 1 <= int(words[0]) <= 50:
+        wanted = whole_number(words[0], maximum=50)
+        if wanted is None or wanted < 1:
             raise InvalidInput(N_("Give a number of entries from 1 to 50, like `/agency audit 20`."))
-        limit = int(words[0])
+        limit = wanted
     with req.deps.uow() as uow:
         req.actor.require(Permission.READ)
         entries = audit.latest(uow, req.actor.agency_id, limit)

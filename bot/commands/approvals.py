@@ -25,6 +25,7 @@ from domain import approvals
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.money import parse_money, round_money
+from domain.numbers import row_id
 from domain.store.models import Approval
 
 log = logging.getLogger("reseller_desk.approvals")
@@ -146,25 +147,26 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    action = body["actions"][0]
-    chosen = str((action.get("selected_option") or {}).get("value") or "")
-    verb, _, raw = chosen.partition(":") if chosen else ("", "", str(action.get("value") or ""))
-    if not raw.isdigit():
+    action = ui.action(body)
+    chosen = ui.selected_value(body)
+    verb, _, raw = chosen.partition(":") if chosen else ("", "", ui.action_value(body))
+    approval_id = row_id(raw)
+    if approval_id is None:
         raise InvalidInput(N_("This approval button is not valid any more."))
     ports = ports_of(req)
     approve = action.get("action_id") == APPROVE or verb == "approve"
     try:
         with req.deps.uow() as uow:
-            approval = approvals.decide(uow, ports, req.actor, int(raw), approve=approve)
+            approval = approvals.decide(uow, ports, req.actor, approval_id, approve=approve)
             status = approval.status
     finally:
-        _refresh(req, client, int(raw))
+        _refresh(req, client, approval_id)
     if approve and status == "approved":
         try:
             with req.deps.uow() as uow:
-                outcome = approvals.execute(uow, ports, req.actor, int(raw))
+                outcome = approvals.execute(uow, ports, req.actor, approval_id)
         finally:
-            _refresh(req, client, int(raw))
+            _refresh(req, client, approval_id)
         params = {k: Decimal(str(v)) if k in MONEY_PARAMS else v for k, v in outcome.params.items()}
         answer(context, body, ui.notice(req.t(outcome.message, **params)))
 

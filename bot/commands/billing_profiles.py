@@ -17,8 +17,9 @@ from bot import ui
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from domain import profiles as service
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
+from domain.numbers import row_id, too_large
 from domain.ports import PaymentGateway, TestCard
 from domain.roles import Permission
 
@@ -37,10 +38,15 @@ def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any]
         client.views_open(trigger_id=command["trigger_id"], view=add_modal(req, command.get("channel_id")))
         return
     if action == "delete":
-        if len(words) != 2 or not words[1].isdigit():
+        profile_id = row_id(words[1]) if len(words) == 2 else None
+        if profile_id is None:
             raise InvalidInput(N_("Write it as {example}."), example="`/billing profiles delete 2`")
+        if profile_id == 0 and too_large(words[1]):  # past the 64-bit range: no row has it
+            raise NotFound(
+                N_("There is no billing profile {id}. `/billing profiles` lists them."), id=words[1][:40]
+            )
         with req.deps.uow() as uow:
-            profile = service.delete_profile(uow, req.deps.clock, req.actor, int(words[1]))
+            profile = service.delete_profile(uow, req.deps.clock, req.actor, profile_id)
             reply = ui.notice(
                 req.t(
                     N_(":white_check_mark: Billing profile {id} ({label}) deleted."),

@@ -23,6 +23,7 @@ from domain import pending, profiles
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import row_id
 from domain.roles import Permission
 
 CONFIRM = "credits_buy_confirm"
@@ -65,9 +66,10 @@ def parse_order(req: Req, words: list[str]) -> service.Order:
 
 
 def _profile_id(text: str) -> int:
-    if not text.isdigit():
+    profile = row_id(text)
+    if profile is None:
         raise InvalidInput(N_("Name the billing profile by its number, like `profile 2`."), field="profile")
-    return int(text)
+    return profile
 
 
 def buy_command(ack: Ack, req: Req, words: list[str], command: dict[str, Any], client: WebClient) -> None:
@@ -163,7 +165,7 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         waiting = approvals.hold(req, "credits", {**_payload(order), "nonce": held.id}, origin)
         return waiting if waiting is not None else _buy(req, order, held.id)
 
-    text = confirmations.confirmed(req, "credits", body["actions"][0].get("value"), run)
+    text = confirmations.confirmed(req, "credits", ui.action_value(body), run)
     answer(context, body, ui.notice(text), replace=True)
 
 
@@ -215,7 +217,7 @@ def cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     answer(
         context,
         body,
-        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        ui.notice(confirmations.cancelled(req, ui.action_value(body), text)),
         replace=True,
     )
 

@@ -26,6 +26,7 @@ from bot.notifier import run_notices
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.notices import delivery, service, texts
+from domain.numbers import row_id, whole_number
 from domain.roles import Permission
 from domain.store.models import Account, Agency, Notice
 
@@ -51,9 +52,10 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
             kind = service.set_muted(uow, deps.clock, req.actor, words[1], muted=False)
             return ui.notice(t(N_(":white_check_mark: {kind} notices are posted again."), kind=kind))
         if sub == "snooze" and len(words) == 3:
-            if not words[2].isdigit():
+            days = whole_number(words[2])
+            if days is None:
                 raise InvalidInput(N_("Write it as `/agency notices snooze acme 14` (days)."))
-            name, until = service.snooze(uow, deps.clock, req.actor, words[1], int(words[2]))
+            name, until = service.snooze(uow, deps.clock, req.actor, words[1], days)
             if until is None:
                 return ui.notice(
                     t(N_(":white_check_mark: Notices about *{account}* are posted again."), account=name)
@@ -191,7 +193,8 @@ def run_now(req: Req) -> dict[str, Any]:
 
 def _notice(req: Req, value: str) -> tuple[Notice, Account | None]:
     with req.deps.uow() as uow:
-        notice = uow.session.get(Notice, int(value)) if value.isdigit() else None
+        notice_id = row_id(value)
+        notice = uow.session.get(Notice, notice_id) if notice_id is not None else None
         if notice is None or notice.agency_id != req.actor.agency_id:
             raise NotFound(N_("This notice is no longer there."))
         account = uow.session.get(Account, notice.account_id) if notice.account_id else None
@@ -203,7 +206,7 @@ def _start(ack: Ack, body: dict[str, Any], context: BoltContext) -> tuple[Req, N
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    notice, account = _notice(req, str(body["actions"][0].get("value") or ""))
+    notice, account = _notice(req, ui.action_value(body))
     return req, notice, account
 
 
@@ -295,7 +298,7 @@ def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    marker = str(body["actions"][0].get("value") or "")
+    marker = ui.action_value(body)
     with req.deps.uow() as uow:
         rows = delivery.in_message(uow.session, req.actor.agency_id, marker)
         lines = [render_line(req.t, n.kind, name, n.due_on, n.payload) for n, name in rows]

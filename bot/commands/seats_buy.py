@@ -159,7 +159,7 @@ def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     ack()
     req = open_request(context, body)
     context["translator"] = req.t
-    text = confirm_buy(req, body["actions"][0].get("value"), (body.get("channel") or {}).get("id"))
+    text = confirm_buy(req, ui.action_value(body), (body.get("channel") or {}).get("id"))
     answer(context, body, ui.notice(text), replace=True)
 
 
@@ -211,7 +211,7 @@ def on_confirm_admin(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
             date=renewal,
         )
 
-    text = confirmations.confirmed(req, "admin", body["actions"][0].get("value"), run)
+    text = confirmations.confirmed(req, "admin", ui.action_value(body), run)
     answer(context, body, ui.notice(text), replace=True)
 
 
@@ -222,6 +222,6 @@ def on_cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     answer(
         context,
         body,
-        ui.notice(confirmations.cancelled(req, body["actions"][0].get("value"), text)),
+        ui.notice(confirmations.cancelled(req, ui.action_value(body), text)),
         replace=True,
     )

@@ -23,6 +23,7 @@ from bot.commands import seats_buy, seats_new
 from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.seats_card import seat_card
 from domain.seats_members import AddResult, add_members, remove_member
 from domain.seats_rules import LicensesExhausted
@@ -72,7 +73,7 @@ def exhausted_reply(req: Req, full: LicensesExhausted) -> dict[str, Any]:
 def _start(context: BoltContext, body: dict[str, Any]) -> tuple[Req, str, str | None]:
     req = open_request(context, body)
     context["translator"] = req.t
-    value = str(body["actions"][0].get("value") or "")
+    value = ui.action_value(body)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     return req, value, channel
 
@@ -162,10 +163,10 @@ def on_buy(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    raw = (ui.state_value(view, "licenses") or "").strip()
-    if not raw.isdigit() or int(raw) <= 0:
+    extra = whole_number(ui.state_value(view, "licenses") or "")
+    if not extra:
         raise InvalidInput(N_("Give a whole number above zero, like 2."), field="licenses")
-    offer = seats_buy.quote_topup_of(req, str(meta.get("account")), int(raw))
+    offer = seats_buy.quote_topup_of(req, str(meta.get("account")), extra)
     pay = {"pending": seats_buy.hold_topup(req, offer), "channel": meta.get("channel")}
     t = req.t
     confirm = ui.modal(

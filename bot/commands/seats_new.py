@@ -25,6 +25,7 @@ from bot.context import Req, open_request
 from domain import pending
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
+from domain.numbers import row_id, whole_number
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
 from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, quote_new
@@ -92,8 +93,8 @@ def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
 
 
 def _form_data(view: dict[str, Any]) -> dict[str, Any]:
-    raw_licenses = (ui.state_value(view, "licenses") or "").strip()
-    if not raw_licenses.isdigit() or int(raw_licenses) <= 0:
+    licenses = whole_number(ui.state_value(view, "licenses") or "")
+    if not licenses:
         raise InvalidInput(N_("Give the number of licenses, like 5."), field="licenses")
     paid_with = ui.state_value(view, "profile") or TRANSFER
     return {
@@ -102,10 +103,10 @@ def _form_data(view: dict[str, Any]) -> dict[str, Any]:
         "company": ui.state_value(view, "company") or "",
         "country": ui.state_value(view, "country") or "",
         "vat_number": ui.state_value(view, "vat"),
-        "licenses": int(raw_licenses),
+        "licenses": licenses,
         "frequency": frequency_from_months(ui.state_value(view, "frequency") or "12"),
         "payment_method": TRANSFER if paid_with == TRANSFER else "card",
-        "billing_profile_id": None if paid_with == TRANSFER else int(paid_with),
+        "billing_profile_id": None if paid_with == TRANSFER else (row_id(paid_with) or 0),
     }
 
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from domain.errors import InvalidInput
 from domain.i18n import N_
+from domain.numbers import whole_number
 
 STATUS_FILTERS = ("all", "active", "trial", "disabled", "cancelled", "expired", "archived")
 PLAN_FILTERS = ("trial", "sandbox", "starter", "plus", "professional", "enterprise", "licenses")
@@ -139,14 +140,16 @@ def _apply(filters: Filters, key: str, value: str) -> Filters:
             raise InvalidInput(N_("Filter countries by ISO code, like country:FR."), key=key)
         return replace(filters, country=value.upper())
     if key == "profile":
-        if not value.isdigit():
+        profile = whole_number(value)
+        if profile is None:
             raise InvalidInput(N_("Filter billing profiles by number, like profile:2."), key=key)
-        return replace(filters, profile=int(value))
+        return replace(filters, profile=profile)
     if key in ("created", "expires"):
         start, end = _range(value, key)
         if key == "created":
             return replace(filters, created_from=start, created_to=end)
         return replace(filters, expires_from=start, expires_to=end)
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    page = whole_number(value, maximum=MAX_PAGE)
+    if page is None or page < 1:
         raise InvalidInput(N_("A page is a number from 1, like page:2."), key=key)
-    return replace(filters, page=int(value))
+    return replace(filters, page=page)

@@ -18,6 +18,7 @@ from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.ledger import plan_draw
 from domain.money import ZERO
+from domain.numbers import whole_number
 
 RENEWAL_COMING = "renewal_coming"
 TRIAL_ENDING = "trial_ending"
@@ -103,12 +104,13 @@ class Due:
 def parse_lead_days(text: str) -> tuple[int, ...]:
     """`7,1` → (7, 1): distinct whole days from 1 to 90, largest first."""
     parts = [p.strip() for p in text.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
-    if not parts or len(parts) > 5 or not all(p.isdigit() and 1 <= int(p) <= MAX_LEAD_DAYS for p in parts):
+    days = [whole_number(p, maximum=MAX_LEAD_DAYS) for p in parts]
+    if not days or len(days) > 5 or not all(d is not None and d >= 1 for d in days):
         raise InvalidInput(
             N_("Give up to 5 numbers of days from 1 to 90, like `/agency notices lead 7,1`; not {text}."),
             text=text or "-",
         )
-    return tuple(sorted({int(p) for p in parts}, reverse=True))
+    return tuple(sorted({d for d in days if d is not None}, reverse=True))
 
 
 def lead_stage(days_left: int, leads: Sequence[int]) -> int | None:
