@@ -32,7 +32,15 @@ from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Member
 from tests.conftest import OWNER, SECRET
 from tests.factories import NOW, make_account, make_agency, make_profile
-from tests.slackhttp import Reply, SlackHttp, block_actions, modal_view, payload_text, serve_app
+from tests.slackhttp import (
+    Reply,
+    SlackHttp,
+    block_actions,
+    modal_view,
+    payload_text,
+    serve_app,
+    trigger_id,
+)
 
 GENERIC = "Something went wrong"
 CHANNEL = "C0NOTICES"
@@ -466,7 +474,11 @@ QUIET = ("users.info", "auth.test")
 UNUSED_CALLBACKS: list[tuple[str, dict[str, Any]]] = [
     (
         "view_closed",
-        {"type": "view_closed", "view": {"id": "V0GONE", "callback_id": "quote"}, "is_cleared": False},
+        {
+            "type": "view_closed",
+            "view": {"id": "V0GONE", "type": "modal", "callback_id": "quote"},
+            "is_cleared": False,
+        },
     ),
     (
         "unknown action",
@@ -542,6 +554,8 @@ def test_callbacks_the_app_does_not_use_are_acknowledged(
     one anything."""
     payload = dict(UNUSED_CALLBACKS[[n for n, _ in UNUSED_CALLBACKS].index(name)][1])
     payload["user"] = {"id": OWNER}
+    if payload["type"] == "block_actions":
+        payload["trigger_id"] = trigger_id()  # Slack sends every click with one
     mark = http.slack.mark()
     reply = http.interaction(payload)
     assert reply.status == 200 and reply.raw == ""
