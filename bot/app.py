@@ -243,7 +243,10 @@ TYPED_INPUTS = {"plain_text_input", "rich_text_input", "number_input", "email_te
 def _has_card(element: Any) -> bool:
     """Whether the text typed into one input element or action (plain, multi-line or rich) holds a
     card number. An element without a type is read too, whatever it is."""
-    if not isinstance(element, dict) or element.get("type", "plain_text_input") not in TYPED_INPUTS:
+    if not isinstance(element, dict):
+        return False
+    kind = element.get("type", "plain_text_input")
+    if not isinstance(kind, str) or kind not in TYPED_INPUTS:
         return False
     value = element.get("value")
     if isinstance(value, str) and contains_card_number(value):

@@ -20,6 +20,16 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+HELD_STATE = frozenset({"pending_confirmations"})
+"""Tables of what the server holds for a form or a confirm card it showed (issue 13 §4): opening
+the add-account form or showing a confirm card writes one, and that changes none of the agency's data."""
+
+
+def data_counts(engine: Engine) -> dict[str, int]:
+    """`row_counts` without the held state: what "writes nothing" means for a request that only shows."""
+    return {name: n for name, n in row_counts(engine).items() if name not in HELD_STATE}
+
+
 def test_members_list_over_signed_http(http: SlackHttp) -> None:
     """A signed `/agency members` from a configured owner lists the members, ephemerally."""
     reply = http.command("/agency", "members")

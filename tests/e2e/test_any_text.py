@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bot.localslack import LocalSlack
 from domain.cards import contains_card_number
 from domain.plaintext import holds_unstorable
-from tests.e2e.test_agency_http import row_counts
+from tests.e2e.test_agency_http import data_counts as row_counts
 from tests.slackhttp import SlackHttp
 
 COMMANDS = ["/agency", "/accounts", "/quote", "/credits", "/seats", "/billing"]

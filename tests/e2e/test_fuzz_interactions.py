@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 
 from bot.commands import register_all
 from bot.localslack import LocalSlack
-from tests.e2e.test_agency_http import row_counts
+from tests.e2e.test_agency_http import data_counts as row_counts
 from tests.slackhttp import TEAM, Reply, SlackHttp
 
 # FUZZ_EXAMPLES=2000 explores longer (locally; CI keeps the default and derandomizes).

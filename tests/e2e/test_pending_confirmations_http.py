@@ -35,7 +35,7 @@ from domain.store.models import (
 )
 from tests.e2e.test_seats_http import _seat_account
 from tests.factories import NOW, make_account, make_agency, make_profile
-from tests.slackhttp import TEAM, SlackHttp, payload_text, text_input
+from tests.slackhttp import TEAM, Reply, SlackHttp, payload_text, text_input
 
 OTHER_TEAM, OTHER_OWNER, SECOND = "T0OTHER", "U0OTHER", "U0SECOND"
 STALE = "not valid any more"
@@ -410,7 +410,7 @@ def test_approval_double_click_is_asked_once(
         assert s.scalar(select(func.count(Approval.id))) == 1
 
 
-def _allocate(http: SlackHttp, text: str, trigger_id: str | None) -> str:
+def _allocate_reply(http: SlackHttp, text: str, trigger_id: str | None) -> Reply:
     body = {
         "team_id": TEAM,
         "channel_id": "C0TEST",
@@ -422,22 +422,28 @@ def _allocate(http: SlackHttp, text: str, trigger_id: str | None) -> str:
     }
     if trigger_id is not None:
         body["trigger_id"] = trigger_id
-    return payload_text(http.post(urlencode(body)).body)
+    return http.post(urlencode(body))
+
+
+def _allocate(http: SlackHttp, text: str, trigger_id: str) -> str:
+    return payload_text(_allocate_reply(http, text, trigger_id).body)
 
 
 def test_allocations_are_keyed_by_what_they_move(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
-    """Without a trigger id, two different allocations (another account, another amount) are both
+    """Under one trigger id, two different allocations (another account, another amount) are both
     applied; the same command redelivered (same trigger id, same content) is answered "already done"
-    and moves nothing; the same trigger id with other content is a different move."""
+    and moves nothing. A command without a trigger id is not one Slack sends: a plain 400, nothing
+    moved (it used to be keyed by the missing id, so a second, different one was silently dropped)."""
     agency_id = _agency(sessions, threshold=None)
     with sessions.begin() as s:
         agency = s.get(Agency, agency_id)
         assert agency is not None
         make_account(s, agency, name="beta-shop")
-    assert "allocated to acme-shop" in _allocate(http, "allocate sms 30 acme-shop", None)
-    second = _allocate(http, "allocate sms 20 beta-shop", None)
+    assert _allocate_reply(http, "allocate sms 40 acme-shop", None).status == 400
+    assert "allocated to acme-shop" in _allocate(http, "allocate sms 30 acme-shop", "T0")
+    second = _allocate(http, "allocate sms 20 beta-shop", "T0")
     assert "20 SMS credits allocated to beta-shop" in second and "Already" not in second
-    assert "allocated to acme-shop" in _allocate(http, "allocate sms 25 acme-shop", None)
+    assert "allocated to acme-shop" in _allocate(http, "allocate sms 25 acme-shop", "T0")
     first = _allocate(http, "allocate sms 5 acme-shop", "T1")
     again = _allocate(http, "allocate sms 5 acme-shop", "T1")
     assert "Already done" not in first and "Already done" in again and "nothing was moved again" in again

@@ -308,7 +308,15 @@ def test_serve_stops_cleanly_on_sigterm(
     served = start_serve(tmp_path, slack_server)
     try:
         assert wait_for(lambda: "daily jobs scheduled" in served.log()), served.log()
-        body = urlencode({"command": "/agency", "text": "members", "user_id": "U0OWNER", "team_id": "T0"})
+        body = urlencode(
+            {
+                "command": "/agency",
+                "text": "members",
+                "user_id": "U0OWNER",
+                "team_id": "T0",
+                "trigger_id": "1.2.t",
+            }
+        )
         assert signed_post(served.base + "/slack/events", body)[0] == 200
         if target == "master":
             served.proc.send_signal(signal.SIGTERM)
@@ -389,7 +397,7 @@ def test_logs_name_each_request_and_never_a_secret(
         http.command("/accounts", "add")
         typed = {**add_values(profile_id, "other-shop"), "client_name": text_input("4000.0000.0000.0119")}
         http.submit(http.opened_view(), typed)
-        forged = f"command=%2Faccounts&text=4242+4242+4242+4242+{password}"
+        forged = f"command=%2Faccounts&trigger_id=1.2.t&text=4242+4242+4242+4242+{password}"
         assert http.post(forged, signature="v0=forged").status == 401
         http.click("accounts_page", "1")
     finally:
