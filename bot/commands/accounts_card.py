@@ -36,7 +36,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
                     (t(N_("Client")), f"{a.client_name}\n{a.client_email}"),
                     (t(N_("Status")), t(a.status) + (f" — {a.status_reason}" if a.status_reason else "")),
                     (t(N_("Plan")), plan_label(t, a)),
-                    (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
+                    (t(N_("Last charged per cycle")), t.money(a.price_per_cycle)),
                     (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
                     # Trials and sandboxes are never charged: they have no renewal day.
                     *([(t(N_("Renewal day")), str(a.renewal_day))] if a.pricing_version != "V1" else []),

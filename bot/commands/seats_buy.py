@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import approvals
 from bot.context import Req, open_request
-from bot.quote_render import note_text
+from bot.quote_render import line_amount, note_text
 from domain.i18n import N_
 from domain.pricing import Quote
 from domain.seats_members import make_admin
@@ -53,7 +53,7 @@ def quote_lines(req: Req, quote: Quote) -> list[str]:
         if line.amount is None or line.kind in _TEXT_ONLY:
             lines.append(label)
         else:
-            lines.append(f"{label}: *{t.money(line.amount)}*")
+            lines.append(f"{label}: *{line_amount(t, line.label, line.amount)}*")
     lines += [note_text(t, note, _params(req, note.params)) for note in quote.notes]
     return lines
 
