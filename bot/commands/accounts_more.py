@@ -209,7 +209,7 @@ def parse_referral(req: Req, words: list[str]) -> commission.Referral:
             key = word.lower()
             if key in values:
                 raise InvalidInput(
-                    N_("Give {what} only once. Example: {example}"), what=key, example=COMMISSION_ADD
+                    N_("Give `{what}` only once. Example: {example}"), what=key, example=COMMISSION_ADD
                 )
             values[key] = []
         elif key is None:
@@ -221,7 +221,7 @@ def parse_referral(req: Req, words: list[str]) -> commission.Referral:
     for needed in ("client", "referred", "plan"):
         if not values.get(needed):
             raise InvalidInput(
-                N_("Give the {what} too. Example: {example}"),
+                N_("Give `{what}` too. Example: {example}"),
                 field=needed,
                 what=needed,
                 example=COMMISSION_ADD,
@@ -229,7 +229,7 @@ def parse_referral(req: Req, words: list[str]) -> commission.Referral:
     for single in ("referred", "email", "country"):
         if len(values.get(single, [""])) != 1:
             raise InvalidInput(
-                N_("Give one value after {what}. Example: {example}"),
+                N_("Give one value after `{what}`. Example: {example}"),
                 field=single,
                 what=single,
                 example=COMMISSION_ADD,
