@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from domain import audit
 from domain.accounts import rules
 from domain.accounts.common import AccountPorts
@@ -173,7 +175,12 @@ def record_referral(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, refer
     )
     set_plan(account, referral.plan)
     uow.session.add(account)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:  # the same name recorded at the same moment by someone else
+        raise Conflict(
+            N_("The agency already has an account named {name}."), field="name", name=name
+        ) from None
     audit.record(
         uow,
         ports.clock,

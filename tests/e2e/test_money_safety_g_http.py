@@ -18,6 +18,7 @@ from domain.catalog import Catalog
 from domain.portfolio import count_active_paid
 from domain.renewal import next_charge
 from domain.store.models import Account, Agency, AuditEntry, Member
+from tests.concurrency import at_the_same_instant
 from tests.e2e.test_agency_http import row_counts
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.slackhttp import SlackHttp, payload_text, text_input
@@ -368,3 +369,23 @@ def test_a_modal_the_role_can_submit_still_opens(
     mark = slack.mark()
     http.command(*what, user=user) if how == "command" else http.click(*what, user=user)
     assert [c for c in slack.since(mark) if c.method == "views.open"]
+
+
+def test_the_same_commission_account_recorded_twice_at_once_is_one_account(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """Two members record the same referred account at the same instant: one account, one audit
+    entry; the other is told the name is taken, not "something went wrong"."""
+    _agency(sessions, ("U0BILL", "billing"))
+    replies: list[str] = []
+    at_the_same_instant(
+        lambda user: replies.append(http.command("/accounts", ADD, user=user).text), ["U0OWNER", "U0BILL"]
+    )
+    assert sum("recorded" in r for r in replies) == 1, replies
+    assert sum("The agency already has an account named acme-ref" in r for r in replies) == 1, replies
+    with sessions() as s:
+        assert len(s.scalars(select(Account).where(Account.name == "acme-ref")).all()) == 1
+        assert (
+            len(s.scalars(select(AuditEntry).where(AuditEntry.action == "account.commission_recorded")).all())
+            == 1
+        )
