@@ -14,10 +14,13 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
+from domain.billing_run import run_billing
 from domain.catalog import Catalog
+from domain.clock import FixedClock
 from domain.portfolio import count_active_paid
 from domain.renewal import next_charge
-from domain.store.models import Account, Agency, AuditEntry, Member
+from domain.simulated import SimulatedGateway
+from domain.store.models import Account, Agency, AuditEntry, Invoice, Member
 from tests.concurrency import at_the_same_instant
 from tests.e2e.test_agency_http import row_counts
 from tests.factories import NOW, make_account, make_agency, make_profile
@@ -61,7 +64,11 @@ def _button(body: dict[str, Any], action_id: str) -> str:
 
 
 def test_commission_account_is_recorded_from_slack_and_shown(
-    http: SlackHttp, sessions: sessionmaker[Session]
+    http: SlackHttp,
+    sessions: sessionmaker[Session],
+    gateway: SimulatedGateway,
+    catalog: Catalog,
+    clock: FixedClock,
 ) -> None:
     """An owner records a referred account (name, client, referral date, plan): it is audited, shown in
     the commission view with its date and commission, and never counts for the tier, the overview or
@@ -86,6 +93,13 @@ def test_commission_account_is_recorded_from_slack_and_shown(
         assert entry.after is not None and entry.after["referred_on"] == "2026-11-02"
     assert "acme-ref" not in http.command("/accounts", "status:all").text
     assert "commission account recorded" in http.command("/agency", "audit").text
+    with sessions.begin() as s:  # even with a period ending today, the billing run never charges it
+        s.execute(text("UPDATE accounts SET period_end = '2026-11-25' WHERE name = 'acme-ref'"))
+    run_billing(sessions, gateway, catalog, clock, day=date(2026, 11, 25))
+    with sessions() as s:
+        account = s.scalars(select(Account).where(Account.name == "acme-ref")).one()
+        assert not s.scalars(select(Invoice).where(Invoice.account_id == account.id)).all()
+        assert account.status == "active" and account.cycles_billed == 0
 
 
 @pytest.mark.parametrize(
