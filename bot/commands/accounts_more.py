@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,6 +14,7 @@ from bot import ui
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.quote_text import parse_quote
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
 from domain.errors import InvalidInput, NotFound
@@ -194,9 +197,96 @@ def default_branding_reply(req: Req, words: list[str]) -> dict[str, Any]:
     return ui.notice(t(N_(":white_check_mark: Agency default branding saved: new accounts get it.")))
 
 
+COMMISSION_ADD = (
+    '`/accounts commission add acme-ref client "Acme SA" referred 2026-11-02 plan marketing plus 2500 monthly`'
+    " (optional: `email jean@acme.example`, `country FR`)"
+)
+REFERRAL_KEYS = ("client", "referred", "plan", "email", "country")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_referral(req: Req, words: list[str]) -> commission.Referral:
+    """`<name> client "<client>" referred YYYY-MM-DD plan <plan words> [email <e>] [country <cc>]`."""
+    if not words or words[0].lower() in REFERRAL_KEYS:
+        raise InvalidInput(N_("Write it as {example}."), field="name", example=COMMISSION_ADD)
+    values: dict[str, list[str]] = {}
+    key = None
+    for word in words[1:]:
+        if word.lower() in REFERRAL_KEYS and (key != "client" or values.get("client")):
+            key = word.lower()
+            if key in values:
+                raise InvalidInput(
+                    N_("Give `{what}` only once. Example: {example}"), what=key, example=COMMISSION_ADD
+                )
+            values[key] = []
+        elif key is None:
+            raise InvalidInput(
+                N_("I don't understand {word}. Example: {example}"), word=word, example=COMMISSION_ADD
+            )
+        else:
+            values[key].append(word)
+    for needed in ("client", "referred", "plan"):
+        if not values.get(needed):
+            raise InvalidInput(
+                N_("Give `{what}` too. Example: {example}"),
+                field=needed,
+                what=needed,
+                example=COMMISSION_ADD,
+            )
+    for single in ("referred", "email", "country"):
+        if len(values.get(single, [""])) != 1:
+            raise InvalidInput(
+                N_("Give one value after `{what}`. Example: {example}"),
+                field=single,
+                what=single,
+                example=COMMISSION_ADD,
+            )
+    day_text = values["referred"][0]
+    try:
+        if not ISO_DAY.match(day_text):
+            raise ValueError(day_text)
+        referred_on = date.fromisoformat(day_text)
+    except ValueError:
+        raise InvalidInput(
+            N_("Write the referral date as YYYY-MM-DD, like 2026-11-02, not {text}."),
+            field="referred_on",
+            text=day_text,
+        ) from None
+    plan = parse_quote(req.deps.catalog, values["plan"])
+    if plan.migration is not None:
+        raise InvalidInput(
+            N_("A referred account has no migration discount: the provider bills its client."), field="plan"
+        )
+    return commission.Referral(
+        name=words[0],
+        client_name=" ".join(values["client"]),
+        referred_on=referred_on,
+        plan=plan.choice,
+        client_email=" ".join(values.get("email", [])) or None,
+        country=" ".join(values.get("country", [])) or None,
+    )
+
+
 def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
     t = req.t
     ports = ports_of(req)
+    if words and words[0].lower() == "add":
+        referral = parse_referral(req, words[1:])
+        with req.deps.uow() as uow:
+            account = commission.record_referral(uow, ports, req.actor, referral)
+            _monthly, share = commission.monthly_commission(ports, account)
+            name = account.name
+        return ui.notice(
+            t(
+                N_(
+                    ":white_check_mark: Commission account {name} recorded ({client}, referred {date}): {commission} a month of commission. It is never billed to the agency, never counted for the discount tier, never in notices."
+                ),
+                name=name,
+                client=referral.client_name.strip(),
+                date=referral.referred_on,
+                commission=share,
+            )
+        )
     with req.deps.uow() as uow:
         if words and words[0].lower() == "payout":
             if len(words) != 2:
@@ -205,7 +295,13 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
             return ui.notice(t(N_(":white_check_mark: Commissions are paid out to {email}."), email=email))
         c = commission.commissions(uow, ports, req.actor)
         rows = [
-            f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)} · {t.money(line.monthly_commission)} / {t(N_('month'))}"
+            f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)}"
+            + (
+                " · " + t(N_("referred {date}"), date=line.account.referred_on)
+                if line.account.referred_on
+                else ""
+            )
+            + f" · {t.money(line.monthly_commission)} / {t(N_('month'))}"
             for line in c.lines
         ]
     blocks: list[Block] = [
@@ -231,7 +327,8 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 N_(
                     "Referred accounts are billed by the provider to the client: never to the agency, never counted for the discount tier, never in notices."
                 )
-            )
+            ),
+            t(N_("Record one: {example}"), example=COMMISSION_ADD),
         ),
     ]
     return ui.message(t(N_("Commission accounts")), blocks)

@@ -12,6 +12,7 @@ from bot import ui
 from bot.commands import billing_profiles
 from bot.context import Req, open_request
 from bot.parsing import tokens
+from bot.quote_render import line_amount
 from bot.vocabulary import human
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
@@ -117,7 +118,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     t = req.t
     invoice: Invoice = row.invoice
     lines = [
-        f"{t(line['label'], **line.get('params', {}))}: {t.money(_dec(line['amount']), invoice.currency)}"
+        f"{t(line['label'], **line.get('params', {}))}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
         for line in invoice.lines
     ]
     facts = [

@@ -179,6 +179,8 @@ class Account(Base):
     archived_on: Mapped[date | None] = mapped_column(Date)
     # Money.
     is_commission: Mapped[bool] = mapped_column(Boolean, default=False)
+    referred_on: Mapped[date | None] = mapped_column(Date)
+    """A commission account's referral date (SPEC §4); NULL for the others."""
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"), index=True)
     payment_method: Mapped[str] = mapped_column(String(12), default="card")
     price_per_cycle: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
