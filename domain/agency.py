@@ -235,6 +235,20 @@ def _refuse_last_owner(uow: UnitOfWork, agency_id: int) -> None:
         raise Conflict(N_("An agency needs at least one owner: add another owner first."))
 
 
+def notification_email_of(agency: Agency) -> str:
+    """The agency's address that a new account gets as its notification email (SPEC §4): the agency
+    setting, else its branding's support email, else its payout email; never the client's."""
+    email = agency.notification_email or (agency.branding or {}).get("support_email") or agency.payout_email
+    if not email:
+        raise Conflict(
+            N_(
+                "Set the agency's notification email first (`/agency settings`): provider messages go there, never to the client."
+            ),
+            field="notification_email",
+        )
+    return str(email)
+
+
 def get_agency(uow: UnitOfWork, actor: Actor) -> Agency:
     actor.require(Permission.READ)
     return uow.agencies.get(actor.agency_id)

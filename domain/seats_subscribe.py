@@ -15,7 +15,7 @@ from typing import Any
 import pycountry
 
 from domain import audit, ledger
-from domain.agency import Actor
+from domain.agency import Actor, notification_email_of
 from domain.catalog import Catalog, PerSeatProduct
 from domain.charges import ChargeRequest, active_profile, charge
 from domain.clock import Clock, today
@@ -160,9 +160,7 @@ def create_subscription(
         name=name,
         client_name=data.customer_name,
         client_email=data.email,
-        notification_email=str(
-            (agency.branding or {}).get("support_email") or agency.payout_email or data.email
-        ),
+        notification_email=notification_email_of(agency),
         company=data.company or None,
         country=data.country,
         region=region,
