@@ -113,6 +113,7 @@ def quote_new(
     """The reseller discount comes from the count before this subscription exists (SPEC §3)."""
     actor.require(Permission.READ)
     agency = uow.agencies.get(actor.agency_id)
+    notification_email_of(agency)  # refused before the confirm step when the agency has none
     return quote(
         catalog,
         _choice(catalog, data),

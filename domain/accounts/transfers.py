@@ -80,6 +80,7 @@ def request_transfer_in(
             N_("A transfer-in joins the paid portfolio: give a paid plan, like `plus 2500 monthly`."),
             field="plan",
         )
+    notification_email_of(uow.agencies.get(actor.agency_id))  # the new account's, checked now
     land = rules.clean_country(country) if country else None
     clean = rules.clean_name(name)
     if name_taken(uow.session, actor.agency_id, clean):
