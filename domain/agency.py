@@ -252,8 +252,7 @@ def notification_email_of(agency: Agency) -> str:
         raise Conflict(
             N_(
                 "Set the agency's notification email first (`/agency settings`): provider messages go there, never to the client."
-            ),
-            field="notification_email",
+            )
         )
     return str(email)
 

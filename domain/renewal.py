@@ -205,7 +205,9 @@ def add_tax(
     spec = catalog.product(choice.product)
     if not isinstance(spec, PerSeatProduct) or spec.taxes != "vat":
         return ZERO
-    taxes = resolve_taxes(catalog, spec, choice.product, account.vat_number, account.country)
+    # The treatment recorded when the subscription was made: with a VAT number, that number decides.
+    country = None if account.vat_number else account.country
+    taxes = resolve_taxes(catalog, spec, choice.product, account.vat_number, country)
     taxed, vat = tax_lines(taxes, amount)
     for line in taxed:
         if line.kind in ("vat", "vat_reverse_charge", "no_vat"):

@@ -113,8 +113,7 @@ def quote_new(
     """The reseller discount comes from the count before this subscription exists (SPEC §3)."""
     actor.require(Permission.READ)
     agency = uow.agencies.get(actor.agency_id)
-    notification_email_of(agency)  # refused before the confirm step when the agency has none
-    return quote(
+    offer = quote(
         catalog,
         _choice(catalog, data),
         active_paid_count=count_active_paid(uow.session, actor.agency_id),
@@ -122,6 +121,8 @@ def quote_new(
         vat_number=data.vat_number,
         customer_country=data.country,
     )
+    notification_email_of(agency)  # refused before the confirm step when the agency has none
+    return offer
 
 
 def create_subscription(
