@@ -102,6 +102,8 @@ def test_confirmed_transfer_out_is_never_charged_counted_renewed_or_noticed(
 
     refused = http.command("/accounts", "renew brand-new").text
     assert "transferred out of the agency" in refused, refused
+    no_credits = http.command("/credits", "apply preview 5 brand-new").text
+    assert "credits no longer go to it" in no_credits, no_credits
     default_overview = http.command("/accounts").text
     assert "brand-new" not in default_overview and "other" in default_overview
     for filters in ("status:all", "status:transferred"):
