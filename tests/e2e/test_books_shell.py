@@ -13,6 +13,11 @@ SETTINGS = "/agency settings\n\n\n\n\n\n\nops@shell-agency.example\n"
 SEATS = "/seats new\nJean Dupont\njean@dupont.example\nDupont SA\n{country}\nFR40303265045\n4\n\n\n"
 
 
+def _fresh(tmp_path: Path) -> str:
+    """The shell's own SQLite file, so request and invoice numbers start at 1 on every database."""
+    return f"sqlite:///{tmp_path / 'shell.db'}"
+
+
 def test_transfers_in_the_shell(tmp_path: Path) -> None:
     """transfer-in with a plan, confirmed: the account exists with that plan and the agency's address;
     transfer-out confirmed: `transferred`, listed under status:transferred, Renew refused."""
@@ -26,7 +31,7 @@ def test_transfers_in_the_shell(tmp_path: Path) -> None:
         + "/accounts status:transferred\n"
         + "/accounts renew old-client\n"
     )
-    result = run_cli(tmp_path, "shell", stdin=script)
+    result = run_cli(tmp_path, "shell", stdin=script, DATABASE_URL=_fresh(tmp_path))
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
     assert "with the plan marketing plus 2500 monthly: $99.00 per cycle" in out, out
@@ -50,7 +55,7 @@ def test_books_in_the_shell(tmp_path: Path) -> None:
         + "\n/accounts show dupont-sa\n/billing history\n/billing invoice INV-2026-000001\n"
         + "/quote plus 2500 monthly vat FR40303265045\n"
     )
-    result = run_cli(tmp_path, "shell", stdin=script)
+    result = run_cli(tmp_path, "shell", stdin=script, DATABASE_URL=_fresh(tmp_path))
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
     assert "was issued in FR, but the customer's country is DE" in out, out

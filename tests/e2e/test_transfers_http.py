@@ -56,6 +56,12 @@ def _invoices(sessions: sessionmaker[Session], name: str) -> list[Invoice]:
         return rows
 
 
+def _transfer_id(sessions: sessionmaker[Session]) -> int:
+    """The one transfer request's number (ids are not reset between tests on PostgreSQL)."""
+    with sessions() as session:
+        return session.scalars(select(Transfer.id)).one()
+
+
 def _channel_posts(http: SlackHttp, words: str) -> list[str]:
     return [
         text for call in http.slack.of("chat.postMessage") if words in (text := payload_text(call.params))
@@ -73,7 +79,8 @@ def test_confirmed_transfer_out_is_never_charged_counted_renewed_or_noticed(
     told once however often the notices job runs; a second confirmation is refused."""
     agency_id = _portfolio(sessions, "brand-new", "other")
     requested = http.command("/accounts", "transfer-out brand-new")
-    assert "Transfer-out of brand-new" in requested.text and "(number 1)" in requested.text
+    number = _transfer_id(sessions)
+    assert "Transfer-out of brand-new" in requested.text and f"(number {number})" in requested.text
     with sessions() as session:  # a renewal notice already waiting for brand-new is not posted
         session.add(
             Notice(
@@ -90,7 +97,7 @@ def test_confirmed_transfer_out_is_never_charged_counted_renewed_or_noticed(
             )
         )
         session.commit()
-    confirmed = http.command("/accounts", "transfer-confirm 1")
+    confirmed = http.command("/accounts", f"transfer-confirm {number}")
     assert "brand-new is now transferred" in confirmed.text, confirmed.text
 
     gone = _account(sessions, "brand-new")
@@ -98,7 +105,7 @@ def test_confirmed_transfer_out_is_never_charged_counted_renewed_or_noticed(
     with sessions() as session:
         assert count_active_paid(session, agency_id) == 1
         assert session.scalars(select(Transfer)).one().status == "confirmed"
-    assert "already confirmed" in http.command("/accounts", "transfer-confirm 1").text
+    assert "already confirmed" in http.command("/accounts", f"transfer-confirm {number}").text
 
     refused = http.command("/accounts", "renew brand-new").text
     assert "transferred out of the agency" in refused, refused
@@ -141,7 +148,7 @@ def test_confirmed_transfer_in_creates_the_account_with_the_requested_plan(
     with sessions() as session:
         assert session.scalars(select(Transfer)).one().plan["tier"] == "plus"
 
-    confirmed = http.command("/accounts", "transfer-confirm 1")
+    confirmed = http.command("/accounts", f"transfer-confirm {_transfer_id(sessions)}")
     assert "old-client joins the portfolio" in confirmed.text and "$99.00" in confirmed.text, confirmed.text
     joined = _account(sessions, "old-client")
     assert (joined.status, joined.tier, joined.contacts, joined.frequency) == (
