@@ -71,7 +71,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     lines = [
         t(
             N_(
-                "`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold"
+                "`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold, notification email"
             )
         ),
         t(N_("`/agency members` — who can use Reseller Desk, and their roles")),

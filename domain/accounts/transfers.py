@@ -41,6 +41,8 @@ def request_transfer_out(
     """Refused while the agency's branding is on the account: the client must not inherit it."""
     actor.require(Permission.MANAGE_ACCOUNTS)
     account = by_name(uow.session, actor.agency_id, name)
+    if account.status == rules.TRANSFERRED:
+        raise Conflict(N_("{name} was already transferred out."), name=account.name)
     _refuse_if_branded(account)
     if _pending(uow, actor.agency_id, "out", account.name) is not None:
         raise Conflict(N_("A transfer-out of {name} is already pending."), name=account.name)

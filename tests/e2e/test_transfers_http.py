@@ -106,6 +106,7 @@ def test_confirmed_transfer_out_is_never_charged_counted_renewed_or_noticed(
         assert count_active_paid(session, agency_id) == 1
         assert session.scalars(select(Transfer)).one().status == "confirmed"
     assert "already confirmed" in http.command("/accounts", f"transfer-confirm {number}").text
+    assert "already transferred out" in http.command("/accounts", "transfer-out brand-new").text
 
     refused = http.command("/accounts", "renew brand-new").text
     assert "transferred out of the agency" in refused, refused
