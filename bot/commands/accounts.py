@@ -31,6 +31,7 @@ from domain.accounts import queries
 from domain.accounts.common import AccountPorts
 from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
 from domain.accounts.queries import Page
+from domain.accounts.rules import TRANSFERRED
 from domain.catalog import Catalog
 from domain.errors import InvalidInput
 from domain.i18n import N_, Word
@@ -121,7 +122,7 @@ def help_reply(req: Req) -> dict[str, Any]:
         t(N_("`/accounts snapshot <name>`, `/accounts snapshots` — copies new accounts can start from")),
         t(
             N_(
-                "`/accounts transfer-out <name>`, `/accounts transfer-in <name> <client email>`, `/accounts transfers`"
+                "`/accounts transfer-out <name>`, `/accounts transfer-in <name> <client email> <plan, as in /quote> [country <code>]`, `/accounts transfer-confirm <number>`, `/accounts transfers`"
             )
         ),
         t(N_("`/accounts branding <name>` (modal), `/accounts branding default` — the agency's default")),
@@ -179,6 +180,8 @@ def expiry_label(t: Translator, account: Account) -> str:
         return t(N_("ends {date}"), date=account.period_end)
     if account.status in ("expired", "archived"):
         return t(N_("ended {date}"), date=account.period_end)
+    if account.status == TRANSFERRED:
+        return t(N_("transferred out {date}"), date=account.status_changed_at.date())
     return t(N_("renews {date}"), date=account.period_end)
 
 
@@ -199,6 +202,9 @@ def row_blocks(t: Translator, account: Account, catalog: Catalog, percent: Decim
         f"*{ui.escape(account.name)}* · {ui.escape(account.client_name)}\n"
         f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
     ) + accounts_tools.row_margin(t, account, catalog, percent)
+    if account.status == TRANSFERRED:  # gone from the agency: its history only, nothing to renew or edit
+        history = ui.overflow_dict("accounts_menu", [(t(N_("Billing history")), f"billing:{account.name}")])
+        return [ui.section_dict(text), ui.actions_dict(history)]
     if account.status in PRIMARY_LOGIN:
         primary = ui.button_dict(t(N_("Login")), "accounts_login", account.name)
     else:

@@ -12,14 +12,16 @@ from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 
 from bot import ui
 from bot.commands.accounts_common import ports_of
+from bot.commands.quote import price
 from bot.context import Req, open_request
 from bot.i18n import Percent
-from bot.quote_text import parse_quote
+from bot.quote_text import QuoteRequest, parse_quote
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.numbers import row_id, too_large
+from domain.renewal import describe_plan
 from domain.roles import Permission
 
 BRANDING = "accounts_branding"
@@ -138,20 +140,7 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                 )
             )
         if sub == "transfer-in":
-            if len(words) != 2:
-                raise InvalidInput(
-                    N_("Write it as `/accounts transfer-in their-account client@example.com`.")
-                )
-            done = transfers.request_transfer_in(uow, ports, req.actor, words[0], words[1])
-            return ui.notice(
-                t(
-                    N_(
-                        ":hourglass: Transfer-in of {name} recorded (number {id}): pending until an owner records the client's confirmation with `/accounts transfer-confirm {id}`."
-                    ),
-                    name=done.account_name,
-                    id=done.id,
-                )
-            )
+            return transfer_in_reply(req, uow, words)
         if sub == "transfer-confirm":
             transfer_id = row_id(words[0]) if len(words) == 1 else None
             if transfer_id is None:
@@ -162,11 +151,25 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                     id=words[0][:40],
                 )
             done = transfers.confirm_transfer(uow, ports, req.actor, transfer_id)
+            if done.direction == "out":
+                return ui.notice(
+                    t(
+                        N_(
+                            ":white_check_mark: Transfer {id} confirmed: {name} is now transferred — no more charges, notices or discount-tier count; it stays in `/accounts status:all` and its history."
+                        ),
+                        id=done.id,
+                        name=done.account_name,
+                    )
+                )
+            first = transfers.first_charge(uow, ports, req.actor, done.account_name)
             return ui.notice(
                 t(
-                    N_(":white_check_mark: Transfer {id} of {name} confirmed."),
+                    N_(
+                        ":white_check_mark: Transfer {id} confirmed: {name} joins the portfolio with its recorded plan. Its first cycle, {amount} at the tier before it, is charged by the next billing run."
+                    ),
                     id=done.id,
                     name=done.account_name,
+                    amount=first,
                 )
             )
         rows = [
@@ -174,6 +177,60 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
             for x in transfers.list_transfers(uow, req.actor)
         ]
     return ui.notice("\n".join(rows) or t(N_("No transfer requests.")))
+
+
+TRANSFER_IN_EXAMPLE = "`/accounts transfer-in their-account client@example.com plus 2500 monthly`"
+
+
+def transfer_in_reply(req: Req, uow: Any, words: list[str]) -> dict[str, Any]:
+    """The plan is asked for with the request, in `/quote`'s words, and priced at today's tier."""
+    t = req.t
+    if len(words) < 2:
+        raise InvalidInput(N_("Write it as {example}."), example=TRANSFER_IN_EXAMPLE)
+    rest, country = list(words[2:]), None
+    lowered = [w.lower() for w in rest]
+    if "country" in lowered:
+        at = lowered.index("country")
+        if at + 1 >= len(rest):
+            raise InvalidInput(N_("country needs a code after it, like FR."), field="country")
+        country = rest[at + 1]
+        del rest[at : at + 2]
+    if not rest:
+        raise InvalidInput(
+            N_("Give the plan the account will have in the agency, in `/quote`'s words. Example: {example}"),
+            field="plan",
+            example=TRANSFER_IN_EXAMPLE,
+        )
+    request = parse_quote(req.deps.catalog, rest)
+    if request.migration is not None or request.vat_number is not None:
+        raise InvalidInput(
+            N_(
+                "A transfer-in records the plan only (no migration discount or VAT number). Example: {example}"
+            ),
+            field="plan",
+            example=TRANSFER_IN_EXAMPLE,
+        )
+    done = transfers.request_transfer_in(
+        uow,
+        ports_of(req),
+        req.actor,
+        words[0],
+        words[1],
+        plan=request.choice,
+        country=country or request.country,
+    )
+    offer, _ = price(req, QuoteRequest(choice=request.choice))
+    return ui.notice(
+        t(
+            N_(
+                ":hourglass: Transfer-in of {name} recorded (number {id}) with the plan {plan}: {amount} per cycle at today's tier. Pending until an owner records the client's confirmation with `/accounts transfer-confirm {id}`."
+            ),
+            name=done.account_name,
+            id=done.id,
+            plan=describe_plan(request.choice),
+            amount=offer.per_cycle,
+        )
+    )
 
 
 def default_branding_reply(req: Req, words: list[str]) -> dict[str, Any]:

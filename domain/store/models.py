@@ -56,6 +56,8 @@ class Agency(Base):
     approval_threshold: Mapped[Decimal | None] = mapped_column(Money)
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     payout_email: Mapped[str | None] = mapped_column(String(254))
+    notification_email: Mapped[str | None] = mapped_column(String(254))
+    """The agency's address new accounts get as their notification email (SPEC §4)."""
     referral_code: Mapped[str | None] = mapped_column(String(32))
     notice_mutes: Mapped[list[str]] = mapped_column(JSON, default=list)
     notice_snoozes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -390,6 +392,8 @@ class Transfer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A transfer-in's plan (a PlanChoice as JSON), recorded on the request, used on confirmation."""
 
 
 class TemplateImport(Base):
