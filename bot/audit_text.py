@@ -22,6 +22,7 @@ ACTIONS: dict[str, str] = {
     "account.branding_changed": N_("account branding changed"),
     "account.cancelled": N_("account cancelled"),
     "account.client_price": N_("client price changed"),
+    "account.commission_recorded": N_("commission account recorded"),
     "account.converted": N_("trial converted to paid"),
     "account.disabled": N_("account disabled"),
     "account.enabled": N_("account enabled"),
@@ -86,6 +87,7 @@ FIELDS: dict[str, str] = {
     "branding": N_("branding"),
     "card_charged": N_("charged to card"),
     "client_email": N_("client email"),
+    "client_name": N_("client"),
     "client_price": N_("client price"),
     "client_price_per": N_("client price per"),
     "colour": N_("colour"),
@@ -126,6 +128,7 @@ FIELDS: dict[str, str] = {
     "plan": N_("plan"),
     "price_per_cycle": N_("price per cycle"),
     "pricing_version": N_("price list"),
+    "referred_on": N_("referred on"),
     "product": N_("product"),
     "quantity": N_("quantity"),
     "requested_by": N_("requested by"),
@@ -165,7 +168,7 @@ _MONEY_VALUES = frozenset(
         "total",
     }
 )
-_DATE_VALUES = frozenset({"period_end", "effective_on", "until"})
+_DATE_VALUES = frozenset({"period_end", "effective_on", "until", "referred_on"})
 SYSTEM_ACTORS = {"system": N_("the system"), "config": N_("the configuration")}
 
 

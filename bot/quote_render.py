@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -17,6 +18,8 @@ from domain.quotes import Note
 
 CREATE_ACTION = "accounts_add_with_plan"
 EMPHASISED = {"per_cycle", "total_today"}
+SUBTRACTED = "Minus "
+"""Message ids of lines that take their amount off ("Minus migration discount (…)")."""
 
 
 def describe(t: Translator, choice: PlanChoice) -> str:
@@ -44,11 +47,19 @@ def describe(t: Translator, choice: PlanChoice) -> str:
     return " · ".join(parts)
 
 
+def line_amount(t: Translator, label: str, amount: Decimal, currency: str | None = None) -> str:
+    """A line's amount beside its label (quotes, confirms, invoices). A discount is stored negative;
+    where its label already says so ("Minus reseller discount", in every language: "Moins la remise…",
+    "Meno lo sconto…") the amount is shown unsigned, so no line reads as a double negative."""
+    shown = abs(amount) if label.startswith(SUBTRACTED) else amount
+    return t.money(shown, currency)
+
+
 def line_fields(t: Translator, quote: Quote) -> list[Block]:
     pairs: list[tuple[str, str]] = []
     for line in quote.lines:
         label = t(line.label, **dict(line.params))
-        amount = "" if line.amount is None else t.money(line.amount)
+        amount = "" if line.amount is None else line_amount(t, line.label, line.amount)
         if line.kind in EMPHASISED:
             label, amount = f"*{label}*", f"*{amount}*"
         pairs.append((label, amount))

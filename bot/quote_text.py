@@ -130,6 +130,15 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
             migration = _migration(_next(rest, word))
         elif word in ("limits", "limit"):
             limits += _limits(_next(rest, word, LIMITS_EXAMPLE))
+        elif word in ("vat", "country"):
+            raise InvalidInput(
+                N_(
+                    "VAT numbers and the customer's country apply to per-seat products only: {product} is quoted without taxes. Example: {example}"
+                ),
+                field="vat",
+                product=product,
+                example=LICENSES_EXAMPLE,
+            )
         else:
             raise InvalidInput(
                 N_("I don't understand {word}. Example: {example}"), word=word, example=EXAMPLE

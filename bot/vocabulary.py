@@ -19,6 +19,7 @@ ACCOUNT_STATUSES = (
     N_("cancelled"),
     N_("expired"),
     N_("archived"),
+    N_("transferred"),
 )
 TIERS = (N_("starter"), N_("plus"), N_("professional"), N_("enterprise"), N_("licenses"))
 LEVELS = (N_("trial"), N_("sandbox"))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain import audit
+from domain.accounts.rules import clean_email
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotAMember, NotFound
 from domain.i18n import N_
@@ -51,6 +52,8 @@ class SettingsInput:
     timezone: str
     low_balance_threshold: Decimal
     language: str = "en"
+    notification_email: str | None = None
+    """The agency's address new accounts get as their notification email; None leaves it unset."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,25 @@ def _refuse_last_owner(uow: UnitOfWork, agency_id: int) -> None:
         raise Conflict(N_("An agency needs at least one owner: add another owner first."))
 
 
+def default_notification_email(agency: Agency) -> str | None:
+    """The agency's address that a new account gets as its notification email (SPEC §4): the agency
+    setting, else its branding's support email, else its payout email; never the client's."""
+    email = agency.notification_email or (agency.branding or {}).get("support_email") or agency.payout_email
+    return str(email) if email else None
+
+
+def notification_email_of(agency: Agency) -> str:
+    """`default_notification_email`, or a refusal saying where to set it."""
+    email = default_notification_email(agency)
+    if not email:
+        raise Conflict(
+            N_(
+                "Set the agency's notification email first (`/agency settings`): provider messages go there, never to the client."
+            )
+        )
+    return str(email)
+
+
 def get_agency(uow: UnitOfWork, actor: Actor) -> Agency:
     actor.require(Permission.READ)
     return uow.agencies.get(actor.agency_id)
@@ -286,6 +308,9 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
         raise InvalidInput(N_("The low-balance threshold cannot be negative."), field="low_balance_threshold")
     if data.language not in LANGUAGES:
         raise InvalidInput(N_("Choose English, French or Italian."), field="language")
+    email = (data.notification_email or "").strip() or None
+    if email is not None:
+        email = clean_email(email, field="notification_email")
     return SettingsInput(
         name=name,
         notice_channel=data.notice_channel or None,
@@ -293,6 +318,7 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
         timezone=tz,
         low_balance_threshold=data.low_balance_threshold.quantize(Decimal("0.01")),
         language=data.language,
+        notification_email=email,
     )
 
 
@@ -307,6 +333,8 @@ def update_settings(uow: UnitOfWork, clock: Clock, actor: Actor, data: SettingsI
     agency.timezone = clean.timezone
     agency.low_balance_threshold = clean.low_balance_threshold
     agency.language = clean.language
+    if clean.notification_email is not None:
+        agency.notification_email = clean.notification_email
     after = _settings_snapshot(agency)
     if before != after:
         audit.record(
@@ -331,6 +359,7 @@ def _settings_snapshot(agency: Agency) -> dict[str, str | None]:
         "timezone": agency.timezone,
         "low_balance_threshold": str(agency.low_balance_threshold),
         "language": agency.language,
+        "notification_email": agency.notification_email,
     }
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from domain.money import MAX_AMOUNT
 from domain.products import (
     PRODUCT_MODELS,
     Addon,
@@ -94,6 +95,10 @@ class Catalog(FrozenModel):
                 )
         if self.credits.prepaid.min > self.credits.prepaid.max:
             raise FieldProblem("credits.prepaid.min", "is above credits.prepaid.max")
+        if self.credits.prepaid.min <= 0:
+            raise FieldProblem("credits.prepaid.min", "must be above zero")
+        if self.credits.prepaid.max >= MAX_AMOUNT:
+            raise FieldProblem("credits.prepaid.max", f"must be below {MAX_AMOUNT:,}")
         seen: dict[str, str] = {}
         for version, spec in self.versions.items():
             for name, product in spec.products.items():

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from domain import audit, ledger
+from domain.accounts.rules import TRANSFERRED
 from domain.agency import Actor
 from domain.clock import Clock
 from domain.credits import find_account
@@ -118,6 +119,11 @@ def apply_preview(
     actor.require(Permission.ALLOCATE_CREDITS)
     _positive(units)
     account = find_account(uow.session, actor.agency_id, account_name)
+    if account.status == TRANSFERRED:
+        raise Conflict(
+            N_("{account} was transferred out of the agency: credits no longer go to it."),
+            account=account.name,
+        )
     return _move(
         uow,
         clock,

@@ -8,9 +8,10 @@ and answers with the same invoice.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from domain.charges import (
 )
 from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.money import ZERO, parse_money, round_money
 from domain.numbers import whole_number
 from domain.ports import PaymentGateway
@@ -108,10 +109,17 @@ def parse_pack(catalog: Catalog, kind: Kind, text: str) -> Pack:
     )
 
 
+# Digits with optional thousands separators and decimals, a sign and a currency sign: a number, even
+# one too long for `parse_money` to read as an amount (`99999999999999`), so the refusal names the bound.
+_NUMBER_LIKE = re.compile(r"^[+-]?[$€£]?\d[\d,.\s\u00a0\u202f']*$")
+
+
 def parse_prepaid(catalog: Catalog, text: str) -> Decimal:
     try:
         amount = round_money(parse_money(text))
     except ValueError:
+        if _NUMBER_LIKE.match(text.strip()):
+            _out_of_range(catalog)
         raise InvalidInput(
             N_("Write the amount as a number, like 500 or 250.50."), field="quantity"
         ) from None
@@ -122,8 +130,55 @@ def parse_prepaid(catalog: Catalog, text: str) -> Decimal:
 def check_prepaid(catalog: Catalog, amount: Decimal) -> None:
     low, high = catalog.credits.prepaid.min, catalog.credits.prepaid.max
     if not low <= amount <= high:
+        _out_of_range(catalog)
+
+
+def _out_of_range(catalog: Catalog) -> NoReturn:
+    """The catalog's bounds (`credits.prepaid.min`/`max`), named in the refusal."""
+    raise InvalidInput(
+        N_("Amount: prepaid credit is bought from {min} to {max} at a time."),
+        field="quantity",
+        min=catalog.credits.prepaid.min,
+        max=catalog.credits.prepaid.max,
+    )
+
+
+# Accounts whose charges draw an earmark: the ones the billing run charges (SPEC §7).
+EARMARKABLE_STATUSES = ("active", "disabled")
+
+
+def refuse_unusable_earmark(account: Account) -> None:
+    """An earmark is drawn only by the account's own charges: refuse one that could never be used.
+
+    Free levels (trial, sandbox) and commission accounts are never charged to the agency; a cancelled,
+    expired, archived or transferred account has no renewal ahead (renewing it is an explicit choice,
+    and general prepaid credit pays that charge just as well).
+    """
+    if account.is_commission:
         raise InvalidInput(
-            N_("Prepaid credit is bought from {min} to {max} at a time."), field="quantity", min=low, max=high
+            N_(
+                "{name} is a commission account: the provider bills its client, never the agency, so credit earmarked for it could never be used. Buy general prepaid credit instead (leave out `for {name}`)."
+            ),
+            field="account",
+            name=account.name,
+        )
+    if account.pricing_version != "V3":
+        raise InvalidInput(
+            N_(
+                "{name} is a free {level} account: it is never charged, so credit earmarked for it could never be used. Buy general prepaid credit instead (leave out `for {name}`)."
+            ),
+            field="account",
+            name=account.name,
+            level=Word(account.tier),
+        )
+    if account.status not in EARMARKABLE_STATUSES:
+        raise InvalidInput(
+            N_(
+                "{name} is {status}: it has no renewal ahead, so credit earmarked for it could never be used. Buy general prepaid credit instead (leave out `for {name}`)."
+            ),
+            field="account",
+            name=account.name,
+            status=Word(account.status),
         )
 
 
@@ -189,6 +244,7 @@ def offer(uow: SqlUnitOfWork, catalog: Catalog, actor: Actor, currency: str, ord
         account = session.get(Account, order.account_id)
         if account is None or account.agency_id != actor.agency_id:
             raise NotFound(N_("That account no longer exists."), field="account")
+        refuse_unusable_earmark(account)
         account_name = account.name
     profile = active_profile(session, actor.agency_id, order.profile_id)
     if profile is None:
@@ -235,6 +291,7 @@ def buy(
         account = session.get(Account, order.account_id)
         if account is None or account.agency_id != actor.agency_id:
             raise NotFound(N_("That account no longer exists."), field="account")
+        refuse_unusable_earmark(account)
         account_name = account.name
     if order.profile_id is None:
         profile = default_profile(session, actor.agency_id)

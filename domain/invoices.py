@@ -18,6 +18,7 @@ from domain.i18n import N_, Word
 from domain.roles import Permission
 from domain.store.models import Account, Invoice
 from domain.store.uow import SqlUnitOfWork
+from domain.taxes import REVERSE_CHARGE
 
 HISTORY_LIMIT = 25
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -27,6 +28,24 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class InvoiceRow:
     invoice: Invoice
     account_name: str | None
+    account_vat_number: str | None = None
+
+    @property
+    def reverse_charge_vat_number(self) -> str | None:
+        """The customer's VAT number when the invoice is an EU reverse charge (no VAT charged), else None.
+
+        Read from the invoice's reverse-charge line; invoices written before they kept that line
+        (first cycles, top-ups) fall back on the account's VAT number when no tax was charged.
+        """
+        for line in self.invoice.lines or []:
+            if line.get("label") == REVERSE_CHARGE:
+                return str((line.get("params") or {}).get("vat_number") or self.account_vat_number or "")
+        if self.account_vat_number and not self.invoice.tax and self.invoice.kind in VAT_KINDS:
+            return self.account_vat_number
+        return None
+
+
+VAT_KINDS = ("first_cycle", "renewal", "topup", "upgrade")
 
 
 def parse_month(text: str) -> date:
@@ -46,7 +65,7 @@ def history(
     """The latest invoices first; a month is in UTC, the zone invoices are stamped in."""
     actor.require(Permission.READ)
     query = (
-        select(Invoice, Account.name)
+        select(Invoice, Account.name, Account.vat_number)
         .outerjoin(Account, Account.id == Invoice.account_id)
         .where(Invoice.agency_id == actor.agency_id)
         .order_by(Invoice.created_at.desc(), Invoice.id.desc())
@@ -58,13 +77,13 @@ def history(
     if month is not None:
         start = datetime(month.year, month.month, 1, tzinfo=UTC)
         query = query.where(Invoice.created_at >= start, Invoice.created_at < start + relativedelta(months=1))
-    return [InvoiceRow(invoice, name) for invoice, name in uow.session.execute(query)]
+    return [InvoiceRow(invoice, name, vat) for invoice, name, vat in uow.session.execute(query)]
 
 
 def get_invoice(uow: SqlUnitOfWork, actor: Actor, number: str) -> InvoiceRow:
     actor.require(Permission.READ)
     row = uow.session.execute(
-        select(Invoice, Account.name)
+        select(Invoice, Account.name, Account.vat_number)
         .outerjoin(Account, Account.id == Invoice.account_id)
         .where(Invoice.agency_id == actor.agency_id, Invoice.number == number.strip().upper())
     ).first()
@@ -72,7 +91,7 @@ def get_invoice(uow: SqlUnitOfWork, actor: Actor, number: str) -> InvoiceRow:
         raise NotFound(
             N_("There is no invoice {number}. `/billing history` lists them."), field="invoice", number=number
         )
-    return InvoiceRow(row[0], row[1])
+    return InvoiceRow(row[0], row[1], row[2])
 
 
 def mark_paid(uow: SqlUnitOfWork, clock: Clock, actor: Actor, number: str) -> InvoiceRow:

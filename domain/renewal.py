@@ -23,7 +23,14 @@ from domain.charges import InvoiceLine
 from domain.i18n import N_
 from domain.money import ZERO, round_money
 from domain.periods import add_cycle
-from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
+from domain.portfolio import (
+    PER_SEAT_TIER,
+    count_active_paid,
+    current_plan_of,
+    is_active_paid,
+    migration_of,
+    plan_choice_of,
+)
 from domain.pricing import PlanChoice, cycle_price
 from domain.quotes import CyclePrice, MigrationDiscount
 from domain.store.models import Account
@@ -128,6 +135,10 @@ def next_charge(
     """
     del day  # the cycle is anchored on the account's own dates, whatever day it is computed
     count = count_active_paid(session, account.agency_id) if active_paid_count is None else active_paid_count
+    if account.cycles_billed == 0 and is_active_paid(account):
+        # Never charged yet (a confirmed transfer-in): its first charge is at the tier the agency had
+        # before it, like a new account's (SPEC §3), so it does not count itself.
+        count = max(0, count - 1)
     loses_discount = bool(account.discount_loss_pending)
     eligible = bool(account.discount_eligible) and not loses_discount
     tier = discount_tier(catalog.discount_tiers, count)
@@ -194,7 +205,9 @@ def add_tax(
     spec = catalog.product(choice.product)
     if not isinstance(spec, PerSeatProduct) or spec.taxes != "vat":
         return ZERO
-    taxes = resolve_taxes(catalog, spec, choice.product, account.vat_number, account.country)
+    # The treatment recorded when the subscription was made: with a VAT number, that number decides.
+    country = None if account.vat_number else account.country
+    taxes = resolve_taxes(catalog, spec, choice.product, account.vat_number, country)
     taxed, vat = tax_lines(taxes, amount)
     for line in taxed:
         if line.kind in ("vat", "vat_reverse_charge", "no_vat"):

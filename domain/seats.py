@@ -16,11 +16,13 @@ from domain.store.models import ProcessedRequest
 from domain.store.uow import SqlUnitOfWork
 
 _CHARGED_LINES = ("plan_value", "migration_discount", "reseller_discount")
+_TAX_LINES = ("vat", "vat_reverse_charge", "no_vat")
+"""Kept on the invoice too, as renewals keep them: an EU reverse-charge invoice names the VAT number."""
 
 
 def invoice_lines(quote: Quote, today_only: bool = False) -> tuple[InvoiceLine, ...]:
     """The quote's lines as the invoice keeps them, so the invoice reads like what was confirmed."""
-    kinds = ("today",) if today_only else _CHARGED_LINES
+    kinds = (("today",) if today_only else _CHARGED_LINES) + _TAX_LINES
     return tuple(
         InvoiceLine(line.label, line.amount, dict(line.params))
         for line in quote.lines

@@ -15,7 +15,7 @@ from typing import Any
 import pycountry
 
 from domain import audit, ledger
-from domain.agency import Actor
+from domain.agency import Actor, notification_email_of
 from domain.catalog import Catalog, PerSeatProduct
 from domain.charges import ChargeRequest, active_profile, charge
 from domain.clock import Clock, today
@@ -113,7 +113,7 @@ def quote_new(
     """The reseller discount comes from the count before this subscription exists (SPEC §3)."""
     actor.require(Permission.READ)
     agency = uow.agencies.get(actor.agency_id)
-    return quote(
+    offer = quote(
         catalog,
         _choice(catalog, data),
         active_paid_count=count_active_paid(uow.session, actor.agency_id),
@@ -121,6 +121,8 @@ def quote_new(
         vat_number=data.vat_number,
         customer_country=data.country,
     )
+    notification_email_of(agency)  # refused before the confirm step when the agency has none
+    return offer
 
 
 def create_subscription(
@@ -160,9 +162,7 @@ def create_subscription(
         name=name,
         client_name=data.customer_name,
         client_email=data.email,
-        notification_email=str(
-            (agency.branding or {}).get("support_email") or agency.payout_email or data.email
-        ),
+        notification_email=notification_email_of(agency),
         company=data.company or None,
         country=data.country,
         region=region,

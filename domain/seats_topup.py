@@ -95,7 +95,8 @@ def _priced(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account
             active_paid_count=count,
             migration=migration_of(account),
             vat_number=account.vat_number,
-            customer_country=account.country,
+            # The account's treatment, as recorded when it was created: its VAT number decides.
+            customer_country=None if account.vat_number else account.country,
             discount_eligible=account.discount_eligible,
         )
     total = _seats_now(catalog, account) + extra

@@ -18,6 +18,9 @@ from domain.money import ZERO, round_money
 from domain.quotes import HUNDRED, QuoteLine
 from domain.vat import VatNumber, check_vat_number
 
+REVERSE_CHARGE = N_("No VAT: reverse charge, VAT number {vat_number}.")
+"""The line an EU reverse-charge quote and invoice carry: the mention and the customer's VAT number."""
+
 
 @dataclass(frozen=True)
 class Taxes:
@@ -41,6 +44,19 @@ def resolve_taxes(
         return Taxes("not_included")
     if vat_number is not None and vat_number.strip():
         checked = check_vat_number(vat_number)
+        country = (customer_country or "").strip().upper()
+        if country and country != checked.country:
+            # A reverse charge is for a business in the country that issued its VAT number.
+            raise InvalidInput(
+                N_(
+                    "The VAT number {number} was issued in {vat_country}, but the customer's country is {country}: "
+                    "a reverse charge needs a VAT number of the customer's own country. Correct the country or the VAT number."
+                ),
+                field="vat",
+                number=checked.number,
+                vat_country=checked.country,
+                country=country,
+            )
         return Taxes("reverse_charge", country=checked.country, number=checked)
     if not customer_country and not require_country:
         return Taxes("country_unknown")
@@ -68,7 +84,7 @@ def tax_lines(taxes: Taxes, today: Decimal) -> tuple[tuple[QuoteLine, ...], Deci
         number = taxes.number.number if taxes.number else ""
         line = QuoteLine(
             "vat_reverse_charge",
-            N_("No VAT: reverse charge, VAT number {vat_number}."),
+            REVERSE_CHARGE,
             ZERO,
             {"vat_number": number},
         )

@@ -26,6 +26,7 @@ def make_agency(session: Session, team_id: str = "T0TEST", owner: str = "U0OWNER
         "notice_lead_days": "7,1",
         "archive_after_days": 30,
         "branding": {},
+        "notification_email": "ops@agency.example",
         "notice_mutes": [],
         "notice_snoozes": {},
         "created_at": NOW,

@@ -26,13 +26,15 @@ from bot.commands import (
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import tokens
+from domain.accounts import margins as portfolio_margins
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
 from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
 from domain.accounts.queries import Page
+from domain.accounts.rules import TRANSFERRED
 from domain.catalog import Catalog
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.roles import Permission
 from domain.store.models import Account
 from domain.tiers import discount_tier
@@ -120,11 +122,16 @@ def help_reply(req: Req) -> dict[str, Any]:
         t(N_("`/accounts snapshot <name>`, `/accounts snapshots` — copies new accounts can start from")),
         t(
             N_(
-                "`/accounts transfer-out <name>`, `/accounts transfer-in <name> <client email>`, `/accounts transfers`"
+                "`/accounts transfer-out <name>`, `/accounts transfer-in <name> <client email> <plan, as in /quote> [country <code>]`, `/accounts transfer-confirm <number>`, `/accounts transfers`"
             )
         ),
         t(N_("`/accounts branding <name>` (modal), `/accounts branding default` — the agency's default")),
         t(N_("`/accounts commission`, `/accounts commission payout <email>` — referred accounts")),
+        t(
+            N_(
+                '`/accounts commission add <name> client "<client>" referred YYYY-MM-DD plan <plan>` — record a referred account'
+            )
+        ),
         t(
             N_(
                 "`/accounts price <name> <amount> [month|cycle]`, `/accounts margins` — client prices and margins"
@@ -173,19 +180,31 @@ def expiry_label(t: Translator, account: Account) -> str:
         return t(N_("ends {date}"), date=account.period_end)
     if account.status in ("expired", "archived"):
         return t(N_("ended {date}"), date=account.period_end)
+    if account.status == TRANSFERRED:
+        return t(N_("transferred out {date}"), date=account.status_changed_at.date())
     return t(N_("renews {date}"), date=account.period_end)
 
 
+def next_cycle_text(t: Translator, account: Account, catalog: Catalog, percent: Decimal) -> str:
+    """The overview's "per cycle" column: what the next renewal charges at the tier in force
+    (`percent`), as the billing run computes it, not what the last charge billed."""
+    if account.pricing_version != "V3":
+        return t(N_("free"))
+    cost = portfolio_margins.next_renewal_cost(catalog, account, percent)
+    if cost is None:
+        return t(N_("no renewal ({status})"), status=Word(account.status))
+    return t(N_("{amount} per cycle"), amount=cost)
+
+
 def row_blocks(t: Translator, account: Account, catalog: Catalog, percent: Decimal) -> list[dict[str, Any]]:
-    price = (
-        t(N_("{amount} per cycle"), amount=account.price_per_cycle)
-        if account.pricing_version == "V3"
-        else t(N_("free"))
-    )
+    price = next_cycle_text(t, account, catalog, percent)
     text = (
         f"*{ui.escape(account.name)}* · {ui.escape(account.client_name)}\n"
         f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
     ) + accounts_tools.row_margin(t, account, catalog, percent)
+    if account.status == TRANSFERRED:  # gone from the agency: its history only, nothing to renew or edit
+        history = ui.overflow_dict("accounts_menu", [(t(N_("Billing history")), f"billing:{account.name}")])
+        return [ui.section_dict(text), ui.actions_dict(history)]
     if account.status in PRIMARY_LOGIN:
         primary = ui.button_dict(t(N_("Login")), "accounts_login", account.name)
     else:

@@ -83,7 +83,7 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         start=preview.period_start,
         end=preview.period_end,
         plan=price.plan_value,
-        discount=price.reseller,
+        discount=abs(price.reseller),  # the sentence says "discount": the amount it takes off, unsigned
     )
     buttons = [
         ui.button(

@@ -64,9 +64,13 @@ def open_from_button(ack: Ack, body: dict[str, Any], context: BoltContext, clien
         try:
             from bot.quote_render import plan_from_value
 
-            plan = planbuilder.state_of(plan_from_value(ui.action_value(body)))
+            choice = plan_from_value(ui.action_value(body))
         except (ValueError, KeyError, TypeError):
-            plan = None
+            choice = None
+        if choice is not None:
+            if choice.version != "V1":  # a paid plan: only a member who may spend can submit it
+                req.actor.require(Permission.SPEND_MONEY)
+            plan = planbuilder.state_of(choice)
     channel = (body.get("channel") or {}).get("id")
     open_add_modal(req, client, body["trigger_id"], channel, plan)
 

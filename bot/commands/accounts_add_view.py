@@ -20,6 +20,7 @@ from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
 from domain.accounts import queries, rules
 from domain.accounts.service import AddedAccount, check_name
+from domain.agency import default_notification_email
 from domain.catalog import FreeProduct
 from domain.clock import today
 from domain.errors import DomainError
@@ -75,6 +76,9 @@ def add_modal(
         profiles = profile_options(uow.session, req.actor.agency_id)
         name_note = _name_note(req, uow, values.get("name")) if live else None
         package = _package_note(req, uow.session, plan, _migration(values))
+        if not live and not values.get("notification_email"):  # the agency's address, changeable
+            agency_email = default_notification_email(uow.agencies.get(req.actor.agency_id))
+            values = {**values, "notification_email": agency_email}
     blocks: list[Block] = []
     if snaps:
         options = [ui.option(label, value) for label, value in snaps]

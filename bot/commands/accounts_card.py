@@ -39,7 +39,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
                         t(a.status) + (f" — {ui.escape(a.status_reason)}" if a.status_reason else ""),
                     ),
                     (t(N_("Plan")), plan_label(t, a)),
-                    (t(N_("Price per cycle")), t.money(a.price_per_cycle)),
+                    (t(N_("Last charged per cycle")), t.money(a.price_per_cycle)),
                     (t(N_("Period")), f"{t.date(a.period_start)} → {expiry_label(t, a)}"),
                     # Trials and sandboxes are never charged: they have no renewal day.
                     *([(t(N_("Renewal day")), str(a.renewal_day))] if a.pricing_version != "V1" else []),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -10,13 +12,16 @@ from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 
 from bot import ui
 from bot.commands.accounts_common import ports_of
+from bot.commands.quote import price
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.quote_text import QuoteRequest, parse_quote
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.numbers import row_id, too_large
+from domain.renewal import describe_plan
 from domain.roles import Permission
 
 BRANDING = "accounts_branding"
@@ -135,20 +140,7 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                 )
             )
         if sub == "transfer-in":
-            if len(words) != 2:
-                raise InvalidInput(
-                    N_("Write it as `/accounts transfer-in their-account client@example.com`.")
-                )
-            done = transfers.request_transfer_in(uow, ports, req.actor, words[0], words[1])
-            return ui.notice(
-                t(
-                    N_(
-                        ":hourglass: Transfer-in of {name} recorded (number {id}): pending until an owner records the client's confirmation with `/accounts transfer-confirm {id}`."
-                    ),
-                    name=done.account_name,
-                    id=done.id,
-                )
-            )
+            return transfer_in_reply(req, uow, words)
         if sub == "transfer-confirm":
             transfer_id = row_id(words[0]) if len(words) == 1 else None
             if transfer_id is None:
@@ -159,11 +151,25 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                     id=words[0][:40],
                 )
             done = transfers.confirm_transfer(uow, ports, req.actor, transfer_id)
+            if done.direction == "out":
+                return ui.notice(
+                    t(
+                        N_(
+                            ":white_check_mark: Transfer {id} confirmed: {name} is now transferred — no more charges, notices or discount-tier count; it stays in `/accounts status:all` and its history."
+                        ),
+                        id=done.id,
+                        name=done.account_name,
+                    )
+                )
+            first = transfers.first_charge(uow, ports, req.actor, done.account_name)
             return ui.notice(
                 t(
-                    N_(":white_check_mark: Transfer {id} of {name} confirmed."),
+                    N_(
+                        ":white_check_mark: Transfer {id} confirmed: {name} joins the portfolio with its recorded plan. Its first cycle, {amount} at the tier before it, is charged by the next billing run."
+                    ),
                     id=done.id,
                     name=done.account_name,
+                    amount=first,
                 )
             )
         rows = [
@@ -171,6 +177,60 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
             for x in transfers.list_transfers(uow, req.actor)
         ]
     return ui.notice("\n".join(rows) or t(N_("No transfer requests.")))
+
+
+TRANSFER_IN_EXAMPLE = "`/accounts transfer-in their-account client@example.com plus 2500 monthly`"
+
+
+def transfer_in_reply(req: Req, uow: Any, words: list[str]) -> dict[str, Any]:
+    """The plan is asked for with the request, in `/quote`'s words, and priced at today's tier."""
+    t = req.t
+    if len(words) < 2:
+        raise InvalidInput(N_("Write it as {example}."), example=TRANSFER_IN_EXAMPLE)
+    rest, country = list(words[2:]), None
+    lowered = [w.lower() for w in rest]
+    if "country" in lowered:
+        at = lowered.index("country")
+        if at + 1 >= len(rest):
+            raise InvalidInput(N_("country needs a code after it, like FR."), field="country")
+        country = rest[at + 1]
+        del rest[at : at + 2]
+    if not rest:
+        raise InvalidInput(
+            N_("Give the plan the account will have in the agency, in `/quote`'s words. Example: {example}"),
+            field="plan",
+            example=TRANSFER_IN_EXAMPLE,
+        )
+    request = parse_quote(req.deps.catalog, rest)
+    if request.migration is not None or request.vat_number is not None:
+        raise InvalidInput(
+            N_(
+                "A transfer-in records the plan only (no migration discount or VAT number). Example: {example}"
+            ),
+            field="plan",
+            example=TRANSFER_IN_EXAMPLE,
+        )
+    done = transfers.request_transfer_in(
+        uow,
+        ports_of(req),
+        req.actor,
+        words[0],
+        words[1],
+        plan=request.choice,
+        country=country or request.country,
+    )
+    offer, _ = price(req, QuoteRequest(choice=request.choice))
+    return ui.notice(
+        t(
+            N_(
+                ":hourglass: Transfer-in of {name} recorded (number {id}) with the plan {plan}: {amount} per cycle at today's tier. Pending until an owner records the client's confirmation with `/accounts transfer-confirm {id}`."
+            ),
+            name=done.account_name,
+            id=done.id,
+            plan=describe_plan(request.choice),
+            amount=offer.per_cycle,
+        )
+    )
 
 
 def default_branding_reply(req: Req, words: list[str]) -> dict[str, Any]:
@@ -194,9 +254,96 @@ def default_branding_reply(req: Req, words: list[str]) -> dict[str, Any]:
     return ui.notice(t(N_(":white_check_mark: Agency default branding saved: new accounts get it.")))
 
 
+COMMISSION_ADD = (
+    '`/accounts commission add acme-ref client "Acme SA" referred 2026-11-02 plan marketing plus 2500 monthly`'
+    " (optional: `email jean@acme.example`, `country FR`)"
+)
+REFERRAL_KEYS = ("client", "referred", "plan", "email", "country")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_referral(req: Req, words: list[str]) -> commission.Referral:
+    """`<name> client "<client>" referred YYYY-MM-DD plan <plan words> [email <e>] [country <cc>]`."""
+    if not words or words[0].lower() in REFERRAL_KEYS:
+        raise InvalidInput(N_("Write it as {example}."), field="name", example=COMMISSION_ADD)
+    values: dict[str, list[str]] = {}
+    key = None
+    for word in words[1:]:
+        if word.lower() in REFERRAL_KEYS and (key != "client" or values.get("client")):
+            key = word.lower()
+            if key in values:
+                raise InvalidInput(
+                    N_("Give `{what}` only once. Example: {example}"), what=key, example=COMMISSION_ADD
+                )
+            values[key] = []
+        elif key is None:
+            raise InvalidInput(
+                N_("I don't understand {word}. Example: {example}"), word=word, example=COMMISSION_ADD
+            )
+        else:
+            values[key].append(word)
+    for needed in ("client", "referred", "plan"):
+        if not values.get(needed):
+            raise InvalidInput(
+                N_("Give `{what}` too. Example: {example}"),
+                field=needed,
+                what=needed,
+                example=COMMISSION_ADD,
+            )
+    for single in ("referred", "email", "country"):
+        if len(values.get(single, [""])) != 1:
+            raise InvalidInput(
+                N_("Give one value after `{what}`. Example: {example}"),
+                field=single,
+                what=single,
+                example=COMMISSION_ADD,
+            )
+    day_text = values["referred"][0]
+    try:
+        if not ISO_DAY.match(day_text):
+            raise ValueError(day_text)
+        referred_on = date.fromisoformat(day_text)
+    except ValueError:
+        raise InvalidInput(
+            N_("Write the referral date as YYYY-MM-DD, like 2026-11-02, not {text}."),
+            field="referred_on",
+            text=day_text,
+        ) from None
+    plan = parse_quote(req.deps.catalog, values["plan"])
+    if plan.migration is not None:
+        raise InvalidInput(
+            N_("A referred account has no migration discount: the provider bills its client."), field="plan"
+        )
+    return commission.Referral(
+        name=words[0],
+        client_name=" ".join(values["client"]),
+        referred_on=referred_on,
+        plan=plan.choice,
+        client_email=" ".join(values.get("email", [])) or None,
+        country=" ".join(values.get("country", [])) or None,
+    )
+
+
 def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
     t = req.t
     ports = ports_of(req)
+    if words and words[0].lower() == "add":
+        referral = parse_referral(req, words[1:])
+        with req.deps.uow() as uow:
+            account = commission.record_referral(uow, ports, req.actor, referral)
+            _monthly, share = commission.monthly_commission(ports, account)
+            name = account.name
+        return ui.notice(
+            t(
+                N_(
+                    ":white_check_mark: Commission account {name} recorded ({client}, referred {date}): {commission} a month of commission. It is never billed to the agency, never counted for the discount tier, never in notices."
+                ),
+                name=name,
+                client=referral.client_name.strip(),
+                date=referral.referred_on,
+                commission=share,
+            )
+        )
     with req.deps.uow() as uow:
         if words and words[0].lower() == "payout":
             if len(words) != 2:
@@ -205,7 +352,13 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
             return ui.notice(t(N_(":white_check_mark: Commissions are paid out to {email}."), email=email))
         c = commission.commissions(uow, ports, req.actor)
         rows = [
-            f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)} · {t.money(line.monthly_commission)} / {t(N_('month'))}"
+            f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)}"
+            + (
+                " · " + t(N_("referred {date}"), date=line.account.referred_on)
+                if line.account.referred_on
+                else ""
+            )
+            + f" · {t.money(line.monthly_commission)} / {t(N_('month'))}"
             for line in c.lines
         ]
     blocks: list[Block] = [
@@ -231,7 +384,8 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 N_(
                     "Referred accounts are billed by the provider to the client: never to the agency, never counted for the discount tier, never in notices."
                 )
-            )
+            ),
+            t(N_("Record one: {example}"), example=COMMISSION_ADD),
         ),
     ]
     return ui.message(t(N_("Commission accounts")), blocks)

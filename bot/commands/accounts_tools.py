@@ -24,7 +24,7 @@ from domain import access, margins
 from domain.accounts import margins as portfolio_margins
 from domain.catalog import Catalog
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.portfolio import count_active_paid
 from domain.roles import Permission
 from domain.store.models import Account
@@ -204,21 +204,30 @@ def home_blocks(req: Req) -> list[Block]:
 def card_blocks(req: Req, session: Session, account: Account) -> list[Block]:
     """The card's margin line, and the provider lockout when the client is locked out now."""
     t = req.t
-    m = portfolio_margins.margin_for(session, req.deps.catalog, account)
+    catalog = req.deps.catalog
+    percent = portfolio_margins.tier_percent(session, catalog, account.agency_id)
+    m = portfolio_margins.margin_at(catalog, account, percent)
     price = (
         t(N_("none"))
         if account.client_price is None
         else money_per(t, account.client_price, account.client_price_per)
     )
-    blocks: list[Block] = [
-        ui.fields(
-            [
-                (t(N_("Cost per cycle at the next renewal, at today's tier")), t.money(m.cost_per_cycle)),
-                (t(N_("Client price")), price),
-                (t(N_("Monthly margin")), margin_text(t, m)),
-            ]
-        )
-    ]
+    cost = portfolio_margins.next_renewal_cost(catalog, account, percent)
+    if cost is None:  # free, or no renewal ahead (cancelled, expired…): no cost, no margin to show
+        if account.is_commission:
+            none = t(N_("none: the provider bills the client (commission account)"))
+        elif account.pricing_version != "V3":
+            none = t(N_("free"))
+        else:
+            none = t(N_("no renewal ({status})"), status=Word(account.status))
+        pairs = [(t(N_("Next renewal")), none), (t(N_("Client price")), price)]
+    else:
+        pairs = [
+            (t(N_("Cost per cycle at the next renewal, at today's tier")), t.money(cost)),
+            (t(N_("Client price")), price),
+            (t(N_("Monthly margin")), margin_text(t, m)),
+        ]
+    blocks: list[Block] = [ui.fields(pairs)]
     note = accounts_access.lockout_note(req, account)
     if note:
         blocks.append(ui.context(note))

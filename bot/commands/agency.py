@@ -42,6 +42,7 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "help"
     if sub == "settings":
+        req.actor.require(Permission.MANAGE_AGENCY)  # before the form opens: saving it needs this
         ack()
         with req.deps.uow() as uow:
             agency = service.get_agency(uow, req.actor)
@@ -72,7 +73,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     lines = [
         t(
             N_(
-                "`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold"
+                "`/agency settings` — agency name, notice channel, currency, time zone, language, low-balance threshold, notification email"
             )
         ),
         t(N_("`/agency members` — who can use Reseller Desk, and their roles")),
@@ -225,6 +226,17 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
                 initial_value=str(agency.low_balance_threshold),
             ),
         ),
+        InputBlock(
+            block_id="notification_email",
+            label=t(N_("Notification email")),
+            hint=t(
+                N_("The agency's address new accounts get: provider messages go there, never to clients.")
+            ),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value", initial_value=agency.notification_email or None, max_length=254
+            ),
+        ),
     ]
     return ui.modal(
         t(N_("Agency settings")),
@@ -255,6 +267,7 @@ def save_settings(
         timezone=ui.state_value(view, "timezone") or "",
         low_balance_threshold=threshold,
         language=ui.state_value(view, "language") or "en",
+        notification_email=ui.state_value(view, "notification_email"),
     )
     with req.deps.uow() as uow:
         agency = service.update_settings(uow, req.deps.clock, req.actor, data)

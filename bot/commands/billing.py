@@ -11,7 +11,9 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import billing_profiles
 from bot.context import Req, open_request
+from bot.i18n import Translator
 from bot.parsing import tokens
+from bot.quote_render import line_amount
 from bot.vocabulary import human
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
@@ -99,7 +101,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
             f"{ui.escape(r.account_name) if r.account_name else t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
-            f"{human(t, r.invoice.status)}"
+            f"{human(t, r.invoice.status)}{_reverse_charge(t, r)}"
             for r in rows
         ]
     title = t(N_("Invoices"))
@@ -117,7 +119,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     t = req.t
     invoice: Invoice = row.invoice
     lines = [
-        f"{t(line['label'], **line.get('params', {}))}: {t.money(_dec(line['amount']), invoice.currency)}"
+        f"{t(line['label'], **line.get('params', {}))}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
         for line in invoice.lines
     ]
     facts = [
@@ -130,6 +132,10 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     ]
     if invoice.tax:
         facts.append((t(N_("Tax")), t.money(invoice.tax, invoice.currency)))
+    vat_number = row.reverse_charge_vat_number
+    if vat_number is not None:  # EU invoices: the mention and the customer's VAT number
+        facts.append((t(N_("VAT")), t(N_("Reverse charge (no VAT charged)"))))
+        facts.append((t(N_("Customer VAT number")), vat_number or "–"))
     if invoice.failure:
         facts.append((t(N_("Failure")), ui.escape(invoice.failure)))
     blocks: list[Block] = [
@@ -138,6 +144,14 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
         ui.section(ui.clip("\n".join(lines) or "–", 2900)),
     ]
     return ui.message(t(N_("Invoice {number}"), number=invoice.number), blocks)
+
+
+def _reverse_charge(t: Translator, row: service.InvoiceRow) -> str:
+    """A history line's mention of an EU reverse charge, with the customer's VAT number."""
+    number = row.reverse_charge_vat_number
+    return (
+        "" if number is None else " · " + t(N_("reverse charge, VAT number {vat_number}"), vat_number=number)
+    )
 
 
 def _dec(text: str) -> Any:

@@ -19,7 +19,7 @@ from bot import confirmations, ui
 from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
-from bot.quote_render import note_text
+from bot.quote_render import line_amount, note_text
 from domain import pending
 from domain.i18n import N_
 from domain.pricing import Quote
@@ -56,7 +56,7 @@ def quote_lines(req: Req, quote: Quote) -> list[str]:
         if line.amount is None or line.kind in _TEXT_ONLY:
             lines.append(label)
         else:
-            lines.append(f"{label}: *{t.money(line.amount)}*")
+            lines.append(f"{label}: *{line_amount(t, line.label, line.amount)}*")
     lines += [note_text(t, note, _params(req, note.params)) for note in quote.notes]
     return lines
 

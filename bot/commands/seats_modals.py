@@ -24,6 +24,7 @@ from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
 from domain.numbers import whole_number
+from domain.roles import Permission
 from domain.seats_card import seat_card
 from domain.seats_members import AddResult, add_members, remove_member
 from domain.seats_rules import LicensesExhausted
@@ -81,6 +82,7 @@ def _start(context: BoltContext, body: dict[str, Any]) -> tuple[Req, str, str | 
 def on_add_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     req, account, channel = _start(context, body)
+    req.actor.require(Permission.MANAGE_ACCOUNTS)  # before the form opens: inviting needs this
     t = req.t
     element = PlainTextInputElement(action_id="value", multiline=True, max_length=3000)
     blocks: list[Block] = [
@@ -137,6 +139,7 @@ def on_add(
 def on_buy_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     req, value, channel = _start(context, body)
+    req.actor.require(Permission.SPEND_MONEY)  # before the form opens: buying licenses needs this
     account, _, suggested = value.partition("|")
     client.views_open(trigger_id=body["trigger_id"], view=buy_view(req, account, suggested, channel))
 
@@ -199,6 +202,7 @@ def on_buy_pay(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
 def on_remove_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     req, account, channel = _start(context, body)
+    req.actor.require(Permission.MANAGE_ACCOUNTS)  # before the form opens: removing needs this
     t = req.t
     with req.deps.uow() as uow:
         card = seat_card(uow, req.deps.catalog, req.actor, account)

@@ -28,7 +28,8 @@ from domain.agency import Actor
 from domain.catalog import Catalog
 from domain.margins import Margin, margin_of
 from domain.money import ZERO
-from domain.portfolio import count_active_paid
+from domain.portfolio import PAID_STATUSES, count_active_paid
+from domain.quotes import discount_amount
 from domain.renewal import renewal_cost, renewed_choice
 from domain.roles import Permission
 from domain.store.models import Account
@@ -83,6 +84,24 @@ def _live(agency_id: int) -> list[ColumnElement[bool]]:
 def tier_percent(session: Session, catalog: Catalog, agency_id: int) -> Decimal:
     """The reseller discount in force now (the count of active paid accounts today)."""
     return discount_tier(catalog.discount_tiers, count_active_paid(session, agency_id)).percent
+
+
+def next_renewal_cost(catalog: Catalog, account: Account, percent: Decimal) -> Decimal | None:
+    """What the account's next renewal charges per cycle (before credit and tax) with the reseller
+    discount at `percent`, exactly as `domain.renewal.next_charge` computes it; None when no renewal
+    is ahead (free levels, and cancelled, expired, archived or transferred accounts).
+
+    The overview calls it for every row, so it reads the stored renewal terms (`renewal_base`: the
+    plan value after the migration discount) and applies the discount with one rounding, as
+    `cycle_price` does; only an account whose terms are not stored yet is priced from the catalog.
+    """
+    if account.pricing_version != "V3" or account.status not in PAID_STATUSES or account.is_commission:
+        return None
+    if account.renewal_base is None:
+        return renewal_cost(catalog, account, percent)
+    eligible = bool(account.discount_eligible) and not account.discount_loss_pending
+    base = Decimal(account.renewal_base)
+    return base + discount_amount(base, Decimal(percent)) if eligible else base
 
 
 def margin_for(session: Session, catalog: Catalog, account: Account) -> Margin:

@@ -19,8 +19,10 @@ from email_validator import EmailNotValidError, validate_email
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 
-STATUSES = ("trial", "active", "disabled", "cancelled", "expired", "archived")
+STATUSES = ("trial", "active", "disabled", "cancelled", "expired", "archived", "transferred")
 ENDED = ("cancelled", "expired", "archived")
+TRANSFERRED = "transferred"
+"""A confirmed transfer-out: the account left the agency (no charges, notices, tier count or renewal)."""
 RENEWAL_CUTOFF = date(2023, 1, 3)
 """Accounts purchased before this day follow the older, stricter renewal rule (SPEC §4)."""
 NEVER_ENDS = date(9999, 12, 31)
@@ -108,6 +110,8 @@ def renewal_refusal(facts: RenewalFacts, today: date) -> tuple[str, dict[str, An
     a year; from 2023-01-03, cancelled, expired or archived for less than a year; archived for a year
     or more, never.
     """
+    if facts.status == TRANSFERRED:
+        return N_("This account was transferred out of the agency: it is never renewed or charged here."), {}
     if facts.is_commission:
         return N_("Commission accounts are billed by the provider to the client, never renewed here."), {}
     if facts.version != "V3":

@@ -29,6 +29,8 @@ LOW_BALANCE = "low_balance"
 LICENSE_POOL_FULL = "license_pool_full"
 INVITATION_PENDING = "invitation_pending"
 TIER_CHANGED = "tier_changed"
+TRANSFERRED_OUT = "transferred_out"
+TRANSFERRED_IN = "transferred_in"
 BILLING_DIGEST = "billing_digest"
 
 # Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
@@ -42,6 +44,8 @@ KINDS = (
     LICENSE_POOL_FULL,
     INVITATION_PENDING,
     TIER_CHANGED,
+    TRANSFERRED_OUT,
+    TRANSFERRED_IN,
     BILLING_DIGEST,
 )
 # Agency-wide notices and the weekly digest are always a message of their own.

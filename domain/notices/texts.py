@@ -38,6 +38,8 @@ HEADLINES: dict[str, tuple[str, str]] = {
     rules.TRIAL_ENDING: (N_("{n} trial ending soon"), N_("{n} trials ending soon")),
     rules.LICENSE_POOL_FULL: (N_("{n} license pool full"), N_("{n} license pools full")),
     rules.INVITATION_PENDING: (N_("{n} invitation pending"), N_("{n} invitations pending")),
+    rules.TRANSFERRED_OUT: (N_("{n} account transferred out"), N_("{n} accounts transferred out")),
+    rules.TRANSFERRED_IN: (N_("{n} account transferred in"), N_("{n} accounts transferred in")),
 }
 KIND_NAMES = {
     rules.CHARGE_FAILED: N_("charge failed"),
@@ -49,6 +51,8 @@ KIND_NAMES = {
     rules.LICENSE_POOL_FULL: N_("license pool full"),
     rules.INVITATION_PENDING: N_("invitation pending"),
     rules.TIER_CHANGED: N_("discount tier changed"),
+    rules.TRANSFERRED_OUT: N_("account transferred out"),
+    rules.TRANSFERRED_IN: N_("account transferred in"),
     rules.BILLING_DIGEST: N_("weekly billing digest"),
 }
 ACTIONS = {
@@ -138,6 +142,20 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
         )
     if kind == rules.TIER_CHANGED:
         return _tier(payload)
+    if kind == rules.TRANSFERRED_OUT:
+        return Text(
+            N_(
+                "*{account}* was transferred out of the agency on {date}: it is no longer charged or counted."
+            ),
+            {"account": name, "date": due_on},
+        )
+    if kind == rules.TRANSFERRED_IN:
+        return Text(
+            N_(
+                "*{account}* was transferred into the agency on {date}: its first cycle is charged by the next billing run."
+            ),
+            {"account": name, "date": due_on},
+        )
     return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
 
 

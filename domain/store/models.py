@@ -56,6 +56,8 @@ class Agency(Base):
     approval_threshold: Mapped[Decimal | None] = mapped_column(Money)
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     payout_email: Mapped[str | None] = mapped_column(String(254))
+    notification_email: Mapped[str | None] = mapped_column(String(254))
+    """The agency's address new accounts get as their notification email (SPEC §4)."""
     referral_code: Mapped[str | None] = mapped_column(String(32))
     notice_mutes: Mapped[list[str]] = mapped_column(JSON, default=list)
     notice_snoozes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -179,6 +181,8 @@ class Account(Base):
     archived_on: Mapped[date | None] = mapped_column(Date)
     # Money.
     is_commission: Mapped[bool] = mapped_column(Boolean, default=False)
+    referred_on: Mapped[date | None] = mapped_column(Date)
+    """A commission account's referral date (SPEC §4); NULL for the others."""
     billing_profile_id: Mapped[int | None] = mapped_column(ForeignKey("billing_profiles.id"), index=True)
     payment_method: Mapped[str] = mapped_column(String(12), default="card")
     price_per_cycle: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
@@ -388,6 +392,8 @@ class Transfer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A transfer-in's plan (a PlanChoice as JSON), recorded on the request, used on confirmation."""
 
 
 class TemplateImport(Base):

@@ -32,13 +32,14 @@ def test_text_quote_matches_hand_computation(http: SlackHttp, sessions: sessionm
     assert reply.body["response_type"] == "ephemeral"
     for expected in (
         "$1,226.40",
-        "-$306.60",
+        "Minus reseller discount (25%)  →  $306.60",  # the label says minus: no "-$306.60" too
         "$919.80",
         "Taxes not included.",
         "25%",
         "22 more accounts reach 35%",
     ):
         assert expected in text, expected
+    assert "-$306.60" not in text
     assert any(b.get("type") == "actions" for b in reply.body["blocks"])
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
 from domain.simulated import SimulatedGateway, SimulatedProvider
-from domain.store.models import Account, Invoice, SeatMember
+from domain.store.models import Account, Agency, Invoice, SeatMember
 from tests.factories import make_account, make_agency, make_profile
 from tests.slackhttp import SlackHttp, text_input
 from tests.slackhttp import select as pick
@@ -38,6 +38,13 @@ def _seat_account(sessions: sessionmaker[Session], provider: SimulatedProvider, 
     return account.name
 
 
+def set_agency_email(db: Engine, email: str = "ops@agency.example") -> None:
+    """The agency's notification email, as `/agency settings` sets it (new accounts get it)."""
+    with Session(db) as session:
+        session.execute(update(Agency).values(notification_email=email))
+        session.commit()
+
+
 def _buttons(body: dict[str, Any]) -> dict[str, str]:
     return {
         element["action_id"]: element.get("value", "")
@@ -50,13 +57,14 @@ def _buttons(body: dict[str, Any]) -> dict[str, str]:
 def test_seats_new_modal_quotes_then_creates_the_subscription(http: SlackHttp, db: Engine) -> None:
     """The form shows the quote first; paying creates the per-seat account and its invoice once."""
     assert http.command("/seats", "new").status == 200
+    set_agency_email(db)
     view = http.opened_view()
     assert view["callback_id"] == "seats_new"
     form = {
         "customer_name": text_input("Ana Lima"),
         "email": text_input("ana@acme.example"),
         "company": text_input("Acme SARL"),
-        "country": text_input("DE"),
+        "country": text_input("FR"),
         "vat": text_input("FR40303265045"),
         "licenses": {"type": "number_input", "value": "4"},
         "frequency": pick("12"),

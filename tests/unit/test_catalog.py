@@ -146,6 +146,18 @@ BAD = [
     ),
     ('model = "per_seat"', 'model = "per_user"', LICENSES, None),
     ('[credits.prepaid]\nmin = "50.00"', "[credits.prepaid]", "credits.prepaid.min", "missing field"),
+    (
+        'min = "50.00"\nmax = "10000.00"',
+        'min = "0"\nmax = "10000.00"',
+        "credits.prepaid.min",
+        "must be above zero",
+    ),
+    (
+        'min = "50.00"\nmax = "10000.00"',
+        'min = "50.00"\nmax = "5000000000000"',
+        "credits.prepaid.max",
+        "must be below 1,000,000,000,000",
+    ),
     ('default = "standard"', 'default = "premium"', f"{MARKETING}.limits.activities.default", None),
 ]
 

@@ -680,7 +680,7 @@ def test_lines_always_add_up(
         active_paid_count=count,
         today=date(2024, 1, 31),
         migration=deal,
-        customer_country=country,
+        customer_country="FR" if reverse else country,  # a VAT number is of the customer's country
         vat_number="FR40303265045" if reverse else None,
         discount_eligible=eligible,
     )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from domain.catalog import PerSeatProduct
 from domain.errors import InvalidInput
+from domain.taxes import resolve_taxes
 from domain.vat import VatNumber, check_vat_number
+from tests.unit.test_pricing import CATALOG
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,34 @@ def test_invalid_numbers_say_why(typed: str, reason: str) -> None:
     assert reason in str(error)
     assert error.params["example"] == "FR40303265045"
     assert "FR40303265045" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("vat", "country", "refused"),
+    [
+        ("FR40303265045", "FR", False),
+        ("FR40303265045", "fr", False),
+        ("EL094259216", "GR", False),  # a Greek EL number for a Greek (GR) customer
+        ("FR40303265045", "DE", True),
+        ("DE136695976", "AT", True),
+        ("EL094259216", "CY", True),
+    ],
+)
+def test_reverse_charge_needs_a_number_of_the_customers_country(
+    vat: str, country: str, refused: bool
+) -> None:
+    """SPEC §3, issue 14 §5: a German customer with a French VAT number is refused on the VAT field,
+    naming both countries; a number of the customer's own country is a reverse charge."""
+    product = next(
+        name for name in CATALOG.product_names("V3") if isinstance(CATALOG.product(name), PerSeatProduct)
+    )
+    spec = CATALOG.product(product)
+    assert isinstance(spec, PerSeatProduct)
+    if not refused:
+        assert resolve_taxes(CATALOG, spec, product, vat, country).mode == "reverse_charge"
+        return
+    with pytest.raises(InvalidInput) as caught:
+        resolve_taxes(CATALOG, spec, product, vat, country)
+    assert caught.value.field == "vat"
+    assert caught.value.params["country"] == country.upper()
+    assert caught.value.params["vat_country"] == check_vat_number(vat).country
