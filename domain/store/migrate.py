@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -44,9 +46,13 @@ def migration_lock(connection: Connection) -> Iterator[None]:
 
     On PostgreSQL a session-level advisory lock: two instances creating the same tables at once
     would otherwise collide in the catalog (`pg_type_typname_nsp_index`). The lock is taken and the
-    transaction ended before Alembic begins its own, and released after Alembic commits. SQLite needs
-    none: every transaction there begins with `BEGIN IMMEDIATE` (`domain.store.db`), which already
-    makes migrations take turns."""
+    transaction ended before Alembic begins its own, and released after Alembic commits. On SQLite a
+    lock on a file beside the database: Alembic runs SQLite's DDL outside one transaction, so two
+    processes could otherwise both see an empty database and both create its tables."""
+    if connection.dialect.name == "sqlite":
+        with _file_lock(connection.engine.url.database):
+            yield
+        return
     if connection.dialect.name != "postgresql":
         yield
         return
@@ -62,3 +68,17 @@ def migration_lock(connection: Connection) -> Iterator[None]:
             connection.rollback()
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
         connection.commit()
+
+
+@contextmanager
+def _file_lock(database: str | None) -> Iterator[None]:
+    """An exclusive lock on `<database file>.migrating` (none for an in-memory database)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with Path(f"{database}.migrating").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
