@@ -260,9 +260,7 @@ def test_user_and_client_text_is_escaped_on_every_surface(
     assert "&lt;https://evil.x|c&gt;" in shown["/accounts views"][0]
     assert "search:<!channel>&<@U123>" in shown["/accounts search"][1]  # the page's header
     # Values nested in an audit entry's changes are escaped once, in the entry and in its dicts.
-    assert (
-        f"branding: name: Acme → name: {ESCAPED}; client: Acme → {ESCAPED}" in shown["/agency audit"][0]
-    )
+    assert f"branding: name: Acme → name: {ESCAPED}; client: Acme → {ESCAPED}" in shown["/agency audit"][0]
     assert EVIL in shown["/accounts renew"][1]  # the "Charge <label> ···4242" button
 
     # A reject click updates the approval request; the App Home; the agency settings, saved and refused.
