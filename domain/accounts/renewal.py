@@ -44,7 +44,7 @@ class Cancellation:
 
 
 # The status moves that start or end an account's life: the latest one says whether it ended cancelled.
-_LIFE_ACTIONS = ("account.cancelled", "account.renewed", "account.enabled", "account.created")
+_LIFE_ACTIONS = ("account.cancelled", "account.renewed", "account.enabled", "account.added")
 
 
 def cancellation_of(session: Session, account: Account) -> Cancellation | None:
