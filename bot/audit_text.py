@@ -21,6 +21,7 @@ ACTIONS: dict[str, str] = {
     "account.billing_profile_changed": N_("billing profile changed"),
     "account.branding_changed": N_("account branding changed"),
     "account.cancelled": N_("account cancelled"),
+    "account.cancellation_undone": N_("cancellation undone by a renewal"),
     "account.client_price": N_("client price changed"),
     "account.commission_recorded": N_("commission account recorded"),
     "account.converted": N_("trial converted to paid"),

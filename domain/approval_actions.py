@@ -62,7 +62,13 @@ def run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dic
         return Outcome(True, done, {"invoice": changed.invoice_number or "–", "total": changed.charged})
     if kind == "renewal":
         renewed = renewal.renew(
-            uow, ports, actor, p["name"], request_key=p["nonce"], billing_profile_id=p.get("profile")
+            uow,
+            ports,
+            actor,
+            p["name"],
+            request_key=p["nonce"],
+            billing_profile_id=p.get("profile"),
+            undo_cancellation=bool(p.get("undo")),
         )
         return Outcome(True, done, {"invoice": renewed.invoice_number, "total": renewed.total})
     topped = confirm_topup(

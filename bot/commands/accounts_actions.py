@@ -14,10 +14,11 @@ from bot.answer import answer
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
+from bot.i18n import joined
 from bot.vocabulary import human
 from domain import ledger, pending
 from domain.accounts import queries
-from domain.accounts.renewal import preview_renewal, renew
+from domain.accounts.renewal import declined_profiles, preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 from domain.roles import Permission
@@ -59,22 +60,30 @@ def login(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 
 def renew_card(req: Req, name: str) -> dict[str, Any]:
-    """The charge and the period it buys, with one button per billing profile; or why it is refused."""
+    """The charge and the period it buys, with one button per billing profile; or why it is refused.
+
+    A profile declined since the last paid invoice is offered last and says so; a cancelled account's
+    card says the cancellation will be undone (with its reason) and so do its buttons."""
     t = req.t
     with req.deps.uow() as uow:
         req.actor.require(Permission.SPEND_MONEY)
         preview = preview_renewal(uow, ports_of(req), req.actor, name)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         default = account.billing_profile_id
+        declined = declined_profiles(uow.session, account)
         profiles = [
             (p.id, p.label, p.last4) for p in queries.billing_profiles(uow.session, req.actor.agency_id)
         ]
-    price = preview.price
-    ordered = sorted(profiles, key=lambda p: p[0] != default)[:4]
+    price, cancelled = preview.price, preview.cancellation
+    # Never the declining card first: the others, the account's own, then those declined.
+    ordered = sorted(profiles, key=lambda p: (p[0] in declined, p[0] != default))[:4]
     # One held confirmation per card; each button names one of its server-held payment choices.
     choices: list[int | None] = [pid for pid, _, _ in ordered] + [None]
     pending_id = confirmations.hold(
-        req, "renewal", {"name": preview.name, "profiles": choices}, amount=price.per_cycle
+        req,
+        "renewal",
+        {"name": preview.name, "profiles": choices, "undo": cancelled is not None},
+        amount=price.per_cycle,
     )
     text = t(
         N_("Renew *{name}*: {amount} for {start} → {end} ({plan} list, {discount} reseller discount)."),
@@ -87,17 +96,44 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
     )
     buttons = [
         ui.button(
-            t(N_("Charge {label} ···{last4}"), label=label, last4=last4),
+            _charge_label(req, label, last4, declined.get(pid), undo=cancelled is not None),
             "accounts_renew_confirm",
             f"{pending_id}:{i}",
-            style="primary" if i == 0 else None,
+            style="primary" if i == 0 and pid not in declined else None,
         )
         for i, (pid, label, last4) in enumerate(ordered)
     ]
-    buttons.append(
-        ui.button(t(N_("Prepaid credit only")), "accounts_renew_confirm", f"{pending_id}:{len(ordered)}")
+    credit_only = (
+        t(N_("Undo the cancellation and renew from prepaid credit"))
+        if cancelled is not None
+        else t(N_("Prepaid credit only"))
     )
+    buttons.append(ui.button(credit_only, "accounts_renew_confirm", f"{pending_id}:{len(ordered)}"))
     notes = []
+    if cancelled is not None:
+        notes.append(
+            t(
+                N_(
+                    ":warning: *{name}* was cancelled on {date} (reason: {reason}). Renewing undoes the "
+                    "cancellation: the account is active again and renews by itself from then on."
+                ),
+                name=preview.name,
+                date=cancelled.on,
+                reason=cancelled.reason or t(N_("none given")),
+            )
+        )
+    for pid, label, last4 in ordered:
+        if pid in declined:
+            notes.append(
+                t(
+                    N_(
+                        ":warning: {label} ···{last4} was declined on {date}: choose another billing profile."
+                    ),
+                    label=label,
+                    last4=last4,
+                    date=declined[pid],
+                )
+            )
     if preview.loses_discount:
         notes.append(t(N_("No reseller discount: a client user administers this subscription")))
     if preview.tax_lines:
@@ -109,6 +145,25 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         ui.context(t(N_("Prepaid credit is drawn first; the card pays the rest."))),
     ]
     return ui.message(t(N_("Renew {name}"), name=name), blocks)
+
+
+def _charge_label(req: Req, label: str, last4: str, declined_on: Any, *, undo: bool) -> str:
+    """A payment button's words: the profile, whether it was declined, whether it undoes a cancellation."""
+    t = req.t
+    if undo and declined_on is not None:
+        return t(
+            N_("Undo the cancellation and renew: {label} ···{last4} (declined on {date})"),
+            label=label,
+            last4=last4,
+            date=declined_on,
+        )
+    if undo:
+        return t(N_("Undo the cancellation and renew: {label} ···{last4}"), label=label, last4=last4)
+    if declined_on is not None:
+        return t(
+            N_("Charge {label} ···{last4} (declined on {date})"), label=label, last4=last4, date=declined_on
+        )
+    return t(N_("Charge {label} ···{last4}"), label=label, last4=last4)
 
 
 def renew_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -124,6 +179,7 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
     def run(held: pending.Claimed) -> str:
         name, choices = str(held.payload["name"]), list(held.payload["profiles"])
+        undo = held.payload.get("undo") is True
         if not index or int(index) >= len(choices):
             raise InvalidInput(N_("This renewal card is out of date: run `/accounts renew <name>` again."))
         profile = choices[int(index)]
@@ -131,13 +187,21 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
             pending.same_amount(
                 held.amount, preview_renewal(uow, ports_of(req), req.actor, name).price.per_cycle
             )
-        payload = {"name": name, "nonce": held.id, "profile": profile}
+        payload = {"name": name, "nonce": held.id, "profile": profile, "undo": undo}
         waiting = approvals.hold(req, "renewal", payload, origin)
         if waiting is not None:
             return waiting
         with req.deps.uow() as uow:
-            done = renew(uow, ports_of(req), req.actor, name, request_key=held.id, billing_profile_id=profile)
-        return req.t(
+            done = renew(
+                uow,
+                ports_of(req),
+                req.actor,
+                name,
+                request_key=held.id,
+                billing_profile_id=profile,
+                undo_cancellation=undo,
+            )
+        said = req.t(
             N_(
                 ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
             ),
@@ -148,6 +212,7 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
             credit=done.credit_used,
             card=done.card_charged,
         )
+        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
 
     answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
 

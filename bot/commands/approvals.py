@@ -89,6 +89,8 @@ def describe(t: Translator, approval: Approval) -> str:
         )
     if approval.kind == "plan":
         return t(N_("Plan change of {name}"), name=str(p.get("name")))
+    if approval.kind == "renewal" and p.get("undo") is True:
+        return t(N_("Renewal of {name}, undoing its cancellation"), name=str(p.get("name")))
     if approval.kind == "renewal":
         return t(N_("Renewal of {name}"), name=str(p.get("name")))
     return t(

@@ -7,9 +7,12 @@ purchase date is kept, because the renewal rules depend on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from domain import audit
 from domain import renewal as cycles
@@ -27,9 +30,66 @@ from domain.portfolio import count_active_paid, migration_of
 from domain.quotes import CyclePrice, cycle_price
 from domain.renewal import renewed_choice
 from domain.roles import Permission
-from domain.store.models import Account, Agency, Invoice
+from domain.store.models import Account, Agency, AuditEntry, Invoice
 from domain.store.uow import SqlUnitOfWork
 from domain.tiers import discount_tier
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """The cancellation a renewal would undo: the account is cancelled, or ended after one."""
+
+    reason: str | None
+    on: date
+
+
+# The status moves that start or end an account's life: the latest one says whether it ended cancelled.
+_LIFE_ACTIONS = ("account.cancelled", "account.renewed", "account.enabled", "account.added")
+
+
+def cancellation_of(session: Session, account: Account) -> Cancellation | None:
+    """Whether renewing `account` undoes a cancellation (SPEC §4: only by an explicit choice).
+
+    A cancelled account says so itself; an expired or archived one was cancelled when its latest
+    life-changing audit entry is the cancellation (the expiry job overwrites the status reason)."""
+    if account.status == "cancelled":
+        on = account.status_changed_at.date() if account.status_changed_at else account.period_end
+        return Cancellation(account.status_reason, on)
+    if account.status not in ("expired", "archived"):
+        return None
+    last = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.agency_id == account.agency_id,
+            AuditEntry.target == account.name,
+            AuditEntry.action.in_(_LIFE_ACTIONS),
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if last is not None and last.action == "account.cancelled":
+        return Cancellation(last.reason, last.at.date())
+    if last is None and account.status_reason == "cancelled period ended":
+        return Cancellation(None, account.period_end)
+    return None
+
+
+def declined_profiles(session: Session, account: Account) -> dict[int, date]:
+    """Billing profiles whose charge for `account` was declined since its last paid invoice, with the
+    day of the latest decline: a renewal card never offers them first."""
+    invoices = session.scalars(
+        select(Invoice)
+        .where(Invoice.agency_id == account.agency_id, Invoice.account_id == account.id)
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(50)
+    ).all()
+    declined: dict[int, date] = {}
+    for invoice in invoices:
+        if invoice.status != "failed":
+            break
+        if invoice.billing_profile_id is not None:
+            declined.setdefault(invoice.billing_profile_id, invoice.created_at.date())
+    return declined
 
 
 @dataclass(frozen=True)
@@ -44,6 +104,8 @@ class RenewalPreview:
     tax_lines: tuple[InvoiceLine, ...] = ()
     loses_discount: bool = False
     """A client user was made administrator: this renewal is the one that drops the discount."""
+    cancellation: Cancellation | None = None
+    """The cancellation this renewal undoes: the card says so and asks for that choice."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +166,8 @@ def preview_renewal(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name:
     account = by_name(uow.session, actor.agency_id, name)
     day = agency_today(ports.clock, uow.agencies.get(actor.agency_id))
     refuse_unless_renewable(account, day)
-    return _preview(ports, count_active_paid(uow.session, actor.agency_id), account, day)
+    preview = _preview(ports, count_active_paid(uow.session, actor.agency_id), account, day)
+    return replace(preview, cancellation=cancellation_of(uow.session, account))
 
 
 def renew(
@@ -115,8 +178,12 @@ def renew(
     *,
     request_key: str,
     billing_profile_id: int | None,
+    undo_cancellation: bool = False,
 ) -> Renewed:
-    """Charge a new cycle through the one charge path (kind `renewal`) and make the account active."""
+    """Charge a new cycle through the one charge path (kind `renewal`) and make the account active.
+
+    A cancelled account (or one that ended after a cancellation) is renewed only when the person chose
+    to undo the cancellation (`undo_cancellation`); the cancellation is then cleared and audited."""
     actor.require(Permission.SPEND_MONEY)
     session = uow.session
     account = by_name(session, actor.agency_id, name, for_update=True)
@@ -127,6 +194,15 @@ def renew(
     if done is not None and done.status != "failed":
         return _renewed(account.name, done.number, done, account.period_start, account.period_end)
     refuse_unless_renewable(account, day)
+    cancelled = cancellation_of(session, account)
+    if cancelled is not None and not undo_cancellation:
+        raise Conflict(
+            N_(
+                "{name} was cancelled: renewing it undoes the cancellation. Choose that on its Renew card "
+                "(`/accounts renew {name}`)."
+            ),
+            name=account.name,
+        )
     profile_id = billing_profile_id or account.billing_profile_id
     active_profile(session, actor.agency_id, profile_id)
     preview = _preview(ports, count_active_paid(session, actor.agency_id), account, day)
@@ -190,6 +266,18 @@ def renew(
         before=before,
         after={**facts(account), "invoice": invoice.number},
     )
+    if cancelled is not None:
+        audit.record(
+            uow,
+            ports.clock,
+            agency_id=actor.agency_id,
+            actor=actor.user_id,
+            action="account.cancellation_undone",
+            target=account.name,
+            before={"status": before.get("status"), "cancelled_on": cancelled.on.isoformat()},
+            after={"status": "active", "invoice": invoice.number},
+            reason=cancelled.reason,
+        )
     uow.commit()
     return _renewed(account.name, invoice.number, invoice, preview.period_start, preview.period_end)
 

@@ -291,3 +291,48 @@ def test_renew_button_drops_the_discount_after_an_admin_and_adds_vat(
         assert account.discount_eligible is False and account.discount_loss_pending is False
         invoice = session.scalars(select(Invoice).where(Invoice.number == done.invoice_number)).one()
         assert invoice.tax == Decimal("11.40") and invoice.subtotal == Decimal("60.00")
+
+
+def test_renew_of_a_cancelled_account_needs_the_choice_to_undo_it(
+    sessions: sessionmaker[Session], setup: tuple[AccountPorts, int, int], gateway: SimulatedGateway
+) -> None:
+    """SPEC §4: a cancelled account is renewed only by an explicit choice. Without it the service
+    refuses and charges nothing, whoever calls it (a stale card, an approval); with it the account is
+    active, its cancellation reason cleared, and the undoing audited with the reason."""
+    ports, agency_id, profile_id = setup
+    from domain.store.models import Agency
+
+    with sessions() as session:
+        agency = session.get(Agency, agency_id)
+        assert agency is not None
+        make_account(
+            session,
+            agency,
+            name="leaver",
+            status="cancelled",
+            status_reason="client leaving",
+            billing_profile_id=profile_id,
+        )
+        session.commit()
+    owner = Actor(agency_id, "U0OWNER", Role.OWNER)
+    with SqlUnitOfWork(sessions) as uow, pytest.raises(Conflict) as info:
+        renew(uow, ports, owner, "leaver", request_key="k-leaver", billing_profile_id=None)
+    assert "undoes the cancellation" in info.value.message and not gateway.charges
+    with SqlUnitOfWork(sessions) as uow:
+        renew(
+            uow,
+            ports,
+            owner,
+            "leaver",
+            request_key="k-leaver",
+            billing_profile_id=None,
+            undo_cancellation=True,
+        )
+    with sessions() as session:
+        account = session.scalars(select(Account).where(Account.name == "leaver")).one()
+        assert account.status == "active" and account.status_reason is None
+        undone = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "account.cancellation_undone")
+        ).one()
+        assert undone.reason == "client leaving" and undone.target == "leaver"
+    assert len(gateway.charges) == 1

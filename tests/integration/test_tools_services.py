@@ -54,7 +54,8 @@ def test_renewal_approved_twice_charges_once(
         account = s.scalars(select(Account)).one()
         account.status = "cancelled"
     asker, owner = Actor(agency_id, "U0BILL", Role.BILLING), Actor(agency_id, "U0OWNER", Role.OWNER)
-    payload = {"name": "acme", "nonce": "n1", "profile": None}
+    # The account is cancelled: its Renew card held the choice to undo the cancellation (`undo`).
+    payload = {"name": "acme", "nonce": "n1", "profile": None, "undo": True}
     with SqlUnitOfWork(sessions) as uow:
         amount = approvals.price(uow, ports, asker, "renewal", payload)
     with SqlUnitOfWork(sessions) as uow:
