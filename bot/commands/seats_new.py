@@ -180,35 +180,29 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
 
 
 def _created_text(req: Req, done: Created) -> str:
+    """What the invoice drew, as the confirm step showed it: prepaid credit, then the card (or the
+    bank transfer the invoice waits for)."""
     t = req.t
     status = t(done.invoice_status.replace("_", " "))
     total, credit = Decimal(done.total), Decimal(done.credit_used)
     if done.payment_method == TRANSFER:
-        split = t(
-            N_("Invoice {number}: {total} ({credit} from credit, {rest} by bank transfer)."),
-            number=done.invoice_number,
-            total=total,
-            credit=credit,
-            rest=total - credit,
+        message = N_(
+            ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total} ({status}): "
+            "{credit} from credit, {rest} by bank transfer. Add its members with `/seats add {account} "
+            "<emails>`; `/seats {account}` shows it."
         )
     else:
-        split = t(
-            N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
-            number=done.invoice_number,
-            total=total,
-            credit=credit,
-            card=total - credit,
+        message = N_(
+            ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total} ({status}): "
+            "{credit} from credit, {rest} by card. Add its members with `/seats add {account} <emails>`; "
+            "`/seats {account}` shows it."
         )
-    return (
-        split
-        + " "
-        + t(
-            N_(
-                ":white_check_mark: Subscription {account} is created. Invoice {invoice} ({status}). Add its "
-                "members with `/seats add {account} <emails>`; `/seats {account}` shows it."
-            ),
-            account=done.account,
-            invoice=done.invoice_number,
-            status=status,
-        )
+    return t(
+        message,
+        account=done.account,
+        invoice=done.invoice_number,
+        total=total,
+        status=status,
+        credit=credit,
+        rest=total - credit,
     )

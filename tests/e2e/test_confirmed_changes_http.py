@@ -153,7 +153,9 @@ def test_seats_reduce_is_refused_for_a_viewer_before_any_quote(
     assert "does not allow" in reply.text and "seats_reduce_confirm" not in json.dumps(reply.body)
 
 
-def _seats_new(http: SlackHttp, sessions: sessionmaker[Session], credit: str) -> tuple[dict[str, Any], int]:
+def _seats_new(
+    http: SlackHttp, sessions: sessionmaker[Session], credit: str, *, transfer: bool = False
+) -> tuple[dict[str, Any], int]:
     http.command("/agency", "members")
     with sessions.begin() as session:
         agency = session.scalars(select(Agency)).one()
@@ -178,7 +180,7 @@ def _seats_new(http: SlackHttp, sessions: sessionmaker[Session], credit: str) ->
         "vat": text_input("FR40303265045"),
         "licenses": {"type": "number_input", "value": "4"},
         "frequency": pick("12"),
-        "profile": pick(str(profile_id)),
+        "profile": pick("transfer" if transfer else str(profile_id)),
     }
     quoted = http.submit(http.opened_view(), form)
     assert quoted.body["response_action"] == "update", quoted.body
@@ -205,7 +207,7 @@ def test_seats_new_shows_the_prepaid_and_card_split_it_charges(
         Decimal("526.00"),
     )
     assert [amount for _, amount, _ in gateway.charges] == [Decimal("526.00")]
-    assert f"Invoice {invoice.number}: $576.00 ($50.00 from credit, $526.00 by card)." in done, done
+    assert f"Invoice {invoice.number} of $576.00 (paid): $50.00 from credit, $526.00 by card." in done, done
 
 
 def test_seats_new_paid_wholly_by_credit_says_nothing_on_the_card(
@@ -216,5 +218,21 @@ def test_seats_new_paid_wholly_by_credit_says_nothing_on_the_card(
     shown = payload_text(confirm)
     assert "From prepaid credit: $576.00" in shown and "From the card: $0.00" in shown, shown
     done = payload_text(http.submit(confirm, {}).body["view"])
-    assert "$576.00 ($576.00 from credit, $0.00 by card)" in done, done
+    assert "of $576.00 (paid): $576.00 from credit, $0.00 by card." in done, done
+    assert not gateway.charges
+
+
+def test_seats_new_paid_by_transfer_says_what_the_transfer_pays(
+    http: SlackHttp, sessions: sessionmaker[Session], gateway: SimulatedGateway
+) -> None:
+    """Bank transfer with $50.00 of credit: the credit is drawn first and the invoice waits for the
+    remaining $526.00, as the confirm step and the result say."""
+    confirm, _ = _seats_new(http, sessions, "50", transfer=True)
+    shown = payload_text(confirm)
+    assert "From prepaid credit: $50.00" in shown, shown
+    assert "By bank transfer (the invoice waits as awaiting transfer): $526.00" in shown, shown
+    done = payload_text(http.submit(confirm, {}).body["view"])
+    assert "of $576.00 (awaiting transfer): $50.00 from credit, $526.00 by bank transfer." in done, done
+    with sessions() as session:
+        assert session.scalars(select(Invoice.credit_used)).one() == Decimal("50.00")
     assert not gateway.charges
