@@ -124,7 +124,9 @@ def test_seats_reduce_shows_its_quote_and_waits_for_confirm(
     shown = card.text
     assert "Reduce seated to 3 user seats at its renewal on Dec 10, 2026" in shown, shown
     assert "From the renewal on Dec 10, 2026 you pay $74.25 per cycle." in shown, shown
-    assert "Nothing is charged today; no refund." in shown and "Minus reseller discount (25%): *$24.75*" in shown, shown
+    assert (
+        "Nothing is charged today; no refund." in shown and "Minus reseller discount (25%): *$24.75*" in shown
+    ), shown
     assert _pending(sessions, "seated") is None
     value = _button(card.body, "seats_reduce_confirm")
     assert value == _button(card.body, "seats_cancel") and "seated" not in value
