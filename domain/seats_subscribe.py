@@ -17,7 +17,7 @@ import pycountry
 from domain import audit, ledger
 from domain.agency import Actor, notification_email_of
 from domain.catalog import Catalog, PerSeatProduct
-from domain.charges import ChargeRequest, active_profile, charge
+from domain.charges import ChargeRequest, active_profile, charge, preview_draw
 from domain.clock import Clock, today
 from domain.errors import InvalidInput, PaymentDeclined
 from domain.i18n import N_
@@ -55,6 +55,9 @@ class Created:
     invoice_status: str
     total: str
     repeated: bool = False
+    credit_used: str = "0.00"
+    """What the invoice drew from prepaid credit; the rest is the card's or awaits the transfer."""
+    payment_method: str = "card"
 
 
 def per_seat_product(catalog: Catalog) -> str:
@@ -123,6 +126,26 @@ def quote_new(
     )
     notification_email_of(agency)  # refused before the confirm step when the agency has none
     return offer
+
+
+def draw_new(uow: SqlUnitOfWork, actor: Actor, data: NewSubscription, offer: Quote) -> ledger.Draw:
+    """What the first charge will take from prepaid credit and from the card (or the transfer), in
+    the order the charge draws: the new account has no earmark yet, so the general balance, then the
+    card (`ledger.plan_draw`)."""
+    agency = uow.agencies.get(actor.agency_id)
+    request = ChargeRequest(
+        agency_id=actor.agency_id,
+        kind="first_cycle",
+        lines=(),
+        subtotal=offer.today,
+        tax=offer.vat,
+        idempotency_key="preview",
+        actor=actor.user_id,
+        currency=agency.currency,
+        billing_profile_id=data.billing_profile_id,
+        payment_method=data.payment_method,
+    )
+    return preview_draw(uow.session, request)
 
 
 def create_subscription(
@@ -228,6 +251,8 @@ def create_subscription(
         "invoice_number": invoice.number,
         "invoice_status": invoice.status,
         "total": str(invoice.total),
+        "credit_used": str(invoice.credit_used),
+        "payment_method": data.payment_method,
     }
     audit.record(
         uow,

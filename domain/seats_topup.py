@@ -206,7 +206,7 @@ def confirm_topup(
     return Bought(**result)
 
 
-def reduce_seats(
+def quote_reduce(
     uow: SqlUnitOfWork,
     catalog: Catalog,
     clock: Clock,
@@ -214,11 +214,11 @@ def reduce_seats(
     *,
     name: str,
     fewer: int,
-    reason: str | None = None,
+    lock: bool = False,
 ) -> Quote:
-    """A downgrade at the next renewal: no refund, and the client keeps the seats until then."""
+    """The quote a seat reduction shows before it is confirmed (SPEC §3): nothing is written."""
     actor.require(Permission.SPEND_MONEY)
-    account = find_account(uow.session, actor.agency_id, name, lock=True)
+    account = find_account(uow.session, actor.agency_id, name, lock=lock)
     if account.tier == PER_SEAT_TIER:
         raise InvalidInput(
             N_(
@@ -232,7 +232,7 @@ def reduce_seats(
         raise InvalidInput(N_("Remove at least 1 seat; you asked for {n}."), field="seats", n=fewer)
     before = _seats_now(catalog, account)
     target = replace(plan_choice_of(account), seats=before - fewer)
-    offer = quote(
+    return quote(
         catalog,
         target,
         active_paid_count=count_active_paid(uow.session, account.agency_id),
@@ -241,6 +241,22 @@ def reduce_seats(
         migration=migration_of(account),
         discount_eligible=account.discount_eligible,
     )
+
+
+def reduce_seats(
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    clock: Clock,
+    actor: Actor,
+    *,
+    name: str,
+    fewer: int,
+    reason: str | None = None,
+) -> Quote:
+    """A downgrade at the next renewal: no refund, and the client keeps the seats until then."""
+    offer = quote_reduce(uow, catalog, clock, actor, name=name, fewer=fewer, lock=True)
+    account = find_account(uow.session, actor.agency_id, name)
+    before = _seats_now(catalog, account)
     pending = {
         "kind": "downgrade",
         "effective_on": offer.renewal.isoformat(),

@@ -1,10 +1,10 @@
 """The Edit modal: plan, billing frequency, notification email, billing profile, and cancel, disable
-or enable with a reason; an upgrade or a trial conversion goes through a confirm step that shows the
-prorated charge before anything is charged (its pending confirmation's id is the charge's key)."""
+or enable with a reason; every plan change goes through a confirm step that shows its quote: an upgrade
+or a trial conversion its prorated charge before anything is charged (its pending confirmation's id is
+the charge's key), a downgrade what is paid per cycle from the next renewal, with no refund."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -172,27 +172,13 @@ def submit_edit(
             done.append(req.t(N_("billing profile changed")))
         done += _status_change(req, view, name, edit.reason)
         if edit.plan is not None and q is not None:
-            if q.effect == "at_renewal":
-                with req.deps.uow() as uow:
-                    result = changes.change_plan(
-                        uow,
-                        ports,
-                        req.actor,
-                        name,
-                        edit.plan,
-                        request_key=uuid.uuid4().hex,
-                        reason=edit.reason,
-                    )
-                done.append(
-                    req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
-                )
-            else:
-                ack(
-                    response_action="update",
-                    view=confirm_view(req, name, edit.plan, q, reason=edit.reason, meta=meta),
-                )
-                tell(req, client, meta, name, done)
-                return
+            # Upgrade or downgrade, the plan choice shows its quote and waits on the confirm step.
+            ack(
+                response_action="update",
+                view=confirm_view(req, name, edit.plan, q, reason=edit.reason, meta=meta),
+            )
+            tell(req, client, meta, name, done)
+            return
     ack()
     tell(req, client, meta, name, done or [req.t(N_("nothing changed"))])
 

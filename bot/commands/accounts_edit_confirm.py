@@ -1,10 +1,12 @@
 """The Edit modal's confirm step: the prorated charge of an upgrade or a trial conversion is shown
-before anything is charged. The server holds the plan and the amount shown (`bot.confirmations`); the
+before anything is charged, and a downgrade's quote (what is paid per cycle from the next renewal, no
+refund) before it is scheduled. The server holds the plan and the amount shown (`bot.confirmations`); the
 modal's metadata carries only that confirmation's id, which is the charge's idempotency key, so a
 double submit charges once and a changed price is said, not charged."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -34,30 +36,42 @@ def confirm_view(
     t = req.t
     with req.deps.uow() as uow:
         count = count_active_paid(uow.session, req.actor.agency_id)
-    blocks: list[Block] = [
-        ui.section(
-            t(
-                N_("Confirm the plan change of *{name}*: {amount} is charged today."),
-                name=name,
-                amount=q.today,
-            )
+    later = q.effect == "at_renewal"
+    if later:
+        head = t(
+            N_(
+                "Confirm the plan change of *{name}*: it takes effect at the next renewal on {date}, and from "
+                "then on you pay {amount} per cycle. Nothing is charged today; no refund."
+            ),
+            name=name,
+            date=q.renewal,
+            amount=q.per_cycle,
         )
-    ]
+    else:
+        head = t(
+            N_("Confirm the plan change of *{name}*: {amount} is charged today."), name=name, amount=q.today
+        )
+    blocks: list[Block] = [ui.section(head)]
     blocks += quote_blocks(t, q, count, with_create=False)[:40]
     held = {"name": name, "plan": plan_json(choice), "reason": reason}
     data = {
         "name": name,
         "channel": meta.get("channel"),
-        "pending": confirmations.hold(req, "plan", held, amount=q.today),
+        "pending": confirmations.hold(req, "plan", held, amount=shown_amount(q)),
     }
     return ui.modal(
         t(N_("Confirm the change")),
         CONFIRM,
         blocks,
-        submit=t(N_("Charge and change")),
+        submit=t(N_("Schedule the change")) if later else t(N_("Charge and change")),
         close=t(N_("Cancel")),
         private_metadata=data,
     )
+
+
+def shown_amount(q: Quote) -> Decimal:
+    """What the confirm step holds and checks again: today's charge, or a downgrade's per-cycle price."""
+    return q.per_cycle if q.effect == "at_renewal" else q.today
 
 
 def submit_confirm(
@@ -75,9 +89,14 @@ def submit_confirm(
         choice, reason = choice_from_json(held.payload["plan"]), held.payload.get("reason")
         ports = ports_of(req)
         with req.deps.uow() as uow:
-            pending.same_amount(
-                held.amount, changes.preview_plan_change(uow, ports, req.actor, name, choice).today
-            )
+            q = changes.preview_plan_change(uow, ports, req.actor, name, choice)
+        pending.same_amount(held.amount, shown_amount(q))
+        if q.effect == "at_renewal":  # nothing is charged: no approval, scheduled for the renewal
+            with req.deps.uow() as uow:
+                result = changes.change_plan(
+                    uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
+                )
+            return req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
         payload = {"name": name, "plan": plan_json(choice), "nonce": held.id, "reason": reason}
         held_text = approvals.hold(req, "plan", payload, meta.get("channel"))
         if held_text is not None:

@@ -22,13 +22,15 @@ from bot.context import Req, open_request
 from bot.quote_render import line_amount, note_text
 from domain import pending
 from domain.i18n import N_
+from domain.ledger import Draw
 from domain.pricing import Quote
 from domain.seats_members import make_admin
 from domain.seats_rules import ADMIN_WARNING
-from domain.seats_topup import Bought, TopUp, confirm_topup, quote_topup, reduce_seats
+from domain.seats_topup import Bought, TopUp, confirm_topup, quote_reduce, quote_topup, reduce_seats
 
 CONFIRM_BUY = "seats_buy_confirm"
 CONFIRM_ADMIN = "seats_admin_confirm"
+CONFIRM_REDUCE = "seats_reduce_confirm"
 CANCEL = "seats_cancel"
 _PERCENT_KEYS = ("percent", "rate")
 _TEXT_ONLY = ("vat_reverse_charge", "no_vat")
@@ -37,6 +39,7 @@ _TEXT_ONLY = ("vat_reverse_charge", "no_vat")
 def register(app: App) -> None:
     app.action(CONFIRM_BUY)(on_confirm_buy)
     app.action(CONFIRM_ADMIN)(on_confirm_admin)
+    app.action(CONFIRM_REDUCE)(on_confirm_reduce)
     app.action(CANCEL)(on_cancel)
 
 
@@ -68,13 +71,25 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
         if offer.per_seat
         else t(N_("Add {n} user seat(s) to {account}"), n=offer.extra, account=offer.account)
     )
-    pay = [t(N_("From prepaid credit: {amount}"), amount=offer.draw.from_credit)]
-    rest = offer.draw.from_card
-    if offer.payment_method == "transfer":
-        pay.append(t(N_("By bank transfer (the invoice waits as awaiting transfer): {amount}"), amount=rest))
-    else:
-        pay.append(t(N_("From the card: {amount}"), amount=rest))
+    pay = pay_lines(req, offer.draw, offer.payment_method)
     return [ui.header(what), ui.section("\n".join(quote_lines(req, offer.quote))), ui.context(*pay)]
+
+
+def pay_lines(req: Req, draw: Draw, payment_method: str) -> list[str]:
+    """How a charge is paid, in the ledger's draw order: prepaid credit first, then the card (or the
+    bank transfer) for the rest."""
+    t = req.t
+    pay = [t(N_("From prepaid credit: {amount}"), amount=draw.from_credit)]
+    if payment_method == "transfer":
+        pay.append(
+            t(
+                N_("By bank transfer (the invoice waits as awaiting transfer): {amount}"),
+                amount=draw.from_card,
+            )
+        )
+    else:
+        pay.append(t(N_("From the card: {amount}"), amount=draw.from_card))
+    return pay
 
 
 def buy_reply(req: Req, account: str, extra: int) -> dict[str, Any]:
@@ -164,17 +179,76 @@ def on_confirm_buy(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
 
 
 def reduce_reply(req: Req, account: str, fewer: int, reason: str | None) -> dict[str, Any]:
+    """The downgrade's quote and a Confirm button (SPEC §3): nothing is scheduled before the click.
+    The server holds the account, the count, the reason and the per-cycle amount shown."""
+    t = req.t
     with req.deps.uow() as uow:
-        offer = reduce_seats(
-            uow, req.deps.catalog, req.deps.clock, req.actor, name=account, fewer=fewer, reason=reason
-        )
-    text = req.t(
-        N_(":white_check_mark: {account} goes to {seats} user seats at its renewal on {date}; no refund."),
+        offer = quote_reduce(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, fewer=fewer)
+    payload = {"name": account, "fewer": fewer, "reason": reason}
+    pending_id = confirmations.hold(req, "seats-reduce", payload, amount=offer.per_cycle)
+    what = t(
+        N_("Reduce {account} to {seats} user seats at its renewal on {date}"),
         account=account,
         seats=offer.choice.seats or 0,
         date=offer.renewal,
     )
-    return ui.message(text, [ui.section(text), ui.section("\n".join(quote_lines(req, offer)))])
+    blocks: list[Block] = [
+        ui.header(what),
+        ui.section("\n".join(quote_lines(req, offer))),
+        ui.context(
+            t(
+                N_(
+                    "From the renewal on {date} you pay {amount} per cycle. Nothing is charged today; no refund."
+                ),
+                date=offer.renewal,
+                amount=offer.per_cycle,
+            )
+        ),
+        ui.actions(
+            ui.button(t(N_("Confirm the downgrade")), CONFIRM_REDUCE, pending_id, style="primary"),
+            ui.button(t(N_("Cancel")), CANCEL, pending_id),
+        ),
+    ]
+    return ui.message(what, blocks)
+
+
+def confirm_reduce(req: Req, raw: Any) -> str:
+    """Claim the held reduction, re-quote it (a moved price is said, not scheduled) and schedule it."""
+
+    def run(held: pending.Claimed) -> str:
+        name, fewer = str(held.payload["name"]), int(held.payload["fewer"])
+        reason = held.payload.get("reason")
+        with req.deps.uow() as uow:
+            offer = quote_reduce(uow, req.deps.catalog, req.deps.clock, req.actor, name=name, fewer=fewer)
+        pending.same_amount(held.amount, offer.per_cycle)
+        with req.deps.uow() as uow:
+            offer = reduce_seats(
+                uow,
+                req.deps.catalog,
+                req.deps.clock,
+                req.actor,
+                name=name,
+                fewer=fewer,
+                reason=None if reason is None else str(reason),
+            )
+        return req.t(
+            N_(
+                ":white_check_mark: {account} goes to {seats} user seats at its renewal on {date}; no refund."
+            ),
+            account=name,
+            seats=offer.choice.seats or 0,
+            date=offer.renewal,
+        )
+
+    return confirmations.confirmed(req, "seats-reduce", raw, run)
+
+
+def on_confirm_reduce(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    text = confirm_reduce(req, ui.action_value(body))
+    answer(context, body, ui.notice(text), replace=True)
 
 
 def admin_reply(req: Req, account: str, email: str, next_renewal: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ carries only that confirmation's id, which is the subscription's idempotency key
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -20,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import confirmations, ui
-from bot.commands.seats_buy import quote_lines
+from bot.commands.seats_buy import pay_lines, quote_lines
 from bot.context import Req, open_request
 from domain import pending
 from domain.errors import DomainError, InvalidInput
@@ -28,7 +29,7 @@ from domain.i18n import N_
 from domain.numbers import row_id, whole_number
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
-from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, quote_new
+from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, draw_new, quote_new
 
 FORM = "seats_new"
 CONFIRM = "seats_new_confirm"
@@ -117,17 +118,20 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     data = clean(NewSubscription(**_form_data(view), nonce=""))
     with req.deps.uow() as uow:
         offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
+        draw = draw_new(uow, req.actor, data, offer)
     t = req.t
-    how = t(N_("bank transfer")) if data.payment_method == TRANSFER else t(N_("the chosen card"))
     summary = t(
-        N_("{licenses} license(s) for {customer} ({company}, {country}), paid by {how}."),
+        N_("{licenses} license(s) for {customer} ({company}, {country})."),
         licenses=data.licenses,
         customer=data.customer_name,
         company=data.company or "-",
         country=data.country,
-        how=how,
     )
-    blocks: list[Block] = [ui.section(summary), ui.section("\n".join(quote_lines(req, offer)))]
+    blocks: list[Block] = [
+        ui.section(summary),
+        ui.section("\n".join(quote_lines(req, offer))),
+        ui.context(*pay_lines(req, draw, data.payment_method)),
+    ]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
     held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)
     stored = {"pending": held, "channel": meta.get("channel")}
@@ -176,14 +180,29 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
 
 
 def _created_text(req: Req, done: Created) -> str:
+    """What the invoice drew, as the confirm step showed it: prepaid credit, then the card (or the
+    bank transfer the invoice waits for)."""
     t = req.t
     status = t(done.invoice_status.replace("_", " "))
+    total, credit = Decimal(done.total), Decimal(done.credit_used)
+    if done.payment_method == TRANSFER:
+        message = N_(
+            ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total} ({status}): "
+            "{credit} from credit, {rest} by bank transfer. Add its members with `/seats add {account} "
+            "<emails>`; `/seats {account}` shows it."
+        )
+    else:
+        message = N_(
+            ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total} ({status}): "
+            "{credit} from credit, {rest} by card. Add its members with `/seats add {account} <emails>`; "
+            "`/seats {account}` shows it."
+        )
     return t(
-        N_(
-            ":white_check_mark: Subscription {account} is created. Invoice {invoice} ({status}). Add its "
-            "members with `/seats add {account} <emails>`; `/seats {account}` shows it."
-        ),
+        message,
         account=done.account,
         invoice=done.invoice_number,
+        total=total,
         status=status,
+        credit=credit,
+        rest=total - credit,
     )

@@ -110,6 +110,7 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
         acme = make_account(s, agency, name="acme", price_per_cycle=Decimal("99.00"), provider_ref="acc_acme")
         make_account(s, agency, name="lapsed", status="expired", period_end=today - timedelta(days=2))
         make_account(s, agency, name="trying", status="trial", period_end=today + timedelta(days=3))
+        make_account(s, agency, name="roomy", seats=5)  # `/seats reduce` needs seats above the tier's
         seated = make_account(
             s,
             agency,
@@ -157,6 +158,7 @@ COMMANDS = [
     ("/seats", "admin seated ana@x.io"),
     ("/seats", "add seated a@x.io b@x.io c@x.io"),
     ("/seats", "buy seated 1"),
+    ("/seats", "reduce roomy 1"),
     ("/seats", "new"),
     ("/credits", "buy prepaid 100"),
     ("/credits", "buy prepaid 5000"),
@@ -199,6 +201,7 @@ REGISTERED = {
     "seats_buy_confirm",
     "seats_buy_open",
     "seats_cancel",
+    "seats_reduce_confirm",
     "seats_remove_open",
 }
 """Every action id a listener is registered for (`test_every_action_listener_is_rendered` keeps it

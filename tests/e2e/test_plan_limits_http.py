@@ -173,6 +173,9 @@ def test_edit_can_set_a_limit_back_to_its_default(http: SlackHttp, sessions: ses
         "reason": {"type": "plain_text_input", "value": "fewer activities"},
     }
     reply = http.submit(view, values)
+    assert reply.body.get("response_action") == "update", reply.body  # the downgrade's quote first
+    assert not account(sessions).pending_change
+    reply = http.submit(reply.body["view"], {})
     assert reply.body.get("response_action") is None, reply.body
     pending = account(sessions).pending_change or {}
     assert pending.get("plan", {}).get("limits") == []

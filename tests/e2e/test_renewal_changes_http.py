@@ -57,7 +57,15 @@ def test_reduced_seats_and_edit_downgrade_are_charged_at_renewal_then_cleared(
     job charges the smaller plan, applies it and leaves no pending change."""
     _accounts(http, sessions)
     reply = http.command("/seats", "reduce seated 2 smaller team")
-    assert "goes to 3 user seats at its renewal on Dec 10, 2026" in reply.text
+    assert "Reduce seated to 3 user seats at its renewal on Dec 10, 2026" in reply.text
+    confirm = next(
+        e["value"]
+        for b in reply.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "seats_reduce_confirm"
+    )
+    http.click("seats_reduce_confirm", confirm)
     http.command("/accounts", "edit tiered")
     view = http.opened_view()
     values = initial_values(view)
