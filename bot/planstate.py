@@ -138,14 +138,11 @@ def _has_block(view: dict[str, Any], block_id: str) -> bool:
 def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:
     """The validated PlanChoice; an invalid field is reported on its plan block.
 
-    What the person typed is checked as typed: an unreadable number, seats below the tier's included
-    ones or a custom contacts count within the listed brackets is refused on its field, never
-    replaced by a default (only empty fields take the defaults)."""
+    A number that cannot be read (`-3`, `abc`) or a custom contacts count within the listed brackets
+    is refused on its field, never replaced by a default (only empty fields take the defaults; seats
+    below the tier's included ones read as the included ones, which cost nothing more)."""
     _refuse_unreadable(catalog, state)
-    typed_seats = state.seats
     state = normalise(catalog, state)
-    if typed_seats is not None and state.seats is not None:
-        state = replace(state, seats=typed_seats)
     parts = state.product.split(":")
     if state.version == "V1":
         choice = PlanChoice(version="V1", product=parts[1], level=parts[2] if len(parts) > 2 else None)
@@ -181,8 +178,13 @@ def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:
             addons=state.addons,
             limits=limits,
         )
-    with on_plan_fields():
-        validate_choice(catalog, choice)
+    try:
+        with on_plan_fields():
+            validate_choice(catalog, choice)
+    except DomainError as error:
+        if error.field == "plan_contacts" and state.contacts == CUSTOM:
+            error.field = "plan_custom_contacts"  # the number typed is the one to fix
+        raise
     return choice
 
 

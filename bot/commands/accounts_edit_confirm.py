@@ -43,6 +43,7 @@ def confirm_view(
             )
         )
     ]
+    blocks += confirmations.large_charge(req, q.today)
     blocks += quote_blocks(t, q, count, with_create=False)[:40]
     held = {"name": name, "plan": plan_json(choice), "reason": reason}
     data = {

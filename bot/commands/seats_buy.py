@@ -74,7 +74,12 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
         pay.append(t(N_("By bank transfer (the invoice waits as awaiting transfer): {amount}"), amount=rest))
     else:
         pay.append(t(N_("From the card: {amount}"), amount=rest))
-    return [ui.header(what), ui.section("\n".join(quote_lines(req, offer.quote))), ui.context(*pay)]
+    return [
+        ui.header(what),
+        ui.section("\n".join(quote_lines(req, offer.quote))),
+        *confirmations.large_charge(req, offer.quote.total_today),
+        ui.context(*pay),
+    ]
 
 
 def buy_reply(req: Req, account: str, extra: int) -> dict[str, Any]:

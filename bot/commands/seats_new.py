@@ -127,7 +127,11 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         country=data.country,
         how=how,
     )
-    blocks: list[Block] = [ui.section(summary), ui.section("\n".join(quote_lines(req, offer)))]
+    blocks: list[Block] = [
+        ui.section(summary),
+        ui.section("\n".join(quote_lines(req, offer))),
+        *confirmations.large_charge(req, offer.total_today),
+    ]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
     held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)
     stored = {"pending": held, "channel": meta.get("channel")}
