@@ -20,7 +20,8 @@ from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Agency, AuditEntry, Invoice
 from tests.e2e.test_accounts_edit_http import initial_values, open_edit, seeded
 from tests.e2e.test_accounts_http import add_values, agency_with_profile
-from tests.e2e.test_credits_http import _agency, _button
+from tests.e2e.test_credits_http import _agency
+from tests.factories import make_account
 from tests.slackhttp import SlackHttp
 from tests.slackhttp import select as pick
 
@@ -103,7 +104,7 @@ def test_seats_above_the_bound_are_refused_in_the_modal(
 def test_custom_contacts_within_the_listed_brackets_are_refused(
     http: SlackHttp, sessions: sessionmaker[Session], custom: str
 ) -> None:
-    """"More than 100,000" with 2 contacts was quoted and charged as the 1,000 bracket: a custom count
+    """ "More than 100,000" with 2 contacts was quoted and charged as the 1,000 bracket: a custom count
     must be above the largest listed bracket, and the refusal says so."""
     _, profile_id = agency_with_profile(http, sessions)
     body = submit_add(
@@ -118,7 +119,9 @@ def test_custom_contacts_within_the_listed_brackets_are_refused(
     assert counts(sessions) == (0, 0)
 
 
-def test_custom_contacts_above_the_bound_are_refused(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+def test_custom_contacts_above_the_bound_are_refused(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
     """A custom count above the catalog's max_contacts is refused on the custom field."""
     _, profile_id = agency_with_profile(http, sessions)
     body = submit_add(
@@ -161,7 +164,9 @@ def test_large_charge_is_an_agency_setting_validated_and_audited(
     assert reply.body == {}, reply.body
     with sessions() as session:
         assert session.scalars(select(Agency.large_charge)).one() == Decimal("250.50")
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "agency.settings_changed")).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "agency.settings_changed")
+        ).one()
         assert entry.before["large_charge"] == "1000.00" and entry.after["large_charge"] == "250.50"
 
 
@@ -188,8 +193,6 @@ def test_renew_seats_and_plan_change_above_the_large_charge_show_the_warning(
     seeded(http, sessions, tier="plus", seats=3)
     with sessions.begin() as session:
         agency = session.scalars(select(Agency)).one()
-        from tests.factories import make_account
-
         make_account(session, agency, name="gone", status="cancelled", purchased_on=date(2026, 11, 10))
     set_large_charge(db, "10")
     assert WARNING in http.command("/accounts", "renew gone").text
@@ -240,7 +243,9 @@ def test_add_account_below_the_large_charge_is_charged_at_once(
     assert counts(sessions) == (1, 1)
 
 
-def test_add_account_confirm_step_refuses_a_forged_id(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+def test_add_account_confirm_step_refuses_a_forged_id(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
     """The confirm step's metadata carries only the server's id: a made-up one creates nothing."""
     _, profile_id = agency_with_profile(http, sessions)
     with sessions.begin() as session:

@@ -38,4 +38,6 @@ def test_shell_names_the_bounds_and_warns_about_a_large_charge(tmp_path: Path) -
     assert "Contacts: at most 5,000,000; you asked for 999,999,999." in out
     assert "per cycle" not in out.split("/billing profiles add")[0]
     assert "Settings saved: Shell Agency" in out, out
-    assert "Large charge: $50.00 is above your large-charge amount ($40.00). Check it before confirming." in out
+    assert (
+        "Large charge: $50.00 is above your large-charge amount ($40.00). Check it before confirming." in out
+    )
