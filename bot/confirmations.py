@@ -13,9 +13,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
+from bot import ui
 from bot.context import Req
 from bot.i18n import Mrkdwn
 from domain import pending
+from domain.agency import is_large_charge
 from domain.errors import DomainError
 from domain.i18n import N_
 
@@ -33,6 +37,26 @@ def hold(
         return pending.create(
             uow, req.deps.clock, req.actor, kind, payload, amount=amount, account_id=account_id, ttl=ttl
         )
+
+
+def large_charge(req: Req, amount: Decimal | None) -> list[Block]:
+    """The extra warning line of a confirm step whose charge is above the agency's large-charge
+    amount (issue 14 §2), shown whether four-eyes approval is on or not; none below it."""
+    with req.deps.uow() as uow:
+        limit = Decimal(uow.agencies.get(req.actor.agency_id).large_charge)
+    if not is_large_charge(limit, amount):
+        return []
+    return [ui.section(large_charge_text(req, amount or Decimal(0), limit))]
+
+
+def large_charge_text(req: Req, amount: Decimal, limit: Decimal) -> str:
+    return req.t(
+        N_(
+            ":warning: Large charge: {amount} is above your large-charge amount ({limit}). Check it before confirming."
+        ),
+        amount=amount,
+        limit=limit,
+    )
 
 
 def form_id(req: Req, kind: str, raw: Any) -> str:

@@ -38,7 +38,6 @@ from bot.planstate import (
 )
 from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.i18n import N_
-from domain.plans import MAX_QUANTITY
 
 ACTION = "plan_update"
 FREQUENCIES = {"monthly": N_("Monthly"), "annual": N_("Annual")}
@@ -116,7 +115,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                         action_id=ACTION,
                         is_decimal_allowed=False,
                         min_value=str(spec.brackets[-1] + 1),
-                        max_value=str(MAX_QUANTITY),
+                        max_value=str(spec.max_contacts),
                         initial_value=str(state.custom_contacts) if state.custom_contacts else None,
                     ),
                     hint=t(N_("More than {contacts}: type the exact number."), contacts=spec.brackets[-1]),
@@ -138,7 +137,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                     action_id=ACTION,
                     is_decimal_allowed=False,
                     min_value=str(included),
-                    max_value=str(MAX_QUANTITY),
+                    max_value=str(spec.max_seats),
                     initial_value=str(state.seats),
                 ),
                 hint=t(N_("{n} included with this tier; more are charged per seat."), n=included),
@@ -175,7 +174,7 @@ def plan_blocks(t: Translator, catalog: Catalog, state: PlanState) -> list[Block
                 action_id=ACTION,
                 is_decimal_allowed=False,
                 min_value=str(spec.min_licenses),
-                max_value=str(MAX_QUANTITY),
+                max_value=str(spec.max_licenses),
                 initial_value=str(state.licenses),
             ),
         ),

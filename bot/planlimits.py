@@ -20,7 +20,6 @@ from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.numbers import whole_number
 from domain.periods import Frequency
-from domain.plans import MAX_QUANTITY
 
 CUSTOM = "custom"
 SELECT = "plan_limit_"
@@ -119,7 +118,7 @@ def blocks(
                 action_id="plan_update",
                 is_decimal_allowed=False,
                 min_value="1",
-                max_value=str(MAX_QUANTITY),
+                max_value=str(limit.custom.maximum),
                 initial_value=str(typed[name]) if name in typed else None,
             )
             hint = t(

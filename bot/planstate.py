@@ -35,6 +35,8 @@ class PlanState:
     """(limit, selected choice or "custom"); defaults are left out."""
     limit_numbers: planlimits.Numbers = ()
     """(limit, number) for the limits set to "custom"."""
+    unreadable: tuple[str, ...] = ()
+    """Number blocks whose typed value is no whole number (`-3`, `abc`): refused, never defaulted."""
 
     @property
     def version(self) -> str:
@@ -94,26 +96,38 @@ def read_state(view: dict[str, Any], fallback: PlanState | None = None) -> PlanS
     """The plan as the modal currently holds it (the submitted or dispatched state)."""
     base = fallback or PlanState()
 
+    unreadable: list[str] = []
+
     def number(block_id: str) -> int | None:
-        return whole_number(ui.state_value(view, block_id))
+        raw = ui.state_value(view, block_id)
+        value = whole_number(raw)
+        if value is None and raw is not None and str(raw).strip():
+            unreadable.append(block_id)
+        return value
 
     addons_raw = ui.state_value(view, "plan_addons")
     limits, numbers = planlimits.read(view)
     if not planlimits.has_inputs(view):
         limits, numbers = base.limits, base.limit_numbers
+    custom_contacts, seats, licenses = (
+        number("plan_custom_contacts"),
+        number("plan_seats"),
+        number("plan_licenses"),
+    )
     return PlanState(
         product=ui.state_value(view, "plan_product") or base.product,
         tier=ui.state_value(view, "plan_tier") or base.tier,
         contacts=ui.state_value(view, "plan_contacts") or base.contacts,
-        custom_contacts=number("plan_custom_contacts") or base.custom_contacts,
+        custom_contacts=base.custom_contacts if custom_contacts is None else custom_contacts,
         frequency=ui.state_value(view, "plan_frequency") or base.frequency,
-        seats=number("plan_seats") or base.seats,
+        seats=base.seats if seats is None else seats,
         addons=tuple(a for a in (addons_raw.split(",") if addons_raw else ()) if a)
         if _has_block(view, "plan_addons")
         else base.addons,
-        licenses=number("plan_licenses") or base.licenses,
+        licenses=base.licenses if licenses is None else licenses,
         limits=limits,
         limit_numbers=numbers,
+        unreadable=tuple(unreadable),
     )
 
 
@@ -122,7 +136,12 @@ def _has_block(view: dict[str, Any], block_id: str) -> bool:
 
 
 def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:
-    """The validated PlanChoice; an invalid field is reported on its plan block."""
+    """The validated PlanChoice; an invalid field is reported on its plan block.
+
+    A number that cannot be read (`-3`, `abc`) or a custom contacts count within the listed brackets
+    is refused on its field, never replaced by a default (only empty fields take the defaults; seats
+    below the tier's included ones read as the included ones, which cost nothing more)."""
+    _refuse_unreadable(catalog, state)
     state = normalise(catalog, state)
     parts = state.product.split(":")
     if state.version == "V1":
@@ -140,8 +159,10 @@ def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:
                 field="plan_custom_contacts",
                 contacts=top,
             )
-        contacts = state.custom_contacts if state.contacts == CUSTOM else int(state.contacts or 0)
         spec = catalog.product(parts[1])
+        if state.contacts == CUSTOM and isinstance(spec, ContactsProduct):
+            _custom_above_brackets(spec, state.custom_contacts or 0)
+        contacts = state.custom_contacts if state.contacts == CUSTOM else int(state.contacts or 0)
         limits = (
             planlimits.to_choice(spec, state.limits, state.limit_numbers)
             if isinstance(spec, ContactsProduct)
@@ -157,9 +178,60 @@ def to_choice(catalog: Catalog, state: PlanState) -> PlanChoice:
             addons=state.addons,
             limits=limits,
         )
-    with on_plan_fields():
-        validate_choice(catalog, choice)
+    try:
+        with on_plan_fields():
+            validate_choice(catalog, choice)
+    except DomainError as error:
+        if error.field == "plan_contacts" and state.contacts == CUSTOM:
+            error.field = "plan_custom_contacts"  # the number typed is the one to fix
+        raise
     return choice
+
+
+def _refuse_unreadable(catalog: Catalog, state: PlanState) -> None:
+    if not state.unreadable:
+        return
+    block_id = state.unreadable[0]
+    spec = catalog.product(state.product_name) if ":" in state.product else None
+    if block_id == "plan_seats" and isinstance(spec, ContactsProduct):
+        tier = spec.tiers.get(state.tier or "")
+        raise InvalidInput(
+            N_("User seats: from {minimum} to {maximum}, as a whole number."),
+            field=block_id,
+            minimum=max(1, tier.included_seats if tier else 1),
+            maximum=spec.max_seats,
+        )
+    if block_id == "plan_licenses" and isinstance(spec, PerSeatProduct):
+        raise InvalidInput(
+            N_("Licenses: from {minimum} to {maximum}, as a whole number."),
+            field=block_id,
+            minimum=spec.min_licenses,
+            maximum=spec.max_licenses,
+        )
+    if block_id == "plan_custom_contacts" and isinstance(spec, ContactsProduct):
+        raise InvalidInput(
+            N_("Contacts: a whole number above {contacts} and at most {maximum}."),
+            field=block_id,
+            contacts=spec.brackets[-1],
+            maximum=spec.max_contacts,
+        )
+    raise InvalidInput(N_("Write a whole number here."), field=block_id)
+
+
+def _custom_above_brackets(spec: ContactsProduct, count: int) -> None:
+    """A custom contacts count is above the largest listed bracket: 2 under "more than 100,000" is
+    refused, not quoted as the smallest bracket."""
+    top = spec.brackets[-1]
+    if count <= top:
+        raise InvalidInput(
+            N_(
+                "Contacts: a custom number must be above {contacts}, the largest listed bracket; "
+                "for {count} choose its bracket."
+            ),
+            field="plan_custom_contacts",
+            contacts=top,
+            count=count,
+        )
 
 
 def state_of(choice: PlanChoice) -> PlanState:

@@ -17,6 +17,7 @@ from domain.accounts.rules import clean_email
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotAMember, NotFound
 from domain.i18n import N_
+from domain.money import MAX_AMOUNT
 from domain.roles import Permission, Role, require
 from domain.store.models import Agency, AgencyStats, Member
 from domain.store.uow import SqlUnitOfWork
@@ -54,6 +55,8 @@ class SettingsInput:
     language: str = "en"
     notification_email: str | None = None
     """The agency's address new accounts get as their notification email; None leaves it unset."""
+    large_charge: Decimal | None = None
+    """A charge above this amount shows an extra warning on its confirm step; None keeps the current."""
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,13 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
     email = (data.notification_email or "").strip() or None
     if email is not None:
         email = clean_email(email, field="notification_email")
+    large = data.large_charge
+    if large is not None and not (Decimal(0) < large < MAX_AMOUNT):
+        raise InvalidInput(
+            N_("Large-charge amount: a number above 0 and below {maximum}, like 1000 or 2500.50."),
+            field="large_charge",
+            maximum=MAX_AMOUNT,
+        )
     return SettingsInput(
         name=name,
         notice_channel=data.notice_channel or None,
@@ -319,6 +329,7 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
         low_balance_threshold=data.low_balance_threshold.quantize(Decimal("0.01")),
         language=data.language,
         notification_email=email,
+        large_charge=None if large is None else large.quantize(Decimal("0.01")),
     )
 
 
@@ -335,6 +346,8 @@ def update_settings(uow: UnitOfWork, clock: Clock, actor: Actor, data: SettingsI
     agency.language = clean.language
     if clean.notification_email is not None:
         agency.notification_email = clean.notification_email
+    if clean.large_charge is not None:
+        agency.large_charge = clean.large_charge
     after = _settings_snapshot(agency)
     if before != after:
         audit.record(
@@ -360,7 +373,14 @@ def _settings_snapshot(agency: Agency) -> dict[str, str | None]:
         "low_balance_threshold": str(agency.low_balance_threshold),
         "language": agency.language,
         "notification_email": agency.notification_email,
+        "large_charge": str(agency.large_charge),
     }
+
+
+def is_large_charge(limit: Decimal | None, amount: Decimal | None) -> bool:
+    """Whether a charge of `amount` is above the agency's large-charge amount (strictly, like the
+    four-eyes threshold)."""
+    return limit is not None and amount is not None and amount > limit
 
 
 _TZ_CACHE: set[str] = set()

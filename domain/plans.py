@@ -230,6 +230,13 @@ def _validate_contacts(spec: ContactsProduct, choice: PlanChoice, example: str) 
             brackets=", ".join(str(b) for b in spec.brackets),
             example=example,
         )
+    if choice.contacts > spec.max_contacts:
+        raise _refuse(
+            N_("Contacts: at most {maximum}; you asked for {contacts}. Check the number."),
+            "contacts",
+            maximum=spec.max_contacts,
+            contacts=choice.contacts,
+        )
     if choice.seats is not None and choice.seats < max(1, tier.included_seats):
         raise _refuse(
             N_("The {tier} tier includes {included} user seat(s); ask for {included} or more."),
@@ -312,6 +319,14 @@ def _validate_limits(spec: ContactsProduct, choice: PlanChoice) -> None:
                 "limits",
                 limit=name,
                 example=custom.per * 10,
+            )
+        if value > custom.maximum:
+            raise _refuse(
+                N_("A custom {limit} limit is at most {maximum}; you asked for {value}. Check the number."),
+                "limits",
+                limit=name,
+                maximum=custom.maximum,
+                value=value,
             )
 
 

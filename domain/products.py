@@ -84,6 +84,12 @@ class LimitChoice(Price):
 class CustomLimit(Price):
     per: Count
     tiers: tuple[str, ...]
+    max_blocks: Count = 1000
+    """A custom number is at most `per * max_blocks`: a typo of 999,999,999 is refused, not charged."""
+
+    @property
+    def maximum(self) -> int:
+        return self.per * self.max_blocks
 
 
 class Limit(FrozenModel):
@@ -116,6 +122,8 @@ class ContactsProduct(FrozenModel):
     max_seats: Count = 1000
     """User seats one account may hold: a sanity cap like `max_licenses`, so a typo (or a forged
     click) of 99,999,999 seats is refused, not quoted or charged."""
+    max_contacts: Count = 5_000_000
+    """Contacts one account may hold, above the last bracket ("custom"): the same kind of cap."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ContactsProduct:
@@ -123,6 +131,8 @@ class ContactsProduct(FrozenModel):
             raise FieldProblem("brackets", "needs at least one bracket, in increasing order")
         if not self.tiers:
             raise FieldProblem("tiers", "needs at least one tier")
+        if self.max_contacts <= self.brackets[-1]:
+            raise FieldProblem("max_contacts", f"must be above the last bracket ({self.brackets[-1]})")
         for name, tier in self.tiers.items():
             missing = [b for b in self.brackets if b not in tier.prices]
             extra = [b for b in tier.prices if b not in self.brackets]

@@ -139,8 +139,10 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
     if preview.tax_lines:
         notes += [f"{t(line.label, **line.params)}: {t.money(line.amount)}" for line in preview.tax_lines]
         notes.append(f"{t(N_('Total today'))}: {t.money(price.per_cycle + preview.tax)}")
+    total = price.per_cycle + preview.tax
     blocks: list[Block] = [
         ui.section("\n".join([text, *notes])),
+        *confirmations.large_charge(req, total),
         ui.actions(*buttons),
         ui.context(t(N_("Prepaid credit is drawn first; the card pays the rest."))),
     ]

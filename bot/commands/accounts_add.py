@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import confirmations, planbuilder, ui
+from bot.commands import accounts_add_large
 from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal, credentials_view
 from bot.commands.accounts_common import errors_on, ports_of
 from bot.commands.accounts_tools import read_client_price
@@ -34,6 +35,7 @@ from domain.roles import Permission
 
 def register(app: App) -> None:
     app.view(CALLBACK)(submit_add)
+    accounts_add_large.register(app)
     app.action(LIVE)(live_check)
     app.action("accounts_add_open")(open_from_button)
     app.action("accounts_add_with_plan")(open_from_button)
@@ -103,6 +105,12 @@ def submit_add(
     with errors_on(view):
         cmd = read_add(req, view, nonce)
         client_price = read_client_price(view)
+        step = accounts_add_large.confirm_step(
+            req, cmd, (ui.state_value(view, "client_price") or "").strip(), meta.get("channel")
+        )
+        if step is not None:  # above the large-charge amount: nothing is charged before a confirmation
+            ack(response_action="update", view=step)
+            return
         with req.deps.uow() as uow:
             added = add_account(uow, ports_of(req), req.actor, cmd)
     if client_price is not None:

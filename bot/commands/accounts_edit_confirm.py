@@ -52,6 +52,8 @@ def confirm_view(
             N_("Confirm the plan change of *{name}*: {amount} is charged today."), name=name, amount=q.today
         )
     blocks: list[Block] = [ui.section(head)]
+    if not later:  # a downgrade charges nothing today
+        blocks += confirmations.large_charge(req, q.today)
     blocks += quote_blocks(t, q, count, with_create=False)[:40]
     held = {"name": name, "plan": plan_json(choice), "reason": reason}
     data = {

@@ -237,6 +237,17 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
                 action_id="value", initial_value=agency.notification_email or None, max_length=254
             ),
         ),
+        InputBlock(
+            block_id="large_charge",
+            label=t(N_("Large-charge amount")),
+            hint=t(N_("Every charge above this amount asks to be checked before it is confirmed.")),
+            element=NumberInputElement(
+                action_id="value",
+                is_decimal_allowed=True,
+                min_value="0.01",
+                initial_value=str(agency.large_charge),
+            ),
+        ),
     ]
     return ui.modal(
         t(N_("Agency settings")),
@@ -246,6 +257,21 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
         close=t(N_("Cancel")),
         private_metadata={"channel": channel_id} if channel_id else None,
     )
+
+
+def _amount(raw: str | None) -> Decimal | None:
+    """The large-charge amount typed (None when left empty: the current one is kept)."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise InvalidInput(
+            N_("Large-charge amount: write a number, like 1000 or 2500.50."), field="large_charge"
+        )
+    return value
 
 
 def save_settings(
@@ -268,6 +294,7 @@ def save_settings(
         low_balance_threshold=threshold,
         language=ui.state_value(view, "language") or "en",
         notification_email=ui.state_value(view, "notification_email"),
+        large_charge=_amount(ui.state_value(view, "large_charge")),
     )
     with req.deps.uow() as uow:
         agency = service.update_settings(uow, req.deps.clock, req.actor, data)

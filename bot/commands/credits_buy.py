@@ -113,6 +113,7 @@ def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
                 (t(N_("On the card")), t.money(offer.draw.from_card)),
             ]
         ),
+        *confirmations.large_charge(req, offer.price),
         ui.context(t(N_("Nothing is charged until you confirm. Taxes not included."))),
         ui.actions(
             ui.button(t(N_("Confirm and pay")), CONFIRM, value, style="primary"),

@@ -72,7 +72,12 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
         else t(N_("Add {n} user seat(s) to {account}"), n=offer.extra, account=offer.account)
     )
     pay = pay_lines(req, offer.draw, offer.payment_method)
-    return [ui.header(what), ui.section("\n".join(quote_lines(req, offer.quote))), ui.context(*pay)]
+    return [
+        ui.header(what),
+        ui.section("\n".join(quote_lines(req, offer.quote))),
+        *confirmations.large_charge(req, offer.quote.total_today),
+        ui.context(*pay),
+    ]
 
 
 def pay_lines(req: Req, draw: Draw, payment_method: str) -> list[str]:

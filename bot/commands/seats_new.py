@@ -131,6 +131,7 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         ui.section(summary),
         ui.section("\n".join(quote_lines(req, offer))),
         ui.context(*pay_lines(req, draw, data.payment_method)),
+        *confirmations.large_charge(req, offer.total_today),
     ]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
     held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)

@@ -261,6 +261,22 @@ def _start_free(account: Account, spec: FreeProduct, plan: PlanChoice, day: date
     account.purchased_on = None
 
 
+def first_charge(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddAccount) -> Decimal:
+    """What adding this account charges today (`_start_paid`'s first cycle): 0 for a free plan.
+
+    Lets the add-account step ask for a confirmation above the agency's large-charge amount before
+    anything is charged. Expects a plan that passed `validate_choice`."""
+    spec = ports.catalog.product(cmd.plan.product)
+    if isinstance(spec, FreeProduct):
+        return Decimal("0.00")
+    migration = None
+    if cmd.migration_percent is not None:
+        migration = MigrationDiscount(cmd.migration_percent, max(1, cmd.migration_cycles or 1))
+    day = agency_today(ports.clock, uow.agencies.get(actor.agency_id))
+    count = count_active_paid(uow.session, actor.agency_id)
+    return quote(ports.catalog, cmd.plan, active_paid_count=count, today=day, migration=migration).today
+
+
 def _start_paid(
     uow: SqlUnitOfWork,
     ports: AccountPorts,

@@ -54,6 +54,8 @@ class Agency(Base):
     notice_lead_days: Mapped[str] = mapped_column(String(32), default="7,1")
     archive_after_days: Mapped[int] = mapped_column(Integer, default=30)
     approval_threshold: Mapped[Decimal | None] = mapped_column(Money)
+    large_charge: Mapped[Decimal] = mapped_column(Money, server_default="1000.00")
+    """A charge above it carries an extra warning line on its confirm step (issue 14 §2)."""
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     payout_email: Mapped[str | None] = mapped_column(String(254))
     notification_email: Mapped[str | None] = mapped_column(String(254))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.e2e.test_processes import run_cli
 
-SETTINGS = "/agency settings\n\n\n\n\n\n\nops@shell-agency.example\n"
+SETTINGS = "/agency settings\n\n\n\n\n\n\nops@shell-agency.example\n\n"
 """The settings modal with every default kept and the agency's notification email typed."""
 SEATS = "/seats new\nJean Dupont\njean@dupont.example\nDupont SA\n{country}\nFR40303265045\n4\n\n\n"
 
