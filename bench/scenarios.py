@@ -84,15 +84,21 @@ def _fill(view: dict[str, Any], overrides: dict[str, dict[str, Any]]) -> dict[st
 
 
 def add_account(client: Client, slack: LocalSlack, url: str) -> BodyMaker:
-    """The add-account modal, opened once; each submission has a new name and a new nonce."""
-    mark = slack.mark()
-    client.post(command_body("/accounts", "add", slack.base_url))
-    opened = [c for c in slack.since(mark) if c.method == "views.open"]
-    assert opened, "the add-account modal did not open"
-    view = dict(opened[-1].response["view"])
-    meta = json.loads(view.get("private_metadata") or "{}")
+    """The add-account modal, opened afresh (untimed) for each timed submission: the server issues the
+    form's id when it opens and a submission under an id already used replays the first one, so a
+    reused form would time the replay instead of a creation. Each submission has a new name."""
+    helper = Client(client.port)
+
+    def opened_form() -> tuple[dict[str, Any], dict[str, Any]]:
+        mark = slack.mark()
+        helper.post(command_body("/accounts", "add", slack.base_url))
+        opened = [c for c in slack.since(mark) if c.method == "views.open"]
+        assert opened, "the add-account modal did not open"
+        view = dict(opened[-1].response["view"])
+        return view, json.loads(view.get("private_metadata") or "{}")
 
     def body(i: int) -> str:
+        view, meta = opened_form()
         suffix = uuid.uuid4().hex[:10]
         text = {"type": "plain_text_input"}
         values = _fill(
@@ -107,11 +113,7 @@ def add_account(client: Client, slack: LocalSlack, url: str) -> BodyMaker:
                 "timezone": {**text, "value": "Europe/Paris"},
             },
         )
-        submitted = {
-            **view,
-            "private_metadata": json.dumps({**meta, "nonce": uuid.uuid4().hex}),
-            "state": {"values": values},
-        }
+        submitted = {**view, "private_metadata": json.dumps(meta), "state": {"values": values}}
         return interaction_body(
             {
                 "type": "view_submission",
