@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -186,3 +187,32 @@ def pg_url() -> str:
             pytest.fail(f"PostgreSQL is required in CI and unreachable at {url}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {url}")
     return url
+
+
+@pytest.fixture
+def desk(
+    db: Engine,
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    slack: LocalSlack,
+    provider: SimulatedProvider,
+    gateway: SimulatedGateway,
+) -> Iterator[tuple[SlackHttp, dict[str, Any]]]:
+    """The app with the test's provider and gateway, and the notices sender's pacing on the test clock
+    (a run never waits); `extras` holds the sender's runs."""
+    from bot.app import build_app
+
+    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
+    app = build_app(
+        settings,
+        clock=clock,
+        sessions=sessions,
+        catalog=catalog,
+        provider=provider,
+        gateway=gateway,
+        extras=extras,
+    )
+    with serve_app(app) as base_url:
+        yield SlackHttp(base_url, SECRET, slack), extras

@@ -26,11 +26,9 @@ from bot.answer import is_user_id
 from bot.localslack import Call, LocalSlack
 from bot.settings import Settings
 from domain import outbox
-from domain.catalog import Catalog
-from domain.clock import FixedClock
-from domain.simulated import SimulatedGateway, SimulatedProvider
+from domain.simulated import SimulatedProvider
 from domain.store.models import Member
-from tests.conftest import OWNER, SECRET
+from tests.conftest import OWNER
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.slackhttp import (
     Reply,
@@ -38,7 +36,6 @@ from tests.slackhttp import (
     block_actions,
     modal_view,
     payload_text,
-    serve_app,
     trigger_id,
 )
 
@@ -70,34 +67,6 @@ class Click:
     action: dict[str, Any]
     block_id: str
     label: str
-
-
-@pytest.fixture
-def desk(
-    db: Any,
-    settings: Settings,
-    clock: FixedClock,
-    sessions: sessionmaker[Session],
-    catalog: Catalog,
-    slack: LocalSlack,
-    provider: SimulatedProvider,
-    gateway: SimulatedGateway,
-) -> Iterator[tuple[SlackHttp, dict[str, Any]]]:
-    """The app with the notices sender's pacing on the test clock (a run never waits)."""
-    from bot.app import build_app
-
-    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
-    app = build_app(
-        settings,
-        clock=clock,
-        sessions=sessions,
-        catalog=catalog,
-        provider=provider,
-        gateway=gateway,
-        extras=extras,
-    )
-    with serve_app(app) as base_url:
-        yield SlackHttp(base_url, SECRET, slack), extras
 
 
 def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> None:

@@ -6,57 +6,26 @@ is renewed only by the explicit choice of undoing its cancellation, which is the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import run_jobs
-from bot.localslack import LocalSlack
 from bot.settings import Settings
 from domain.billing_run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
-from domain.simulated import SimulatedGateway, SimulatedProvider
+from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Approval, AuditEntry, Invoice, Member, Notice
-from tests.conftest import SECRET
 from tests.factories import NOW, make_account, make_agency, make_profile
-from tests.slackhttp import SlackHttp, payload_text, serve_app
+from tests.slackhttp import SlackHttp, payload_text
 
 BILL = "U0BILL"
 TODAY = NOW.date()
-
-
-@pytest.fixture
-def desk(
-    db: Engine,
-    settings: Settings,
-    clock: FixedClock,
-    sessions: sessionmaker[Session],
-    catalog: Catalog,
-    slack: LocalSlack,
-    provider: SimulatedProvider,
-    gateway: SimulatedGateway,
-) -> Iterator[tuple[SlackHttp, dict[str, Any]]]:
-    """The app with the notices sender's pacing moving the clock (never waiting)."""
-    from bot.app import build_app
-
-    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
-    app = build_app(
-        settings,
-        clock=clock,
-        sessions=sessions,
-        catalog=catalog,
-        provider=provider,
-        gateway=gateway,
-        extras=extras,
-    )
-    with serve_app(app) as base_url:
-        yield SlackHttp(base_url, SECRET, slack), extras
 
 
 def _post_notices(http: SlackHttp, extras: dict[str, Any]) -> None:
