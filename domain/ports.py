@@ -7,9 +7,10 @@ so the app runs complete on one machine; a real adapter implements the same inte
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidInput
@@ -80,10 +81,19 @@ class ProvisionRequest:
     language: str
     timezone: str
     plan: dict[str, Any]
-    password: str
+    password: str = field(repr=False)
     custom_domain: str | None = None
     branding: dict[str, Any] | None = None
     snapshot: dict[str, Any] | None = None
+    client_email: str = ""
+    currency: str = ""
+    billing_interval: int = 1
+    """Months per billing cycle (1 or 12), as vendors bill."""
+    products: tuple[dict[str, Any], ...] = ()
+    """The plan as the vendor's products: `{code, tier, entitlements}` from the catalog plan."""
+    billing_profile: str | None = None
+    """The billing profile's id at the vendor (a vendor that bills the agency charges it)."""
+    vendor_snapshot_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,10 +103,78 @@ class Provisioned:
     username: str
 
 
+class Capability(StrEnum):
+    """What a vendor's API can do. Anything a provider does not support is never pretended: the desk
+    records the change and opens a portal task saying what to do at the vendor (SPEC §9)."""
+
+    PROVISION = "provision"
+    NAME_CHECK = "name_check"
+    LIST_ACCOUNTS = "list_accounts"
+    SIGN_ON = "sign_on"
+    PLAN = "plan"
+    STATUS = "status"
+    BRANDING = "branding"
+    NOTIFICATION_EMAIL = "notification_email"
+    SNAPSHOT = "snapshot"
+    PASSWORD = "password"  # noqa: S105 (the capability, not a secret)
+    TEMPLATES = "templates"
+    MEMBERS = "members"
+    LOCALES = "locales"
+
+
+@dataclass(frozen=True)
+class VendorAccount:
+    """A child account as the vendor lists it. `plan` is None when the desk cannot read it."""
+
+    reference: str
+    name: str
+    owner_name: str = ""
+    email: str = ""
+    created_at: datetime | None = None
+    archived: bool = False
+    plan: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class VendorPage:
+    accounts: tuple[VendorAccount, ...]
+    page: int
+    total_pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Locales:
+    """The vendor's values to send back on writes, each with its label."""
+
+    languages: dict[str, str]
+    timezones: dict[str, str]
+
+
 class Provider(abc.ABC):
     """The SaaS vendor's reseller API: accounts, sign-on, branding, snapshots, templates, members."""
 
     domain: str
+    key: str = "simulated"
+    """The `RESELLER_PROVIDER` value that selects this provider."""
+    portal_url: str = ""
+    """Where a person does at the vendor what the API does not offer (linked from portal tasks)."""
+    capabilities: frozenset[Capability] = frozenset(Capability)
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def find_account(self, name: str) -> VendorAccount | None:
+        """The vendor's account with exactly this name, if any (finds an account a crash left behind)."""
+        raise Unsupported(Capability.LIST_ACCOUNTS)
+
+    def list_accounts(self, page: int, limit: int) -> VendorPage:
+        """One page (from 1) of every child account the vendor holds for the agency."""
+        raise Unsupported(Capability.LIST_ACCOUNTS)
+
+    def locales(self) -> Locales | None:
+        """The vendor's languages and time zones, or None when it has no catalog (the desk's own)."""
+        return None
 
     @abc.abstractmethod
     def provision(self, request: ProvisionRequest) -> Provisioned: ...
@@ -133,4 +211,21 @@ class Provider(abc.ABC):
 
 
 class ProviderError(Exception):
-    """The provider refused or failed; the message is safe to show."""
+    """The provider refused or failed; the message is safe to show.
+
+    `field` names the desk's field the vendor objected to (a modal shows the error there);
+    `retryable` is True for a failure worth trying again later (timeout, 429, 5xx), never for a refusal.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.retryable = retryable
+
+
+class Unsupported(ProviderError):
+    """The vendor's API does not offer this: the caller opens a portal task instead (SPEC §9)."""
+
+    def __init__(self, capability: Capability) -> None:
+        super().__init__(f"the vendor's API does not offer {capability.value}")
+        self.capability = capability

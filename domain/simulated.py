@@ -21,6 +21,8 @@ from domain.ports import (
     Provisioned,
     ProvisionRequest,
     TestCard,
+    VendorAccount,
+    VendorPage,
 )
 
 TEST_CARDS = (
@@ -180,3 +182,23 @@ class SimulatedProvider(Provider):
         with self._lock:
             self._get(reference)["members"].append(email)
             self.events.append(("invite", reference, email))
+
+    def _listed(self, reference: str, account: dict[str, Any]) -> VendorAccount:
+        return VendorAccount(reference=reference, name=account["name"], plan=account["plan"] or None)
+
+    def find_account(self, name: str) -> VendorAccount | None:
+        with self._lock:
+            found = [(r, a) for r, a in self.accounts.items() if a["name"] == name]
+        return self._listed(*found[0]) if found else None
+
+    def list_accounts(self, page: int, limit: int) -> VendorPage:
+        with self._lock:
+            everything = sorted(self.accounts.items(), key=lambda item: item[1]["name"])
+        total_pages = max(1, -(-len(everything) // limit))
+        chosen = everything[(page - 1) * limit : page * limit]
+        return VendorPage(
+            accounts=tuple(self._listed(r, a) for r, a in chosen),
+            page=page,
+            total_pages=total_pages,
+            total=len(everything),
+        )
