@@ -30,7 +30,8 @@ OWNER = "U0OWNER"
 SECRET = "test-signing-secret-5d41402abc4b2a76"
 TOKEN = "xoxb-test-1234"
 START = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DEFAULT = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+"""Where PostgreSQL-only tests run when DATABASE_URL is SQLite (TEST_PG_URL lets parallel checkouts differ)."""
 
 # Property tests: in CI the examples are derived from each test's name (derandomize), so every run of
 # a commit draws the same inputs and a red build is the code's fault, never the dice's; no example
