@@ -79,7 +79,10 @@ class RequestChecker:
             pattern = template.rstrip("/").split("/")
             if template.endswith("/") != path.endswith("/") or len(pattern) != len(parts):
                 continue
-            if all(p == q or (p.startswith("{") and p.endswith("}") and q) for p, q in zip(pattern, parts, strict=True)):
+            if all(
+                p == q or (p.startswith("{") and p.endswith("}") and q)
+                for p, q in zip(pattern, parts, strict=True)
+            ):
                 found = item.get(method.lower())
                 values = {p[1:-1]: q for p, q in zip(pattern, parts, strict=True) if p.startswith("{")}
                 return (found if isinstance(found, dict) else None), values
@@ -99,7 +102,9 @@ class RequestChecker:
             return [Problem("", f"{method.upper()} {path} is not in the document")]
         documented = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         problems = [
-            Problem(name, f"query parameter {name!r} is not documented") for name, _ in pairs if name not in documented
+            Problem(name, f"query parameter {name!r} is not documented")
+            for name, _ in pairs
+            if name not in documented
         ]
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter["name"] in path_values:

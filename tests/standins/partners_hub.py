@@ -174,7 +174,9 @@ class PartnersHub:
     def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
         with self._lock:
             return [
-                r for r in self.requests if (method is None or r.method == method) and (path is None or r.path == path)
+                r
+                for r in self.requests
+                if (method is None or r.method == method) and (path is None or r.path == path)
             ]
 
     def by_name(self, account_name: str) -> dict[str, Any] | None:
@@ -224,7 +226,9 @@ class PartnersHub:
                 with Path(self._record).open("a", encoding="utf-8") as out:
                     out.write(json.dumps(recorded.as_json()) + "\n")
 
-    def _route(self, method: str, path: str, params: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+    def _route(
+        self, method: str, path: str, params: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
         if path == "/api/child-accounts/v1/":
             return self._list_accounts(params) if method == "GET" else self._create_account(body)
         if path == "/api/child-accounts/v1/snapshots":
@@ -269,11 +273,17 @@ class PartnersHub:
 
     def _create_account(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         if self.by_name(body["account_name"]) is not None:
-            return _invalid([{"propertyPath": "account_name", "title": "This account name is already taken."}])
+            return _invalid(
+                [{"propertyPath": "account_name", "title": "This account name is already taken."}]
+            )
         if body.get("language") and body["language"] not in self.languages:
-            return _invalid([{"propertyPath": "language", "title": "The value you selected is not a valid choice."}])
+            return _invalid(
+                [{"propertyPath": "language", "title": "The value you selected is not a valid choice."}]
+            )
         if body.get("timezone") and body["timezone"] not in self.timezones:
-            return _invalid([{"propertyPath": "timezone", "title": "The value you selected is not a valid choice."}])
+            return _invalid(
+                [{"propertyPath": "timezone", "title": "The value you selected is not a valid choice."}]
+            )
         snapshot = body.get("snapshot_id")
         if snapshot is not None and snapshot not in self.snapshots:
             return _invalid([{"propertyPath": "snapshot_id", "title": "This snapshot does not exist."}])
@@ -369,7 +379,12 @@ class PartnersHub:
 def _error(status: int, detail: str) -> tuple[int, Any, dict[str, str]]:
     return (
         status,
-        {"type": "https://tools.ietf.org/html/rfc2616#section-10", "title": "An error occurred", "status": status, "detail": detail},
+        {
+            "type": "https://tools.ietf.org/html/rfc2616#section-10",
+            "title": "An error occurred",
+            "status": status,
+            "detail": detail,
+        },
         {},
     )
 
@@ -394,8 +409,12 @@ def _failed(failure: _Failure) -> tuple[int, Any, dict[str, str]]:
     if failure.status == 401:
         return 401, {"error": "Unauthorized", "message": "Invalid credentials"}, {}
     if failure.status == 422:
-        return _invalid(failure.violations or [{"propertyPath": "account_name", "title": "This value is not valid."}])
-    status, body, headers = _error(failure.status, {429: "Too Many Requests"}.get(failure.status, "Stand-in failure"))
+        return _invalid(
+            failure.violations or [{"propertyPath": "account_name", "title": "This value is not valid."}]
+        )
+    status, body, headers = _error(
+        failure.status, {429: "Too Many Requests"}.get(failure.status, "Stand-in failure")
+    )
     if failure.retry_after is not None:
         headers = {"Retry-After": f"{failure.retry_after:g}"}
     return status, body, headers
@@ -430,7 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
