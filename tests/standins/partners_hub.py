@@ -80,6 +80,11 @@ class _Failure:
     status: int
     retry_after: float | None = None
     violations: list[dict[str, Any]] | None = None
+    method: str | None = None
+    path: str | None = None
+
+    def applies(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (self.path is None or self.path == path)
 
 
 @dataclass
@@ -99,7 +104,7 @@ class PartnersHub:
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._failures: list[_Failure] = []
-        self._hangs: list[float] = []
+        self._hangs: list[_Failure] = []
         self._next_id = 1
         self._next_snapshot = 1
         self._checker = checker(self.document)
@@ -117,7 +122,10 @@ class PartnersHub:
         Handler.hub = hub
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="partners-hub", daemon=True).start()
+        server = self._server
+        threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.02), name="partners-hub", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -163,13 +171,19 @@ class PartnersHub:
         *,
         retry_after: float | None = None,
         violations: list[dict[str, Any]] | None = None,
+        method: str | None = None,
+        path: str | None = None,
     ) -> None:
+        """The next `count` requests (of `method` on `path` when given) answer `status`."""
         with self._lock:
-            self._failures += [_Failure(status, retry_after, violations) for _ in range(count)]
+            self._failures += [_Failure(status, retry_after, violations, method, path) for _ in range(count)]
 
-    def hang_next(self, count: int, seconds: float) -> None:
+    def hang_next(
+        self, count: int, seconds: float, *, method: str | None = None, path: str | None = None
+    ) -> None:
+        """The next `count` requests (of `method` on `path` when given) wait `seconds`, then 503."""
         with self._lock:
-            self._hangs += [seconds] * count
+            self._hangs += [_Failure(503, seconds, None, method, path) for _ in range(count)]
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
         with self._lock:
@@ -198,9 +212,11 @@ class PartnersHub:
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
-            hang = self._hangs.pop(0) if self._hangs else None
+            hang = next((h for h in self._hangs if h.applies(method, path)), None)
+            if hang is not None:
+                self._hangs.remove(hang)
         if hang is not None:
-            time.sleep(hang)
+            time.sleep(hang.retry_after or 0)
             return _error(503, "Service Unavailable")
         problems = self._checker.check(method, path, query, raw or None, headers.get("content-type", ""))
         if problems:
@@ -212,7 +228,9 @@ class PartnersHub:
         if headers.get("api-key") != self.api_key:
             return 401, {"error": "Unauthorized", "message": "Invalid credentials"}, {}
         with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
+            failure = next((f for f in self._failures if f.applies(method, path)), None)
+            if failure is not None:
+                self._failures.remove(failure)
         if failure is not None:
             return _failed(failure)
         params = dict(query)
