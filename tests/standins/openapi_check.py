@@ -144,9 +144,11 @@ def _problems(error: Exception) -> list[Problem]:
         found = []
         for schema_error in schema_errors:
             where = ".".join(str(p) for p in schema_error.absolute_path)
-            unexpected = re.search(r"\('([^']+)' was unexpected\)", schema_error.message)
-            if unexpected:
-                where = ".".join([*filter(None, [where]), unexpected.group(1)])
+            named = re.search(
+                r"\('([^']+)' was unexpected\)|^'([^']+)' is a required property", schema_error.message
+            )
+            if named:
+                where = ".".join([*filter(None, [where]), named.group(1) or named.group(2)])
             found.append(Problem(name or where, f"{type(error).__name__}: {schema_error.message}"))
         return found
     return [Problem(name, f"{type(error).__name__}: {cause or error}")]
