@@ -182,7 +182,7 @@ def test_a_slow_or_failing_catalog_never_holds_up_a_modal() -> None:
 
 
 def test_the_stand_in_refuses_and_records_requests_that_break_the_document() -> None:
-    hub = PartnersHub().start()
+    hub = PartnersHub(allow_violations=True).start()
     try:
         client = httpx.Client(base_url=hub.url, headers={"api-key": hub.api_key})
         bad = client.post("/api/child-accounts/v1/", json={"account_name": "x", "color": "red"})
@@ -200,7 +200,6 @@ def test_the_stand_in_refuses_and_records_requests_that_break_the_document() -> 
         assert client.get("/api/unknown").status_code == 404
         fields = {problem.field for _, problem in hub.violations}
         assert {"color", "limit", "colour", "sort_by", "snapshotId", "account_id", ""} <= fields
-        hub.violations.clear()
         anonymous = httpx.get(hub.url + "api/child-accounts/v1/")
         assert anonymous.status_code == 401 and anonymous.json() == {
             "error": "Unauthorized",
