@@ -8,10 +8,13 @@ modal keeps the desk's own inputs (two-letter code, IANA name) while the cache f
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 from zoneinfo import available_timezones
 
 from slack_sdk.models.blocks import Block, InputBlock, Option, OptionGroup, StaticSelectElement
@@ -24,22 +27,46 @@ log = logging.getLogger("reseller_desk.vendor_locales")
 WAIT = 0.5
 """Seconds a modal waits for the vendor's catalog before showing the desk's own inputs."""
 
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vendor-locales")
+RETRY_AFTER = 60.0
+"""Seconds after a failed read before the vendor is asked again (modals keep the desk's inputs)."""
+
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vendor-locales")
+_lock = threading.Lock()
+_reading: WeakKeyDictionary[Provider, Future[Locales | None]] = WeakKeyDictionary()
+_failed_at: WeakKeyDictionary[Provider, float] = WeakKeyDictionary()
 
 
 def _read(provider: Provider) -> Locales | None:
     try:
-        return provider.locales()
+        found = provider.locales()
     except ProviderError as exc:
         log.warning("the vendor's locale catalog is unavailable: %s", exc)
-        return None
+        found = None
+    with _lock:
+        _reading.pop(provider, None)
+        if found is None:
+            _failed_at[provider] = time.monotonic()
+        else:
+            _failed_at.pop(provider, None)
+    return found
 
 
 def vendor_locales(provider: Provider, wait: float = WAIT) -> Locales | None:
-    """The vendor's catalogs, or None (the vendor has none, or it is slow or failing right now)."""
+    """The vendor's catalogs, or None (the vendor has none, or it is slow or failing right now).
+
+    One read at a time per provider: a modal opened while a read is under way waits for that one; after
+    a failure the vendor is not asked again for `RETRY_AFTER` seconds."""
     if not provider.supports(Capability.LOCALES):
         return None
-    future: Future[Locales | None] = _pool.submit(_read, provider)
+    key = provider
+    with _lock:
+        failed = _failed_at.get(key)
+        if failed is not None and time.monotonic() - failed < RETRY_AFTER:
+            return None
+        future = _reading.get(key)
+        if future is None:
+            future = _pool.submit(_read, provider)
+            _reading[key] = future
     try:
         return future.result(timeout=wait)
     except FutureTimeout:

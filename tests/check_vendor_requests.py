@@ -39,7 +39,9 @@ def main(argv: list[str]) -> int:
         calls[f"{request['method']} {request['path']}"] += 1
         for problem in problems:
             bad += 1
-            print(f"{recorded}:{number}: {request['method']} {request['path']}: {problem.field or '-'}: {problem.message}")
+            print(
+                f"{recorded}:{number}: {request['method']} {request['path']}: {problem.field or '-'}: {problem.message}"
+            )
     summary = ", ".join(f"{call} ×{count}" for call, count in sorted(calls.items()))
     print(f"{len(lines)} vendor requests checked against {document.name}: {bad} problems ({summary})")
     return 1 if bad else 0

@@ -290,7 +290,7 @@ class ActiveCampaignProvider(Provider):
             "email": request.client_email,
             "notification": request.notification_email,
             "billing_interval": self._interval(request),
-            "products": list(request.products) or self.products(request.plan),
+            "products": [_without_nulls(p) for p in request.products] or self.products(request.plan),
             "country": (request.country or "US").upper(),
         }
         language, timezone = self._locale(request.language, request.timezone)
@@ -538,6 +538,16 @@ def desk_language_of(value: str) -> str | None:
         return None
     code = getattr(found, "alpha_2", None)
     return str(code) if code else None
+
+
+def _without_nulls(value: Any) -> Any:
+    """The document is OpenAPI 3.1, where `nullable` means nothing: an optional field is left out
+    rather than sent as null."""
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _labels(raw: object) -> dict[str, str]:

@@ -95,7 +95,7 @@ def test_create_with_products_monthly_cname_and_snapshot(
         REQUEST,
         name="beta",
         plan={**PLAN, "frequency": "monthly"},
-        products=({"code": "ac", "tier": "basic", "entitlements": []},),
+        products=({"code": "ac", "tier": "basic", "entitlements": [], "addon": None, "version": None},),
         custom_domain="crm.beta.example",
         vendor_snapshot_id=int(snapshot.id),
         billing_profile=None,

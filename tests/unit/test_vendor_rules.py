@@ -4,6 +4,7 @@ manual provider, the adapter's mapping of plans and locales, the stand-in's sche
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -173,11 +174,28 @@ def _zones() -> list[str]:
 
 
 def test_a_slow_or_failing_catalog_never_holds_up_a_modal() -> None:
-    def slow(request: httpx.Request) -> httpx.Response:
+    calls: list[str] = []
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
         raise httpx.ConnectError("refused")
 
-    provider = ActiveCampaignProvider("k-1", transport=httpx.MockTransport(slow), attempts=1)
+    provider = ActiveCampaignProvider("k-1", transport=httpx.MockTransport(failing), attempts=1)
     assert vendor_locales(provider, wait=1.0) is None
+    assert vendor_locales(provider, wait=1.0) is None
+    assert calls == ["/api/locales/v1/catalogs"], "after a failure the vendor is left alone a while"
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.3)
+        return httpx.Response(200, json={"languages": {"french": "Français"}, "timezones": {"UTC": "UTC"}})
+
+    patient = ActiveCampaignProvider("k-1", transport=httpx.MockTransport(slow), attempts=1)
+    started = time.monotonic()
+    assert vendor_locales(patient, wait=0.05) is None
+    assert time.monotonic() - started < 0.25, "the modal did not wait for the slow vendor"
+    time.sleep(0.4)
+    found = vendor_locales(patient, wait=0.05)
+    assert found is not None and found.languages == {"french": "Français"}
     assert vendor_locales(SimulatedProvider()) is None and vendor_locales(ManualProvider()) is None
 
 
