@@ -283,3 +283,26 @@ def test_provision_without_client_email_names_the_field() -> None:
     with pytest.raises(ProviderError) as missing:
         provider.provision(request)
     assert missing.value.field == "client_email"
+
+
+def test_answers_the_desk_cannot_read_are_errors_not_tracebacks() -> None:
+    answers = iter(
+        [
+            httpx.Response(200, text="<html>maintenance</html>"),
+            httpx.Response(403, json={"detail": "Forbidden for this partner"}),
+            httpx.Response(422, json={"violations": {"x": {"propertyPath": "email", "title": "Bad email."}}}),
+            httpx.Response(401, text="no"),
+        ]
+    )
+    provider = ActiveCampaignProvider(
+        "k-1", transport=httpx.MockTransport(lambda _: next(answers)), attempts=1
+    )
+    with pytest.raises(ProviderError, match=r"cannot read \(GET /api/child-accounts/v1/\)"):
+        provider.list_accounts(1, 10)
+    with pytest.raises(ProviderError, match=r"HTTP 403\): Forbidden for this partner"):
+        provider.list_accounts(1, 10)
+    with pytest.raises(ProviderError, match="Bad email") as refused:
+        provider.list_accounts(1, 10)
+    assert refused.value.field == "client_email"
+    with pytest.raises(ProviderError, match="AC_PARTNER_API_KEY"):
+        provider.list_accounts(1, 10)
