@@ -33,6 +33,7 @@ from openapi_core.validation.request.validators import (
     V31RequestBodyValidator,
     V31RequestParametersValidator,
 )
+from openapi_core.validation.response.validators import V31ResponseDataValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "data" / "partners-api.json"
@@ -132,6 +133,36 @@ class RequestChecker:
                     continue  # openapi-core checked a `default: null` of an absent parameter
                 problems += _problems(error)
         return problems
+
+    def check_answer(
+        self, method: str, path: str, status: int, body: bytes, content_type: str = "application/json"
+    ) -> list[Problem]:
+        """The stand-in's own answer against the document's response schema for that status (a status
+        the document does not list for the call, such as 429 or 500, is not checked)."""
+        operation, _ = self.match(method, path)
+        if operation is None or str(status) not in operation.get("responses", {}):
+            return []
+        request = _Request(
+            host_url=self.server,
+            path=path,
+            method=method.lower(),
+            parameters=RequestParameters(
+                query=ImmutableMultiDict(), header=Headers(), cookie=ImmutableMultiDict()
+            ),
+            content_type="application/json",
+            body=None,
+        )
+        answer = _Response(data=body, status_code=status, content_type=content_type, headers=Headers())
+        validator = V31ResponseDataValidator(self.api.spec)
+        return [p for error in validator.iter_errors(request, answer) for p in _problems(error)]
+
+
+@dataclass
+class _Response:
+    data: bytes
+    status_code: int
+    content_type: str
+    headers: Headers
 
 
 def _problems(error: Exception) -> list[Problem]:

@@ -321,8 +321,7 @@ class PartnersHub:
                     "source_account_id": source,
                     "started_at": when,
                     "updated_at": when,
-                    "status": "in_progress",
-                    "error_message": None,
+                    "status": "in_progress",  # no `error_message`: null is no string in OpenAPI 3.1
                     "snapshot_id": snapshot,
                 }
             )
@@ -409,7 +408,9 @@ def _error(status: int, detail: str) -> tuple[int, Any, dict[str, str]]:
 
 
 def _invalid(violations: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
-    full = [{"template": v["title"], "parameters": {}, **v} for v in violations]
+    # `parameters` as a list: the document's schema (a oneOf whose branches both match any object)
+    # accepts no object there, not even the one of its own example.
+    full = [{"template": v["title"], "parameters": [], **v} for v in violations]
     detail = "; ".join(f"{v['propertyPath']}: {v['title']}" for v in full)
     return (
         422,
@@ -454,6 +455,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.hub.violations.append(("stand-in crash", Problem("", traceback.format_exc())))
             status, body, extra = _error(500, "Stand-in failure")
         payload = b"" if body is None else json.dumps(body).encode()
+        where = urlsplit(self.path).path
+        wrong = self.hub._checker.check_answer(self.command, where, status, payload) if payload else []
+        if wrong:
+            with self.hub._lock:
+                self.hub.violations += [(f"answer {self.command} {where}", p) for p in wrong]
         try:
             self.send_response(status)
             for name, value in extra.items():

@@ -306,3 +306,13 @@ def test_answers_the_desk_cannot_read_are_errors_not_tracebacks() -> None:
     assert refused.value.field == "client_email"
     with pytest.raises(ProviderError, match="AC_PARTNER_API_KEY"):
         provider.list_accounts(1, 10)
+
+
+def test_the_stand_in_answers_are_checked_against_the_document() -> None:
+    from tests.standins.openapi_check import checker
+
+    page = {"hosted_accounts": [], "pagination": {"total": 0, "page": 1, "limit": 20, "total_pages": 0}}
+    assert checker().check_answer("GET", "/api/child-accounts/v1/", 200, json.dumps(page).encode()) == []
+    wrong = {**page, "next": 2}
+    problems = checker().check_answer("GET", "/api/child-accounts/v1/", 200, json.dumps(wrong).encode())
+    assert [p.field for p in problems] == ["next"]
