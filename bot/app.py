@@ -20,6 +20,7 @@ from bot.commands import register_all
 from bot.context import Deps, translator_for
 from bot.i18n import Translator, plain
 from bot.logs import LoggedApp
+from bot.providers import build_provider
 from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
@@ -30,7 +31,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
 from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.ports import PaymentGateway, Provider
-from domain.simulated import SimulatedGateway, SimulatedProvider
+from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 
 log = logging.getLogger("reseller_desk")
@@ -81,7 +82,7 @@ def build_app(
         sessions=sessions,
         read_sessions=read_sessions,
         catalog=catalog,
-        provider=provider or SimulatedProvider(),
+        provider=provider or build_provider(settings, catalog),
         gateway=gateway or SimulatedGateway(),
         extras=extras or {},
     )

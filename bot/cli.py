@@ -149,10 +149,15 @@ def require_slack(settings: Settings, *, socket: bool) -> None:
 
 def configure_logging(settings: Settings, *, serving: bool) -> None:
     """`LOG_LEVEL`, else INFO when serving Slack (a line per request) and WARNING for the shell and
-    the tools; the Slack credentials are redacted from every line (`bot.logs`)."""
+    the tools; the Slack credentials and the vendor's API key are redacted from every line (`bot.logs`)."""
     from bot.logs import configure_logging as configure
 
-    secrets = (settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token)
+    secrets = (
+        settings.slack_signing_secret,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.ac_partner_api_key,
+    )
     configure(
         settings.log_level or ("INFO" if serving else "WARNING"),
         [secret.get_secret_value() for secret in secrets if secret is not None],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -14,6 +14,10 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite:///var/reseller-desk.db"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+AC_PRODUCTION_URL = "https://agency-partner-hub-web.global-aws-use1-p.app-us1.com/"
+"""The production server of ActiveCampaign's Partners Hub document."""
+AC_PORTAL_URL = "https://www.activecampaign.com/partner/"
+PROVIDERS = ("simulated", "activecampaign", "manual")
 PLACEHOLDERS = ("changeme", "change-me", "your-", "xxx", "<", "todo", "placeholder", "...")
 
 
@@ -30,6 +34,15 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str | None = None
     """None: INFO when serving Slack (one line per request), WARNING for the shell and the tools."""
+    reseller_provider: Literal["simulated", "activecampaign", "manual"] = "simulated"
+    """The vendor behind the desk: the built-in simulation, ActiveCampaign's partner API, or a vendor
+    without an API (every action becomes a portal task)."""
+    ac_partner_api_url: str = AC_PRODUCTION_URL
+    ac_partner_api_key: SecretStr | None = Field(default=None, validate_default=True)
+    ac_partner_portal_url: str = AC_PORTAL_URL
+    """Linked from portal tasks: where a person does what the partner API does not offer."""
+    manual_portal_url: str = ""
+    """Linked from portal tasks of the `manual` provider: the vendor's own portal, if any."""
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="after")
     @classmethod
@@ -59,6 +72,35 @@ class Settings(BaseSettings):
             msg = "must be an app-level token starting with xapp-"
             raise ValueError(msg)
         return value
+
+    @field_validator("reseller_provider", mode="before")
+    @classmethod
+    def _provider(cls, value: object) -> str:
+        text = str(value or "simulated").strip().lower()
+        if text not in PROVIDERS:
+            msg = f"{value!r} is not a provider; use one of {', '.join(PROVIDERS)}"
+            raise ValueError(msg)
+        return text
+
+    @field_validator("ac_partner_api_url", "ac_partner_portal_url", "manual_portal_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            msg = "must be an http(s) URL"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("ac_partner_api_key", mode="after")
+    @classmethod
+    def _ac_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if secret and any(marker in secret.lower() for marker in PLACEHOLDERS):
+            msg = "looks like a placeholder, not a real value"
+            raise ValueError(msg)
+        if not secret and info.data.get("reseller_provider") == "activecampaign":
+            msg = "is required with RESELLER_PROVIDER=activecampaign (the API token from the Partner Portal)"
+            raise ValueError(msg)
+        return SecretStr(secret) if secret else None
 
     @field_validator("slack_api_url")
     @classmethod

@@ -78,6 +78,9 @@ class Catalog(FrozenModel):
     vat_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], Percent]
     credits: Credits
     versions: dict[str, Version]
+    vendor_codes: dict[str, str] = Field(default_factory=dict)
+    """The vendor's product code for a catalog product (`products[].code` of ActiveCampaign's create
+    call); a product not listed is sent under its own catalog name."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
@@ -108,6 +111,9 @@ class Catalog(FrozenModel):
                 seen[name] = version
                 if getattr(product, "taxes", None) == "vat" and not self.vat_rates:
                     raise FieldProblem("vat_rates", f"{name} charges VAT but no rate is given")
+        for name in self.vendor_codes:
+            if name not in seen:
+                raise FieldProblem(f"vendor_codes.{name}", "is not a product of the catalog")
         return self
 
     def product_names(self, version: str | None = None) -> tuple[str, ...]:

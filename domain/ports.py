@@ -144,6 +144,31 @@ class VendorPage:
 
 
 @dataclass(frozen=True)
+class VendorSnapshot:
+    """A snapshot the vendor holds (`status`: in_progress, success, failed or cancelled)."""
+
+    id: str
+    name: str
+    source_reference: str
+    status: str
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CloningStatus:
+    """How the copy of a snapshot into a new account is going (`status` as for VendorSnapshot)."""
+
+    target_reference: str
+    target_name: str
+    source_reference: str
+    status: str
+    snapshot_id: str | None = None
+    error: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Locales:
     """The vendor's values to send back on writes, each with its label."""
 
@@ -175,6 +200,21 @@ class Provider(abc.ABC):
     def locales(self) -> Locales | None:
         """The vendor's languages and time zones, or None when it has no catalog (the desk's own)."""
         return None
+
+    def create_snapshot(self, reference: str, name: str) -> VendorSnapshot:
+        """Ask the vendor to snapshot the account `reference` under `name` (it completes later)."""
+        raise Unsupported(Capability.SNAPSHOT)
+
+    def list_snapshots(self) -> list[VendorSnapshot]:
+        """Every snapshot the vendor holds for the agency."""
+        raise Unsupported(Capability.SNAPSHOT)
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        raise Unsupported(Capability.SNAPSHOT)
+
+    def cloning_status(self) -> list[CloningStatus]:
+        """How the accounts being created from snapshots are coming along."""
+        raise Unsupported(Capability.SNAPSHOT)
 
     @abc.abstractmethod
     def provision(self, request: ProvisionRequest) -> Provisioned: ...
@@ -215,10 +255,25 @@ class ProviderError(Exception):
 
     `field` names the desk's field the vendor objected to (a modal shows the error there);
     `retryable` is True for a failure worth trying again later (timeout, 429, 5xx), never for a refusal.
+    A message written as an `N_()` id with `{named}` placeholders and `params` can be translated by
+    the caller (`t(error.message, **error.params)`); `str(error)` is always the English text.
     """
 
-    def __init__(self, message: str, *, field: str | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        retryable: bool = False,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message
+        self.params = dict(params or {})
+        try:
+            text = message.format(**self.params) if self.params else message
+        except (KeyError, IndexError, ValueError):
+            text = message
+        super().__init__(text)
         self.field = field
         self.retryable = retryable
 

@@ -15,6 +15,7 @@ from domain.i18n import N_
 from domain.ports import (
     CardToken,
     ChargeResult,
+    CloningStatus,
     PaymentGateway,
     Provider,
     ProviderError,
@@ -23,6 +24,7 @@ from domain.ports import (
     TestCard,
     VendorAccount,
     VendorPage,
+    VendorSnapshot,
 )
 
 TEST_CARDS = (
@@ -95,6 +97,7 @@ class SimulatedProvider(Provider):
         self.taken: set[str] = {"www", "admin", "api", "app", "mail"}
         self.events: list[tuple[str, str, Any]] = []
         self.locks: dict[str, datetime] = {}
+        self.vendor_snapshots: dict[str, VendorSnapshot] = {}
         self._lock = threading.RLock()
 
     def name_available(self, name: str) -> bool:
@@ -202,3 +205,29 @@ class SimulatedProvider(Provider):
             total_pages=total_pages,
             total=len(everything),
         )
+
+    def create_snapshot(self, reference: str, name: str) -> VendorSnapshot:
+        """A simulated snapshot is complete at once."""
+        self._get(reference)
+        with self._lock:
+            snapshot = VendorSnapshot(
+                id=str(len(self.vendor_snapshots) + 1),
+                name=name,
+                source_reference=reference,
+                status="success",
+            )
+            self.vendor_snapshots[snapshot.id] = snapshot
+        return snapshot
+
+    def list_snapshots(self) -> list[VendorSnapshot]:
+        with self._lock:
+            return list(self.vendor_snapshots.values())
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        with self._lock:
+            if self.vendor_snapshots.pop(snapshot_id, None) is None:
+                raise ProviderError(f"there is no snapshot {snapshot_id} at the provider")
+
+    def cloning_status(self) -> list[CloningStatus]:
+        """Simulated accounts are copied at once: nothing is ever in progress."""
+        return []

@@ -217,3 +217,6 @@ def desk(
     )
     with serve_app(app) as base_url:
         yield SlackHttp(base_url, SECRET, slack), extras
+
+
+from tests.standins.fixtures import hub_provider, partners_hub  # noqa: E402, F401 (vendor stand-in fixtures)

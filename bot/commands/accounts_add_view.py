@@ -18,6 +18,7 @@ from bot import planbuilder, ui
 from bot.commands.accounts_common import ports_of, profile_options
 from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
+from bot.vendor_locales import locale_selects, vendor_locales
 from domain.accounts import queries, rules
 from domain.accounts.service import AddedAccount, check_name
 from domain.agency import default_notification_email
@@ -59,6 +60,20 @@ def _text(
             action_id=LIVE if live else "value", initial_value=value or None, max_length=254
         ),
     )
+
+
+def _locale_inputs(req: Req, values: dict[str, str | None]) -> list[Block]:
+    """The vendor's languages and time zones as selects when it has a catalog (cached), else the
+    desk's own text inputs."""
+    t = req.t
+    language, timezone = values.get("language") or "en", values.get("timezone") or req.timezone
+    catalog = vendor_locales(req.deps.provider)
+    labels = {"language": t(N_("Language")), "timezone": t(N_("Time zone"))}
+    selects = locale_selects(labels.__getitem__, catalog, language, timezone) if catalog else None
+    return selects or [
+        _text("language", labels["language"], language, hint=t(N_("Two letters: en, fr, it, es, de…"))),
+        _text("timezone", labels["timezone"], timezone, hint=t(N_("IANA name, like Europe/Paris."))),
+    ]
 
 
 def add_modal(
@@ -133,18 +148,7 @@ def add_modal(
     if region:
         blocks.append(ui.context(region))
     blocks += [
-        _text(
-            "language",
-            t(N_("Language")),
-            values.get("language") or "en",
-            hint=t(N_("Two letters: en, fr, it, es, de…")),
-        ),
-        _text(
-            "timezone",
-            t(N_("Time zone")),
-            values.get("timezone") or req.timezone,
-            hint=t(N_("IANA name, like Europe/Paris.")),
-        ),
+        *_locale_inputs(req, values),
         *planbuilder.plan_blocks(t, d.catalog, plan),
     ]
     if profiles:
