@@ -44,7 +44,7 @@ from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.clock import Clock, today
 from domain.errors import Conflict, DomainError, InvalidInput
 from domain.i18n import N_
-from domain.periods import current_period
+from domain.periods import Frequency, current_period
 from domain.plans import PlanChoice, choice_from_json, validate_choice
 from domain.portfolio import count_active_paid
 from domain.ports import Capability, Provider, ProviderError, VendorAccount
@@ -131,6 +131,7 @@ def start(
     clock: Clock,
     provider: Provider,
     actor: Actor,
+    *,
     request_key: str,
     channel: str | None,
 ) -> Started:
@@ -180,7 +181,12 @@ def start(
         action = "portfolio.import_resumed"
     uow.session.flush()
     audit.record(
-        uow, clock, agency_id=actor.agency_id, actor=actor.user_id, action=action, after={"page": row.next_page}
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action=action,
+        after={"page": row.next_page},
     )
     state = state_of(row)
     uow.commit()
@@ -204,6 +210,7 @@ def run(
     catalog: Catalog,
     provider: Provider,
     actor: Actor,
+    *,
     import_id: int,
     progress: Callable[[ImportState], None] | None = None,
 ) -> ImportState:
@@ -219,7 +226,9 @@ def run(
         try:
             listed = provider.list_accounts(page, PAGE_SIZE)
         except ProviderError as exc:
-            return _stop(uows, clock, actor, import_id, lease, str(exc) or type(exc).__name__)
+            return _stop(
+                uows, clock, actor, import_id=import_id, lease=lease, reason=str(exc) or type(exc).__name__
+            )
         with uows() as uow:
             row = _claimed(uow, import_id, lease)
             if row is None:  # another process took the import over: it carries on, not this one
@@ -236,7 +245,9 @@ def run(
                     agency_id=actor.agency_id,
                     actor=actor.user_id,
                     action="portfolio.imported",
-                    after={k: getattr(row, k) for k in ("added", "existing", "skipped", "to_confirm", "total")},
+                    after={
+                        k: getattr(row, k) for k in ("added", "existing", "skipped", "to_confirm", "total")
+                    },
                 )
             state = state_of(row)
             uow.commit()
@@ -294,7 +305,13 @@ def _advance(row: PortfolioImport, outcome: PageOutcome, pages: int, total: int,
 
 
 def _stop(
-    uows: Callable[[], SqlUnitOfWork], clock: Clock, actor: Actor, import_id: int, lease: datetime, reason: str
+    uows: Callable[[], SqlUnitOfWork],
+    clock: Clock,
+    actor: Actor,
+    *,
+    import_id: int,
+    lease: datetime,
+    reason: str,
 ) -> ImportState:
     with uows() as uow:
         row = _claimed(uow, import_id, lease)
@@ -367,7 +384,7 @@ def import_page(
             created=vendor.created_at,
             day=day,
         )
-        start_plan(account, catalog, choice, day, count, prices)
+        start_plan(account, catalog, choice, day=day, count=count, prices=prices)
         account.provider_ref = vendor.reference
         known_names[name], known_refs = vendor.reference, known_refs | {vendor.reference}
         new.append(account)
@@ -466,6 +483,7 @@ def start_plan(
     account: Account,
     catalog: Catalog,
     choice: PlanChoice | None,
+    *,
     day: date,
     count: int,
     prices: dict[PlanChoice, Decimal],
@@ -474,7 +492,7 @@ def start_plan(
     anchor = account.purchased_on or day
     if choice is None:
         account.plan_to_confirm = True
-        choice = placeholder_plan(catalog)
+    choice = choice or placeholder_plan(catalog)
     set_plan(account, choice)
     spec = catalog.product(choice.product)
     if isinstance(spec, FreeProduct):
@@ -515,6 +533,7 @@ def map_plan(catalog: Catalog, plan: Any) -> PlanChoice | None:
     if not plan:
         return None
     try:
+        choice: PlanChoice | None
         if isinstance(plan, dict) and "version" in plan and "product" in plan:
             choice = choice_from_json(plan)
         else:
@@ -534,7 +553,7 @@ def _from_products(catalog: Catalog, plan: Any) -> PlanChoice | None:
         return None
     item = products[0]
     code, tier = str(item.get("code") or "").lower(), str(item.get("tier") or "").lower()
-    frequency = "annual" if interval == 12 else "monthly"
+    frequency: Frequency = "annual" if interval == 12 else "monthly"
     if code not in catalog.product_names("V3"):
         return None
     spec = catalog.product(code)

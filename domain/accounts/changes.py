@@ -104,7 +104,7 @@ def change_plan(
     before = facts(account)
     agency = uow.agencies.get(actor.agency_id)
     if account.plan_to_confirm:
-        return _confirm_plan(uow, ports, actor, account, choice, q, before)
+        return _confirm_plan(uow, ports, actor, account, choice=choice, q=q, before=before)
     if q.effect == "at_renewal":
         account.pending_change = {"plan": plan_json(choice), "effective": q.renewal.isoformat()}
         _audit(
@@ -194,6 +194,7 @@ def _confirm_plan(
     ports: AccountPorts,
     actor: Actor,
     account: Account,
+    *,
     choice: PlanChoice,
     q: Quote,
     before: dict[str, object],
