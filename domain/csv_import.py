@@ -355,5 +355,7 @@ def _account(
     start = row.next_renewal - relativedelta(months=row.plan.months)
     account.period_start, account.period_end = start, row.next_renewal
     account.purchased_on, account.renewal_day = start, row.next_renewal.day
-    account.price_per_cycle = quote(catalog, row.plan, active_paid_count=count, today=day).per_cycle
+    account.price_per_cycle = quote(
+        catalog, row.plan, active_paid_count=count, today=day, customer_country=row.country
+    ).per_cycle
     return account

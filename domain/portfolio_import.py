@@ -507,7 +507,9 @@ def start_plan(
     account.period_start, account.period_end = period.start, period.end
     if not account.plan_to_confirm:
         if choice not in prices:
-            prices[choice] = quote(catalog, choice, active_paid_count=count, today=day).per_cycle
+            prices[choice] = quote(
+                catalog, choice, active_paid_count=count, today=day, require_country=False
+            ).per_cycle
         account.price_per_cycle = prices[choice]
 
 
