@@ -66,6 +66,7 @@ def start_import(ack: Ack, command: dict[str, Any], context: BoltContext, client
     if words and words[0].lower() == "csv":
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=csv_modal(t, command.get("channel_id")))
+        _hand_over(context)
         return
     if words:
         raise InvalidInput(N_("Write it as `/agency import` or `/agency import csv`."))
@@ -82,12 +83,19 @@ def start_import(ack: Ack, command: dict[str, Any], context: BoltContext, client
         )
     if not started.run:
         ack(**ui.notice(already_text(t, started.state)))
+        _hand_over(context)
         return
     text = t(
         N_(":hourglass: Importing the vendor's accounts: the progress is shown in a message in this channel.")
     )
     ack(**ui.notice(text))
     context["import_id"] = started.state.id
+    _hand_over(context)
+
+
+def _hand_over(context: BoltContext) -> None:
+    """Once answered: the ports move to a wrapper the lazy listener's context copy can carry (left in
+    place, Bolt fails to deep-copy them and warns). Not before: the error handler reads them."""
     context["shared_deps"] = _Shared(context.pop("deps"))
 
 
@@ -157,14 +165,16 @@ def _update(client: WebClient, where: tuple[str, str] | None, payload: dict[str,
 
 
 class _Progress:
-    """Updates the message after the first page and each tenth of the pages (Slack's rate limit)."""
+    """Updates the message after the first page and as each tenth of the pages is passed: at most
+    eleven updates and the summary, inside `chat.update`'s rate limit (about 50 a minute)."""
 
     def __init__(self, client: WebClient, where: tuple[str, str] | None, t: Translator) -> None:
         self.client, self.where, self.t = client, where, t
 
     def __call__(self, state: ImportState) -> None:
         pages, page = state.total_pages or 1, state.next_page - 1
-        if state.status == "running" and page < pages and (page == 1 or page % max(1, pages // 10) == 0):
+        tenth = (page * 10) // pages != ((page - 1) * 10) // pages
+        if state.status == "running" and page < pages and (page == 1 or tenth):
             _update(self.client, self.where, progress(self.t, state))
 
 
