@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from domain import audit
 from domain.accounts import rules
@@ -342,15 +342,16 @@ def import_page(
     names = [a.name.strip().lower() for a in accounts]
     known_refs: set[str] = set()
     known_names: dict[str, str | None] = {}
-    for name, ref in session.execute(
-        select(Account.name, Account.provider_ref).where(
-            Account.agency_id == actor.agency_id,
-            or_(Account.provider_ref.in_(refs), Account.name.in_(names)),
-        )
-    ):
-        known_names[name] = ref
-        if ref:
-            known_refs.add(ref)
+    # Two indexed lookups (by reference, by name): an OR of both would scan the portfolio.
+    for column, values in ((Account.provider_ref, refs), (Account.name, names)):
+        for name, ref in session.execute(
+            select(Account.name, Account.provider_ref).where(
+                Account.agency_id == actor.agency_id, column.in_(values)
+            )
+        ):
+            known_names[name] = ref
+            if ref:
+                known_refs.add(ref)
     outcome = PageOutcome(skipped=[])
     assert outcome.skipped is not None
     day = today(clock, agency.timezone or "UTC")
