@@ -68,7 +68,11 @@ def main(url: str, size: int) -> None:
     engine = make_engine(url)
     sessions = make_session_factory(engine, catalog)
     with sessions.begin() as session:
-        actor = Actor(make_agency(session, team_id=f"TBENCHIMPORT{size}", owner=OWNER).id, OWNER, Role.OWNER)
+        actor = Actor(
+            make_agency(session, team_id=f"TBENCHIMPORT{time.time_ns()}"[:32], owner=OWNER).id,
+            OWNER,
+            Role.OWNER,
+        )
     provider = SimulatedProvider()
     seed_vendor(provider, size, unreadable_every=50)
     clock = SystemClock()
