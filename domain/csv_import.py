@@ -183,6 +183,8 @@ def import_csv(
             result.existing.append(row.name)
             continue
         known_names.add(row.name)
+        if row.reference:
+            known_refs.add(row.reference)
         account = _account(agency, actor, clock, catalog, row, day=day, count=count)
         new.append(account)
         result.added.append(row.name)

@@ -144,5 +144,6 @@ def _enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    result = session.execute(insert_ignoring_duplicates(session, Notice, values, ["agency_id", "dedupe_key"]))
-    return bool(getattr(result, "rowcount", 0))
+    # The new row's id, if any: with the implicit RETURNING PostgreSQL's rowcount is -1 either way.
+    statement = insert_ignoring_duplicates(session, Notice, values, ["agency_id", "dedupe_key"])
+    return session.execute(statement.returning(Notice.id)).first() is not None  # type: ignore[attr-defined]
