@@ -1,6 +1,7 @@
 """`make bench`: interaction latency over HTTP against the bare-Bolt floor, at 1,000 and 100,000
 accounts on SQLite and PostgreSQL; daily jobs at 100,000 and 1,000,000 accounts on PostgreSQL; and
-`/quote` throughput from a separate process. Prints a table and writes `bench/results.md`."""
+`/quote` throughput from a separate process; importing a vendor portfolio of 10,000 accounts. Prints a
+table and writes `bench/results.md`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.harness import OWNER, TEAM, Client, Stats, measure, server
+from bench.imports import import_rows
 from bench.jobs import job_rows
 from bench.scenarios import SCENARIOS, floor_body
 from bot.localslack import LocalSlack
@@ -124,6 +126,7 @@ def report(
     jobs: list[dict[str, object]],
     rates: list[dict[str, float]],
     notes: list[str],
+    imports: list[tuple[str, dict[str, object]]] | None = None,
 ) -> str:
     lines = [
         "# Benchmark results",
@@ -185,6 +188,22 @@ def report(
         best = max((r["rate"] for r in rates if r["max"] <= 3000 and not r["errors"]), default=0)
         lines.append("")
         lines.append(f"Highest rate with no request over 3 s: **{best:.0f} req/s** (target ≥ {TARGET_RATE}).")
+    if imports:
+        lines += [
+            "",
+            "## Importing a vendor portfolio (`/agency import`, 100 accounts a page)",
+            "",
+            "One process imports the simulated vendor's accounts (every 50th with a plan to confirm), then",
+            "imports them again (adds nothing). Peak RSS is the process's, both runs included.",
+            "",
+            "| data | accounts | run | wall s | peak RSS MB | detail |",
+            "|---|---|---|---|---|---|",
+        ]
+        for kind, row in imports:
+            lines.append(
+                f"| {kind} | {row['accounts']:,} | {row.get('run', '-')} | {float(str(row['wall'])):.1f} | "
+                f"{float(str(row['rss'])):.0f} | {row['detail']} |"
+            )
     lines += ["", "## Notes", "", *[f"- {note}" for note in notes]]
     return "\n".join(lines) + "\n"
 
@@ -196,6 +215,7 @@ def main() -> None:
     parser.add_argument("--job-sizes", default="100000,1000000")
     parser.add_argument("--rates", default="250,500,750,1000,1500")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--import-sizes", default="10000", help="vendor portfolios to import ('' for none)")
     parser.add_argument("--quick", action="store_true", help="small run to check the harness")
     args = parser.parse_args()
     if args.quick:
@@ -213,6 +233,7 @@ def main() -> None:
     rows: list[tuple[str, Stats, float]] = []
     rates: list[dict[str, float]] = []
     jobs: list[dict[str, object]] = []
+    imports: list[tuple[str, dict[str, object]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             for size in sizes:
@@ -226,8 +247,17 @@ def main() -> None:
             for size in (int(s) for s in args.job_sizes.split(",")):
                 print(f"daily jobs, {size:,} accounts on PostgreSQL", flush=True)
                 jobs += job_rows(fresh_pg(f"bench_jobs_{size}"), size, slack.api_url)
+        for size in (int(s) for s in args.import_sizes.split(",") if s):
+            for kind in kinds:
+                print(f"importing {size:,} vendor accounts on {kind}", flush=True)
+                url = (
+                    fresh_pg(f"bench_import_{size}")
+                    if kind == "postgresql"
+                    else f"sqlite:///{Path(tmp) / 'import.db'}"
+                )
+                imports += [(kind, row) for row in import_rows(url, size)]
     slack.stop()
-    text_out = report(rows, jobs, rates, notes)
+    text_out = report(rows, jobs, rates, notes, imports)
     print(text_out)
     RESULTS.write_text(text_out)
 

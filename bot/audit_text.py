@@ -18,6 +18,8 @@ from domain.store.models import AuditEntry
 
 ACTIONS: dict[str, str] = {
     "account.added": N_("account added"),
+    "account.imported": N_("account imported"),
+    "account.plan_confirmed": N_("imported account's plan set"),
     "account.billing_profile_changed": N_("billing profile changed"),
     "account.branding_changed": N_("account branding changed"),
     "account.cancelled": N_("account cancelled"),
@@ -59,6 +61,11 @@ ACTIONS: dict[str, str] = {
     "credits.sms_allocated": N_("SMS credits allocated"),
     "invoice.marked_paid": N_("invoice marked paid"),
     "member.added": N_("member added"),
+    "portfolio.import_started": N_("portfolio import started"),
+    "portfolio.import_resumed": N_("portfolio import resumed"),
+    "portfolio.import_interrupted": N_("portfolio import interrupted"),
+    "portfolio.imported": N_("portfolio imported"),
+    "portfolio.csv_imported": N_("accounts imported from CSV"),
     "member.bootstrapped": N_("owner added from the configuration"),
     "member.removed": N_("member removed"),
     "member.role_changed": N_("member's role changed"),
@@ -80,6 +87,8 @@ ACTIONS: dict[str, str] = {
 
 FIELDS: dict[str, str] = {
     "account_id": N_("account"),
+    "plan_to_confirm": N_("plan to confirm"),
+    "reference": N_("vendor reference"),
     "addons": N_("add-ons"),
     "amount": N_("amount"),
     "approval_threshold": N_("approval threshold"),

@@ -48,8 +48,15 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="load a realistic demo portfolio (idempotent)")
     demo.add_argument("--accounts", type=int, default=None, help="how many resold accounts")
     demo.add_argument("--team", default="T0LOCAL")
+    imports = sub.add_parser("import", help="import existing accounts from a CSV file (README: columns)")
+    imports.add_argument("what", choices=["accounts"])
+    imports.add_argument("file", help="the CSV file; its first line names the columns")
+    imports.add_argument("--team", default="T0LOCAL", help="the Slack workspace (team id) of the agency")
+    imports.add_argument(
+        "--as", dest="user", default=None, help="an owner's Slack user id (default: first owner)"
+    )
     jobs = sub.add_parser("jobs", help="run a daily job once (for cron); serve and socket schedule them")
-    jobs.add_argument("job", choices=["statuses", "approvals", "billing", "notices", "daily"])
+    jobs.add_argument("job", choices=["statuses", "approvals", "billing", "reconcile", "notices", "daily"])
     jobs.add_argument(
         "--date", type=_day, default=None, help="the day to run for (YYYY-MM-DD), default today"
     )
@@ -109,6 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in report.lines:
                 print(f"  {line}")
         return 0
+    if cmd == "import":
+        from bot.csv_cli import import_accounts
+
+        status, lines = import_accounts(settings, args.file, team=args.team, user=args.user)
+        for line in lines:
+            print(line, file=sys.stderr if status == 2 else sys.stdout)
+        return status
     if cmd == "demo-data":
         from bot.demo import load_demo
 

@@ -18,12 +18,14 @@ from bot.settings import Settings
 from domain.catalog import load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
-from domain.ports import PaymentGateway
+from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
 
-JOBS = ("statuses", "approvals", "billing", "notices")
+JOBS = ("statuses", "approvals", "billing", "reconcile", "notices")
+"""`reconcile` (the desk against the vendor's account list) runs before the notices, which post
+its differences the same day."""
 
 
 def run_jobs(
@@ -34,7 +36,10 @@ def run_jobs(
     dry_run: bool = False,
     clock: Clock | None = None,
     gateway: PaymentGateway | None = None,
+    provider: Provider | None = None,
 ) -> list[JobReport]:
+    """`provider`: the vendor the reconciliation lists; without one (the embedded simulated vendor
+    keeps nothing between processes) the reconciliation reports itself skipped."""
     from domain.billing_run import run_billing
     from domain.lifecycle import run_transitions
 
@@ -59,6 +64,10 @@ def run_jobs(
                         sessions, gateway or SimulatedGateway(), catalog, clock, day=day, dry_run=dry_run
                     )
                 )
+            elif name == "reconcile":
+                from domain.reconcile import run_reconciliation
+
+                reports.append(run_reconciliation(sessions, provider, clock, day=day))
             elif name == "notices":
                 from bot.notifier import run_notices
 

@@ -21,7 +21,7 @@ ACCOUNT_STATUSES = (
     N_("archived"),
     N_("transferred"),
 )
-TIERS = (N_("starter"), N_("plus"), N_("professional"), N_("enterprise"), N_("licenses"))
+TIERS = (N_("starter"), N_("plus"), N_("professional"), N_("enterprise"), N_("licenses"), N_("to-confirm"))
 LEVELS = (N_("trial"), N_("sandbox"))
 FREQUENCIES = (N_("monthly"), N_("annual"), N_("month"), N_("year"))
 ANSWERS = (N_("yes"), N_("no"))

@@ -54,6 +54,7 @@ def still_due(account: Account, day: date) -> bool:
         and account.status in PAID_STATUSES
         and account.pricing_version == "V3"
         and not account.is_commission
+        and not account.plan_to_confirm
     )
 
 

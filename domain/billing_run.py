@@ -78,6 +78,7 @@ def _due(agency_id: int, day: date) -> tuple[ColumnElement[bool], ...]:
         Account.status.in_(PAID_STATUSES),
         Account.pricing_version == "V3",
         Account.is_commission.is_(False),
+        Account.plan_to_confirm.is_(False),  # imported with a plan to set first (migration 0010_c)
     )
 
 

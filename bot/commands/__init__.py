@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.commands import accounts, agency, approvals, billing, credits, home, notices, quote, seats
+from bot.commands import (
+    accounts,
+    agency,
+    agency_import,
+    approvals,
+    billing,
+    credits,
+    home,
+    notices,
+    quote,
+    seats,
+)
 
 
 def register_all(app: App) -> None:
-    for module in (agency, quote, accounts, credits, billing, seats, notices, home, approvals):
+    # agency_import before agency: its `/agency import` listener is matched first.
+    for module in (agency_import, agency, quote, accounts, credits, billing, seats, notices, home, approvals):
         module.register(app)

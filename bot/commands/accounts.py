@@ -155,6 +155,8 @@ def help_reply(req: Req) -> dict[str, Any]:
 
 
 def plan_label(t: Translator, account: Account) -> str:
+    if getattr(account, "plan_to_confirm", False):  # imported with a plan the desk could not read
+        return t(N_(":grey_question: plan to confirm: set it through Edit (not billed until then)"))
     if account.pricing_version == "V1":
         return t(N_("{product} {level} (free)"), product=account.product, level=account.tier)
     if account.tier == "licenses":

@@ -82,6 +82,11 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         t(N_("`/agency audit [n]` — the latest n changes (default 10)")),
         t(
             N_(
+                "`/agency import` — bring in the accounts the agency already has at the vendor; `/agency import csv` — from CSV rows"
+            )
+        ),
+        t(
+            N_(
                 "`/agency approvals [amount|off]` — four-eyes approvals: the list, or the amount above which they apply"
             )
         ),

@@ -7,7 +7,7 @@ the cent what the person confirmed; the charge's key comes from the confirm step
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -55,9 +55,11 @@ def _quote_change(uow: SqlUnitOfWork, ports: AccountPorts, account: Account, cho
         raise Conflict(
             N_("A {status} account's plan cannot change: renew it first."), status=Word(account.status)
         )
+    day = agency_today(ports.clock, uow.agencies.get(account.agency_id))
+    if account.plan_to_confirm:
+        return _confirming(uow, ports, account, choice, day)
     if choice == plan_choice_of(account):
         raise Conflict(N_("That is already the account's plan: nothing to change."), field="plan_product")
-    day = agency_today(ports.clock, uow.agencies.get(account.agency_id))
     count = count_active_paid(uow.session, account.agency_id, excluding=account.id)
     if account.status == "trial":
         return quote(ports.catalog, choice, active_paid_count=count, today=day)
@@ -101,6 +103,8 @@ def change_plan(
     q = _quote_change(uow, ports, account, choice)
     before = facts(account)
     agency = uow.agencies.get(actor.agency_id)
+    if account.plan_to_confirm:
+        return _confirm_plan(uow, ports, actor, account, choice=choice, q=q, before=before)
     if q.effect == "at_renewal":
         account.pending_change = {"plan": plan_json(choice), "effective": q.renewal.isoformat()}
         _audit(
@@ -172,6 +176,43 @@ def change_plan(
         invoice.number if invoice else None,
         q.period_start if converting else agency_today(ports.clock, agency),
     )
+
+
+def _confirming(
+    uow: SqlUnitOfWork, ports: AccountPorts, account: Account, choice: PlanChoice, day: date
+) -> Quote:
+    """An imported account's plan, set for the first time (`domain.portfolio_import`): nothing is
+    charged now; the plan is billed from the end of the current period, like a scheduled change."""
+    count = count_active_paid(uow.session, account.agency_id)
+    q = quote(ports.catalog, choice, active_paid_count=count, today=day)
+    zero = Decimal("0.00")
+    return replace(q, effect="at_renewal", today=zero, total_today=zero, renewal=account.period_end)
+
+
+def _confirm_plan(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    actor: Actor,
+    account: Account,
+    *,
+    choice: PlanChoice,
+    q: Quote,
+    before: dict[str, object],
+) -> PlanChanged:
+    set_plan(account, choice)
+    account.plan_to_confirm = False
+    account.price_per_cycle = q.per_cycle
+    account.pending_change = None
+    if choice.months != 1:  # the period was counted in months until the plan was known
+        from domain.periods import current_period
+
+        anchor = account.purchased_on or account.period_start
+        day = agency_today(ports.clock, uow.agencies.get(account.agency_id))
+        period = current_period(anchor, day, choice.months)
+        account.period_start, account.period_end = period.start, period.end
+    _audit(uow, ports, actor, account, "account.plan_confirmed", before=before)
+    uow.commit()
+    return PlanChanged(account.name, "at_renewal", Decimal("0.00"), None, account.period_end)
 
 
 def _audit(

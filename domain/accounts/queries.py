@@ -62,7 +62,9 @@ def _conditions(agency_id: int, f: Filters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Account.agency_id == agency_id, Account.is_commission.is_(False)]
     if f.status != "all":
         where.append(Account.status == f.status)
-    if f.plan:
+    if f.plan == "to-confirm":
+        where.append(Account.plan_to_confirm.is_(True))
+    elif f.plan:
         where.append(Account.tier == f.plan)
     if f.frequency:
         where.append(Account.frequency == f.frequency)

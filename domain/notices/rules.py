@@ -32,6 +32,10 @@ TIER_CHANGED = "tier_changed"
 TRANSFERRED_OUT = "transferred_out"
 TRANSFERRED_IN = "transferred_in"
 BILLING_DIGEST = "billing_digest"
+VENDOR_ONLY = "vendor_only"
+"""The daily reconciliation (`domain.reconcile`): an account at the vendor the desk does not know."""
+DESK_ONLY = "desk_only"
+"""The daily reconciliation: a desk account the vendor no longer lists."""
 
 # Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
 KINDS = (
@@ -46,6 +50,8 @@ KINDS = (
     TIER_CHANGED,
     TRANSFERRED_OUT,
     TRANSFERRED_IN,
+    DESK_ONLY,
+    VENDOR_ONLY,
     BILLING_DIGEST,
 )
 # Agency-wide notices and the weekly digest are always a message of their own.

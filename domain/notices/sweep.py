@@ -53,6 +53,7 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
             Account.agency_id == agency.id,
             Account.status.in_(OPEN_STATUSES),
             Account.is_commission.is_(False),
+            Account.plan_to_confirm.is_(False),
             Account.period_end > day,
             Account.period_end <= horizon,
         )

@@ -40,6 +40,14 @@ HEADLINES: dict[str, tuple[str, str]] = {
     rules.INVITATION_PENDING: (N_("{n} invitation pending"), N_("{n} invitations pending")),
     rules.TRANSFERRED_OUT: (N_("{n} account transferred out"), N_("{n} accounts transferred out")),
     rules.TRANSFERRED_IN: (N_("{n} account transferred in"), N_("{n} accounts transferred in")),
+    rules.VENDOR_ONLY: (
+        N_("{n} account at the vendor unknown to the desk"),
+        N_("{n} accounts at the vendor unknown to the desk"),
+    ),
+    rules.DESK_ONLY: (
+        N_("{n} account the vendor no longer lists"),
+        N_("{n} accounts the vendor no longer lists"),
+    ),
 }
 KIND_NAMES = {
     rules.CHARGE_FAILED: N_("charge failed"),
@@ -54,6 +62,8 @@ KIND_NAMES = {
     rules.TRANSFERRED_OUT: N_("account transferred out"),
     rules.TRANSFERRED_IN: N_("account transferred in"),
     rules.BILLING_DIGEST: N_("weekly billing digest"),
+    rules.VENDOR_ONLY: N_("reconciliation with the vendor"),
+    rules.DESK_ONLY: N_("reconciliation with the vendor"),
 }
 ACTIONS = {
     rules.CHARGE_FAILED: (N_("Renew"), RENEW),
@@ -155,6 +165,20 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
                 "*{account}* was transferred into the agency on {date}: its first cycle is charged by the next billing run."
             ),
             {"account": name, "date": due_on},
+        )
+    if kind == rules.VENDOR_ONLY:
+        return Text(
+            N_(
+                "*{account}* is an account at the vendor that the desk does not know: bring it in with `/agency import`."
+            ),
+            {"account": str(payload.get("name") or name)},
+        )
+    if kind == rules.DESK_ONLY:
+        return Text(
+            N_(
+                "*{account}* is in the desk but the vendor no longer lists it (reference {reference}): check it at the vendor."
+            ),
+            {"account": name, "reference": str(payload.get("reference") or "-")},
         )
     return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
 

@@ -144,6 +144,8 @@ class Account(Base):
         Index("ix_accounts_agency_status_period_end", "agency_id", "status", "period_end"),
         Index("ix_accounts_agency_status_created", "agency_id", "status", "created_at"),
         Index("ix_accounts_agency_status_size", "agency_id", "status", "plan_size"),
+        # Imports and the reconciliation find accounts by their vendor reference (migration 0010_c).
+        Index("ix_accounts_agency_provider_ref", "agency_id", "provider_ref"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -207,6 +209,10 @@ class Account(Base):
     snapshot_id: Mapped[int | None] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(32))
+    plan_to_confirm: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """Imported from the vendor with a plan the desk cannot map to the catalog (migration 0010_c):
+    the stored plan is a placeholder, the account is never billed nor announced as renewing until a
+    person sets its plan through Edit (`domain.portfolio_import`)."""
 
 
 class LedgerEntry(Base):
@@ -447,3 +453,36 @@ class StatusCount(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(12), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PortfolioImport(Base):
+    """One import of the vendor's accounts (`/agency import`), its progress kept page by page.
+
+    Each page commits with the accounts it added, so a crash or a vendor failure resumes at
+    `next_page` (idempotent by the vendor reference and the name: a page done twice adds nothing).
+    `heartbeat_at` is the lease of the process running it: two instances never run one import.
+    """
+
+    __tablename__ = "portfolio_imports"
+    __table_args__ = (UniqueConstraint("agency_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    request_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    next_page: Mapped[int] = mapped_column(Integer, default=1)
+    total_pages: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    existing: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    to_confirm: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """The first skipped accounts as [name, reason message id], for the summary."""
+    failure: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    started_by: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

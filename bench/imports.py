@@ -1,0 +1,97 @@
+"""Importing a vendor portfolio (`/agency import`'s work, `domain.portfolio_import`) of N simulated
+accounts at 100 a page, in its own process so its peak RSS is its own; then a second import of the
+same portfolio (adds nothing). `python -m bench.imports URL N` runs one and prints JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import OWNER
+
+
+def import_rows(url: str, size: int) -> list[dict[str, object]]:
+    """Wall seconds and peak RSS of one process importing `size` accounts, then importing them again."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.imports", url, str(size)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        print(output[-2000:], flush=True)
+        return [{"accounts": size, "wall": wall, "rss": usage.ru_maxrss / 1024, "detail": "failed"}]
+    result = json.loads(output.strip().splitlines()[-1])
+    rows: list[dict[str, object]] = []
+    for run in ("first", "second"):
+        rows.append(
+            {
+                "accounts": size,
+                "run": run,
+                "wall": result[f"{run}_s"],
+                "rss": usage.ru_maxrss / 1024,
+                "detail": result[f"{run}_detail"],
+            }
+        )
+    print(
+        f"  import {size:,}: {result['first_s']:.1f} s, then {result['second_s']:.1f} s; "
+        f"peak RSS {usage.ru_maxrss / 1024:.0f} MB (process)",
+        flush=True,
+    )
+    return rows
+
+
+def main(url: str, size: int) -> None:
+    from domain import portfolio_import
+    from domain.agency import Actor
+    from domain.catalog import load_catalog
+    from domain.clock import SystemClock
+    from domain.roles import Role
+    from domain.simulated import SimulatedProvider
+    from domain.store.db import make_engine, make_session_factory
+    from domain.store.migrate import upgrade
+    from domain.store.uow import SqlUnitOfWork
+    from tests.factories import make_agency
+    from tests.vendor import seed_vendor
+
+    upgrade(url)
+    catalog = load_catalog()
+    engine = make_engine(url)
+    sessions = make_session_factory(engine, catalog)
+    with sessions.begin() as session:
+        actor = Actor(
+            make_agency(session, team_id=f"TBENCHIMPORT{time.time_ns()}"[:32], owner=OWNER).id,
+            OWNER,
+            Role.OWNER,
+        )
+    provider = SimulatedProvider()
+    seed_vendor(provider, size, unreadable_every=50)
+    clock = SystemClock()
+    out: dict[str, object] = {}
+    for run in ("first", "second"):
+        started = time.perf_counter()
+        with SqlUnitOfWork(sessions) as uow:
+            begun = portfolio_import.start(uow, clock, provider, actor, request_key=run, channel=None)
+        state = portfolio_import.run(
+            lambda: SqlUnitOfWork(sessions), clock, catalog, provider, actor, import_id=begun.state.id
+        )
+        out[f"{run}_s"] = time.perf_counter() - started
+        out[f"{run}_detail"] = (
+            f"{state.status}: {state.added} added, {state.existing} already there, "
+            f"{state.to_confirm} plan to confirm, {state.total_pages} pages"
+        )
+    engine.dispose()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
