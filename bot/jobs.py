@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.providers import build_provider
 from bot.scheduler import DAILY_AT
 from bot.settings import Settings
 from domain.catalog import load_catalog
@@ -48,6 +49,8 @@ def run_jobs(
     engine = make_engine(settings.database_url)
     catalog = load_catalog(settings.reseller_catalog)
     sessions = make_session_factory(engine, catalog)
+    if provider is None and settings.reseller_provider != "simulated":
+        provider = build_provider(settings, catalog)
     reports: list[JobReport] = []
     try:
         for name in JOBS if job == "daily" else (job,):
