@@ -31,6 +31,7 @@ from domain.seats_rules import account_name_for, candidate_names, normalise_emai
 from domain.seats_store import name_taken
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ def create_subscription(
             payment_method=data.payment_method,
             period_start=day,
             period_end=offer.renewal,
+            vendor=billing_vendor(provider, offer.choice.product),
         ),
     )
     if invoice.status == "failed":

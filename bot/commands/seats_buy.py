@@ -140,7 +140,10 @@ def bought_text(req: Req, done: Bought) -> str:
 
 def quote_topup_of(req: Req, account: str, extra: int) -> TopUp:
     with req.deps.uow() as uow:
-        return quote_topup(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, extra=extra)
+        deps = req.deps
+        return quote_topup(
+            uow, deps.catalog, deps.clock, req.actor, name=account, extra=extra, provider=deps.provider
+        )
 
 
 def hold_topup(req: Req, offer: TopUp) -> str:
@@ -169,6 +172,7 @@ def confirm_buy(req: Req, raw: Any, origin: str | None) -> str:
                 name=name,
                 extra=extra,
                 nonce=held.id,
+                provider=req.deps.provider,
             )
         return bought_text(req, done)
 

@@ -33,6 +33,7 @@ from domain.roles import Permission
 from domain.store.models import Account, Agency, AuditEntry, Invoice
 from domain.store.uow import SqlUnitOfWork
 from domain.tiers import discount_tier
+from domain.vendor_billing import billing_vendor
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ def renew(
             billing_profile_id=profile_id,
             period_start=preview.period_start,
             period_end=preview.period_end,
+            vendor=billing_vendor(ports.provider, account.product),
         ),
     )
     if invoice.status == "failed":
