@@ -18,7 +18,7 @@ from bot.settings import Settings
 from domain.catalog import load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
-from domain.ports import PaymentGateway
+from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
@@ -34,6 +34,7 @@ def run_jobs(
     dry_run: bool = False,
     clock: Clock | None = None,
     gateway: PaymentGateway | None = None,
+    provider: Provider | None = None,
 ) -> list[JobReport]:
     from domain.billing_run import run_billing
     from domain.lifecycle import run_transitions
@@ -56,13 +57,19 @@ def run_jobs(
             elif name == "billing":
                 reports.append(
                     run_billing(
-                        sessions, gateway or SimulatedGateway(), catalog, clock, day=day, dry_run=dry_run
+                        sessions,
+                        gateway or SimulatedGateway(),
+                        catalog,
+                        clock,
+                        day=day,
+                        dry_run=dry_run,
+                        provider=provider,
                     )
                 )
             elif name == "notices":
                 from bot.notifier import run_notices
 
-                reports.extend(run_notices(settings, sessions, catalog, clock, day=day))
+                reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))
     finally:
         engine.dispose()
     return reports
