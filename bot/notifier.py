@@ -34,6 +34,7 @@ from domain.jobs import JobReport
 from domain.notices import delivery, rules
 from domain.notices.delivery import Held
 from domain.notices.sweep import sweep
+from domain.ports import Provider
 from domain.store.models import Agency, Notice
 
 log = logging.getLogger("reseller_desk.notices")

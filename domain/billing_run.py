@@ -25,12 +25,12 @@ from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.ledger import lock_agency
-from domain.portfolio import PAID_STATUSES, count_active_paid
 from domain.money import ZERO
+from domain.portfolio import PAID_STATUSES, count_active_paid
 from domain.ports import PaymentGateway, Provider
 from domain.renewal import NextCharge, describe_plan, next_charge
-from domain.store.models import Account, Agency
 from domain.simulated import SimulatedProvider
+from domain.store.models import Account, Agency
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
 

@@ -113,7 +113,7 @@ def _priced(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account
 
 
 def _request(
-    account: Account, offer: Quote, actor: Actor, currency: str, key: str, provider: Provider | None
+    account: Account, offer: Quote, actor: Actor, currency: str, key: str, *, provider: Provider | None
 ) -> ChargeRequest:
     per_seat = account.tier == PER_SEAT_TIER
     return ChargeRequest(
@@ -161,7 +161,7 @@ def quote_topup(
     account = _buyable(uow, actor, name, extra, lock=False)
     offer = _quote(uow, catalog, clock, account, extra)
     currency = uow.agencies.get(actor.agency_id).currency
-    draw = preview_draw(uow.session, _request(account, offer, actor, currency, "preview", provider))
+    draw = preview_draw(uow.session, _request(account, offer, actor, currency, "preview", provider=provider))
     per_seat = account.tier == PER_SEAT_TIER
     return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method)
 
@@ -188,7 +188,7 @@ def confirm_topup(
     offer = _quote(uow, catalog, clock, account, extra)
     currency = uow.agencies.get(actor.agency_id).currency
     invoice = charge_once(
-        uow.session, gateway, clock, _request(account, offer, actor, currency, key, provider)
+        uow.session, gateway, clock, _request(account, offer, actor, currency, key, provider=provider)
     )
     before = _seats_now(catalog, account)
     after = before if invoice.status == "failed" else before + extra
