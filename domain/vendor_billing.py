@@ -21,6 +21,7 @@ from __future__ import annotations
 from domain.errors import Conflict
 from domain.i18n import N_, Word
 from domain.ports import Provider
+from domain.store.models import Invoice
 
 DESK = "desk"
 VENDOR = "vendor"
@@ -57,3 +58,10 @@ def refuse_credit_purchase(default: Provider) -> None:
 def vendor_label(name: str | None) -> str:
     """The vendor's name for a sentence; a Word ("the vendor", translated) when it has none."""
     return name or Word(N_("the vendor"))
+
+
+def invoice_vendor(invoice: Invoice | None) -> str | None:
+    """The vendor's name (maybe empty) when `invoice` was billed by the vendor, else None."""
+    if invoice is None or invoice.billed_by != VENDOR:
+        return None
+    return invoice.vendor_name or ""

@@ -18,10 +18,11 @@ from bot.i18n import joined
 from bot.vocabulary import human
 from domain import ledger, pending
 from domain.accounts import queries
-from domain.accounts.renewal import declined_profiles, preview_renewal, renew
+from domain.accounts.renewal import Renewed, declined_profiles, preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 from domain.roles import Permission
+from domain.vendor_billing import vendor_label
 
 
 def register(app: App) -> None:
@@ -203,20 +204,35 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
                 billing_profile_id=profile,
                 undo_cancellation=undo,
             )
-        said = req.t(
+        said = _renewed_text(req, done)
+        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
+
+    answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
+
+
+def _renewed_text(req: Req, done: Renewed) -> str:
+    if done.vendor is not None:  # SPEC §9: the vendor bills it, nothing was charged here
+        return req.t(
             N_(
-                ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
+                ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}), billed by {vendor}."
             ),
             name=done.name,
             end=done.period_end,
             total=done.total,
             number=done.invoice_number,
-            credit=done.credit_used,
-            card=done.card_charged,
+            vendor=vendor_label(done.vendor),
         )
-        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
-
-    answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
+    return req.t(
+        N_(
+            ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
+        ),
+        name=done.name,
+        end=done.period_end,
+        total=done.total,
+        number=done.invoice_number,
+        credit=done.credit_used,
+        card=done.card_charged,
+    )
 
 
 def menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
