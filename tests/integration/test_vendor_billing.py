@@ -23,6 +23,8 @@ from domain.errors import Conflict
 from domain.notices import texts
 from domain.notices.sweep import sweep
 from domain.roles import Role
+from domain.seats_subscribe import NewSubscription, create_subscription
+from domain.seats_topup import confirm_topup
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, Invoice, LedgerEntry, Notice
 from domain.store.uow import SqlUnitOfWork
@@ -235,3 +237,54 @@ def test_credit_purchases_are_refused_when_the_vendor_bills(
         assert refused.value.params["vendor"] == "ActiveCampaign"
         assert "partners.example/portal" in str(refused.value)
         assert offer(uow, catalog, actor, "USD", order, provider=SimulatedProvider()).price > 0
+
+
+def test_seats_subscription_and_top_up_are_billed_by_the_vendor_once(
+    db: Any, sessions: sessionmaker[Session], gateway: SimulatedGateway, catalog: Catalog, clock: FixedClock
+) -> None:
+    """A per-seat subscription (518.40 with French VAT, as the desk charges it) and a top-up, each
+    submitted twice, even by bank transfer: one vendor-billed invoice each, no card, no credit."""
+    vendor = VendorProvider()
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        profile = make_profile(s, agency, "declined")
+        make_account(s, agency)
+    actor = Actor(agency.id, "U0OWNER", Role.OWNER)
+    data = NewSubscription(
+        customer_name="Ana Lima",
+        email="ana@acme.example",
+        company="Acme SARL",
+        country="fr",
+        vat_number=None,
+        licenses=3,
+        frequency="annual",
+        payment_method="transfer",
+        billing_profile_id=profile.id,
+        nonce="new-1",
+    )
+    for _ in range(2):
+        with SqlUnitOfWork(sessions) as uow:
+            created = create_subscription(uow, catalog, clock, vendor, gateway, actor=actor, data=data)
+    assert (created.invoice_status, created.total, created.credit_used) == ("paid", "518.40", "0.00")
+    assert (created.payment_method, created.vendor) == ("vendor", "ActiveCampaign")
+    for _ in range(2):
+        with SqlUnitOfWork(sessions) as uow:
+            bought = confirm_topup(
+                uow,
+                catalog,
+                clock,
+                gateway,
+                actor,
+                name=created.account,
+                extra=1,
+                nonce="t1",
+                provider=vendor,
+            )
+    assert bought.invoice_status == "paid" and bought.total_after == 4
+    invoices = _invoices(sessions)
+    assert [(i.kind, i.billed_by, i.card_charged) for i in invoices] == [
+        ("first_cycle", "vendor", Decimal("0.00")),
+        ("topup", "vendor", Decimal("0.00")),
+    ]
+    assert invoices[1].total == Decimal(bought.total) > 0
+    assert gateway.charges == []
