@@ -22,7 +22,7 @@ from domain.accounts.renewal import Renewed, declined_profiles, preview_renewal,
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 from domain.roles import Permission
-from domain.vendor_billing import vendor_label
+from domain.vendor_billing import billing_vendor, vendor_label
 
 
 def register(app: App) -> None:
@@ -145,9 +145,19 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         ui.section("\n".join([text, *notes])),
         *confirmations.large_charge(req, total),
         ui.actions(*buttons),
-        ui.context(t(N_("Prepaid credit is drawn first; the card pays the rest."))),
+        ui.context(_paid_how(req, preview.choice.product)),
     ]
     return ui.message(t(N_("Renew {name}"), name=name), blocks)
+
+
+def _paid_how(req: Req, product: str) -> str:
+    vendor = billing_vendor(req.deps.provider, product)
+    if vendor is not None:  # SPEC §9: the vendor bills it, the desk charges nothing
+        return req.t(
+            N_("{vendor} bills this renewal to the chosen billing profile: no card is charged here."),
+            vendor=vendor_label(vendor),
+        )
+    return req.t(N_("Prepaid credit is drawn first; the card pays the rest."))
 
 
 def _charge_label(req: Req, label: str, last4: str, declined_on: Any, *, undo: bool) -> str:

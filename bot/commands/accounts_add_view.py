@@ -32,7 +32,7 @@ from domain.pricing import MigrationDiscount, quote
 from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission, can
 from domain.tiers import tier_after_adding
-from domain.vendor_billing import invoice_vendor, vendor_label
+from domain.vendor_billing import billing_vendor, invoice_vendor, vendor_label
 
 CALLBACK = "accounts_add"
 LIVE = "accounts_live"
@@ -157,7 +157,7 @@ def add_modal(
                 block_id="profile",
                 label=t(N_("Billing profile")),
                 optional=True,
-                hint=t(N_("Prepaid credit is used first; the card pays the rest.")),
+                hint=_payment_hint(req),
                 element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
             )
         )
@@ -349,3 +349,13 @@ def _paid_text(req: Req, added: AddedAccount, number: str) -> str:
         credit=added.credit_used,
         card=added.card_charged,
     )
+
+
+def _payment_hint(req: Req) -> str:
+    vendor = billing_vendor(req.deps.provider, None)
+    if vendor is not None:  # SPEC §9: the vendor bills this profile itself
+        return req.t(
+            N_("{vendor} bills this billing profile itself: no card is charged here."),
+            vendor=vendor_label(vendor),
+        )
+    return req.t(N_("Prepaid credit is used first; the card pays the rest."))

@@ -80,6 +80,7 @@ def test_add_change_and_renew_are_billed_by_the_vendor_once_and_no_card_is_charg
     values = add_values(profile_id)
     http.command("/accounts", "add")
     view = http.opened_view()
+    assert "ActiveCampaign bills this billing profile itself" in json.dumps(view)
     reply = http.submit(view, values)
     shown = payload_text(reply.body["view"])
     assert "billed by ActiveCampaign (no card charged here)" in shown
@@ -109,6 +110,7 @@ def test_add_change_and_renew_are_billed_by_the_vendor_once_and_no_card_is_charg
     changed["plan_tier"] = pick("professional")
     confirm = http.submit(edit, changed)
     assert confirm.body["response_action"] == "update"
+    assert "ActiveCampaign bills $" in payload_text(confirm.body["view"])
     assert http.submit(confirm.body["view"], {}).body.get("response_action") is None
     upgrade = _invoices(sessions)[-1]
     assert (upgrade.kind, upgrade.billed_by, upgrade.card_charged) == ("upgrade", "vendor", Decimal("0.00"))
@@ -141,6 +143,7 @@ def test_renewing_by_hand_says_the_vendor_bills(
             s, agency, name="lapsed", status="expired", period_end=NOW.date(), billing_profile_id=profile_id
         )
     card = http.command("/accounts", "renew lapsed").body
+    assert "ActiveCampaign bills this renewal" in payload_text(card)
     confirm = next(
         e["value"]
         for b in card["blocks"]
