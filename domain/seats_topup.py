@@ -43,6 +43,8 @@ class TopUp:
     quote: Quote
     draw: Draw
     payment_method: str
+    vendor: str | None = None
+    """The vendor's name when it bills the agency itself (SPEC §9): nothing is drawn or charged here."""
 
 
 @dataclass(frozen=True)
@@ -161,9 +163,10 @@ def quote_topup(
     account = _buyable(uow, actor, name, extra, lock=False)
     offer = _quote(uow, catalog, clock, account, extra)
     currency = uow.agencies.get(actor.agency_id).currency
-    draw = preview_draw(uow.session, _request(account, offer, actor, currency, "preview", provider=provider))
+    request = _request(account, offer, actor, currency, "preview", provider=provider)
+    draw = preview_draw(uow.session, request)
     per_seat = account.tier == PER_SEAT_TIER
-    return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method)
+    return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method, request.vendor)
 
 
 def confirm_topup(

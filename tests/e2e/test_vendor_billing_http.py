@@ -24,6 +24,7 @@ from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, Invoice
 from tests.e2e.test_accounts_edit_http import initial_values
 from tests.e2e.test_accounts_http import add_values, agency_with_profile
+from tests.e2e.test_seats_http import _buttons, _seat_account
 from tests.factories import NOW, make_account
 from tests.slackhttp import SlackHttp, payload_text
 from tests.slackhttp import select as pick
@@ -200,3 +201,18 @@ def test_default_provider_is_unchanged(
     assert (invoice.billed_by, invoice.vendor_name) == ("desk", None)
     assert [amount for _, amount, _ in gateway.charges] == [invoice.card_charged]
     assert "billed by" not in http.command("/billing", "history").text
+
+
+def test_seat_top_up_double_click_is_one_vendor_invoice(
+    http: SlackHttp, sessions: sessionmaker[Session], provider: SimulatedProvider, gateway: SimulatedGateway
+) -> None:
+    """`/seats buy`: the card says the vendor bills the amount; two clicks, one invoice, no card."""
+    name = _seat_account(sessions, provider, licenses=2)
+    card = http.command("/seats", f"buy {name} 1")
+    assert "ActiveCampaign bills $144.00 itself: nothing is drawn or charged here." in card.text
+    value = _buttons(card.body)["seats_buy_confirm"]
+    http.click("seats_buy_confirm", value)
+    http.click("seats_buy_confirm", value)
+    (invoice,) = _invoices(sessions)
+    assert (invoice.kind, invoice.billed_by, invoice.total) == ("topup", "vendor", Decimal("144.00"))
+    assert gateway.charges == [] and _account(sessions, name).seats == 3
