@@ -13,6 +13,7 @@ from bot import confirmations, ui
 from bot.answer import answer
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
+from bot.commands.billing import billed_by_text
 from bot.context import Req, open_request
 from bot.i18n import joined
 from bot.vocabulary import human
@@ -271,7 +272,7 @@ def billing_history(req: Req, name: str) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         lines = [
-            f"{t.date(i.created_at.date())} · {i.number} · {human(t, i.kind)} · {t.money(i.total)} · {human(t, i.status)}"
+            f"{t.date(i.created_at.date())} · {i.number} · {human(t, i.kind)} · {t.money(i.total)} · {human(t, i.status)}{billed_by_text(t, i)}"
             for i in queries.invoices_of(uow.session, account)
         ]
     body = "\n".join(lines) or t(N_("No invoices yet."))

@@ -102,7 +102,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
             f"{ui.escape(r.account_name) if r.account_name else t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
-            f"{human(t, r.invoice.status)}{_billed_by(t, r.invoice)}{_reverse_charge(t, r)}"
+            f"{human(t, r.invoice.status)}{billed_by_text(t, r.invoice)}{_reverse_charge(t, r)}"
             for r in rows
         ]
     title = t(N_("Invoices"))
@@ -116,7 +116,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
     return ui.message(title, blocks)
 
 
-def _billed_by(t: Translator, invoice: Invoice) -> str:
+def billed_by_text(t: Translator, invoice: Invoice) -> str:
     """` · billed by ActiveCampaign` for an invoice the vendor billed itself (SPEC §9), else nothing."""
     if invoice.billed_by != VENDOR:
         return ""

@@ -131,6 +131,11 @@ def test_add_change_and_renew_are_billed_by_the_vendor_once_and_no_card_is_charg
     card = http.command("/billing", f"invoice {invoices[-1].number}").text
     assert "ActiveCampaign, to its billing profile (no card charged here)" in card
     assert "On the card" not in card
+    mark = http.slack.mark()  # the account card's "Billing history" menu
+    option = {"text": {"type": "plain_text", "text": "Billing history"}, "value": "billing:acme-shop"}
+    http.click("accounts_menu", type="overflow", selected_option=option)
+    said = "\n".join(payload_text(dict(c.params)) for c in http.slack.since(mark))
+    assert "Billing history of acme-shop" in said and said.count("billed by ActiveCampaign") == 3
 
 
 def test_renewing_by_hand_says_the_vendor_bills(
