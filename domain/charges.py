@@ -203,7 +203,7 @@ def draw_entries(
 ) -> list[dict[str, Any]]:
     """The ledger debits of a paid charge: the earmark's, then the general pool's (keys end so).
 
-    None for an invoice billed by the vendor, which draws no credit of the desk."""
+    None (an empty list) for an invoice billed by the vendor, which draws no credit of the desk."""
     if request.vendor_billed:
         return []
     common = {"agency_id": request.agency_id, "pool": "prepaid", "kind": "charge", "actor": request.actor}
