@@ -113,6 +113,8 @@ def test_add_change_and_renew_are_billed_by_the_vendor_once_and_no_card_is_charg
     assert confirm.body["response_action"] == "update"
     assert "ActiveCampaign bills $" in payload_text(confirm.body["view"])
     assert http.submit(confirm.body["view"], {}).body.get("response_action") is None
+    http.submit(confirm.body["view"], {})  # submitted again (a retry): nothing more is recorded
+    assert [i.kind for i in _invoices(sessions)] == ["first_cycle", "upgrade"]
     upgrade = _invoices(sessions)[-1]
     assert (upgrade.kind, upgrade.billed_by, upgrade.card_charged) == ("upgrade", "vendor", Decimal("0.00"))
     assert upgrade.total > 0
