@@ -64,7 +64,13 @@ def run_jobs(
             elif name == "billing":
                 reports.append(
                     run_billing(
-                        sessions, gateway or SimulatedGateway(), catalog, clock, day=day, dry_run=dry_run
+                        sessions,
+                        gateway or SimulatedGateway(),
+                        catalog,
+                        clock,
+                        day=day,
+                        dry_run=dry_run,
+                        provider=provider,
                     )
                 )
             elif name == "reconcile":
@@ -74,7 +80,7 @@ def run_jobs(
             elif name == "notices":
                 from bot.notifier import run_notices
 
-                reports.extend(run_notices(settings, sessions, catalog, clock, day=day))
+                reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))
     finally:
         engine.dispose()
     return reports

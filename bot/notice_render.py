@@ -78,5 +78,8 @@ def billing_digest(notice: Claimed, t: Translator) -> dict[str, Any]:
         credit=Decimal(str(notice.payload.get("from_credit") or 0)),
         card=Decimal(str(notice.payload.get("from_card") or 0)),
     )
+    vendor = Decimal(str(notice.payload.get("from_vendor") or 0))
+    if vendor:  # SPEC §9: charges the vendor bills itself, none of them drawn here
+        totals += " " + t(N_("{amount} billed by the vendor."), amount=vendor)
     blocks.append(ui.context(totals))
     return ui.message(title, blocks, ephemeral=False)

@@ -34,6 +34,7 @@ from domain.jobs import JobReport
 from domain.notices import delivery, rules
 from domain.notices.delivery import Held
 from domain.notices.sweep import sweep
+from domain.ports import Provider
 from domain.store.models import Agency, Notice
 
 log = logging.getLogger("reseller_desk.notices")
@@ -168,6 +169,7 @@ def run_notices(
     sleep: Sleep = time.sleep,
     agency_ids: list[int] | None = None,
     sweep_first: bool = True,
+    provider: Provider | None = None,
 ) -> list[JobReport]:
     """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency."""
     client = client or notice_client(settings)
@@ -180,7 +182,8 @@ def run_notices(
         if sweep_first:
             with sessions() as session, session.begin():
                 agency = session.get_one(Agency, agency_id)
-                new = sweep(session, catalog, agency, day or today(local, agency.timezone), local.now())
+                on = day or today(local, agency.timezone)
+                new = sweep(session, catalog, agency, on, local.now(), provider=provider)
                 report.count("queued", new)
         if client is None:
             _keep_without_token(sessions, agency_id, report)

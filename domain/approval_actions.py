@@ -31,12 +31,16 @@ def price(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: d
     """What executing the payload would charge today, computed by the service that would charge it."""
     if kind == "credits":
         currency = uow.agencies.get(actor.agency_id).currency
-        return credit_service.offer(uow, ports.catalog, actor, currency, _order(p)).price
+        return credit_service.offer(
+            uow, ports.catalog, actor, currency, _order(p), provider=ports.provider
+        ).price
     if kind == "plan":
         return changes.preview_plan_change(uow, ports, actor, p["name"], _choice(p["plan"])).today
     if kind == "renewal":
         return renewal.preview_renewal(uow, ports, actor, p["name"]).price.per_cycle
-    offer = quote_topup(uow, ports.catalog, ports.clock, actor, name=p["name"], extra=int(p["extra"]))
+    offer = quote_topup(
+        uow, ports.catalog, ports.clock, actor, name=p["name"], extra=int(p["extra"]), provider=ports.provider
+    )
     return offer.quote.total_today
 
 
@@ -53,6 +57,7 @@ def run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dic
             currency=currency,
             order=_order(p),
             nonce=p["nonce"],
+            provider=ports.provider,
         )
         return _charged(bought.status, bought.failure, bought.invoice_number, bought.total)
     if kind == "plan":
@@ -80,6 +85,7 @@ def run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dic
         name=p["name"],
         extra=int(p["extra"]),
         nonce=p["nonce"],
+        provider=ports.provider,
     )
     return _charged(topped.invoice_status, None, topped.invoice_number, Decimal(topped.total))
 

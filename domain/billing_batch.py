@@ -37,6 +37,7 @@ from domain.renewal import NextCharge, apply_renewal, describe_plan, next_charge
 from domain.renewal_retry import first_failure
 from domain.store.models import Account, BillingProfile, Invoice, LedgerEntry
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 if TYPE_CHECKING:
     from domain.billing_run import AgencyRun
@@ -133,13 +134,15 @@ class Batch:
     def renew(self, account: Account, report: JobReport) -> str:
         """One account, one cycle; what needs the invoice number is queued for `finish`."""
         run = self.run
+        vendor = billing_vendor(run.provider, account.product)
         nxt = next_charge(
             self.session,
             run.catalog,
             account,
             run.day,
             active_paid_count=run.count,
-            balances=self.balances.of(account.id),
+            # A vendor that bills the agency draws no credit of the desk (SPEC §9).
+            balances=(ZERO, ZERO) if vendor is not None else self.balances.of(account.id),
         )
         request = ChargeRequest(
             agency_id=run.agency.id,
@@ -155,6 +158,7 @@ class Batch:
             payment_method="transfer" if account.payment_method == "transfer" else "card",
             period_start=nxt.period_start,
             period_end=nxt.period_end,
+            vendor=vendor,
         )
         invoice = self.existing(request.idempotency_key)
         if invoice is None:
@@ -172,7 +176,7 @@ class Batch:
             self.session.add(invoice)
             self.invoices[request.idempotency_key] = invoice
             self.new.append((invoice, request, nxt.draw))
-            if invoice.status != "failed":
+            if invoice.status != "failed" and vendor is None:
                 self.balances.spend(account.id, nxt.draw)
         if invoice.status == "failed":
             self.expire(account, nxt, invoice.failure or "declined", invoice)
@@ -214,7 +218,9 @@ class Batch:
             report,
             outcome,
             f"{account.name}: {invoice.number} {invoice.total} {invoice.currency} "
-            f"(credit {invoice.credit_used}, card {invoice.card_charged}, {invoice.status})",
+            f"(billed by {invoice.vendor_name or 'the vendor'})"
+            if invoice.billed_by == "vendor"
+            else f"(credit {invoice.credit_used}, card {invoice.card_charged}, {invoice.status})",
         )
 
     def unavailable(self, account: Account, nxt: NextCharge, report: JobReport) -> str:

@@ -25,11 +25,14 @@ from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.ledger import lock_agency
+from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES, count_active_paid
-from domain.ports import PaymentGateway
+from domain.ports import PaymentGateway, Provider
 from domain.renewal import NextCharge, describe_plan, next_charge
+from domain.simulated import SimulatedProvider
 from domain.store.models import Account, Agency
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 __all__ = ["NextCharge", "next_charge", "run_billing"]
 
@@ -54,8 +57,12 @@ def run_billing(
     *,
     day: date | None = None,
     dry_run: bool = False,
+    provider: Provider | None = None,
 ) -> JobReport:
-    """Charge every account whose renewal is due on or before `day` (each agency's own today)."""
+    """Charge every account whose renewal is due on or before `day` (each agency's own today).
+
+    `provider` is the default provider (the simulated one when not given): an account whose vendor
+    bills the agency is recorded as billed by the vendor, never charged (`domain.vendor_billing`)."""
     report = JobReport("billing" + (" (dry run)" if dry_run else ""), day or today(clock))
     with sessions() as session:
         agencies = [
@@ -65,7 +72,13 @@ def run_billing(
     for agency in agencies:
         local = agency_clock(clock, agency.timezone)
         run = AgencyRun(
-            sessions, gateway, catalog, local, agency=agency, day=day or today(local, agency.timezone)
+            sessions,
+            gateway,
+            catalog,
+            local,
+            agency=agency,
+            day=day or today(local, agency.timezone),
+            provider=provider or SimulatedProvider(),
         )
         run.bill(report, dry_run=dry_run)
     return report
@@ -92,8 +105,10 @@ class AgencyRun:
         *,
         agency: _AgencyRow,
         day: date,
+        provider: Provider,
     ) -> None:
         self.sessions = sessions
+        self.provider = provider
         self.gateway = gateway
         self.catalog = catalog
         self.clock = clock
@@ -132,15 +147,24 @@ class AgencyRun:
     def preview(self, uow: SqlUnitOfWork, accounts: list[Account], report: JobReport) -> None:
         balances = Balances(uow, self.agency.id, [a.id for a in accounts])
         for account in accounts:
+            vendor = billing_vendor(self.provider, account.product)
             nxt = next_charge(
                 uow.session,
                 self.catalog,
                 account,
                 self.day,
                 active_paid_count=self.count,
-                balances=balances.of(account.id),
+                balances=(ZERO, ZERO) if vendor is not None else balances.of(account.id),
             )
             report.count("would_charge")
+            if vendor is not None:
+                self.line(
+                    report,
+                    f"{account.name}: {nxt.total} {self.agency.currency} for {describe_plan(nxt.choice)} "
+                    f"{nxt.period_start.isoformat()} to {nxt.period_end.isoformat()} "
+                    f"(billed by {vendor or 'the vendor'}, discount {nxt.reseller_percent}%)",
+                )
+                continue
             self.line(
                 report,
                 f"{account.name}: {nxt.total} {self.agency.currency} for {describe_plan(nxt.choice)} "

@@ -60,6 +60,14 @@ class ChargeRequest:
     """False for buying prepaid credit itself, which cannot be paid with prepaid credit."""
     period_start: date | None = None
     period_end: date | None = None
+    vendor: str | None = None
+    """Set (the vendor's name, maybe empty) when the account's vendor bills the agency itself
+    (`domain.vendor_billing.billing_vendor`): the charge is recorded as billed by the vendor, no
+    gateway is called and no prepaid credit is drawn (SPEC §9 "Money moves once")."""
+
+    @property
+    def vendor_billed(self) -> bool:
+        return self.vendor is not None
 
 
 def find_invoice(session: Session, agency_id: int, key: str) -> Invoice | None:
@@ -82,7 +90,7 @@ def active_profile(session: Session, agency_id: int, profile_id: int | None) -> 
 def preview_draw(session: Session, request: ChargeRequest) -> ledger.Draw:
     """What a confirm card shows before anything is charged."""
     total = round_money(request.subtotal + request.tax)
-    if not request.use_credit:
+    if not request.use_credit or request.vendor_billed:
         return ledger.Draw(ZERO, ZERO, total)
     if request.account_id:
         earmark, general = ledger.earmark_and_general(
@@ -109,7 +117,7 @@ def charge(session: Session, gateway: PaymentGateway, clock: Clock, request: Cha
     now = clock.now()
     invoice = settle(gateway, request, profile, draw, now)
     _number(session, invoice, now.year)
-    if invoice.status != "failed":
+    if invoice.status != "failed" and not request.vendor_billed:
         for entry in draw_entries(request, draw, invoice.id, now):
             ledger.append(session, **entry)
     return invoice
@@ -149,6 +157,8 @@ def settle(
         created_at=now,
         paid_at=now,
     )
+    if request.vendor_billed:
+        return vendor_billed(invoice, request)
     if draw.from_card <= ZERO:
         return invoice
     if request.payment_method == "transfer":
@@ -177,10 +187,25 @@ def settle(
     return invoice
 
 
+def vendor_billed(invoice: Invoice, request: ChargeRequest) -> Invoice:
+    """The vendor bills the whole amount to its own billing profile: recorded, never charged here."""
+    invoice.billed_by = "vendor"
+    invoice.vendor_name = request.vendor or None
+    invoice.payment_method = "vendor"
+    invoice.credit_used = ZERO
+    invoice.card_charged = ZERO
+    invoice.status = "paid"
+    return invoice
+
+
 def draw_entries(
     request: ChargeRequest, draw: ledger.Draw, invoice_id: int, now: datetime
 ) -> list[dict[str, Any]]:
-    """The ledger debits of a paid charge: the earmark's, then the general pool's (keys end so)."""
+    """The ledger debits of a paid charge: the earmark's, then the general pool's (keys end so).
+
+    None (an empty list) for an invoice billed by the vendor, which draws no credit of the desk."""
+    if request.vendor_billed:
+        return []
     common = {"agency_id": request.agency_id, "pool": "prepaid", "kind": "charge", "actor": request.actor}
     common |= {"at": now, "reason": request.kind, "invoice_id": invoice_id}
     key = request.idempotency_key

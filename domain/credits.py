@@ -32,10 +32,11 @@ from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, Word
 from domain.money import ZERO, parse_money, round_money
 from domain.numbers import whole_number
-from domain.ports import PaymentGateway
+from domain.ports import PaymentGateway, Provider
 from domain.roles import Permission
 from domain.store.models import Account, BillingProfile, Invoice
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import refuse_credit_purchase
 
 Kind = Literal["prepaid", "sms", "preview"]
 KINDS: tuple[Kind, ...] = ("prepaid", "sms", "preview")
@@ -234,9 +235,21 @@ def _request(
     )
 
 
-def offer(uow: SqlUnitOfWork, catalog: Catalog, actor: Actor, currency: str, order: Order) -> Offer:
-    """Price an order and show how it would be paid. Writes nothing."""
+def offer(
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    actor: Actor,
+    currency: str,
+    order: Order,
+    *,
+    provider: Provider | None = None,
+) -> Offer:
+    """Price an order and show how it would be paid. Writes nothing.
+
+    Refused when `provider` (the agency's default) bills the agency itself (`refuse_credit_purchase`)."""
     actor.require(Permission.SPEND_MONEY)
+    if provider is not None:
+        refuse_credit_purchase(provider)
     session = uow.session
     price = _price(catalog, order)
     account_name = None
@@ -278,9 +291,12 @@ def buy(
     currency: str,
     order: Order,
     nonce: str,
+    provider: Provider | None = None,
 ) -> Bought:
     """Charge a confirmed order once per nonce and credit the pool; the same nonce answers the same."""
     actor.require(Permission.SPEND_MONEY)
+    if provider is not None:
+        refuse_credit_purchase(provider)
     if not 16 <= len(nonce) <= 64 or not set(nonce) <= NONCE_CHARS:
         raise InvalidInput(N_("This confirmation is not valid any more. Start the purchase again."))
     session = uow.session

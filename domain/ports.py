@@ -185,6 +185,13 @@ class Provider(abc.ABC):
     portal_url: str = ""
     """Where a person does at the vendor what the API does not offer (linked from portal tasks)."""
     capabilities: frozenset[Capability] = frozenset(Capability)
+    bills_agency: bool = False
+    """True for a vendor that bills the agency itself (SPEC §9 "Money moves once"): the desk never
+    charges a card for the accounts it serves, it records each charge as an invoice billed by the
+    vendor (`domain/vendor_billing.py`). False for the simulated provider, whose gateway stands in."""
+    vendor_name: str = ""
+    """How people name the vendor in what the desk says ("ActiveCampaign will bill …"); empty reads
+    "the vendor"."""
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

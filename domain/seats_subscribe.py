@@ -31,6 +31,7 @@ from domain.seats_rules import account_name_for, candidate_names, normalise_emai
 from domain.seats_store import name_taken
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor, invoice_vendor
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Created:
     credit_used: str = "0.00"
     """What the invoice drew from prepaid credit; the rest is the card's or awaits the transfer."""
     payment_method: str = "card"
+    """card, transfer, or vendor (its vendor bills the agency itself: nothing was charged here)."""
+    vendor: str | None = None
+    """The vendor's name when it billed the invoice (`payment_method` vendor)."""
 
 
 def per_seat_product(catalog: Catalog) -> str:
@@ -237,6 +241,7 @@ def create_subscription(
             payment_method=data.payment_method,
             period_start=day,
             period_end=offer.renewal,
+            vendor=billing_vendor(provider, offer.choice.product),
         ),
     )
     if invoice.status == "failed":
@@ -252,7 +257,10 @@ def create_subscription(
         "invoice_status": invoice.status,
         "total": str(invoice.total),
         "credit_used": str(invoice.credit_used),
-        "payment_method": data.payment_method,
+        "payment_method": invoice.payment_method
+        if invoice_vendor(invoice) is not None
+        else data.payment_method,
+        "vendor": invoice_vendor(invoice),
     }
     audit.record(
         uow,

@@ -22,7 +22,7 @@ from domain.i18n import N_, Word
 from domain.ledger import Draw
 from domain.money import ZERO
 from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, migration_of, plan_choice_of
-from domain.ports import PaymentGateway
+from domain.ports import PaymentGateway, Provider
 from domain.pricing import Note, Quote, quote, topup_quote
 from domain.roles import Permission
 from domain.seats import invoice_lines, recall, remember
@@ -30,6 +30,7 @@ from domain.seats_rules import BUYABLE_STATUSES
 from domain.seats_store import find_account
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class TopUp:
     quote: Quote
     draw: Draw
     payment_method: str
+    vendor: str | None = None
+    """The vendor's name when it bills the agency itself (SPEC §9): nothing is drawn or charged here."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,9 @@ def _priced(uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, account: Account
     )
 
 
-def _request(account: Account, offer: Quote, actor: Actor, currency: str, key: str) -> ChargeRequest:
+def _request(
+    account: Account, offer: Quote, actor: Actor, currency: str, key: str, *, provider: Provider | None
+) -> ChargeRequest:
     per_seat = account.tier == PER_SEAT_TIER
     return ChargeRequest(
         agency_id=account.agency_id,
@@ -127,6 +132,7 @@ def _request(account: Account, offer: Quote, actor: Actor, currency: str, key: s
         payment_method=account.payment_method,
         period_start=offer.period_start,
         period_end=offer.period_end,
+        vendor=None if provider is None else billing_vendor(provider, account.product),
     )
 
 
@@ -145,14 +151,22 @@ def _buyable(uow: SqlUnitOfWork, actor: Actor, name: str, extra: int, *, lock: b
 
 
 def quote_topup(
-    uow: SqlUnitOfWork, catalog: Catalog, clock: Clock, actor: Actor, *, name: str, extra: int
+    uow: SqlUnitOfWork,
+    catalog: Catalog,
+    clock: Clock,
+    actor: Actor,
+    *,
+    name: str,
+    extra: int,
+    provider: Provider | None = None,
 ) -> TopUp:
     account = _buyable(uow, actor, name, extra, lock=False)
     offer = _quote(uow, catalog, clock, account, extra)
     currency = uow.agencies.get(actor.agency_id).currency
-    draw = preview_draw(uow.session, _request(account, offer, actor, currency, "preview"))
+    request = _request(account, offer, actor, currency, "preview", provider=provider)
+    draw = preview_draw(uow.session, request)
     per_seat = account.tier == PER_SEAT_TIER
-    return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method)
+    return TopUp(account.name, extra, per_seat, offer, draw, account.payment_method, request.vendor)
 
 
 def confirm_topup(
@@ -165,6 +179,7 @@ def confirm_topup(
     name: str,
     extra: int,
     nonce: str,
+    provider: Provider | None = None,
 ) -> Bought:
     """Charge once, then grow the plan; a declined card keeps its failed invoice and grows nothing."""
     key = f"seats-buy:{nonce}"
@@ -175,7 +190,9 @@ def confirm_topup(
     account = _buyable(uow, actor, name, extra, lock=True)
     offer = _quote(uow, catalog, clock, account, extra)
     currency = uow.agencies.get(actor.agency_id).currency
-    invoice = charge_once(uow.session, gateway, clock, _request(account, offer, actor, currency, key))
+    invoice = charge_once(
+        uow.session, gateway, clock, _request(account, offer, actor, currency, key, provider=provider)
+    )
     before = _seats_now(catalog, account)
     after = before if invoice.status == "failed" else before + extra
     if invoice.status != "failed":

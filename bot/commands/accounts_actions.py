@@ -13,15 +13,17 @@ from bot import confirmations, ui
 from bot.answer import answer
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
+from bot.commands.billing import billed_by_text
 from bot.context import Req, open_request
 from bot.i18n import joined
 from bot.vocabulary import human
 from domain import ledger, pending
 from domain.accounts import queries
-from domain.accounts.renewal import declined_profiles, preview_renewal, renew
+from domain.accounts.renewal import Renewed, declined_profiles, preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 from domain.roles import Permission
+from domain.vendor_billing import billing_vendor, vendor_label
 
 
 def register(app: App) -> None:
@@ -144,9 +146,19 @@ def renew_card(req: Req, name: str) -> dict[str, Any]:
         ui.section("\n".join([text, *notes])),
         *confirmations.large_charge(req, total),
         ui.actions(*buttons),
-        ui.context(t(N_("Prepaid credit is drawn first; the card pays the rest."))),
+        ui.context(_paid_how(req, preview.choice.product)),
     ]
     return ui.message(t(N_("Renew {name}"), name=name), blocks)
+
+
+def _paid_how(req: Req, product: str) -> str:
+    vendor = billing_vendor(req.deps.provider, product)
+    if vendor is not None:  # SPEC §9: the vendor bills it, the desk charges nothing
+        return req.t(
+            N_("{vendor} bills this renewal to the chosen billing profile: no card is charged here."),
+            vendor=vendor_label(vendor),
+        )
+    return req.t(N_("Prepaid credit is drawn first; the card pays the rest."))
 
 
 def _charge_label(req: Req, label: str, last4: str, declined_on: Any, *, undo: bool) -> str:
@@ -203,20 +215,35 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
                 billing_profile_id=profile,
                 undo_cancellation=undo,
             )
-        said = req.t(
+        said = _renewed_text(req, done)
+        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
+
+    answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
+
+
+def _renewed_text(req: Req, done: Renewed) -> str:
+    if done.vendor is not None:  # SPEC §9: the vendor bills it, nothing was charged here
+        return req.t(
             N_(
-                ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
+                ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}), billed by {vendor}."
             ),
             name=done.name,
             end=done.period_end,
             total=done.total,
             number=done.invoice_number,
-            credit=done.credit_used,
-            card=done.card_charged,
+            vendor=vendor_label(done.vendor),
         )
-        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
-
-    answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
+    return req.t(
+        N_(
+            ":white_check_mark: {name} renewed until {end}: {total} (invoice {number}; {credit} from credit, {card} by card)."
+        ),
+        name=done.name,
+        end=done.period_end,
+        total=done.total,
+        number=done.invoice_number,
+        credit=done.credit_used,
+        card=done.card_charged,
+    )
 
 
 def menu(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -245,7 +272,7 @@ def billing_history(req: Req, name: str) -> dict[str, Any]:
         req.actor.require(Permission.READ)
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         lines = [
-            f"{t.date(i.created_at.date())} · {i.number} · {human(t, i.kind)} · {t.money(i.total)} · {human(t, i.status)}"
+            f"{t.date(i.created_at.date())} · {i.number} · {human(t, i.kind)} · {t.money(i.total)} · {human(t, i.status)}{billed_by_text(t, i)}"
             for i in queries.invoices_of(uow.session, account)
         ]
     body = "\n".join(lines) or t(N_("No invoices yet."))

@@ -26,12 +26,14 @@ from domain.catalog import FreeProduct
 from domain.clock import today
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.invoices import get_invoice
 from domain.numbers import whole_number
 from domain.portfolio import count_active_paid
 from domain.pricing import MigrationDiscount, quote
 from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission, can
 from domain.tiers import tier_after_adding
+from domain.vendor_billing import billing_vendor, invoice_vendor, vendor_label
 
 CALLBACK = "accounts_add"
 LIVE = "accounts_live"
@@ -159,7 +161,7 @@ def add_modal(
                 block_id="profile",
                 label=t(N_("Billing profile")),
                 optional=True,
-                hint=t(N_("Prepaid credit is used first; the card pays the rest.")),
+                hint=_payment_hint(req),
                 element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
             )
         )
@@ -329,15 +331,35 @@ def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
             ui.section(t(N_(":lock: Copy these now: they are shown only to you and cannot be shown again.")))
         )
     if added.invoice_number:
-        blocks.append(
-            ui.context(
-                t(
-                    N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
-                    number=added.invoice_number,
-                    total=added.total,
-                    credit=added.credit_used,
-                    card=added.card_charged,
-                )
-            )
-        )
+        blocks.append(ui.context(_paid_text(req, added, added.invoice_number)))
     return ui.modal(t(N_("Account created")), "accounts_added", blocks, close=t(N_("Done")))
+
+
+def _paid_text(req: Req, added: AddedAccount, number: str) -> str:
+    """How the first cycle was paid: credit and card, or billed by the vendor (SPEC §9)."""
+    with req.deps.uow() as uow:
+        vendor = invoice_vendor(get_invoice(uow, req.actor, number).invoice)
+    if vendor is not None:
+        return req.t(
+            N_("Invoice {number}: {total}, billed by {vendor} (no card charged here)."),
+            number=number,
+            total=added.total,
+            vendor=vendor_label(vendor),
+        )
+    return req.t(
+        N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
+        number=number,
+        total=added.total,
+        credit=added.credit_used,
+        card=added.card_charged,
+    )
+
+
+def _payment_hint(req: Req) -> str:
+    vendor = billing_vendor(req.deps.provider, None)
+    if vendor is not None:  # SPEC §9: the vendor bills this profile itself
+        return req.t(
+            N_("{vendor} bills this billing profile itself: no card is charged here."),
+            vendor=vendor_label(vendor),
+        )
+    return req.t(N_("Prepaid credit is used first; the card pays the rest."))

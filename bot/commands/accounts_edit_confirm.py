@@ -26,6 +26,7 @@ from domain.i18n import N_
 from domain.plans import choice_from_json
 from domain.portfolio import count_active_paid
 from domain.pricing import PlanChoice, Quote
+from domain.vendor_billing import billing_vendor, vendor_label
 
 CONFIRM = "accounts_edit_confirm"
 
@@ -46,6 +47,15 @@ def confirm_view(
             name=name,
             date=q.renewal,
             amount=q.per_cycle,
+        )
+    elif (vendor := billing_vendor(req.deps.provider, choice.product)) is not None:
+        head = t(
+            N_(
+                "Confirm the plan change of *{name}*: {vendor} bills {amount} today (no card is charged here)."
+            ),
+            name=name,
+            vendor=vendor_label(vendor),
+            amount=q.today,
         )
     else:
         head = t(

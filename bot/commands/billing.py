@@ -20,6 +20,7 @@ from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.store.models import Invoice
+from domain.vendor_billing import VENDOR, vendor_label
 
 STATUS_ICON = {"paid": ":white_check_mark:", "awaiting_transfer": ":hourglass:", "failed": ":x:"}
 
@@ -101,7 +102,7 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
         lines = [
             f"{STATUS_ICON.get(r.invoice.status, '')} *{r.invoice.number}* · {t.format(r.invoice.created_at.date())} · "
             f"{ui.escape(r.account_name) if r.account_name else t(N_('agency'))} · {human(t, r.invoice.kind)} · {t.money(r.invoice.total, r.invoice.currency)} · "
-            f"{human(t, r.invoice.status)}{_reverse_charge(t, r)}"
+            f"{human(t, r.invoice.status)}{billed_by_text(t, r.invoice)}{_reverse_charge(t, r)}"
             for r in rows
         ]
     title = t(N_("Invoices"))
@@ -115,6 +116,27 @@ def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
     return ui.message(title, blocks)
 
 
+def billed_by_text(t: Translator, invoice: Invoice) -> str:
+    """` · billed by ActiveCampaign` for an invoice the vendor billed itself (SPEC §9), else nothing."""
+    if invoice.billed_by != VENDOR:
+        return ""
+    return " · " + t(N_("billed by {vendor}"), vendor=vendor_label(invoice.vendor_name))
+
+
+def _paid_with(t: Translator, invoice: Invoice) -> list[tuple[str, str]]:
+    """How the invoice was paid: credit and card, or the vendor that billed it (nothing here)."""
+    if invoice.billed_by == VENDOR:
+        vendor = t(
+            N_("{vendor}, to its billing profile (no card charged here)"),
+            vendor=vendor_label(invoice.vendor_name),
+        )
+        return [(t(N_("Billed by")), vendor)]
+    return [
+        (t(N_("From prepaid credit")), t.money(invoice.credit_used, invoice.currency)),
+        (t(N_("On the card")), t.money(invoice.card_charged, invoice.currency)),
+    ]
+
+
 def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     t = req.t
     invoice: Invoice = row.invoice
@@ -126,8 +148,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
         (t(N_("Status")), f"{STATUS_ICON.get(invoice.status, '')} {human(t, invoice.status)}"),
         (t(N_("Account")), row.account_name or t(N_("agency"))),
         (t(N_("Total")), t.money(invoice.total, invoice.currency)),
-        (t(N_("From prepaid credit")), t.money(invoice.credit_used, invoice.currency)),
-        (t(N_("On the card")), t.money(invoice.card_charged, invoice.currency)),
+        *_paid_with(t, invoice),
         (t(N_("Date")), t.format(invoice.created_at)),
     ]
     if invoice.tax:

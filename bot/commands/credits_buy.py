@@ -84,7 +84,9 @@ def buy_command(ack: Ack, req: Req, words: list[str], command: dict[str, Any], c
 def confirm_card(req: Req, order: service.Order) -> dict[str, Any]:
     t = req.t
     with req.deps.uow() as uow:
-        offer = service.offer(uow, req.deps.catalog, req.actor, req.currency, order)
+        offer = service.offer(
+            uow, req.deps.catalog, req.actor, req.currency, order, provider=req.deps.provider
+        )
         profile = offer.profile
         card = (
             t(
@@ -161,7 +163,10 @@ def confirm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     def run(held: pending.Claimed) -> str:
         order = _order(held.payload)
         with req.deps.uow() as uow:
-            price = service.offer(uow, req.deps.catalog, req.actor, req.currency, order).price
+            deps = req.deps
+            price = service.offer(
+                uow, deps.catalog, req.actor, req.currency, order, provider=deps.provider
+            ).price
         pending.same_amount(held.amount, price)
         waiting = approvals.hold(req, "credits", {**_payload(order), "nonce": held.id}, origin)
         return waiting if waiting is not None else _buy(req, order, held.id)
@@ -182,6 +187,7 @@ def _buy(req: Req, order: service.Order, nonce: str) -> str:
             currency=req.currency,
             order=order,
             nonce=nonce,
+            provider=req.deps.provider,
         )
         name = None
         if order.account_id is not None:

@@ -29,6 +29,7 @@ from domain.portfolio import count_active_paid
 from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.tiers import discount_tier
+from domain.vendor_billing import billing_vendor, vendor_label
 
 RENEWALS_SHOWN = 15
 
@@ -73,7 +74,11 @@ def home_blocks(req: Req) -> list[Block]:
             except (DomainError, KeyError, ValueError):  # a plan the catalog no longer prices
                 continue
             total += price
-            renewals.append(f"{t.date(account.period_end)} · *{ui.escape(account.name)}* · {t.money(price)}")
+            line = f"{t.date(account.period_end)} · *{ui.escape(account.name)}* · {t.money(price)}"
+            vendor = billing_vendor(req.deps.provider, account.product)
+            if vendor is not None:  # SPEC §9: the vendor bills it, not the desk
+                line += " · " + t(N_("billed by {vendor}"), vendor=vendor_label(vendor))
+            renewals.append(line)
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")

@@ -163,6 +163,7 @@ def run_now(req: Req) -> dict[str, Any]:
                 deps.catalog,
                 deps.clock,
                 agency_ids=[req.actor.agency_id],
+                provider=deps.provider,
                 **deps.extras.get("notices", {}),
             )
         )

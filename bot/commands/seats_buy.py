@@ -27,6 +27,7 @@ from domain.pricing import Quote
 from domain.seats_members import make_admin
 from domain.seats_rules import ADMIN_WARNING
 from domain.seats_topup import Bought, TopUp, confirm_topup, quote_reduce, quote_topup, reduce_seats
+from domain.vendor_billing import vendor_label
 
 CONFIRM_BUY = "seats_buy_confirm"
 CONFIRM_ADMIN = "seats_admin_confirm"
@@ -71,7 +72,7 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
         if offer.per_seat
         else t(N_("Add {n} user seat(s) to {account}"), n=offer.extra, account=offer.account)
     )
-    pay = pay_lines(req, offer.draw, offer.payment_method)
+    pay = pay_lines(req, offer.draw, offer.payment_method, vendor=offer.vendor)
     return [
         ui.header(what),
         ui.section("\n".join(quote_lines(req, offer.quote))),
@@ -80,10 +81,19 @@ def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
     ]
 
 
-def pay_lines(req: Req, draw: Draw, payment_method: str) -> list[str]:
+def pay_lines(req: Req, draw: Draw, payment_method: str, *, vendor: str | None = None) -> list[str]:
     """How a charge is paid, in the ledger's draw order: prepaid credit first, then the card (or the
-    bank transfer) for the rest."""
+    bank transfer) for the rest; or billed by the vendor itself (SPEC §9), nothing drawn here."""
     t = req.t
+    if vendor is not None:
+        amount = draw.from_credit + draw.from_card
+        return [
+            t(
+                N_("{vendor} bills {amount} itself: nothing is drawn or charged here."),
+                vendor=vendor_label(vendor),
+                amount=amount,
+            )
+        ]
     pay = [t(N_("From prepaid credit: {amount}"), amount=draw.from_credit)]
     if payment_method == "transfer":
         pay.append(
@@ -140,7 +150,10 @@ def bought_text(req: Req, done: Bought) -> str:
 
 def quote_topup_of(req: Req, account: str, extra: int) -> TopUp:
     with req.deps.uow() as uow:
-        return quote_topup(uow, req.deps.catalog, req.deps.clock, req.actor, name=account, extra=extra)
+        deps = req.deps
+        return quote_topup(
+            uow, deps.catalog, deps.clock, req.actor, name=account, extra=extra, provider=deps.provider
+        )
 
 
 def hold_topup(req: Req, offer: TopUp) -> str:
@@ -169,6 +182,7 @@ def confirm_buy(req: Req, raw: Any, origin: str | None) -> str:
                 name=name,
                 extra=extra,
                 nonce=held.id,
+                provider=req.deps.provider,
             )
         return bought_text(req, done)
 

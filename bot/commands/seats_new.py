@@ -30,6 +30,7 @@ from domain.numbers import row_id, whole_number
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
 from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, draw_new, quote_new
+from domain.vendor_billing import billing_vendor, vendor_label
 
 FORM = "seats_new"
 CONFIRM = "seats_new_confirm"
@@ -130,7 +131,11 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     blocks: list[Block] = [
         ui.section(summary),
         ui.section("\n".join(quote_lines(req, offer))),
-        ui.context(*pay_lines(req, draw, data.payment_method)),
+        ui.context(
+            *pay_lines(
+                req, draw, data.payment_method, vendor=billing_vendor(req.deps.provider, offer.choice.product)
+            )
+        ),
         *confirmations.large_charge(req, offer.total_today),
     ]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
@@ -186,6 +191,18 @@ def _created_text(req: Req, done: Created) -> str:
     t = req.t
     status = t(done.invoice_status.replace("_", " "))
     total, credit = Decimal(done.total), Decimal(done.credit_used)
+    if done.vendor is not None:  # SPEC §9: the vendor bills it, nothing was charged here
+        return t(
+            N_(
+                ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total}, billed by "
+                "{vendor} (nothing charged here). Add its members with `/seats add {account} <emails>`; "
+                "`/seats {account}` shows it."
+            ),
+            account=done.account,
+            invoice=done.invoice_number,
+            total=total,
+            vendor=vendor_label(done.vendor),
+        )
     if done.payment_method == TRANSFER:
         message = N_(
             ":white_check_mark: Subscription {account} is created. Invoice {invoice} of {total} ({status}): "

@@ -27,6 +27,7 @@ from domain.pricing import Quote, quote
 from domain.roles import Permission
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def change_plan(
                 billing_profile_id=account.billing_profile_id,
                 period_start=q.period_start,
                 period_end=q.period_end,
+                vendor=billing_vendor(ports.provider, choice.product),
             ),
         )
         if invoice.status == "failed":

@@ -33,6 +33,7 @@ from domain.roles import Permission
 from domain.store.models import Account, Agency, AuditEntry, Invoice
 from domain.store.uow import SqlUnitOfWork
 from domain.tiers import discount_tier
+from domain.vendor_billing import billing_vendor, invoice_vendor
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class Renewed:
     card_charged: Decimal
     period_start: date
     period_end: date
+    vendor: str | None = None
+    """The vendor's name when it billed the renewal itself (SPEC §9): nothing was drawn or charged."""
 
 
 def refuse_unless_renewable(account: Account, day: date) -> None:
@@ -229,6 +232,7 @@ def renew(
             billing_profile_id=profile_id,
             period_start=preview.period_start,
             period_end=preview.period_end,
+            vendor=billing_vendor(ports.provider, account.product),
         ),
     )
     if invoice.status == "failed":
@@ -289,6 +293,7 @@ def _renewed(name: str, number: str, invoice: Invoice, start: date, end: date) -
         total=invoice.total,
         credit_used=invoice.credit_used,
         card_charged=invoice.card_charged,
+        vendor=invoice_vendor(invoice),
         period_start=start,
         period_end=end,
     )

@@ -30,6 +30,7 @@ from domain.pricing import MigrationDiscount, quote
 from domain.roles import Permission
 from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
 from domain.store.uow import SqlUnitOfWork
+from domain.vendor_billing import billing_vendor
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,7 @@ def _start_paid(
             billing_profile_id=cmd.billing_profile_id,
             period_start=q.period_start,
             period_end=q.period_end,
+            vendor=billing_vendor(ports.provider, cmd.plan.product),
         ),
     )
     if invoice.status == "failed":

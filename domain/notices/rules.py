@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.ledger import plan_draw
+from domain.ledger import Draw, plan_draw
 from domain.money import ZERO
 from domain.numbers import whole_number
 
@@ -75,6 +75,8 @@ class Charge:
     total: Decimal
     from_credit: Decimal
     from_card: Decimal
+    vendor: str | None = None
+    """The vendor's name (maybe empty) when it bills the charge itself (SPEC §9): nothing is drawn."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def renewal_notices(accounts: Iterable[AccountFacts], today: date, leads: Sequen
             payload["amount"] = str(account.charge.total)
             payload["from_credit"] = str(account.charge.from_credit)
             payload["from_card"] = str(account.charge.from_card)
+            if account.charge.vendor is not None:
+                payload["vendor"] = account.charge.vendor
         found.append(Due(RENEWAL_COMING, account.id, account.period_end - timedelta(days=stage), payload))
     return found
 
@@ -213,6 +217,8 @@ class Upcoming:
     on: date
     total: Decimal
     earmark: Decimal
+    vendor: str | None = None
+    """Set when the vendor bills the charge itself: it draws no credit and no card of the desk."""
 
 
 @dataclass(frozen=True)
@@ -234,11 +240,15 @@ class WeekPlanner:
         self.general, self.max_lines = general, max_lines
         self.earmarks: dict[int, Decimal] = {}
         self.profiles: dict[str, dict[str, Any]] = {}
-        self.credit_total = self.card_total = ZERO
+        self.credit_total = self.card_total = self.vendor_total = ZERO
 
     def add(self, item: Upcoming) -> None:
         earmark = self.earmarks.get(item.account_id, item.earmark)
-        draw = plan_draw(item.total, earmark, self.general)
+        if item.vendor is not None:
+            draw = Draw(ZERO, ZERO, ZERO)
+            self.vendor_total += item.total
+        else:
+            draw = plan_draw(item.total, earmark, self.general)
         if draw.from_earmark:
             self.earmarks[item.account_id] = earmark - draw.from_earmark
         self.general -= draw.from_general
@@ -258,6 +268,7 @@ class WeekPlanner:
                     "amount": str(item.total),
                     "from_credit": str(draw.from_credit),
                     "from_card": str(draw.from_card),
+                    **({} if item.vendor is None else {"vendor": item.vendor}),
                 }
             )
         self.credit_total += draw.from_credit
@@ -274,6 +285,7 @@ class WeekPlanner:
             "profiles": profiles,
             "from_credit": str(self.credit_total),
             "from_card": str(self.card_total),
+            **({"from_vendor": str(self.vendor_total)} if self.vendor_total else {}),
         }
         return WeekPlan(payload, self.card_total)
 

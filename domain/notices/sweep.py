@@ -24,9 +24,12 @@ from domain.money import ZERO
 from domain.notices import rules
 from domain.outbox import insert_ignoring_duplicates
 from domain.portfolio import count_active_paid
+from domain.ports import Provider
+from domain.simulated import SimulatedProvider
 from domain.store.db import id_in
 from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, Notice, SeatMember
 from domain.tiers import discount_tier
+from domain.vendor_billing import billing_vendor
 
 JOB = "notices"
 OPEN_STATUSES = ("trial", "active", "disabled")
@@ -34,15 +37,25 @@ CHUNK = 1000
 NOTICES = cast(Table, Notice.__table__)
 
 
-def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: datetime) -> int:
+def sweep(
+    session: Session,
+    catalog: Catalog,
+    agency: Agency,
+    day: date,
+    now: datetime,
+    *,
+    provider: Provider | None = None,
+) -> int:
     """Enqueue what is due for `agency` on its calendar `day`; returns how many notices were new.
 
     The accounts renewing within the horizon are streamed in chunks in the billing run's order
     (renewal date, then id), each charge drawing on the general credit the earlier ones left: each
     chunk's earmarks are read in one query, its notices written in one INSERT ignoring duplicates,
     and next week's charges fed to a planner that keeps only what the digest shows, so memory does
-    not grow with the portfolio.
+    not grow with the portfolio. An account whose vendor bills the agency (`provider`, the default
+    one; the simulated provider when not given) draws nothing: its notices say the vendor will bill.
     """
+    provider = provider or SimulatedProvider()
     leads = _leads(agency.notice_lead_days)
     count = count_active_paid(session, agency.id)
     horizon = day + timedelta(days=max(*leads, rules.WEEK))
@@ -68,9 +81,11 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
         facts = []
         for a in chunk:
             earmark = earmarks.get(a.id, ZERO)
-            fact = _facts(session, catalog, a, day, count, balances=(earmark, left))
+            vendor = billing_vendor(provider, a.product)
+            balances = (earmark, left) if vendor is None else (ZERO, ZERO)
+            fact = _facts(session, catalog, a, day, count, balances=balances, vendor=vendor)
             if (
-                fact.charge is not None
+                fact.charge is not None and vendor is None
             ):  # the general credit an earlier charge takes is not there for this one
                 left -= fact.charge.from_credit - min(fact.charge.total, max(earmark, ZERO))
             facts.append(fact)
@@ -188,7 +203,9 @@ class _Week:
         if f.period_end != self.on:
             self.flush()
             self.on = f.period_end
-        self.items.append(rules.Upcoming(f.id, f.name, f.profile_id, f.period_end, f.charge.total, earmark))
+        self.items.append(
+            rules.Upcoming(f.id, f.name, f.profile_id, f.period_end, f.charge.total, earmark, f.charge.vendor)
+        )
 
     def flush(self) -> None:
         for item in sorted(self.items, key=lambda u: u.account_id):
@@ -215,6 +232,7 @@ def _facts(
     count: int,
     *,
     balances: tuple[Decimal, Decimal] | None = None,
+    vendor: str | None = None,
 ) -> rules.AccountFacts:
     facts = rules.AccountFacts(
         id=account.id,
@@ -228,7 +246,10 @@ def _facts(
     )
     if not facts.billed:
         return facts
-    return replace(facts, charge=renewal_charge(session, catalog, account, day, count, balances=balances))
+    charge = renewal_charge(session, catalog, account, day, count, balances=balances)
+    if charge is not None and vendor is not None:
+        charge = rules.Charge(charge.total, ZERO, ZERO, vendor)
+    return replace(facts, charge=charge)
 
 
 def renewal_charge(

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.i18n import N_
 from domain.notices import rules
+from domain.vendor_billing import vendor_label
 
 RENEW = "notice_renew"
 VIEW = "notice_view"
@@ -98,6 +99,11 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
         amount = _money(payload, "amount")
         if amount is None:
             return Text(N_("*{account}* renews on {date}."), {"account": name, "date": on})
+        if "vendor" in payload:  # SPEC §9: the vendor bills it, the desk charges nothing
+            return Text(
+                N_("*{account}* renews on {date}: {vendor} will bill {amount} (nothing is charged here)."),
+                {"account": name, "date": on, "vendor": vendor_label(payload["vendor"]), "amount": amount},
+            )
         return Text(
             N_("*{account}* renews on {date}: {amount}, {credit} from credit and {card} from the card."),
             {
@@ -241,6 +247,16 @@ def _tier(payload: dict[str, Any]) -> Text:
 
 
 def digest_line(line: dict[str, Any]) -> Text:
+    if "vendor" in line:
+        return Text(
+            N_("{date} · *{account}* · {amount} (billed by {vendor})"),
+            {
+                "date": date.fromisoformat(str(line["on"])),
+                "account": line.get("account") or "-",
+                "amount": Decimal(str(line["amount"])),
+                "vendor": vendor_label(line["vendor"]),
+            },
+        )
     return Text(
         N_("{date} · *{account}* · {amount} ({credit} from credit, {card} from the card)"),
         {

@@ -273,6 +273,10 @@ class Invoice(Base):
     actor: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    billed_by: Mapped[str] = mapped_column(String(8), default="desk", server_default="desk")
+    """`desk` (the desk charged credit or a card) or `vendor` (SPEC §9: the vendor billed it itself)."""
+    vendor_name: Mapped[str | None] = mapped_column(String(64))
+    """Who billed a vendor-billed invoice, as shown ("ActiveCampaign"); None reads "the vendor"."""
 
 
 class SeatMember(Base):

@@ -124,6 +124,8 @@ class ActiveCampaignProvider(Provider):
     """The Partners Hub API. `catalog` maps the desk's plans to the vendor's products."""
 
     key = "activecampaign"
+    bills_agency = True
+    vendor_name = "ActiveCampaign"
     domain = "activehosted.com"
     capabilities = frozenset(
         {

@@ -15,6 +15,7 @@ from domain.ports import Capability, Provider, Provisioned, ProvisionRequest, Un
 
 class ManualProvider(Provider):
     key = "manual"
+    bills_agency = True
     domain = ""
     capabilities: frozenset[Capability] = frozenset()
 
