@@ -80,7 +80,7 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         if sub == "run" and len(words) == 1:
             req.actor.require(Permission.MANAGE_ACCOUNTS)
             return run_now(req)
-        if sub != "status":
+        if sub != "status" or len(words) > 1:
             raise InvalidInput(
                 N_(
                     "Use `/agency notices`, `mute <kind>`, `unmute <kind>`, `snooze <account> <days>`, `lead 7,1` or `run`."
