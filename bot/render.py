@@ -21,7 +21,11 @@ CODE = re.compile(r"`([^`\n]+)`")
 BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
 ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
 STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])")
-STYLES = {"bold": ("\033[1m", "\033[22m"), "italic": ("\033[3m", "\033[23m"), "strike": ("\033[9m", "\033[29m")}
+STYLES = {
+    "bold": ("\033[1m", "\033[22m"),
+    "italic": ("\033[3m", "\033[23m"),
+    "strike": ("\033[9m", "\033[29m"),
+}
 STYLES["code"] = ("\033[2m", "\033[22m")
 WIDTH = 100
 ANSI = {"on": False}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from bot.shell import Shell
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
-from domain.store.models import Account, Agency, AuditEntry
+from domain.store.models import Account, AuditEntry
 from tests import slackhttp
 from tests.factories import make_account, make_agency, make_profile
 
@@ -100,7 +100,7 @@ def portfolio(sessions: sessionmaker[Session]) -> Iterator[dict[str, int]]:
             client_price_per="month",
             billing_profile_id=profile.id,
             created_at=datetime(2026, 11, 10, 12, 0, tzinfo=UTC),
-            period_end=datetime(2027, 11, 10).date(),
+            period_end=date(2027, 11, 10),
             price_per_cycle=Decimal("500.00"),
         )
         ids = {"agency": agency.id, "profile": profile.id}

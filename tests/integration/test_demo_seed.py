@@ -48,7 +48,9 @@ def test_seeded_accounts_satisfy_the_invariants_before_and_after_the_daily_jobs(
     last = DAY + timedelta(days=40)
     assert _problems(sessions, catalog, last) == []
     with sessions() as session:
-        renewed = [a for a in session.scalars(select(Account)) if a.period_start > DAY and a.cycles_billed > 1]
+        renewed = [
+            a for a in session.scalars(select(Account)) if a.period_start > DAY and a.cycles_billed > 1
+        ]
     assert renewed, "the billing runs renewed some accounts"
 
 

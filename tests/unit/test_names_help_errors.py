@@ -141,7 +141,7 @@ def test_conflicting_quote_words_are_refused_naming_them(
 
 
 def test_repeating_the_same_word_is_not_a_conflict(catalog: Catalog) -> None:
-    assert parse_quote(catalog, "plus 2500 annual annual".split()).choice.frequency == "annual"
+    assert parse_quote(catalog, ["plus", "2500", "annual", "annual"]).choice.frequency == "annual"
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,7 @@ def test_numeric_refusals_name_the_field_and_its_bounds(
     assert message.startswith(f"{field}: write a whole number {bounds}"), message
     assert "2.5k" not in message
     fr = "".join(c for c in said(refused.value, "fr") if c.isdigit() or c == " ")
-    assert bounds.split()[-1].replace(",", "") in fr.replace(" ", "")
+    assert bounds.rsplit(maxsplit=1)[-1].replace(",", "") in fr.replace(" ", "")
 
 
 def test_parse_count_reads_the_usual_forms() -> None:
@@ -276,7 +276,11 @@ def test_demo_rows_satisfy_the_account_invariants(catalog: Catalog) -> None:
     generated = [SimpleNamespace(**row) for row in rows(1, 1, start=0, count=3000, today=TODAY, seed=7)]
     assert portfolio_problems(generated, catalog, TODAY) == []
     statuses = {(r.status, r.frequency, r.is_commission) for r in generated}
-    assert {("active", "annual", False), ("expired", "monthly", False), ("active", "monthly", True)} <= statuses
+    assert {
+        ("active", "annual", False),
+        ("expired", "monthly", False),
+        ("active", "monthly", True),
+    } <= statuses
     assert any(r.purchased_on.day > 28 for r in generated if r.purchased_on)  # 29-31 are kept, not clipped
 
 
