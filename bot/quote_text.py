@@ -80,7 +80,7 @@ def parse_count(
     return value
 
 
-class _Said:
+class Said:
     """The words of one `/quote`, each option said once: `monthly … annual` is refused, naming both,
     instead of the last one winning silently."""
 
@@ -147,7 +147,7 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
     addons: tuple[str, ...] = ()
     migration: MigrationDiscount | None = None
     limits: tuple[tuple[str, str | int], ...] = ()
-    said = _Said(EXAMPLE)
+    said = Said(EXAMPLE)
     rest = iter(words[2:])
     for word in rest:
         if word in FREQUENCY_WORDS:
@@ -232,7 +232,7 @@ def _licenses(product: str, words: list[str], spec: PerSeatProduct | None = None
     frequency: Frequency = "monthly"
     vat: str | None = None
     country: str | None = None
-    said = _Said(LICENSES_EXAMPLE)
+    said = Said(LICENSES_EXAMPLE)
     rest = iter(words[1:])
     for word in rest:
         if word in FREQUENCY_WORDS:

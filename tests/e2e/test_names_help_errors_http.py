@@ -151,3 +151,20 @@ def test_none_is_not_a_price(http: SlackHttp, sessions: sessionmaker[Session], w
         price = session.scalars(select(Account.client_price).where(Account.name == "acme-shop")).one()
     assert price == Decimal("120.00")
     assert "no client price any more" in http.command("/accounts", "price acme-shop off").text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("matrix monthly annual", "monthly and annual say different things"),
+        ("matrix marketing sales", "marketing and sales say different things"),
+    ],
+)
+def test_quote_matrix_refuses_conflicting_words(http: SlackHttp, text: str, expected: str) -> None:
+    assert expected in http.command("/quote", text).text
+
+
+def test_snooze_days_refusal_names_the_range(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    _portfolio(http, sessions)
+    reply = http.command("/agency", "notices snooze acme-shop -3")
+    assert "Snooze for 0 to 365 days" in reply.text

@@ -311,3 +311,13 @@ def test_the_invariants_catch_what_the_old_seeder_made(catalog: Catalog) -> None
     assert any("57 days" in p for p in account_problems(long, catalog, TODAY))
     clipped = SimpleNamespace(**{**sound, "purchased_on": date(2026, 1, 30), "renewal_day": 28})
     assert any("renewal day 28" in p for p in account_problems(clipped, catalog, TODAY))
+
+
+def test_prepaid_and_snooze_refusals_name_their_bounds(catalog: Catalog) -> None:
+    from domain.credits import parse_prepaid
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_prepaid(catalog, "lots")
+    low, high = catalog.credits.prepaid.min, catalog.credits.prepaid.max
+    assert said(refused.value).startswith("Amount: write a number from")
+    assert refused.value.params == {"min": low, "max": high}
