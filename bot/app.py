@@ -279,14 +279,13 @@ def _unstorable_input(body: dict[str, Any]) -> str | None:
 
 def _field_errors(t: Translator, error: Exception, body: dict[str, Any], text: str) -> dict[str, str]:
     """A submitted modal's errors: each problem on its own input (several when `Problems` lists
-    several), and what has no input of its own on the first one."""
+    several), and what names no input on the first one."""
     first = _first_input(body)
     if not isinstance(error, DomainError):
         return {first: plain(text)[:2000]}
-    blocks = set(ui.state_values(body.get("view")))
     errors: dict[str, str] = {}
     for problem in error.problems if isinstance(error, Problems) else [error]:
-        field = problem.field if problem.field and (problem.field in blocks or not blocks) else first
+        field = problem.field or first
         said = plain(t(problem.message, **problem.params))
         errors[field] = f"{errors[field]} {said}"[:2000] if field in errors else said[:2000]
     return errors

@@ -53,21 +53,22 @@ FIELD_NAMES = {
 def parse_count(
     token: str, *, what: str, example: str = EXAMPLE, minimum: int = 1, maximum: int = MAX_QUANTITY
 ) -> int:
-    """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int from `minimum` to `maximum`.
+    """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int from `minimum` up.
 
-    Every refusal (not a number, `-3`, zero, too many) names the field and its bounds."""
+    What is not a count (`-3`, `five`, `0`) is refused naming the field and its bounds; a count above
+    `maximum` is left to the plan's validation, which names the bound and the number asked for."""
     raw = token.strip().lower()
     match = COUNT.match(raw) or re.match(r"^(\d+(?:[.,]\d+)?)(k)$", raw, re.ASCII)
     value = 0
     if match:
         number, kilo = match.group(1), match.group(2)
         if len(number) > MAX_DIGITS:  # the bounded parser's limit: never 4,300 digits
-            value = maximum + 1
+            value = MAX_QUANTITY + 1
         elif kilo:
             value = int(Decimal(number.replace(",", ".")) * 1000)
         else:
             value = whole_number(number, separators=",. _") or 0
-    if not match or not minimum <= value <= maximum:
+    if not match or value < minimum:
         raise InvalidInput(
             N_("{what}: write a whole number from {minimum} to {maximum}, not {token}. Example: {example}"),
             field=what,

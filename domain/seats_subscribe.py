@@ -70,10 +70,11 @@ def per_seat_product(catalog: Catalog) -> str:
 
 def read_licenses(catalog: Catalog, text: object, *, field: str = "licenses") -> int:
     """A number of licenses typed in a form: refused, naming the field and the product's bounds, when
-    it is not a whole number in them (`-3`, `five`, `0`)."""
+    it is not a whole number from 1 (`-3`, `five`, `0`); above the product's cap the plan's validation
+    refuses it, naming the cap and the number asked for."""
     spec = catalog.product(per_seat_product(catalog))
     assert isinstance(spec, PerSeatProduct)
-    value = whole_number(text, maximum=spec.max_licenses)
+    value = whole_number(text)
     if value is None or value < 1:
         raise InvalidInput(
             N_("Licenses: from {minimum} to {maximum}, as a whole number."),

@@ -41,7 +41,8 @@ def test_downgrades_show_their_quote_and_wait_for_confirm_in_the_shell(tmp_path:
     assert "old-client goes to 4 user seats at its renewal" in after, out
     assert "At renewal (" in after and "4 user seats" in after, out
     assert "Confirm the plan change of old-client: it takes effect at the next renewal" in out, out
-    assert "you pay $19.00 per cycle. Nothing is charged today; no refund." in out, out
+    # 5 user seats kept, as Slack keeps them when only the tier and contacts change (issue 18 §4)
+    assert "you pay $67.00 per cycle. Nothing is charged today; no refund." in out, out
     assert "plan change scheduled for the renewal" in out, out
 
 

@@ -149,9 +149,9 @@ def test_odd_input_is_refused_not_crashed(http: SlackHttp) -> None:
     for text, expected in [
         ("plus 2500 migration nan%", "like `migration 20%`"),
         ("plus 2500 migration inf", "like `migration 20%`"),
-        ("plus 99999999999999999999999999 seats 4", "Contacts: write a whole number from 1 to 5,000,000"),
-        ("plus 2500 seats 99999999999999999999999999", "User seats: write a whole number from 1 to 1,000"),
-        ("licenses 99999999999999999999999", "Licenses: write a whole number from 1 to 5,000"),
+        ("plus 99999999999999999999999999 seats 4", "at most 1,000,000,000"),
+        ("plus 2500 seats 99999999999999999999999999", "at most 1,000,000,000"),
+        ("licenses 99999999999999999999999", "at most 1,000,000,000"),
         ("licenses 5 country ZZZ", "is not a country"),
         ("licenses 5 country 1", "is not a country"),
         ("licenses 5 vat", "`/quote licenses 12 monthly vat FR40303265045`"),

@@ -150,7 +150,6 @@ def test_repeating_the_same_word_is_not_a_conflict(catalog: Catalog) -> None:
         ("licenses -3", "Licenses", "from 1 to 5,000"),
         ("licenses five", "Licenses", "from 1 to 5,000"),
         ("licenses 0", "Licenses", "from 1 to 5,000"),
-        ("licenses 99999", "Licenses", "from 1 to 5,000"),
         ("plus -3", "Contacts", "from 1 to 5,000,000"),
         ("plus 2500 seats -3", "User seats", "from 1 to 1,000"),
         ("plus 2500 seats x", "User seats", "from 1 to 1,000"),
@@ -172,7 +171,22 @@ def test_parse_count_reads_the_usual_forms() -> None:
     assert parse_count("2.5k", what="contacts") == 2500
     assert parse_count("2,500", what="contacts") == 2500
     with pytest.raises(InvalidInput):
-        parse_count("6", what="licenses", minimum=1, maximum=5)
+        parse_count("0", what="licenses", minimum=1, maximum=5)
+
+
+def test_counts_above_the_product_bounds_are_refused_naming_the_bound_and_the_count(
+    catalog: Catalog,
+) -> None:
+    """Past the cap, the plan's own validation answers: the bound and the number asked for."""
+    from domain.plans import validate_choice
+
+    for text, expected in [
+        ("licenses 99999", "at most 5,000 licenses"),
+        ("plus 5000001", "Contacts: at most 5,000,000; you asked for 5,000,001."),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            validate_choice(catalog, parse_quote(catalog, text.split()).choice)
+        assert expected in said(refused.value), said(refused.value)
 
 
 # trailing words and prices ---------------------------------------------------------------------------
