@@ -164,8 +164,10 @@ def filter_help(t: Translator) -> list[str]:
     """One line per filter of the overview, from the parser's own table, so none is left out."""
     lines = []
     for spec in FILTERS:
-        what = t(spec.help, choices=", ".join(t(c) for c in spec.choices)) if spec.choices else t(spec.help)
-        line = f"`{spec.key}:` {what}; " + t(N_("e.g. {example}"), example=f"`{spec.example}`")
+        # the values are keywords typed as they are, in every language: shown as code, untranslated
+        keywords = ", ".join(f"`{c}`" for c in spec.choices)
+        what = t(spec.help, choices=keywords) if spec.choices else t(spec.help)
+        line = f"`{spec.key}:` {what} — " + t(N_("e.g. {example}"), example=f"`{spec.example}`")
         if spec.synonyms:
             line += " " + t(N_("(also {keys})"), keys=", ".join(f"`{s}:`" for s in spec.synonyms))
         lines.append(line)

@@ -335,3 +335,15 @@ def test_prepaid_and_snooze_refusals_name_their_bounds(catalog: Catalog) -> None
     low, high = catalog.credits.prepaid.min, catalog.credits.prepaid.max
     assert said(refused.value).startswith("Amount: write a number from")
     assert refused.value.params == {"min": low, "max": high}
+
+
+@pytest.mark.parametrize("typed", ["-3", "five", "0", "", "2.5"])
+def test_license_forms_refuse_non_numbers_naming_the_field_and_bounds(catalog: Catalog, typed: str) -> None:
+    """The `/seats new` form and the top-up form read licenses the same way."""
+    from domain.seats_subscribe import read_licenses
+
+    with pytest.raises(InvalidInput) as refused:
+        read_licenses(catalog, typed)
+    assert refused.value.field == "licenses"
+    assert said(refused.value) == "Licenses: from 1 to 5,000, as a whole number."
+    assert read_licenses(catalog, "12") == 12
