@@ -25,7 +25,7 @@ from bot.commands import (
 )
 from bot.context import Req, open_request
 from bot.i18n import Translator
-from bot.parsing import tokens
+from bot.parsing import refuse_extra, tokens
 from domain.accounts import margins as portfolio_margins
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
@@ -64,6 +64,7 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else ""
     if sub == "add":
+        refuse_extra(words, 1, "`/accounts add`")
         ack()
         accounts_add.open_add_modal(req, client, command["trigger_id"], command.get("channel_id"))
         return

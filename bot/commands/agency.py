@@ -42,6 +42,7 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "help"
     if sub == "settings":
+        refuse_extra(words, 1, "`/agency settings`")
         req.actor.require(Permission.MANAGE_AGENCY)  # before the form opens: saving it needs this
         ack()
         with req.deps.uow() as uow:

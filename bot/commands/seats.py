@@ -44,6 +44,7 @@ def seats_command(ack: Ack, command: dict[str, Any], context: BoltContext, clien
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "help"
     if sub == "new":
+        refuse_extra(words, 1, "`/seats new`")
         req.actor.require(Permission.SPEND_MONEY)  # before the form opens: its first charge needs this
         ack()
         view = seats_new.new_modal(req, command.get("channel_id"))

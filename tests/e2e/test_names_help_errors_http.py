@@ -130,6 +130,11 @@ def test_quote_refusals_name_the_words_the_field_and_the_range(
         ("/accounts", "margins all"),
         ("/accounts", "snapshots all"),
         ("/accounts", "transfers all"),
+        ("/accounts", "add acme-shop"),
+        ("/seats", "new acme"),
+        ("/agency", "settings now"),
+        ("/billing", "profiles add visa"),
+        ("/billing", "profiles list all"),
     ],
 )
 def test_unknown_trailing_words_are_refused(
