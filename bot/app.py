@@ -27,7 +27,7 @@ from bot.ui import notice
 from domain.cards import CARD_REFUSED, contains_card_number
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError, InvalidInput, Problems
 from domain.i18n import N_
 from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.ports import PaymentGateway, Provider
@@ -172,7 +172,9 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
         log.error("request failed before the app was ready: %s", type(error).__name__)
         return BoltResponse(status=500, body="")
     t: Translator = context.get("translator") or translator_for(context, body)
-    if isinstance(error, DomainError):
+    if isinstance(error, Problems):
+        text = "\n".join(t(p.message, **p.params) for p in error.problems)
+    elif isinstance(error, DomainError):
         text = t(error.message, **error.params)
     else:
         ref = uuid.uuid4().hex[:8]
@@ -180,8 +182,7 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
         text = t(N_("Something went wrong on our side and nothing was changed. Reference: {ref}."), ref=ref)
     kind = body.get("type")
     if kind == "view_submission":
-        field = error.field if isinstance(error, DomainError) and error.field else _first_input(body)
-        payload: dict[str, Any] = {"response_action": "errors", "errors": {field: plain(text)[:2000]}}
+        payload: dict[str, Any] = {"response_action": "errors", "errors": _field_errors(t, error, body, text)}
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
         )
@@ -275,6 +276,20 @@ def _unstorable_input(body: dict[str, Any]) -> str | None:
     """The modal input holding unstorable text, if that is where it is."""
     blocks = ui.state_values(body.get("view")).items()
     return next((block_id for block_id, block in blocks if holds_unstorable(block)), None)
+
+
+def _field_errors(t: Translator, error: Exception, body: dict[str, Any], text: str) -> dict[str, str]:
+    """A submitted modal's errors: each problem on its own input (several when `Problems` lists
+    several), and what names no input on the first one."""
+    first = _first_input(body)
+    if not isinstance(error, DomainError):
+        return {first: plain(text)[:2000]}
+    errors: dict[str, str] = {}
+    for problem in error.problems if isinstance(error, Problems) else [error]:
+        field = problem.field or first
+        said = plain(t(problem.message, **problem.params))
+        errors[field] = f"{errors[field]} {said}"[:2000] if field in errors else said[:2000]
+    return errors
 
 
 def _field_error(t: Translator, error: InvalidInput, field: str) -> BoltResponse:

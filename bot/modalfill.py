@@ -3,6 +3,11 @@
 In pipe mode each input takes the next line; an empty line keeps the field's initial value (or
 leaves an optional field empty). Inputs that Slack would dispatch on change (`dispatch_action`) are
 sent as block actions, so modals that update live behave as they do in Slack.
+
+What the app reads back is `view.state` as Slack sends it: every input of the view, the ones not
+answered (yet) with the value the app rendered in them (`initial_value`, `initial_option(s)`,
+`initial_date`, `initial_user`, …), never a partial state that would make the app fall back to its
+defaults (an annual account's Edit modal read as monthly because its frequency was not asked yet).
 """
 
 from __future__ import annotations
@@ -18,6 +23,29 @@ from domain.numbers import whole_number
 if TYPE_CHECKING:
     from bot.shell import Shell
 
+STATE_KEYS: dict[str, tuple[str, str]] = {
+    "plain_text_input": ("value", "initial_value"),
+    "number_input": ("value", "initial_value"),
+    "email_text_input": ("value", "initial_value"),
+    "url_text_input": ("value", "initial_value"),
+    "static_select": ("selected_option", "initial_option"),
+    "external_select": ("selected_option", "initial_option"),
+    "radio_buttons": ("selected_option", "initial_option"),
+    "datepicker": ("selected_date", "initial_date"),
+    "timepicker": ("selected_time", "initial_time"),
+    "datetimepicker": ("selected_date_time", "initial_date_time"),
+    "users_select": ("selected_user", "initial_user"),
+    "conversations_select": ("selected_conversation", "initial_conversation"),
+    "channels_select": ("selected_channel", "initial_channel"),
+    "checkboxes": ("selected_options", "initial_options"),
+    "multi_static_select": ("selected_options", "initial_options"),
+    "multi_external_select": ("selected_options", "initial_options"),
+    "multi_users_select": ("selected_users", "initial_users"),
+    "multi_conversations_select": ("selected_conversations", "initial_conversations"),
+    "multi_channels_select": ("selected_channels", "initial_channels"),
+    "rich_text_input": ("rich_text_value", "initial_value"),
+}
+"""Each input element's key in `view.state`, and the element field Slack copies there untouched."""
 TEXT_INPUTS = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
 SINGLE_SELECTS = {"static_select", "radio_buttons"}
 MULTI_SELECTS = {"multi_static_select", "checkboxes"}
@@ -32,6 +60,35 @@ def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
     for group in element.get("option_groups") or []:
         options.extend(group.get("options") or [])
     return options
+
+
+def untouched_state(element: dict[str, Any]) -> dict[str, Any]:
+    """An input's state as Slack reports it when nobody changed it: what the app rendered in it, or
+    empty (`null`, `[]` for the multi-selects)."""
+    kind = str(element.get("type") or "plain_text_input")
+    key, initial = STATE_KEYS.get(kind, ("value", "initial_value"))
+    empty: Any = [] if key.startswith("selected_") and key.endswith("s") else None
+    return {"type": kind, key: element.get(initial, empty)}
+
+
+def view_state(view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`view.state` as Slack sends it: every input block (and every stateful element of an actions
+    block) with what was rendered, overridden by what was answered in `values`."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if not block_id:
+            continue
+        if block.get("type") == "input":
+            element = block.get("element") or {}
+            state[block_id] = {str(element.get("action_id") or "value"): untouched_state(element)}
+        elif block.get("type") == "actions":
+            for element in block.get("elements") or []:
+                if element.get("type") in STATE_KEYS:
+                    state.setdefault(block_id, {})[str(element.get("action_id"))] = untouched_state(element)
+    for block_id, answered in values.items():
+        state[block_id] = {**state.get(block_id, {}), **answered}
+    return {"values": state}
 
 
 class ModalFiller:
@@ -82,25 +139,22 @@ class ModalFiller:
             answer = answer.strip()
             state = self._state(kind, element, answer, options)
             if state is not None or optional:
-                return state or {"type": kind}
+                return state or untouched_state(element)
             if not self.shell.interactive:
-                return {"type": kind}
+                return untouched_state(element)
             self.shell.say("  " + self.shell.t(N_("Please answer this one (or Ctrl-D to close the modal).")))
 
     @staticmethod
     def _changed(element: dict[str, Any], state: dict[str, Any]) -> bool:
         """Slack dispatches on change only: keeping the shown default sends nothing."""
-        if "selected_option" in state:
-            initial = element.get("initial_option") or {}
-            return bool(state["selected_option"]) and state["selected_option"].get("value") != initial.get(
-                "value"
-            )
-        if "selected_options" in state:
-            before = {o.get("value") for o in element.get("initial_options") or []}
-            return {o.get("value") for o in state["selected_options"]} != before
-        if "value" in state:
-            return str(state.get("value") or "") != str(element.get("initial_value") or "")
-        return len(state) > 1
+        kind = str(element.get("type") or state.get("type") or "")
+        key, initial = STATE_KEYS.get(kind, ("value", "initial_value"))
+        now, before = state.get(key), element.get(initial)
+        if key == "selected_option":
+            return isinstance(now, dict) and now.get("value") != (before or {}).get("value")
+        if key == "selected_options":
+            return {o.get("value") for o in now or []} != {o.get("value") for o in before or []}
+        return str(now or "") != str(before or "")
 
     @staticmethod
     def _initial(element: dict[str, Any]) -> str:
@@ -115,7 +169,8 @@ class ModalFiller:
                 return str(element[key])
         if isinstance(element.get("initial_option"), dict):
             return _label(element["initial_option"].get("text"))
-        return ""
+        chosen = [o for o in element.get("initial_options") or [] if isinstance(o, dict)]
+        return ", ".join(_label(o.get("text")) for o in chosen)
 
     @staticmethod
     def _state(
@@ -153,7 +208,7 @@ class ModalFiller:
             "user": {"id": self.shell.user_id, "team_id": TEAM},
             "api_app_id": "A0LOCAL",
             "trigger_id": uuid.uuid4().hex,
-            "view": {**view, "state": {"values": values}},
+            "view": {**view, "state": view_state(view, values)},
         }
 
     def dispatch_action(

@@ -54,3 +54,15 @@ def positive_int(token: str, *, what: str, example: str, maximum: int = MAX_ID) 
             example=example,
         )
     return value
+
+
+def refuse_extra(words: list[str], used: int, usage: str) -> None:
+    """Words after the ones a command reads are refused, never ignored: `/credits history acme 99`
+    must not quietly answer for `acme` alone. `usage` is how to write the command."""
+    extra = words[used:]
+    if extra:
+        raise InvalidInput(
+            N_("I don't understand {words} at the end. Write it as {usage}."),
+            words=" ".join(extra)[:80],
+            usage=usage,
+        )

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.catalog import Catalog, ContactsProduct, PerSeatProduct
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Word
 from domain.numbers import MAX_DIGITS, whole_number
 from domain.periods import Frequency
 from domain.plans import MAX_QUANTITY
@@ -41,37 +41,65 @@ class QuoteRequest:
     country: str | None = None
 
 
-def parse_count(token: str, *, what: str, example: str = EXAMPLE) -> int:
-    """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int above zero."""
+FIELD_NAMES = {
+    "contacts": N_("Contacts"),
+    "seats": N_("User seats"),
+    "licenses": N_("Licenses"),
+    "limits": N_("A custom limit"),
+}
+"""How a refusal names the number it is about, in the reader's language."""
+
+
+def parse_count(
+    token: str, *, what: str, example: str = EXAMPLE, minimum: int = 1, maximum: int = MAX_QUANTITY
+) -> int:
+    """`2500`, `2,500`, `2.500`, `2.5k`, `100k` → an int from `minimum` up.
+
+    What is not a count (`-3`, `five`, `0`) is refused naming the field and its bounds; a count above
+    `maximum` is left to the plan's validation, which names the bound and the number asked for."""
     raw = token.strip().lower()
     match = COUNT.match(raw) or re.match(r"^(\d+(?:[.,]\d+)?)(k)$", raw, re.ASCII)
-    if not match:
+    value = 0
+    if match:
+        number, kilo = match.group(1), match.group(2)
+        if len(number) > MAX_DIGITS:  # the bounded parser's limit: never 4,300 digits
+            value = MAX_QUANTITY + 1
+        elif kilo:
+            value = int(Decimal(number.replace(",", ".")) * 1000)
+        else:
+            value = whole_number(number, separators=",. _") or 0
+    if not match or value < minimum:
         raise InvalidInput(
-            N_("{what} must be a number, like 2500 or 2.5k — not {token}. Example: {example}"),
+            N_("{what}: write a whole number from {minimum} to {maximum}, not {token}. Example: {example}"),
             field=what,
-            what=what,
-            token=token,
+            what=Word(FIELD_NAMES.get(what, what)),
+            minimum=minimum,
+            maximum=maximum,
+            token=token[:40],
             example=example,
         )
-    number, kilo = match.group(1), match.group(2)
-    if len(number) > MAX_DIGITS:  # the bounded parser's limit: far above any quantity, never 4,300 digits
-        value = MAX_QUANTITY + 1
-    elif kilo:
-        value = int(Decimal(number.replace(",", ".")) * 1000)
-    else:
-        value = whole_number(number, separators=",. _") or 0
-    if value <= 0:
-        raise InvalidInput(
-            N_("{what} must be above zero. Example: {example}"), field=what, what=what, example=example
-        )
-    if value > MAX_QUANTITY:
-        raise InvalidInput(
-            N_("That is too many {option}: write at most {maximum}."),
-            field=what,
-            option=what,
-            maximum=MAX_QUANTITY,
-        )
     return value
+
+
+class Said:
+    """The words of one `/quote`, each option said once: `monthly … annual` is refused, naming both,
+    instead of the last one winning silently."""
+
+    def __init__(self, example: str) -> None:
+        self.example = example
+        self.words: dict[str, tuple[str, object]] = {}
+
+    def once(self, option: str, word: str, value: object) -> None:
+        before = self.words.get(option)
+        if before is not None and before[1] != value:
+            raise InvalidInput(
+                N_("{first} and {second} say different things: keep one. Example: {example}"),
+                field=option,
+                first=before[0],
+                second=word,
+                example=self.example,
+            )
+        self.words[option] = (word, value)
 
 
 def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
@@ -91,7 +119,9 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
         if isinstance(catalog.product(n), ContactsProduct)
     ]
     if words[0] in ("licenses", "license", "licences", *per_seat):
-        return _licenses(per_seat[0] if per_seat else words[0], words[1:])
+        product = per_seat[0] if per_seat else words[0]
+        seat_spec = catalog.product(product) if per_seat else None
+        return _licenses(product, words[1:], seat_spec if isinstance(seat_spec, PerSeatProduct) else None)
     product = contacts_products[0] if contacts_products else "marketing"
     if words[0] in contacts_products:
         product, words = words[0], words[1:]
@@ -112,22 +142,30 @@ def parse_quote(catalog: Catalog, words: list[str]) -> QuoteRequest:
             field="contacts",
             example=EXAMPLE,
         )
-    contacts = parse_count(words[1], what="contacts")
+    contacts = parse_count(words[1], what="contacts", maximum=spec.max_contacts)
     frequency: Frequency = "monthly"
     seats: int | None = None
     addons: tuple[str, ...] = ()
     migration: MigrationDiscount | None = None
     limits: tuple[tuple[str, str | int], ...] = ()
+    said = Said(EXAMPLE)
     rest = iter(words[2:])
     for word in rest:
         if word in FREQUENCY_WORDS:
             frequency = FREQUENCY_WORDS[word]
+            said.once("frequency", word, frequency)
         elif word in ("seats", "seat", "users"):
-            seats = parse_count(_next(rest, word), what="seats")
+            value = _next(rest, word)
+            seats = parse_count(value, what="seats", maximum=spec.max_seats)
+            said.once("seats", f"{word} {value}", seats)
         elif word in ("addons", "addon", "add-ons", "with"):
-            addons = tuple(sorted({a.strip() for a in _next(rest, word).split(",") if a.strip()}))
+            value = _next(rest, word)
+            addons = tuple(sorted({a.strip() for a in value.split(",") if a.strip()}))
+            said.once("addons", f"{word} {value}", addons)
         elif word in ("migration", "migrating"):
-            migration = _migration(_next(rest, word))
+            value = _next(rest, word)
+            migration = _migration(value)
+            said.once("migration", f"{word} {value}", migration)
         elif word in ("limits", "limit"):
             limits += _limits(_next(rest, word, LIMITS_EXAMPLE))
         elif word in ("vat", "country"):
@@ -180,23 +218,33 @@ def _limits(text: str) -> tuple[tuple[str, str | int], ...]:
     return tuple(limits)
 
 
-def _licenses(product: str, words: list[str]) -> QuoteRequest:
+def _licenses(product: str, words: list[str], spec: PerSeatProduct | None = None) -> QuoteRequest:
     if not words:
         raise InvalidInput(
             N_("Give the number of licenses. Example: {example}"), field="licenses", example=LICENSES_EXAMPLE
         )
-    licenses = parse_count(words[0], what="licenses", example=LICENSES_EXAMPLE)
+    licenses = parse_count(
+        words[0],
+        what="licenses",
+        example=LICENSES_EXAMPLE,
+        minimum=spec.min_licenses if spec else 1,
+        maximum=spec.max_licenses if spec else MAX_QUANTITY,
+    )
     frequency: Frequency = "monthly"
     vat: str | None = None
     country: str | None = None
+    said = Said(LICENSES_EXAMPLE)
     rest = iter(words[1:])
     for word in rest:
         if word in FREQUENCY_WORDS:
             frequency = FREQUENCY_WORDS[word]
+            said.once("frequency", word, frequency)
         elif word == "vat":
             vat = _next(rest, word, LICENSES_EXAMPLE).upper()
+            said.once("vat", f"{word} {vat}", vat)
         elif word == "country":
             country = _next(rest, word, LICENSES_EXAMPLE).upper()
+            said.once("country", f"{word} {country}", country)
         else:
             raise InvalidInput(
                 N_("I don't understand {word}. Example: {example}"), word=word, example=LICENSES_EXAMPLE

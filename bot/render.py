@@ -10,11 +10,27 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
-USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)\|([^>]+)>")
+BARE_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)>")
+USER = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+"""`<!here>`, `<!channel>`, `<!subteam^S123|@team>`, `<!date^1700000000^{date}|fallback>`."""
+CODE_BLOCK = re.compile(r"```\n?(.*?)\n?```", re.DOTALL)
+CODE = re.compile(r"`([^`\n]+)`")
+BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
+ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
+STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])")
+STYLES = {
+    "bold": ("\033[1m", "\033[22m"),
+    "italic": ("\033[3m", "\033[23m"),
+    "strike": ("\033[9m", "\033[29m"),
+}
+STYLES["code"] = ("\033[2m", "\033[22m")
 WIDTH = 100
+ANSI = {"on": False}
+"""Whether the terminal shows styles (bold, italics): set by the shell when it writes to a tty; in a
+pipe or a test the markers are only removed, so the text reads as Slack shows it, without them."""
 
 
 @dataclass
@@ -49,12 +65,41 @@ EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
 
 
 def mrkdwn(text: str) -> str:
+    """Slack's mrkdwn as a terminal reads it: *bold*, _italics_, ~strike~ and `code` without their
+    markers (styled on a tty), links as `text (url)`, mentions as @user and #channel, and `&amp;`,
+    `&lt;`, `&gt;` as the characters they stand for. Code is shown as written, markers and all."""
+    pieces: list[str] = []
+    last = 0
+    for match in re.finditer(f"{CODE_BLOCK.pattern}|{CODE.pattern}", text, re.DOTALL):
+        pieces.append(_inline(text[last : match.start()]))
+        pieces.append(_styled("code", _entities(match.group(1) or match.group(2) or "")))
+        last = match.end()
+    pieces.append(_inline(text[last:]))
+    return "".join(pieces)
+
+
+def _inline(text: str) -> str:
     text = EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
-    text = LINK.sub(r"\2 (\1)", text)
-    text = BARE_LINK.sub(r"\1", text)
-    text = USER.sub(r"@\1", text)
+    text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1).removeprefix('mailto:')})", text)
+    text = BARE_LINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
+    text = USER.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = SPECIAL.sub(lambda m: m.group(2) or "@" + m.group(1), text)
+    text = BOLD.sub(lambda m: _styled("bold", m.group(1)), text)
+    text = ITALIC.sub(lambda m: _styled("italic", m.group(1)), text)
+    text = STRIKE.sub(lambda m: _styled("strike", m.group(1)), text)
+    return _entities(text)
+
+
+def _entities(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _styled(style: str, text: str) -> str:
+    if not ANSI["on"]:
+        return text
+    start, end = STYLES[style]
+    return f"{start}{text}{end}"
 
 
 def _text(obj: Any) -> str:

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, text
 
-from domain.periods import Frequency
+from domain.accounts.rules import NEVER_ENDS, plan_size
+from domain.periods import Frequency, add_cycle, current_period, renewal_on
+from domain.portfolio import PER_SEAT_TIER
 from domain.store.models import Account, Agency, BillingProfile
 
 CHUNK = 5_000
@@ -84,6 +86,8 @@ COLUMNS = (
     "client_price",
     "client_price_per",
     "created_by",
+    "archived_on",
+    "referred_on",
 )
 
 
@@ -156,27 +160,72 @@ def list_price_of(
     return _PRICES[key]
 
 
+def _trial_days() -> int:
+    """How long the catalog's EM trial lasts, as the add service starts one."""
+    from domain.catalog import load_catalog
+
+    level = load_catalog().product("EM").levels["trial"]  # type: ignore[union-attr]
+    return int(level.days or 14)
+
+
+def _dates(rng: random.Random, status: str, months: int, today: date) -> dict[str, Any]:
+    """Anchor, renewal day, period and cycles as real accounts have them (domain.accounts.invariants):
+    the period is the cycle of the anchor that contains today (open accounts) or one that ended
+    before it (expired and archived), and the renewal day is the anchor's own day."""
+    cycle_days = 31 * months
+    if status in ("expired", "archived"):  # at least one cycle old, so a whole cycle can have ended
+        age = rng.randint(cycle_days + 1, cycle_days + 900)
+    else:
+        age = rng.randint(1, 900)
+    anchor = today - timedelta(days=age)
+    current = current_period(anchor, today, months)
+    elapsed = (current.start.year - anchor.year) * 12 + current.start.month - anchor.month
+    cycles = elapsed // months
+    if status in ("expired", "archived"):
+        cycles = max(0, cycles - 1 - rng.randint(0, 2))  # the last cycle billed ended on or before today
+    start = renewal_on(anchor, cycles, months)
+    return {
+        "anchor": anchor,
+        "period_start": start,
+        "period_end": add_cycle(anchor, start, months),
+        "cycles_billed": cycles + 1,
+    }
+
+
 def rows(
     agency_id: int, profile_id: int, *, start: int, count: int, today: date, seed: int
 ) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed + start)
+    trial_days = _trial_days()
     for n in range(start, start + count):
         status = _pick(rng, STATUSES)
         product = _pick(rng, PRODUCTS)
         per_seat = product == "business-licenses"
-        tier = "licenses" if per_seat else _pick(rng, TIERS)
+        tier = PER_SEAT_TIER if per_seat else _pick(rng, TIERS)
+        commission = status == "active" and rng.random() < 0.02
+        annual = rng.random() < 0.2 and status != "trial" and not commission
+        months = 12 if annual else 1
+        purchased: date | None = None
         if status == "trial":
-            product, tier = "EM", "trial"
-        annual = rng.random() < 0.2 and status != "trial"
-        created = datetime.combine(today - timedelta(days=rng.randint(1, 900)), datetime.min.time(), UTC)
-        renewal_day = min(created.day, 28)
-        end = today + timedelta(days=rng.randint(0, 364 if annual else 30))
-        if status in ("expired", "archived"):
-            end = today - timedelta(days=rng.randint(1, 400))
+            product, tier, per_seat = "EM", "trial", False
+            anchor = today - timedelta(days=rng.randint(0, trial_days - 1))
+            end = anchor + timedelta(days=trial_days)
+            dates: dict[str, Any] = {"period_start": anchor, "period_end": end, "cycles_billed": 0}
+        elif commission:
+            anchor = today - timedelta(days=rng.randint(1, 900))
+            dates = {"period_start": anchor, "period_end": NEVER_ENDS, "cycles_billed": 0}
+        else:
+            dates = _dates(rng, status, months, today)
+            anchor = purchased = dates.pop("anchor")
+        dates["renewal_day"] = anchor.day
+        created = datetime.combine(anchor, datetime.min.time(), UTC)
+        ended = datetime.combine(dates["period_end"], datetime.min.time(), UTC)
         contacts = None if per_seat or status == "trial" else _pick(rng, BRACKETS)
         seats = rng.randint(3, 60) if per_seat else None
         country = _pick(rng, COUNTRIES)
         word = WORDS[n % len(WORDS)]
+        frequency = "annual" if annual else "monthly"
+        price = Decimal("0.00") if commission else list_price_of(product, tier, contacts, seats, frequency)
         yield {
             "agency_id": agency_id,
             "name": f"{word}-{n:07d}",
@@ -191,29 +240,26 @@ def rows(
             "product": product,
             "tier": tier,
             "contacts": contacts,
-            "frequency": "annual" if annual else "monthly",
+            "frequency": frequency,
             "seats": seats,
             "addons": json.dumps(["sms"] if tier in ("plus", "professional") and rng.random() < 0.3 else []),
             "limits": json.dumps({}),
-            "plan_size": contacts or (seats or 0) * 100,
+            "plan_size": plan_size(tier, contacts, seats if per_seat else None),
             "status": status,
-            "status_changed_at": created,
+            "status_changed_at": ended if status in ("expired", "archived") else created,
             "created_at": created,
-            "purchased_on": created.date(),
-            "renewal_day": renewal_day,
-            "period_start": end - timedelta(days=365 if annual else 30),
-            "period_end": end,
-            "is_commission": rng.random() < 0.02,
-            "billing_profile_id": profile_id,
-            "payment_method": "card",
-            "price_per_cycle": list_price_of(
-                product, tier, contacts, seats, "annual" if annual else "monthly"
-            ),
+            "purchased_on": purchased,
+            **dates,
+            "archived_on": dates["period_end"] if status == "archived" else None,
+            "referred_on": anchor if commission else None,
+            "is_commission": commission,
+            "billing_profile_id": None if commission else profile_id,
+            "payment_method": "provider" if commission else "card",
+            "price_per_cycle": price,
             # No migration discount, no scheduled change: the next cycle's base is its list price.
-            "renewal_base": list_price_of(product, tier, contacts, seats, "annual" if annual else "monthly"),
-            "renewal_months": 12 if annual else 1,
-            "cycles_billed": rng.randint(1, 30),
-            "discount_eligible": True,
+            "renewal_base": price,
+            "renewal_months": months,
+            "discount_eligible": not commission,
             "discount_loss_pending": False,
             "client_price": Decimal(rng.randint(30, 1200)) if rng.random() < 0.5 else None,
             "client_price_per": "month",

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot import render
 from bot.i18n import Translator
 from bot.localslack import Call, LocalSlack
 from bot.render import Clickable, render_message, render_view
@@ -223,4 +224,5 @@ def run_shell(
 ) -> int:
     stream = stream or sys.stdin
     shell = Shell(app, slack, user_id, sys.stdout, interactive=stream.isatty(), locale=locale)
+    render.ANSI["on"] = shell.interactive and sys.stdout.isatty()  # bold as bold in a terminal
     return shell.run(stream)

@@ -122,7 +122,10 @@ def parse_prepaid(catalog: Catalog, text: str) -> Decimal:
         if _NUMBER_LIKE.match(text.strip()):
             _out_of_range(catalog)
         raise InvalidInput(
-            N_("Write the amount as a number, like 500 or 250.50."), field="quantity"
+            N_("Amount: write a number from {min} to {max}, like 500 or 250.50."),
+            field="quantity",
+            min=catalog.credits.prepaid.min,
+            max=catalog.credits.prepaid.max,
         ) from None
     check_prepaid(catalog, amount)
     return amount

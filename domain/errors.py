@@ -51,3 +51,21 @@ class PaymentDeclined(DomainError):
 
 class PaymentUnavailable(DomainError):
     """The payment gateway could not be reached; the charge may be retried."""
+
+
+class Problems(InvalidInput):
+    """Several typed fields are wrong at once: each is reported (on its own modal field, or one line
+    each in a reply), so the person fixes them all in one go instead of one per attempt."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, **first.params)
+        self.problems = list(problems)
+
+
+def raise_all(checks: list[DomainError]) -> None:
+    """Raise the one problem as it is, or `Problems` for several; nothing when the list is empty."""
+    if len(checks) == 1:
+        raise checks[0]
+    if checks:
+        raise Problems(checks)

@@ -68,8 +68,16 @@ def margin_of(
     return Margin(round_money(Decimal(cost_per_cycle)), per_month(cost_per_cycle, months), client)
 
 
+CLEAR_WORDS = ("off", "remove", "clear", "-")
+"""What removes a client price on purpose (`/accounts price acme-shop off`)."""
+NOT_PRICES = ("none", "null", "nil", "nan", "inf", "infinity", "undefined", "n/a")
+
+
 def parse_client_price(words: list[str]) -> tuple[Decimal | None, str]:
-    """`120`, `120 month`, `1200 cycle`, or `none`/`off` to forget it; returns (amount, period)."""
+    """`120`, `120 month`, `1200 cycle`, or `off`/`remove` to forget it; returns (amount, period).
+
+    `None`, `null` and the like are not prices (a value copied from a program's output must not clear
+    the price): they are refused, naming how to remove it on purpose."""
     if not words or len(words) > 2:
         raise InvalidInput(
             N_(
@@ -77,8 +85,14 @@ def parse_client_price(words: list[str]) -> tuple[Decimal | None, str]:
             ),
             field="client_price",
         )
-    if words[0].lower() in ("none", "off", "-"):
+    if words[0].lower() in CLEAR_WORDS and len(words) == 1:
         return None, "month"
+    if words[0].lower() in NOT_PRICES:
+        raise InvalidInput(
+            N_("{value} is not a price: write an amount like 120, or off to remove the client price."),
+            field="client_price",
+            value=words[0][:40],
+        )
     period = words[1].lower() if len(words) == 2 else "month"
     if period not in PRICE_PERIODS:
         raise InvalidInput(

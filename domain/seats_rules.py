@@ -20,6 +20,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from domain.accounts.rules import slug_name
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_
 from domain.periods import Frequency, current_period
@@ -35,7 +36,6 @@ ADMIN_WARNING = N_(
     "really needed."
 )
 _SEPARATORS = re.compile(r"[\s,;]+")
-_NAME_CHARS = re.compile(r"[^a-z0-9]+")
 
 
 class LicensesExhausted(Conflict):
@@ -138,8 +138,7 @@ def term_end(anchor: date, period_start: date) -> date:
 
 def account_name_for(company: str, customer: str) -> str:
     """A resold account name (lowercase letters, digits, hyphens) from the company, or the customer."""
-    base = _NAME_CHARS.sub("-", (company or customer).lower()).strip("-")[:50].strip("-")
-    return base or "seats"
+    return slug_name(company) or slug_name(customer) or "seats"
 
 
 def candidate_names(base: str) -> Iterable[str]:

@@ -21,6 +21,7 @@ from domain.charges import ChargeRequest, active_profile, charge, preview_draw
 from domain.clock import Clock, today
 from domain.errors import InvalidInput, PaymentDeclined
 from domain.i18n import N_
+from domain.numbers import whole_number
 from domain.periods import Frequency
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
 from domain.ports import PaymentGateway, Provider, ProviderError, ProvisionRequest
@@ -69,6 +70,23 @@ def per_seat_product(catalog: Catalog) -> str:
         if isinstance(catalog.product(name), PerSeatProduct):
             return name
     raise InvalidInput(N_("The catalog sells no per-seat product."))
+
+
+def read_licenses(catalog: Catalog, text: object, *, field: str = "licenses") -> int:
+    """A number of licenses typed in a form: refused, naming the field and the product's bounds, when
+    it is not a whole number from 1 (`-3`, `five`, `0`); above the product's cap the plan's validation
+    refuses it, naming the cap and the number asked for."""
+    spec = catalog.product(per_seat_product(catalog))
+    assert isinstance(spec, PerSeatProduct)
+    value = whole_number(text)
+    if value is None or value < 1:
+        raise InvalidInput(
+            N_("Licenses: from {minimum} to {maximum}, as a whole number."),
+            field=field,
+            minimum=1,
+            maximum=spec.max_licenses,
+        )
+    return value
 
 
 def clean(data: NewSubscription) -> NewSubscription:
@@ -152,6 +170,16 @@ def draw_new(uow: SqlUnitOfWork, actor: Actor, data: NewSubscription, offer: Quo
     return preview_draw(uow.session, request)
 
 
+def account_name(uow: SqlUnitOfWork, provider: Provider, agency_id: int, data: NewSubscription) -> str:
+    """The sub-domain the subscription gets: the company's (else the customer's) name transliterated,
+    like `muller-gmbh` for Müller GmbH, with `-2`, `-3`… when the agency or the provider has it."""
+    return next(
+        n
+        for n in candidate_names(account_name_for(data.company, data.customer_name))
+        if not name_taken(uow.session, agency_id, n) and provider.name_available(n)
+    )
+
+
 def create_subscription(
     uow: SqlUnitOfWork,
     catalog: Catalog,
@@ -178,11 +206,7 @@ def create_subscription(
     offer = quote_new(uow, catalog, clock, actor, data)
     day = today(clock, agency.timezone)
     now = clock.now()
-    name = next(
-        n
-        for n in candidate_names(account_name_for(data.company, data.customer_name))
-        if not name_taken(session, actor.agency_id, n) and provider.name_available(n)
-    )
+    name = account_name(uow, provider, actor.agency_id, data)
     region = "eu" if catalog.vat_rate(data.country) is not None else "global"
     account = Account(
         agency_id=actor.agency_id,

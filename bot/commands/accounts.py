@@ -25,11 +25,11 @@ from bot.commands import (
 )
 from bot.context import Req, open_request
 from bot.i18n import Translator
-from bot.parsing import tokens
+from bot.parsing import refuse_extra, tokens
 from domain.accounts import margins as portfolio_margins
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
-from domain.accounts.filters import PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
+from domain.accounts.filters import FILTERS, PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
 from domain.accounts.queries import Page
 from domain.accounts.rules import TRANSFERRED
 from domain.catalog import Catalog
@@ -64,6 +64,7 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else ""
     if sub == "add":
+        refuse_extra(words, 1, "`/accounts add`")
         ack()
         accounts_add.open_add_modal(req, client, command["trigger_id"], command.get("channel_id"))
         return
@@ -92,7 +93,9 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
     if handled is not None:
         ack(**handled)
         return
-    if sub == "view" and len(words) == 2:
+    if sub in SUB_USAGE and (sub != "view" or len(words) != 2):
+        raise InvalidInput(N_("Write it as {example}."), example=SUB_USAGE[sub])
+    if sub == "view":
         from domain.accounts.views import view_text
 
         with req.deps.uow() as uow:
@@ -100,6 +103,16 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
         ack(**overview_reply(req, parse_filters(tokens(text))))
         return
     ack(**overview_reply(req, parse_filters(words)))
+
+
+SUB_USAGE = {
+    "edit": "`/accounts edit acme-shop`",
+    "view": "`/accounts view renewals-soon`",
+    "branding": "`/accounts branding acme-shop`, `/accounts branding acme-shop remove` or "
+    "`/accounts branding default colour=#1F6FEB`",
+    "margins": "`/accounts margins`",
+}
+"""Sub-commands whose words, written wrongly, would otherwise be read as overview filters."""
 
 
 def _one_name(words: list[str], sub: str) -> str:
@@ -140,18 +153,26 @@ def help_reply(req: Req) -> dict[str, Any]:
         t(N_("`/accounts templates import <share link> [filters]` — a template into many accounts")),
         t(N_("`/accounts access <name> [reset|password]` — help a client sign in")),
     ]
-    filters = t(
-        N_("Statuses: {statuses}. Plans: {plans}. Sort: {sorts} (a leading - sorts descending)."),
-        statuses=", ".join(STATUS_FILTERS),
-        plans=", ".join(PLAN_FILTERS),
-        sorts=", ".join(SORTS),
-    )
     blocks: list[Block] = [
         ui.header(t(N_("Resold accounts"))),
         ui.section("\n".join(lines)),
-        ui.context(filters),
+        ui.section(t(N_("*Filters*")) + "\n" + "\n".join(filter_help(t))),
     ]
     return ui.message(t(N_("Resold accounts help")), blocks)
+
+
+def filter_help(t: Translator) -> list[str]:
+    """One line per filter of the overview, from the parser's own table, so none is left out."""
+    lines = []
+    for spec in FILTERS:
+        # the values are keywords typed as they are, in every language: shown as code, untranslated
+        keywords = ", ".join(f"`{c}`" for c in spec.choices)
+        what = t(spec.help, choices=keywords) if spec.choices else t(spec.help)
+        line = f"`{spec.key}:` {what} — " + t(N_("e.g. {example}"), example=f"`{spec.example}`")
+        if spec.synonyms:
+            line += " " + t(N_("(also {keys})"), keys=", ".join(f"`{s}:`" for s in spec.synonyms))
+        lines.append(line)
+    return lines
 
 
 def plan_label(t: Translator, account: Account) -> str:

@@ -15,6 +15,7 @@ from bot.commands.accounts_common import ports_of
 from bot.commands.quote import price
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.parsing import refuse_extra
 from bot.quote_text import QuoteRequest, parse_quote
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
@@ -44,6 +45,7 @@ def reply(req: Req, sub: str, words: list[str]) -> dict[str, Any] | None:
     if sub == "snapshot":
         return snapshot_reply(req, words)
     if sub == "snapshots":
+        refuse_extra(words, 0, "`/accounts snapshots`")
         return snapshots_reply(req)
     if sub in ("transfer-out", "transfer-in", "transfers", "transfer-confirm"):
         return transfer_reply(req, sub, words)
@@ -172,6 +174,7 @@ def transfer_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
                     amount=first,
                 )
             )
+        refuse_extra(words, 0, "`/accounts transfers`")
         rows = [
             f"{x.id} · {x.direction} · *{ui.escape(x.account_name)}* · {ui.escape(x.client_email)} · {t(x.status)}"
             for x in transfers.list_transfers(uow, req.actor)
@@ -350,6 +353,7 @@ def commission_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 raise InvalidInput(N_("Write it as `/accounts commission payout finance@agency.com`."))
             email = commission.set_payout_email(uow, ports, req.actor, words[1])
             return ui.notice(t(N_(":white_check_mark: Commissions are paid out to {email}."), email=email))
+        refuse_extra(words, 0, "`/accounts commission`")
         c = commission.commissions(uow, ports, req.actor)
         rows = [
             f"*{ui.escape(line.account.name)}* · {ui.escape(line.account.client_name)} · {t(line.account.status)}"

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from bot import audit_text, ui
 from bot.context import Req, open_request
 from bot.i18n import _
-from bot.parsing import tokens, user_id
+from bot.parsing import refuse_extra, tokens, user_id
 from domain import agency as service
 from domain import audit
 from domain.errors import InvalidInput
@@ -42,6 +42,7 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "help"
     if sub == "settings":
+        refuse_extra(words, 1, "`/agency settings`")
         req.actor.require(Permission.MANAGE_AGENCY)  # before the form opens: saving it needs this
         ack()
         with req.deps.uow() as uow:
@@ -132,6 +133,8 @@ def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
             who = user_id(words[1])
             service.remove_member(uow, req.deps.clock, req.actor, who, req.deps.settings.reseller_owners)
             return ui.notice(t(N_(":white_check_mark: <@{user}> is no longer a member."), user=who))
+        if action == "list":
+            refuse_extra(words, 1 if words else 0, "`/agency members`")
         if action != "list":
             raise InvalidInput(
                 N_(
@@ -157,6 +160,7 @@ def audit_reply(req: Req, words: list[str]) -> dict[str, Any]:
     t = req.t
     limit = 10
     if words:
+        refuse_extra(words, 1, "`/agency audit 20`")
         wanted = whole_number(words[0], maximum=50)
         if wanted is None or wanted < 1:
             raise InvalidInput(N_("Give a number of entries from 1 to 50, like `/agency audit 20`."))

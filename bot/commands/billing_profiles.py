@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, St
 from bot import ui
 from bot.context import Req, open_request
 from bot.i18n import Translator
+from bot.parsing import refuse_extra
 from domain import profiles as service
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
@@ -33,6 +34,7 @@ def register(app: App) -> None:
 def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any], client: WebClient) -> None:
     action = words[0].lower() if words else "list"
     if action == "add":
+        refuse_extra(words, 1, "`/billing profiles add`")
         req.actor.require(Permission.SPEND_MONEY)
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=add_modal(req, command.get("channel_id")))
@@ -56,7 +58,7 @@ def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any]
             )
         ack(**reply)
         return
-    if action != "list":
+    if action != "list" or len(words) > 1:
         raise InvalidInput(
             N_("Use `/billing profiles`, `/billing profiles add` or `/billing profiles delete <id>`.")
         )

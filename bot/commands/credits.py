@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot import ui
 from bot.commands import credits_buy
 from bot.context import Req, open_request
-from bot.parsing import positive_int, tokens
+from bot.parsing import positive_int, refuse_extra, tokens
 from bot.vocabulary import human
 from domain import credit_pools, ledger
 from domain.cards import refuse_card_numbers
@@ -31,12 +31,14 @@ def credits_command(ack: Ack, command: dict[str, Any], context: BoltContext, cli
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "balance"
     if sub in ("balance", "balances"):
+        refuse_extra(words, 1 if words else 0, "`/credits`")
         ack(**balances_reply(req))
     elif sub == "buy":
         credits_buy.buy_command(ack, req, words[1:], command, client)
     elif sub in ("allocate", "apply"):
         ack(**move_reply(req, sub, words[1:], command.get("trigger_id") or ""))
     elif sub == "history":
+        refuse_extra(words, 2, "`/credits history` or `/credits history acme-shop`")
         ack(**history_reply(req, words[1] if len(words) > 1 else None))
     else:
         ack(**help_reply(req, unknown=None if sub == "help" else words[0]))

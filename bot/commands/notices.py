@@ -54,7 +54,7 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         if sub == "snooze" and len(words) == 3:
             days = whole_number(words[2])
             if days is None:
-                raise InvalidInput(N_("Write it as `/agency notices snooze acme 14` (days)."))
+                raise InvalidInput(N_("Snooze for 0 to 365 days, like `/agency notices snooze acme 14`."))
             name, until = service.snooze(uow, deps.clock, req.actor, words[1], days)
             if until is None:
                 return ui.notice(
@@ -80,7 +80,7 @@ def notices_reply(req: Req, words: list[str]) -> dict[str, Any]:
         if sub == "run" and len(words) == 1:
             req.actor.require(Permission.MANAGE_ACCOUNTS)
             return run_now(req)
-        if sub != "status":
+        if sub != "status" or len(words) > 1:
             raise InvalidInput(
                 N_(
                     "Use `/agency notices`, `mute <kind>`, `unmute <kind>`, `snooze <account> <days>`, `lead 7,1` or `run`."

@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import ui
 from bot.context import Req
+from bot.quote_text import Said
 from domain.catalog import ContactsProduct, PerSeatProduct
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -30,13 +31,17 @@ def matrix_reply(req: Req, words: list[str]) -> dict[str, Any]:
     ]
     product = paid[0]
     frequency: Frequency = "monthly"
+    said = Said("`/quote matrix marketing annual`")
     for word in (w.lower() for w in words):
         if word in paid:
             product = word
+            said.once("product", word, product)
         elif word in FREQUENCIES:
             frequency = FREQUENCIES[word]
+            said.once("frequency", word, frequency)
         elif word in ("licenses", "license"):
             product = next((n for n in paid if isinstance(catalog.product(n), PerSeatProduct)), product)
+            said.once("product", word, product)
         else:
             raise InvalidInput(
                 N_(

@@ -13,7 +13,7 @@ from bot import ui
 from bot.commands import seats_buy, seats_modals, seats_new
 from bot.commands.seats_modals import ADD_OPEN, BUY_OPEN, REMOVE_OPEN, added_text, exhausted_reply
 from bot.context import Req, open_request
-from bot.parsing import positive_int, tokens
+from bot.parsing import positive_int, refuse_extra, tokens
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.roles import Permission
@@ -44,6 +44,7 @@ def seats_command(ack: Ack, command: dict[str, Any], context: BoltContext, clien
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else "help"
     if sub == "new":
+        refuse_extra(words, 1, "`/seats new`")
         req.actor.require(Permission.SPEND_MONEY)  # before the form opens: its first charge needs this
         ack()
         view = seats_new.new_modal(req, command.get("channel_id"))
@@ -53,6 +54,7 @@ def seats_command(ack: Ack, command: dict[str, Any], context: BoltContext, clien
         ack(**help_reply(req))
         return
     if sub not in _USAGE:
+        refuse_extra(words, 1, "`/seats acme-shop`")
         ack(**card_reply(req, words[0]))
         return
     ack(**action_reply(req, sub, words[1:]))
@@ -67,7 +69,7 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
     t, deps = req.t, req.deps
     if sub in ("buy", "reduce"):
         _need(words, 2, sub, at_least=sub == "reduce")
-        n = positive_int(words[1], what=t(N_("The number")), example=_USAGE[sub])
+        n = positive_int(words[1], what=t(N_("The number of licenses")), example=_USAGE[sub])
         if sub == "buy":
             return seats_buy.buy_reply(req, words[0], n)
         return seats_buy.reduce_reply(req, words[0], n, " ".join(words[2:]) or None)

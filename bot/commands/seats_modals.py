@@ -23,11 +23,11 @@ from bot.commands import seats_buy, seats_new
 from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
-from domain.numbers import whole_number
 from domain.roles import Permission
 from domain.seats_card import seat_card
 from domain.seats_members import AddResult, add_members, remove_member
 from domain.seats_rules import LicensesExhausted
+from domain.seats_subscribe import read_licenses
 
 BUY_OPEN = "seats_buy_open"
 ADD_OPEN = "seats_add_open"
@@ -166,9 +166,7 @@ def on_buy(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    extra = whole_number(ui.state_value(view, "licenses") or "")
-    if not extra:
-        raise InvalidInput(N_("Give a whole number above zero, like 2."), field="licenses")
+    extra = read_licenses(req.deps.catalog, ui.state_value(view, "licenses") or "")
     offer = seats_buy.quote_topup_of(req, str(meta.get("account")), extra)
     pay = {"pending": seats_buy.hold_topup(req, offer), "channel": meta.get("channel")}
     t = req.t

@@ -24,12 +24,22 @@ from bot import confirmations, ui
 from bot.commands.seats_buy import pay_lines, quote_lines
 from bot.context import Req, open_request
 from domain import pending
-from domain.errors import DomainError, InvalidInput
+from domain.catalog import Catalog
+from domain.errors import DomainError
 from domain.i18n import N_
-from domain.numbers import row_id, whole_number
+from domain.numbers import row_id
 from domain.seats_rules import frequency_from_months
 from domain.seats_store import profiles
-from domain.seats_subscribe import Created, NewSubscription, clean, create_subscription, draw_new, quote_new
+from domain.seats_subscribe import (
+    Created,
+    NewSubscription,
+    account_name,
+    clean,
+    create_subscription,
+    draw_new,
+    quote_new,
+    read_licenses,
+)
 from domain.vendor_billing import billing_vendor, vendor_label
 
 FORM = "seats_new"
@@ -94,10 +104,8 @@ def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
     )
 
 
-def _form_data(view: dict[str, Any]) -> dict[str, Any]:
-    licenses = whole_number(ui.state_value(view, "licenses") or "")
-    if not licenses:
-        raise InvalidInput(N_("Give the number of licenses, like 5."), field="licenses")
+def _form_data(view: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    licenses = read_licenses(catalog, ui.state_value(view, "licenses") or "")
     paid_with = ui.state_value(view, "profile") or TRANSFER
     return {
         "customer_name": ui.state_value(view, "customer_name") or "",
@@ -116,10 +124,11 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    data = clean(NewSubscription(**_form_data(view), nonce=""))
+    data = clean(NewSubscription(**_form_data(view, req.deps.catalog), nonce=""))
     with req.deps.uow() as uow:
         offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
         draw = draw_new(uow, req.actor, data, offer)
+        name = account_name(uow, req.deps.provider, req.actor.agency_id, data)
     t = req.t
     summary = t(
         N_("{licenses} license(s) for {customer} ({company}, {country})."),
@@ -127,6 +136,11 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         customer=data.customer_name,
         company=data.company or "-",
         country=data.country,
+    )
+    summary += " " + t(
+        N_("The account will be named {name} (https://{name}.{domain})."),
+        name=name,
+        domain=req.deps.provider.domain,
     )
     blocks: list[Block] = [
         ui.section(summary),

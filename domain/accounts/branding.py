@@ -13,7 +13,7 @@ from domain.accounts import rules
 from domain.accounts.common import AccountPorts, facts
 from domain.accounts.queries import by_name
 from domain.agency import Actor
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput, raise_all
 from domain.i18n import N_
 from domain.roles import Permission
 from domain.store.models import Account
@@ -35,21 +35,28 @@ class Branding:
 
 
 def clean_branding(raw: Mapping[str, str | None]) -> Branding:
-    """Each field optional; an empty result means no branding at all."""
-    unknown = [k for k in raw if k not in KEYS]
-    if unknown:
-        raise InvalidInput(
-            N_("Branding has {keys}, not {key}."), field="brand_name", keys=", ".join(KEYS), key=unknown[0]
-        )
+    """Each field optional; an empty result means no branding at all. Every bad field is reported
+    at once (`Problems`), as the add-account modal does, not only the first."""
+    problems: list[DomainError] = [
+        InvalidInput(N_("Branding has {keys}, not {key}."), keys=", ".join(KEYS), key=key[:40])
+        for key in raw
+        if key not in KEYS
+    ]
     name = (raw.get("name") or "").strip()[:80] or None
     logo = (raw.get("logo_url") or "").strip() or None
     if logo and not logo.startswith("https://"):
-        raise InvalidInput(N_("The logo must be an https:// address."), field="logo_url")
+        problems.append(InvalidInput(N_("The logo must be an https:// address."), field="logo_url"))
     colour = (raw.get("colour") or "").strip() or None
     if colour and not COLOUR.match(colour):
-        raise InvalidInput(N_("Write the colour as #RRGGBB, like #1F6FEB."), field="colour")
+        problems.append(InvalidInput(N_("Write the colour as #RRGGBB, like #1F6FEB."), field="colour"))
     support = raw.get("support_email")
-    email = rules.clean_email(support, field="support_email") if support and support.strip() else None
+    email = None
+    if support and support.strip():
+        try:
+            email = rules.clean_email(support, field="support_email")
+        except DomainError as error:
+            problems.append(error)
+    raise_all(problems)
     return Branding(name, logo, colour, email)
 
 

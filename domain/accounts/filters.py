@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from domain.accounts.rules import clean_country
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.numbers import whole_number
@@ -18,7 +19,86 @@ PLAN_FILTERS = ("trial", "sandbox", "starter", "plus", "professional", "enterpri
 """`to-confirm`: accounts imported with a plan the desk could not read (`domain.portfolio_import`)."""
 SORTS = ("name", "size", "created", "expiry", "margin")
 FREQUENCY_FILTERS = ("monthly", "annual")
-KEYS = ("status", "plan", "sort", "search", "freq", "country", "profile", "created", "expires", "page")
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "status": {"any": "all", "enabled": "active", "canceled": "cancelled", "ended": "expired"},
+    "plan": {"per-seat": "licenses", "seats": "licenses", "license": "licenses", "licences": "licenses"},
+    "freq": {
+        "month": "monthly",
+        "monthly": "monthly",
+        "1": "monthly",
+        "annual": "annual",
+        "annually": "annual",
+        "yearly": "annual",
+        "year": "annual",
+        "12": "annual",
+    },
+    "sort": {
+        "plan": "size",
+        "plan-size": "size",
+        "plansize": "size",
+        "expires": "expiry",
+        "expiration": "expiry",
+        "renewal": "expiry",
+        "renews": "expiry",
+        "creation": "created",
+        "client": "name",
+    },
+}
+"""Values people write for a filter, read as the one the overview knows (`freq:yearly` is annual)."""
+
+
+@dataclass(frozen=True)
+class FilterKey:
+    """One filter of the overview: its key, the other keys people write for it, an example, and
+    what it takes (a message id; `{choices}` is filled with `choices`)."""
+
+    key: str
+    synonyms: tuple[str, ...]
+    example: str
+    help: str
+    choices: tuple[str, ...] = ()
+
+
+FILTERS: tuple[FilterKey, ...] = (
+    FilterKey("status", ("state",), "status:expired", N_("the status: {choices}"), STATUS_FILTERS),
+    FilterKey("plan", ("tier", "product"), "plan:plus", N_("the plan: {choices}"), PLAN_FILTERS),
+    FilterKey(
+        "freq",
+        ("frequency", "billing", "cycle"),
+        "freq:annual",
+        N_("the billing frequency: {choices} (yearly and month work too)"),
+        FREQUENCY_FILTERS,
+    ),
+    FilterKey("country", (), "country:FR", N_("the client's country, by ISO code or name")),
+    FilterKey(
+        "profile", ("billing-profile", "card"), "profile:2", N_("the billing profile that pays, by number")
+    ),
+    FilterKey(
+        "created",
+        ("added",),
+        "created:2026-01-01..2026-03-31",
+        N_("created on a day or between two days (leave either end out)"),
+    ),
+    FilterKey(
+        "expires",
+        ("expiry", "renews", "ends"),
+        "expires:..2026-12-31",
+        N_("the period ends on a day or between two days (leave either end out)"),
+    ),
+    FilterKey(
+        "sort", ("order",), "sort:-expiry", N_("sort by {choices}; a leading - sorts descending"), SORTS
+    ),
+    FilterKey(
+        "search",
+        ("q", "find"),
+        "search:acme",
+        N_("words looked for in names, clients and emails (words without a filter are searched too)"),
+    ),
+    FilterKey("page", (), "page:2", N_("the page, from 1")),
+)
+"""Every filter `/accounts` reads: the parser and `/accounts help` both come from this table."""
+KEYS = tuple(f.key for f in FILTERS)
+ALIASES = {name: f.key for f in FILTERS for name in (f.key, *f.synonyms)}
 PAGE_SIZE = 10
 MAX_PAGE = 100_000
 
@@ -70,6 +150,7 @@ def _iso(day: date | None) -> str:
 
 def _choice(value: str, choices: tuple[str, ...], key: str) -> str:
     lowered = value.lower()
+    lowered = VALUE_SYNONYMS.get(key, {}).get(lowered, lowered)
     if lowered not in choices:
         raise InvalidInput(
             N_("{value} is not a {key} filter. Use one of: {choices}."),
@@ -105,12 +186,14 @@ def parse_filters(words: list[str]) -> Filters:
     filters = Filters()
     loose: list[str] = []
     for word in words:
-        key, sep, value = word.partition(":")
-        key = key.lower()
-        if not sep or key not in KEYS:
-            if sep and key.isalpha() and len(key) <= 10:
+        typed, sep, value = word.partition(":")
+        key = ALIASES.get(typed.lower(), "")
+        if not sep or not key:
+            if sep and typed.replace("-", "").isalpha() and len(typed) <= 16:
                 raise InvalidInput(
-                    N_("I don't know the filter {key}. Use: {choices}."), key=key, choices=", ".join(KEYS)
+                    N_("I don't know the filter {key}. Use: {choices}."),
+                    key=typed.lower(),
+                    choices=", ".join(KEYS),
                 )
             loose.append(word)
             continue
@@ -125,21 +208,19 @@ def _apply(filters: Filters, key: str, value: str) -> Filters:
     if key == "status":
         return replace(filters, status=_choice(value, STATUS_FILTERS, key))
     if key == "plan":
-        plan = "licenses" if value.lower() in ("per-seat", "seats") else value
-        return replace(filters, plan=None if plan.lower() == "all" else _choice(plan, PLAN_FILTERS, key))
+        return replace(filters, plan=None if value.lower() == "all" else _choice(value, PLAN_FILTERS, key))
     if key == "sort":
         descending = value.startswith("-") or value.lower().endswith((":desc", "-desc"))
         name = value.lstrip("-+").lower().removesuffix(":desc").removesuffix("-desc").removesuffix("-asc")
-        name = "size" if name in ("plan", "plan-size", "plansize") else name
         return replace(filters, sort=_choice(name, SORTS, key), descending=descending)
     if key == "search":
         return replace(filters, search=value[:80] or None)
     if key == "freq":
         return replace(filters, frequency=_choice(value, FREQUENCY_FILTERS, key))
     if key == "country":
-        if len(value) != 2 or not value.isalpha():
+        if not value:
             raise InvalidInput(N_("Filter countries by ISO code, like country:FR."), key=key)
-        return replace(filters, country=value.upper())
+        return replace(filters, country=clean_country(value))
     if key == "profile":
         profile = whole_number(value)
         if profile is None:

@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+from slugify import slugify
 
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
@@ -148,10 +149,31 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def slug_name(text: str, *, max_length: int = 50) -> str:
+    """The account name a person would guess from a client's or company's name: transliterated to
+    ASCII (`Müller GmbH` → `muller-gmbh`, `Łódź` → `lodz`), lowercase, words joined by hyphens;
+    empty when nothing of it can be written in a sub-domain."""
+    return str(slugify(text or "", max_length=max_length, word_boundary=True)).strip("-")
+
+
 def clean_name(raw: str) -> str:
-    """An account name is its sub-domain: lowercase letters, digits and inner hyphens, 1-63 long."""
+    """An account name is its sub-domain: lowercase letters, digits and inner hyphens, 1-63 long.
+
+    A name typed with capitals, spaces or accents is refused (the sub-domain is never guessed
+    silently), and the refusal says the name it would make, like `muller-gmbh` for `Müller GmbH`."""
     name = raw.strip()
     if not NAME.match(name):
+        suggestion = slug_name(name, max_length=63)
+        if suggestion and NAME.match(suggestion):
+            raise InvalidInput(
+                N_(
+                    "{name} cannot be an account name: use lowercase letters, digits and hyphens "
+                    "(not at the start or end), up to 63 characters, like {suggestion}."
+                ),
+                field="name",
+                name=name,
+                suggestion=suggestion,
+            )
         raise InvalidInput(
             N_(
                 "{name} cannot be an account name: use lowercase letters, digits and hyphens "

@@ -317,13 +317,24 @@ def billing_digest(plan: WeekPlan, today: date, previous_sweep: date | None) -> 
     return Due(BILLING_DIGEST, None, week_start(today), {**plan.payload, "from_day": today.isoformat()})
 
 
-def tier_notice(previous: dict[str, Any] | None, current: dict[str, Any], today: date) -> Due | None:
-    """Tier facts are {index, percent, count, next_percent, to_next}; a notice when the index moved."""
-    if previous is None or previous.get("index") == current["index"]:
-        return None
-    direction = "up" if int(current["index"]) > int(previous["index"]) else "down"
-    payload = {**current, "previous_percent": previous.get("percent"), "direction": direction}
-    return Due(TIER_CHANGED, None, today, payload)
+def tier_notice(
+    previous: dict[str, Any] | None,
+    current: dict[str, Any],
+    today: date,
+    *,
+    charged: dict[str, Any] | None = None,
+) -> Due | None:
+    """Tier facts are {index, percent, count, next_percent, to_next}; a notice when the index moved
+    since the last sweep (`previous`), or since the last charge (`charged`, given when that charge
+    came after the last sweep or no sweep ran yet): the tier the agency was last billed at counts,
+    not only the one the last sweep saw."""
+    for before in (previous, charged):
+        if before is None or before.get("index") == current["index"]:
+            continue
+        direction = "up" if int(current["index"]) > int(before["index"]) else "down"
+        payload = {**current, "previous_percent": before.get("percent"), "direction": direction}
+        return Due(TIER_CHANGED, None, today, payload)
+    return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -22,12 +22,22 @@ from domain.catalog import Catalog
 from domain.errors import DomainError
 from domain.money import ZERO
 from domain.notices import rules
+from domain.numbers import whole_number
 from domain.outbox import insert_ignoring_duplicates
 from domain.portfolio import count_active_paid
 from domain.ports import Provider
 from domain.simulated import SimulatedProvider
 from domain.store.db import id_in
-from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, Notice, SeatMember
+from domain.store.models import (
+    Account,
+    Agency,
+    BillingProfile,
+    Invoice,
+    JobRun,
+    LedgerEntry,
+    Notice,
+    SeatMember,
+)
 from domain.tiers import discount_tier
 from domain.vendor_billing import billing_vendor
 
@@ -106,7 +116,8 @@ def sweep(
         today=day,
     )
     tier = _tier_facts(catalog, count)
-    changed = rules.tier_notice(_last_tier(session, agency.id, day), tier, day)
+    swept, charged = _last_tiers(session, catalog, agency.id, day)
+    changed = rules.tier_notice(swept, tier, day, charged=charged)
     due += [n for n in (digest, low, changed) if n is not None]
     _remember_tier(session, agency.id, day, tier, now)
     return recorded + _enqueue(session, agency.id, due, now)
@@ -318,16 +329,71 @@ def _previous_sweep(session: Session, agency_id: int, day: date) -> date | None:
     )
 
 
-def _last_tier(session: Session, agency_id: int, day: date) -> dict[str, object] | None:
-    """The tier the latest earlier sweep saw (this day's own earlier run included)."""
-    detail = session.scalar(
-        select(JobRun.detail)
+def _last_tiers(
+    session: Session, catalog: Catalog, agency_id: int, day: date
+) -> tuple[dict[str, object] | None, dict[str, object] | None]:
+    """The tier the latest earlier sweep saw (this day's own earlier run included), and the tier of
+    the last charge when that charge came after it (or no sweep ran yet): the first sweep of an
+    agency whose tier moved since its last charge announces the change instead of taking the new
+    tier as its starting point."""
+    run = session.execute(
+        select(JobRun.detail, JobRun.finished_at)
         .where(JobRun.agency_id == agency_id, JobRun.job == JOB, JobRun.day <= day)
         .order_by(JobRun.day.desc())
         .limit(1)
-    )
-    tier = (detail or {}).get("tier")
-    return tier if isinstance(tier, dict) else None
+    ).first()
+    tier = (run.detail or {}).get("tier") if run is not None else None
+    swept = tier if isinstance(tier, dict) else None
+    charged = _charged_tier(session, catalog, agency_id)
+    if charged is None:
+        return swept, None
+    at, charged_tier = charged
+    if swept is None or run is None or run.finished_at is None or _aware(run.finished_at) < _aware(at):
+        return swept, charged_tier
+    return swept, None
+
+
+RESELLER_LINES = (
+    "Reseller discount ({percent}%; active paid accounts: {count})",
+    "Minus reseller discount ({percent}%)",
+)
+"""The invoice lines that say the discount a charge was billed at (renewals, then new accounts)."""
+
+
+def _charged_tier(
+    session: Session, catalog: Catalog, agency_id: int
+) -> tuple[datetime, dict[str, object]] | None:
+    """The tier of the agency's latest charge that states one, with when it was made: from the active
+    paid count a renewal line records, else from the percent a new account's line records (0% there
+    may be an account without the discount, so it says nothing)."""
+    rows = session.execute(
+        select(Invoice.lines, Invoice.created_at)
+        .where(Invoice.agency_id == agency_id, Invoice.status != "failed")
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(20)
+    ).all()
+    bands = catalog.discount_tiers
+    for lines, at in rows:
+        for line in lines or []:
+            if not isinstance(line, dict) or line.get("label") not in RESELLER_LINES:
+                continue
+            params = line.get("params") or {}
+            count = whole_number(str(params.get("count", "")))
+            if count is not None:
+                return at, _tier_facts(catalog, count)
+            try:
+                percent = Decimal(str(params.get("percent")))
+            except ArithmeticError:
+                continue
+            index = next((i for i, band in enumerate(bands) if band.percent == percent), None)
+            if index is not None and percent > 0:
+                return at, _tier_facts(catalog, bands[index].from_accounts)
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they are UTC, as everything the app stores."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _remember_tier(

@@ -210,6 +210,6 @@ def test_the_shell_picks_a_test_card_and_refuses_a_typed_card(tmp_path: Path, db
     out = result.stdout
     assert "Visa ···· 9995 — declined (insufficient funds)" in out
     assert re.search(r"Billing profile \d+ added: Shell decline, Visa ···· 9995\.", out)
-    assert re.search(r"\*\d+\. Shell decline\* — Visa ···· 9995", out)
+    assert re.search(r"\d+\. Shell decline — Visa ···· 9995", out)
     assert out.count("That text contains a card number") == 2
     assert "▸ Card number" not in out

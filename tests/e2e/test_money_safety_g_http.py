@@ -296,7 +296,10 @@ def test_prepaid_amount_that_is_not_a_number_still_says_so(
 ) -> None:
     """Words are still words: the refusal says how to write a number."""
     _agency(sessions)
-    assert "Write the amount as a number" in http.command("/credits", "buy prepaid lots").text
+    assert (
+        "Amount: write a number from $50.00 to $10,000.00"
+        in http.command("/credits", "buy prepaid lots").text
+    )
 
 
 # --- §4 a modal a role cannot submit does not open --------------------------------------------------

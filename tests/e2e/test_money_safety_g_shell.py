@@ -29,7 +29,7 @@ def test_shell_records_a_commission_account_and_refuses_its_earmark(tmp_path: Pa
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "Commission account acme-ref recorded (Acme SA, referred Nov 2, 2026)" in out
-    assert "*acme-ref* · Acme SA · active · referred Nov 2, 2026 · $19.80 / month" in out
+    assert "acme-ref · Acme SA · active · referred Nov 2, 2026 · $19.80 / month" in out
     assert "acme-ref is a commission account" in out and "could never be used" in out
     assert "Confirm purchase" not in out
     assert "Amount: prepaid credit is bought from $50.00 to $10,000.00 at a time." in out

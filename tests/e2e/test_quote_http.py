@@ -60,9 +60,9 @@ def test_wrong_input_gets_an_example(http: SlackHttp, db: Engine) -> None:
     """Unknown tier, bad contacts, add-on not allowed, zero seats: each refused with a way to write it."""
     for text, expected in [
         ("gold 2500", "Unknown tier"),
-        ("plus lots", "must be a number"),
+        ("plus lots", "Contacts: write a whole number from 1 to 5,000,000, not lots"),
         ("starter 1000 addons sms", "not available on starter"),
-        ("plus 2500 seats 0", "above zero"),
+        ("plus 2500 seats 0", "User seats: write a whole number from 1 to 1,000, not 0"),
     ]:
         reply = http.command("/quote", text)
         assert reply.status == 200 and expected in reply.text, (text, reply.text)

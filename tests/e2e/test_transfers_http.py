@@ -190,7 +190,7 @@ def test_transfer_in_asks_for_a_valid_plan_and_writes_nothing_otherwise(
     cases = {
         "old-client client@old.example": "Give the plan the account will have",
         "old-client client@old.example gold 2500": "Unknown tier gold",
-        "old-client client@old.example plus abc": "contacts must be a number",
+        "old-client client@old.example plus abc": "Contacts: write a whole number from 1",
         "old-client client@old.example plus 2500 migration 20%": "records the plan only",
         "old-client client@old.example plus 2500 country ZZ": "ZZ is not a country",
     }
