@@ -106,9 +106,7 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
             )
         else:
             _need(words, 3, sub)
-            row = replace_member(
-                uow, deps.clock, deps.provider, req.actor, name=words[0], old=words[1], new=words[2]
-            )
+            row = replace_member(uow, deps.clock, deps, req.actor, name=words[0], old=words[1], new=words[2])
             text = t(
                 N_(":white_check_mark: {old} is replaced by {new}, who is invited."),
                 old=words[1],
@@ -121,7 +119,7 @@ def add_reply(req: Req, account: str, emails: list[str]) -> dict[str, Any]:
     deps = req.deps
     try:
         with deps.uow() as uow:
-            done = add_members(uow, deps.clock, deps.provider, req.actor, name=account, emails=emails)
+            done = add_members(uow, deps.clock, deps, req.actor, name=account, emails=emails)
     except LicensesExhausted as full:
         return exhausted_reply(req, full)
     return ui.notice(added_text(req, done))

@@ -123,7 +123,7 @@ def on_add(
             done = add_members(
                 uow,
                 deps.clock,
-                deps.provider,
+                deps,
                 req.actor,
                 name=str(meta.get("account")),
                 emails=ui.state_value(view, "emails") or "",

@@ -27,6 +27,7 @@ from domain.portfolio import count_active_paid
 from domain.store.db import id_in
 from domain.store.models import Account, Agency, BillingProfile, JobRun, LedgerEntry, Notice, SeatMember
 from domain.tiers import discount_tier
+from domain.vendors import tasks
 
 JOB = "notices"
 OPEN_STATUSES = ("trial", "active", "disabled")
@@ -91,7 +92,8 @@ def sweep(session: Session, catalog: Catalog, agency: Agency, day: date, now: da
     )
     tier = _tier_facts(catalog, count)
     changed = rules.tier_notice(_last_tier(session, agency.id, day), tier, day)
-    due += [n for n in (digest, low, changed) if n is not None]
+    tasks_open = tasks.reminder(session, agency.id, day, now)
+    due += [n for n in (digest, low, changed, tasks_open) if n is not None]
     _remember_tier(session, agency.id, day, tier, now)
     return recorded + _enqueue(session, agency.id, due, now)
 
