@@ -60,6 +60,7 @@ def build_app(
     provider: Provider | None = None,
     gateway: PaymentGateway | None = None,
     extras: dict[str, Any] | None = None,
+    providers: dict[str, Provider] | None = None,
 ) -> App:
     """The whole Slack app: ports in, Bolt app out.
 
@@ -84,6 +85,7 @@ def build_app(
         provider=provider or SimulatedProvider(),
         gateway=gateway or SimulatedGateway(),
         extras=extras or {},
+        providers=providers or {},
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (

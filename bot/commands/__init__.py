@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.commands import accounts, agency, approvals, billing, credits, home, notices, quote, seats
+from bot.commands import (
+    accounts,
+    agency,
+    approvals,
+    billing,
+    credits,
+    home,
+    notices,
+    portal_tasks,
+    quote,
+    seats,
+)
 
 
 def register_all(app: App) -> None:
-    for module in (agency, quote, accounts, credits, billing, seats, notices, home, approvals):
+    for module in (agency, quote, accounts, credits, billing, seats, notices, home, approvals, portal_tasks):
         module.register(app)

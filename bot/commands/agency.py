@@ -60,6 +60,11 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     if sub == "audit":
         ack(**audit_reply(req, words[1:]))
         return
+    if sub == "tasks":
+        from bot.commands.portal_tasks import tasks_reply
+
+        ack(**tasks_reply(req))
+        return
     if sub == "approvals":
         from bot.commands.approvals import agency_reply
 
@@ -80,6 +85,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         t(N_("`/agency members add @user owner|billing|manager|viewer` — add a member or change a role")),
         t(N_("`/agency members remove @user` — remove a member (the last owner stays)")),
         t(N_("`/agency audit [n]` — the latest n changes (default 10)")),
+        t(N_("`/agency tasks` — portal tasks: what to do by hand at the vendor, with a Done button")),
         t(
             N_(
                 "`/agency approvals [amount|off]` — four-eyes approvals: the list, or the amount above which they apply"

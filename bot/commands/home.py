@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
@@ -29,8 +29,11 @@ from domain.portfolio import count_active_paid
 from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.tiers import discount_tier
+from domain.vendors import tasks
 
 RENEWALS_SHOWN = 15
+HOME_TASKS = 10
+"""Open portal tasks the tab shows with their Done buttons (the rest: `/agency tasks`)."""
 
 
 def register(app: App) -> None:
@@ -74,6 +77,7 @@ def home_blocks(req: Req) -> list[Block]:
                 continue
             total += price
             renewals.append(f"{t.date(account.period_end)} · *{ui.escape(account.name)}* · {t.money(price)}")
+        open_count, open_listed = tasks.open_tasks(uow.session, agency_id, HOME_TASKS)
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")
@@ -113,6 +117,7 @@ def home_blocks(req: Req) -> list[Block]:
             + "\n"
             + ("\n".join(renewals) or t(N_("None.")))
         ),
+        *(portal_tasks.listing(t, open_count, open_listed) if open_count else []),
         *margin_blocks(req),
         ui.actions(
             ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),

@@ -54,6 +54,8 @@ KIND_NAMES = {
     rules.TRANSFERRED_OUT: N_("account transferred out"),
     rules.TRANSFERRED_IN: N_("account transferred in"),
     rules.BILLING_DIGEST: N_("weekly billing digest"),
+    rules.PORTAL_TASK: N_("portal task"),
+    rules.PORTAL_TASKS_OPEN: N_("portal tasks still open"),
 }
 ACTIONS = {
     rules.CHARGE_FAILED: (N_("Renew"), RENEW),
@@ -155,6 +157,16 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
                 "*{account}* was transferred into the agency on {date}: its first cycle is charged by the next billing run."
             ),
             {"account": name, "date": due_on},
+        )
+    if kind == rules.PORTAL_TASK:
+        return Text(
+            N_("*{account}*: a portal task to do at the vendor."), {"account": payload.get("account") or name}
+        )
+    if kind == rules.PORTAL_TASKS_OPEN:
+        return Text(
+            N_("{count} portal task still open."),
+            {"count": int(payload.get("count") or 0)},
+            plural=N_("{count} portal tasks still open."),
         )
     return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
 
