@@ -102,13 +102,21 @@ def test_each_missing_capability_records_the_change_and_opens_one_task(
         set_notification_email(uow, ports, owner, name, "new@agency.example")
     with SqlUnitOfWork(sessions) as uow:
         set_account_branding(
-            uow, ports, owner, name, branding=Branding(name="Acme", colour="#112233"), custom_domain="crm.acme.example"
+            uow,
+            ports,
+            owner,
+            name,
+            branding=Branding(name="Acme", colour="#112233"),
+            custom_domain="crm.acme.example",
         )
     with SqlUnitOfWork(sessions) as uow:
         helped = access.set_password(uow, ports, owner, name)
         assert helped.password is None and helped.task is not None
     with SqlUnitOfWork(sessions) as uow:
-        assert templates.import_one(uow, ports, owner, name, "https://share.example/t/1").status == templates.TASK
+        assert (
+            templates.import_one(uow, ports, owner, name, "https://share.example/t/1").status
+            == templates.TASK
+        )
     with SqlUnitOfWork(sessions) as uow:
         assert templates.import_one(uow, ports, owner, name, "https://share.example/t/1").status == "skipped"
     with SqlUnitOfWork(sessions) as uow:
@@ -119,7 +127,9 @@ def test_each_missing_capability_records_the_change_and_opens_one_task(
     with sessions() as s:
         account = s.scalars(select(Account).where(Account.name == name)).one()
         assert account.tier == "professional" and account.status == "disabled"
-        assert account.notification_email == "new@agency.example" and account.custom_domain == "crm.acme.example"
+        assert (
+            account.notification_email == "new@agency.example" and account.custom_domain == "crm.acme.example"
+        )
         assert s.scalars(select(Invoice.kind)).all() == ["upgrade"]  # the desk's own record, as before
         assert s.scalar(select(func.count(Snapshot.id))) == 1
     opened = {t.action: t for t in _tasks(sessions)}
@@ -132,7 +142,9 @@ def test_each_missing_capability_records_the_change_and_opens_one_task(
         Capability.SNAPSHOT,
         Capability.STATUS,
     }
-    assert all(t.state == "open" and t.account_name == name and t.portal_url == PORTAL for t in opened.values())
+    assert all(
+        t.state == "open" and t.account_name == name and t.portal_url == PORTAL for t in opened.values()
+    )
     assert opened[Capability.PLAN].values["plan"]["tier"] == "professional"
     assert opened[Capability.STATUS].values == {"status": "disabled", "login_message": "Call us <now>"}
     assert opened[Capability.PASSWORD].values == {"reset_email": account.client_email}
@@ -155,7 +167,13 @@ def test_a_seat_invitation_with_a_per_product_manual_vendor(
     with sessions.begin() as s:
         agency = make_agency(s, notice_channel=CHANNEL)
         make_account(
-            s, agency, name="seats", product="business-licenses", tier="licenses", seats=3, provider_ref="acc_s"
+            s,
+            agency,
+            name="seats",
+            product="business-licenses",
+            tier="licenses",
+            seats=3,
+            provider_ref="acc_s",
         )
         owner = Actor(agency.id, "U0OWNER", Role.OWNER)
     with SqlUnitOfWork(sessions) as uow:
@@ -324,7 +342,9 @@ def test_posted_once_and_reminded_daily_until_done(
     assert len([c for c in slack.of("chat.postMessage") if "still open" in str(c.params.get("text"))]) == 2
 
 
-def test_a_replaced_task_cannot_be_done(ports: AccountPorts, sessions: sessionmaker[Session], clock: FixedClock) -> None:
+def test_a_replaced_task_cannot_be_done(
+    ports: AccountPorts, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
     """Done on a task a newer one replaced says to do the newer one, and writes nothing."""
     owner = _agency(sessions)
     with SqlUnitOfWork(sessions) as uow:
