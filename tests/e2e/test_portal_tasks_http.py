@@ -65,14 +65,6 @@ def run_notices(http: SlackHttp, extras: dict[str, Any]) -> None:
         worker.join(10)
 
 
-def task_posts(http: SlackHttp) -> list[Any]:
-    return [
-        c
-        for c in http.slack.of("chat.postMessage")
-        if "Portal task" in payload_text(c.params) or "portal" in str(c.params.get("text")).lower()
-    ]
-
-
 def disable_acme(http: SlackHttp) -> None:
     http.command("/accounts", "edit acme")
     view = http.opened_view()
@@ -272,3 +264,32 @@ def test_sign_on_without_an_api_says_so_and_opens_no_task(
         assert s.scalar(select(func.count(PortalTask.id))) == 0
         assert s.scalars(select(Agency.language)).all() == ["en"]
     assert provider.events == []
+
+
+def test_an_upgrade_without_a_plan_api_is_charged_recorded_and_posted_once(
+    desk: Desk, sessions: sessionmaker[Session], provider: NoApiProvider
+) -> None:
+    """Edit → professional → confirm: the desk charges and records the new plan as before, the vendor
+    is not called, the reply says a portal task was opened, and the task (the new plan in full) is
+    posted once however many times the sender runs."""
+    http, extras = desk
+    setup(sessions)
+    http.command("/accounts", "edit acme")
+    view = http.opened_view()
+    values = initial_values(view)
+    values["plan_tier"] = pick("professional")
+    body = http.submit(view, values).body
+    assert body.get("response_action") == "update", body
+    http.submit(body["view"], {})
+    assert "plan changed now" in said(http) and "portal task" in said(http)
+    assert provider.events == []
+    with sessions() as s:
+        assert s.scalars(select(Account.tier).where(Account.name == "acme")).one() == "professional"
+        [task] = s.scalars(select(PortalTask)).all()
+        assert (task.action, task.values["plan"]["tier"]) == ("plan", "professional")
+    run_notices(http, extras)
+    run_notices(http, extras)
+    posts = [c for c in http.slack.of("chat.postMessage") if "portal_task_done" in str(c.params["blocks"])]
+    assert len(posts) == 1 and "Change the plan of *acme* to marketing professional" in payload_text(
+        posts[0].params
+    )
