@@ -163,16 +163,39 @@ def open_task(
 
 
 def _replace_older(session: Session, task: PortalTask) -> None:
+    """Older open tasks of the same account and action are replaced; their posts, if not sent yet,
+    are dropped (only the latest values are worth doing)."""
+    older = list(
+        session.scalars(
+            select(PortalTask.id).where(
+                PortalTask.agency_id == task.agency_id,
+                PortalTask.account_name == task.account_name,
+                PortalTask.action == task.action,
+                PortalTask.state == OPEN,
+                PortalTask.id != task.id,
+            )
+        )
+    )
+    if not older:
+        return
     session.execute(
         update(PortalTask)
-        .where(
-            PortalTask.agency_id == task.agency_id,
-            PortalTask.account_name == task.account_name,
-            PortalTask.action == task.action,
-            PortalTask.state == OPEN,
-            PortalTask.id != task.id,
-        )
+        .where(PortalTask.id.in_(older), PortalTask.state == OPEN)
         .values(state=REPLACED, open_key=None),
+        execution_options={"synchronize_session": False},
+    )
+    _drop_unsent(session, task.agency_id, older)
+
+
+def _drop_unsent(session: Session, agency_id: int, task_ids: list[int]) -> None:
+    session.execute(
+        update(Notice)
+        .where(
+            Notice.agency_id == agency_id,
+            Notice.dedupe_key.in_([notice_key(i) for i in task_ids]),
+            Notice.status == "pending",
+        )
+        .values(status="skipped"),
         execution_options={"synchronize_session": False},
     )
 
@@ -311,16 +334,7 @@ def complete_task(
     if not getattr(marked, "rowcount", 0):
         session.refresh(task)
         return Completed(view(task), already=True)
-    session.execute(
-        update(Notice)
-        .where(
-            Notice.agency_id == task.agency_id,
-            Notice.dedupe_key == notice_key(task.id),
-            Notice.status == "pending",
-        )
-        .values(status="skipped"),
-        execution_options={"synchronize_session": False},
-    )
+    _drop_unsent(session, task.agency_id, [task.id])
     audit.record(
         uow,
         clock,

@@ -222,6 +222,12 @@ def test_the_same_change_opens_one_task_and_a_newer_one_replaces_it(
         enable(uow, ports, owner, name)
     states = {(t.action, t.values.get("status")): t.state for t in _tasks(sessions)}
     assert states[("status", "disabled")] == "replaced" and states[("status", "active")] == "open"
+    with sessions() as s:  # the replaced task's post, not sent yet, is dropped: only the latest goes
+        query = select(Notice.dedupe_key, Notice.status).where(Notice.kind == rules.PORTAL_TASK)
+        posts = {str(row[0]): str(row[1]) for row in s.execute(query).all()}
+    replaced = next(t.id for t in _tasks(sessions) if t.state == "replaced")
+    assert posts[tasks.notice_key(replaced)] == "skipped"
+    assert sorted(posts.values()) == ["pending", "pending", "skipped"]
     reset = next(t for t in _tasks(sessions) if t.action == "password")
     with SqlUnitOfWork(sessions) as uow:
         tasks.complete_task(uow, uow.session, clock, owner, str(reset.id))
