@@ -20,7 +20,7 @@ from bot.commands import register_all
 from bot.context import Deps, translator_for
 from bot.i18n import Translator, plain
 from bot.logs import LoggedApp
-from bot.providers import build_provider
+from bot.providers import build_provider, build_providers
 from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
@@ -61,6 +61,7 @@ def build_app(
     provider: Provider | None = None,
     gateway: PaymentGateway | None = None,
     extras: dict[str, Any] | None = None,
+    providers: dict[str, Provider] | None = None,
 ) -> App:
     """The whole Slack app: ports in, Bolt app out.
 
@@ -76,15 +77,17 @@ def build_app(
         read_sessions = make_session_factory(make_engine(settings.database_url, read_only=True))
     elif "catalog" not in (sessions.kw.get("info") or {}):
         sessions.configure(info={**(sessions.kw.get("info") or {}), "catalog": catalog})
+    provider = provider or build_provider(settings, catalog)
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
         sessions=sessions,
         read_sessions=read_sessions,
         catalog=catalog,
-        provider=provider or build_provider(settings, catalog),
+        provider=provider,
         gateway=gateway or SimulatedGateway(),
         extras=extras or {},
+        providers=providers if providers is not None else build_providers(settings, provider),
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (

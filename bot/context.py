@@ -22,6 +22,7 @@ from domain.errors import NotAMember
 from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
 from domain.store.uow import SqlUnitOfWork
+from domain.vendors.tasks import choose
 
 LOCALE_TTL_SECONDS = 3600.0
 
@@ -64,6 +65,11 @@ class Deps:
     read_sessions: sessionmaker[Session] | None = None
     locales: LocaleCache = field(default_factory=LocaleCache)
     extras: dict[str, Any] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    """Providers other than the default, by name, for products the catalog gives one (SPEC §9)."""
+
+    def provider_for(self, product: str | None) -> Provider:
+        return choose(self.provider, self.providers, self.catalog.provider_of(product))
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions)

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.i18n import Percent, Translator
 from domain.i18n import N_
 from domain.notices import rules, texts
@@ -36,6 +36,10 @@ def render(plan: rules.Planned, notices: list[Claimed], t: Translator, marker: s
     """One message: a card for a single notice, else a digest of its kind within 50 blocks."""
     if plan.kind == rules.BILLING_DIGEST:
         return billing_digest(notices[0], t)
+    if plan.kind == rules.PORTAL_TASK:
+        return portal_tasks.card(t, portal_tasks.from_payload(notices[0].payload))
+    if plan.kind == rules.PORTAL_TASKS_OPEN:
+        return portal_tasks.reminder(t, notices[0].payload)
     if plan.single:
         notice = notices[0]
         line = say(t, texts.item(notice.kind, notice.account_name, notice.due_on, notice.payload))

@@ -36,6 +36,7 @@ from domain.notices.delivery import Held
 from domain.notices.sweep import sweep
 from domain.ports import Provider
 from domain.store.models import Agency, Notice
+from domain.vendors import tasks
 
 log = logging.getLogger("reseller_desk.notices")
 METADATA_TYPE = "reseller_notice"
@@ -251,6 +252,8 @@ def deliver(
             return
         with sessions() as session, session.begin():
             delivery.mark_message_sent(session, agency_id, marker, channel=channel, ts=ts, now=clock.now())
+            if plan.kind == rules.PORTAL_TASK:  # so Done pressed elsewhere updates this message
+                tasks.record_posted(session, [int(n.payload.get("task_id") or 0) for n in shown], channel, ts)
             delivery.refresh(session, agency_id, markers[i + 1 :], clock.now())
         report.count("posted", len(plan.notice_ids))
         report.count("messages")

@@ -31,3 +31,14 @@ def build_provider(settings: Settings, catalog: Catalog) -> Provider:
 
         return ManualProvider(portal_url=settings.manual_portal_url)
     return SimulatedProvider()
+
+
+def build_providers(settings: Settings, default: Provider) -> dict[str, Provider]:
+    """The providers a catalog product may name (SPEC §9: the per-seat product is `manual` when the
+    agency's vendor has no API). With the simulated default every product stays simulated, so the
+    app runs complete on one machine."""
+    if settings.reseller_provider == "simulated":
+        return {}
+    from domain.vendors.manual import ManualProvider
+
+    return {"manual": ManualProvider(portal_url=settings.manual_portal_url), default.key: default}

@@ -18,6 +18,7 @@ from domain.plans import choice_from_json
 from domain.pricing import PlanChoice
 from domain.seats_topup import confirm_topup, quote_topup
 from domain.store.uow import SqlUnitOfWork
+from domain.vendors import tasks
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ def price(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: d
 
 
 def run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dict[str, Any]) -> Outcome:
+    outcome = _run(uow, ports, actor, kind, p)
+    if outcome.ok and tasks.opened(uow):  # the vendor's API could not do it: never pretend it did
+        return Outcome(True, TASK_DONE, outcome.params)
+    return outcome
+
+
+TASK_DONE = N_(
+    "Done: invoice {invoice}, {total}. Not sent to the vendor (its API does not offer it): a portal task "
+    "was posted to do it there."
+)
+
+
+def _run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: dict[str, Any]) -> Outcome:
     done = N_("Done: invoice {invoice}, {total}.")
     if kind == "credits":
         currency = uow.agencies.get(actor.agency_id).currency

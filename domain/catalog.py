@@ -131,6 +131,15 @@ class Catalog(FrozenModel):
                 return spec.products[name]
         raise KeyError(name)
 
+    def provider_of(self, product: str | None) -> str | None:
+        """The provider the catalog names for `product`, or None (the default serves it)."""
+        if not product:
+            return None
+        try:
+            return self.product(product).provider
+        except KeyError:
+            return None
+
     def tier_names(self, product: str) -> tuple[str, ...]:
         spec = self.product(product)
         return tuple(spec.tiers) if isinstance(spec, ContactsProduct) else ()

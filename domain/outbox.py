@@ -40,14 +40,17 @@ def enqueue(
     now: datetime,
     account_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> bool:
-    """Record a notice unless the same (kind, account, due date) is already there. True if new."""
+    """Record a notice unless the same (kind, account, due date) is already there. True if new.
+
+    `key` replaces that dedupe key for a notice that is unique by something else (a portal task)."""
     values = {
         "agency_id": agency_id,
         "kind": kind,
         "account_id": account_id,
         "due_on": due_on,
-        "dedupe_key": dedupe_key(kind, account_id, due_on),
+        "dedupe_key": key or dedupe_key(kind, account_id, due_on),
         "payload": payload or {},
         "status": "pending",
         "attempts": 0,

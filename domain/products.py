@@ -52,6 +52,10 @@ Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Count = Annotated[int, Field(gt=0, strict=True)]
 
 
+ProviderName = Literal["simulated", "activecampaign", "manual"]
+"""A `RESELLER_PROVIDER` value a product may name when another vendor serves it (SPEC §9)."""
+
+
 class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,11 +113,14 @@ class FreeLevel(FrozenModel):
 class FreeProduct(FrozenModel):
     model: Literal["free"]
     levels: dict[str, FreeLevel]
+    provider: ProviderName | None = None
+    """The vendor serving this product when not the default one (`RESELLER_PROVIDER`)."""
 
 
 class ContactsProduct(FrozenModel):
     model: Literal["contacts"]
     taxes: Literal["not_included", "vat"]
+    provider: ProviderName | None = None
     brackets: tuple[Count, ...]
     custom_block: Count
     tiers: dict[str, TierPlan]
@@ -178,6 +185,7 @@ class ContactsProduct(FrozenModel):
 class PerSeatProduct(FrozenModel):
     model: Literal["per_seat"]
     taxes: Literal["not_included", "vat"]
+    provider: ProviderName | None = None
     license_monthly: Money
     billing_months: tuple[Count, ...]
     min_licenses: Count

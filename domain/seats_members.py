@@ -13,7 +13,7 @@ from domain.agency import Actor
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
-from domain.ports import Provider, ProviderError
+from domain.ports import Capability, Provider, ProviderError
 from domain.roles import Permission
 from domain.seats_rules import (
     EDITABLE_STATUSES,
@@ -25,6 +25,8 @@ from domain.seats_rules import (
 from domain.seats_store import capacity, existing_emails, find_account, member, members_of, require_per_seat
 from domain.store.models import Account, SeatMember
 from domain.store.uow import SqlUnitOfWork
+from domain.vendors import tasks
+from domain.vendors.tasks import Providers
 
 POOL_FULL = "license_pool_full"
 
@@ -50,9 +52,29 @@ def _editable(uow: SqlUnitOfWork, actor: Actor, name: str) -> Account:
     return account
 
 
-def _invite(provider: Provider, account: Account, email: str) -> None:
+def _invite(
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    providers: Provider | Providers,
+    actor: Actor,
+    *,
+    account: Account,
+    email: str,
+) -> None:
+    """The vendor's invitation, or a portal task to invite them there when its API cannot (SPEC §9)."""
+    provider = providers if isinstance(providers, Provider) else providers.provider_for(account.product)
     try:
-        provider.invite_member(account.provider_ref or "", email)
+        tasks.run_or_task(
+            uow,
+            uow.session,
+            clock,
+            provider,
+            capability=Capability.MEMBERS,
+            account=account,
+            values={"invite": email},
+            actor=actor.user_id,
+            call=lambda: provider.invite_member(account.provider_ref or "", email),
+        )
     except ProviderError as exc:
         raise Conflict(
             N_("The provider did not send the invitation to {email}: {reason}. Nothing was changed."),
@@ -62,7 +84,13 @@ def _invite(provider: Provider, account: Account, email: str) -> None:
 
 
 def add_members(
-    uow: SqlUnitOfWork, clock: Clock, provider: Provider, actor: Actor, *, name: str, emails: str | list[str]
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    provider: Provider | Providers,
+    actor: Actor,
+    *,
+    name: str,
+    emails: str | list[str],
 ) -> AddResult:
     """Each valid new address takes a free license and is invited; more than are free adds none."""
     requested = parse_emails(emails)
@@ -75,7 +103,7 @@ def add_members(
     now = clock.now()
     for email in fresh:
         session.add(SeatMember(account_id=account.id, email=email, status="invited", invited_at=now))
-        _invite(provider, account, email)
+        _invite(uow, clock, provider, actor, account=account, email=email)
     session.flush()
     free = room.free - len(fresh)
     if fresh:
@@ -152,7 +180,14 @@ def remove_member(uow: SqlUnitOfWork, clock: Clock, actor: Actor, name: str, ema
 
 
 def replace_member(
-    uow: SqlUnitOfWork, clock: Clock, provider: Provider, actor: Actor, *, name: str, old: str, new: str
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    provider: Provider | Providers,
+    actor: Actor,
+    *,
+    name: str,
+    old: str,
+    new: str,
 ) -> SeatMember:
     """The old member's license goes to the new one in one step, even when no other license is free."""
     old_email, new_email = normalise_email(old), normalise_email(new)
@@ -167,7 +202,7 @@ def replace_member(
     session.flush()
     fresh = SeatMember(account_id=account.id, email=new_email, status="invited", invited_at=clock.now())
     session.add(fresh)
-    _invite(provider, account, new_email)
+    _invite(uow, clock, provider, actor, account=account, email=new_email)
     session.flush()
     audit.record(
         uow,

@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import audit
 from domain.accounts import queries
-from domain.accounts.common import AccountPorts
+from domain.accounts.common import AccountPorts, via_vendor
 from domain.accounts.filters import Filters
 from domain.agency import Actor
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.ports import ProviderError
+from domain.ports import Capability, ProviderError
 from domain.roles import Permission
 from domain.store.models import Account, TemplateImport
 from domain.store.uow import SqlUnitOfWork
@@ -30,6 +30,7 @@ MAX_ACCOUNTS = 500
 """One run imports into at most this many accounts; narrow the filters for more."""
 MAX_LINK = 500
 NOT_PROVISIONED = N_("the account is not provisioned at the provider")
+TASK = "task"
 
 
 def check_link(text: str) -> str:
@@ -82,7 +83,8 @@ def targets(uow: SqlUnitOfWork, actor: Actor, filters: Filters) -> list[str]:
 class Result:
     name: str
     status: str
-    """imported, skipped (already imported) or failed."""
+    """imported, task (a portal task was opened: the vendor's API cannot import templates), skipped
+    (already imported or asked for) or failed."""
     reason: str = ""
 
 
@@ -101,30 +103,42 @@ def import_one(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str,
     if not account.provider_ref:
         return Result(name, "failed", NOT_PROVISIONED)
     try:
-        ports.provider.import_template(account.provider_ref, link)
+        routed = via_vendor(
+            uow,
+            ports,
+            actor.user_id,
+            account,
+            Capability.TEMPLATES,
+            values={"share_link": link},
+            call=lambda provider, ref: provider.import_template(ref, link),
+        )
     except ProviderError as error:
         return Result(name, "failed", str(error))
+    # A portal task is recorded like an import: running the same import again opens no second task.
+    status = "imported" if routed.task is None else TASK
     session.add(
         TemplateImport(
             agency_id=actor.agency_id,
             account_id=account.id,
             share_link=link,
-            status="imported",
+            status=status,
+            detail=None if routed.task is None else f"portal task {routed.task.id}",
             created_at=ports.clock.now(),
         )
     )
-    audit.record(
-        uow,
-        ports.clock,
-        agency_id=actor.agency_id,
-        actor=actor.user_id,
-        action="account.template_imported",
-        target=account.name,
-        after={"share_link": link},
-    )
+    if routed.task is None:
+        audit.record(
+            uow,
+            ports.clock,
+            agency_id=actor.agency_id,
+            actor=actor.user_id,
+            action="account.template_imported",
+            target=account.name,
+            after={"share_link": link},
+        )
     try:
         uow.commit()
     except IntegrityError:  # a concurrent run recorded it first: the provider import is idempotent
         session.rollback()
         return Result(name, "skipped")
-    return Result(name, "imported")
+    return Result(name, status)

@@ -13,6 +13,7 @@ from bot.commands import (
     credits,
     home,
     notices,
+    portal_tasks,
     quote,
     seats,
 )
@@ -20,5 +21,17 @@ from bot.commands import (
 
 def register_all(app: App) -> None:
     # agency_import before agency: its `/agency import` listener is matched first.
-    for module in (agency_import, agency, quote, accounts, credits, billing, seats, notices, home, approvals):
+    for module in (
+        agency_import,
+        agency,
+        quote,
+        accounts,
+        credits,
+        billing,
+        seats,
+        notices,
+        home,
+        approvals,
+        portal_tasks,
+    ):
         module.register(app)

@@ -55,7 +55,9 @@ def register(app: App) -> None:
 
 def ports_of(req: Req) -> AccountPorts:
     d = req.deps
-    return AccountPorts(clock=d.clock, catalog=d.catalog, provider=d.provider, gateway=d.gateway)
+    return AccountPorts(
+        clock=d.clock, catalog=d.catalog, provider=d.provider, gateway=d.gateway, providers=d.providers
+    )
 
 
 def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:

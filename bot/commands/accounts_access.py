@@ -61,8 +61,13 @@ def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
     t = req.t
     ports = ports_of(req)
     with req.deps.uow() as uow:
+        if what in ("reset", "password"):
+            helped = (access.send_reset if what == "reset" else access.set_password)(
+                uow, ports, req.actor, name
+            )
+            if helped.task is not None:
+                return ui.notice(_reset_task_text(req, helped))
         if what == "reset":
-            helped = access.send_reset(uow, ports, req.actor, name)
             return ui.notice(
                 t(
                     N_(":email: The provider sent a password reset email for {name} to {email}."),
@@ -71,7 +76,6 @@ def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
                 )
             )
         if what == "password":
-            helped = access.set_password(uow, ports, req.actor, name)
             text = t(
                 N_(
                     ":key: New password for the client of {name}: `{password}`\nShown once, to you only: it is not "
@@ -101,6 +105,19 @@ def access_action(req: Req, name: str, what: str) -> dict[str, Any]:
         ),
     ]
     return ui.message(t(N_("Client access for {name}"), name=account_name), blocks)
+
+
+def _reset_task_text(req: Req, helped: access.Helped) -> str:
+    """No password help in the vendor's API: no password was made, a portal task asks for a reset."""
+    return req.t(
+        N_(
+            ":clipboard: The vendor's API offers no password help, so nothing was sent and no password was "
+            "made: a portal task was posted to the agency channel to send the client of {name} a password "
+            "reset (to {email}) from the vendor's partner portal."
+        ),
+        name=helped.name,
+        email=helped.email,
+    )
 
 
 def on_access(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import confirmations, ui
+from bot import confirmations, portal_tasks, ui
 from bot.answer import answer
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
@@ -22,6 +22,7 @@ from domain.accounts import queries
 from domain.accounts.renewal import Renewed, declined_profiles, preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
+from domain.ports import Capability
 from domain.roles import Permission
 from domain.vendor_billing import billing_vendor, vendor_label
 
@@ -49,7 +50,11 @@ def login(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         account = queries.by_name(uow.session, req.actor.agency_id, name)
         if account.status not in ("trial", "active", "disabled") or not account.provider_ref:
             raise Conflict(N_("Sign-on is not offered for a {status} account."), status=Word(account.status))
-        link = req.deps.provider.sso_link(account.provider_ref, req.user_id)
+        provider = req.deps.provider_for(account.product)
+        if not provider.supports(Capability.SIGN_ON):
+            answer(context, body, ui.notice(no_sign_on(req, name, provider.key, provider.portal_url)))
+            return
+        link = provider.sso_link(account.provider_ref, req.user_id)
     t = req.t
     blocks: list[Block] = [
         ui.section(
@@ -59,6 +64,22 @@ def login(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ui.context(t(N_("The link is for you only and expires shortly."))),
     ]
     answer(context, body, ui.message(t(N_("Sign-on link for {name}"), name=name), blocks))
+
+
+def no_sign_on(req: Req, name: str, provider: str, portal_url: str) -> str:
+    """No sign-on link in the vendor's API: said as it is, and no portal task (a sign-on is for the
+    person asking, now; a task in the channel would ask someone else to do nothing)."""
+    return joined(
+        " ",
+        [
+            req.t(
+                N_("{provider}'s API offers no sign-on link, so none was made for {name}."),
+                provider=provider,
+                name=name,
+            ),
+            portal_tasks.portal_line(req.t, provider, portal_url),
+        ],
+    )
 
 
 def renew_card(req: Req, name: str) -> dict[str, Any]:
@@ -216,7 +237,8 @@ def renew_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
                 undo_cancellation=undo,
             )
         said = _renewed_text(req, done)
-        return joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
+        said = joined(" ", [said, req.t(N_("Its cancellation is undone."))]) if undo else said
+        return portal_tasks.noted(req.t, uow, said)
 
     answer(context, body, ui.notice(confirmations.confirmed(req, "renewal", pending_id, run)), replace=True)
 

@@ -15,7 +15,9 @@ from domain.errors import DomainError
 
 def ports_of(req: Req) -> AccountPorts:
     d = req.deps
-    return AccountPorts(clock=d.clock, catalog=d.catalog, provider=d.provider, gateway=d.gateway)
+    return AccountPorts(
+        clock=d.clock, catalog=d.catalog, provider=d.provider, gateway=d.gateway, providers=d.providers
+    )
 
 
 def profile_options(session: Any, agency_id: int) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 
-from bot import planbuilder, ui
+from bot import planbuilder, portal_tasks, ui
 from bot.commands.accounts_common import errors_on, ports_of, profile_options
 from bot.commands.accounts_edit_confirm import CONFIRM, confirm_view, submit_confirm, tell
 from bot.commands.accounts_tools import client_price_input, initial_client_price, read_client_price
@@ -165,7 +165,7 @@ def submit_edit(
         if edit.notification_email is not None:
             with req.deps.uow() as uow:
                 changes.set_notification_email(uow, ports, req.actor, name, edit.notification_email)
-            done.append(req.t(N_("notification email changed")))
+                done.append(portal_tasks.noted(req.t, uow, req.t(N_("notification email changed"))))
         if edit.change_profile:
             with req.deps.uow() as uow:
                 changes.set_billing_profile(uow, ports, req.actor, name, edit.billing_profile_id)
@@ -238,10 +238,11 @@ def _client_price(req: Req, view: dict[str, Any], name: str) -> list[str]:
 def _status_change(req: Req, view: dict[str, Any], name: str, reason: str | None) -> list[str]:
     action = ui.state_value(view, "status_action") or "keep"
     ports = ports_of(req)
+    t = req.t
     with req.deps.uow() as uow:
         if action == "cancel":
             changes.cancel(uow, ports, req.actor, name, reason)
-            return [req.t(N_("cancelled"))]
+            return [portal_tasks.noted(t, uow, t(N_("cancelled")))]
         if action == "disable":
             changes.disable(
                 uow,
@@ -251,8 +252,8 @@ def _status_change(req: Req, view: dict[str, Any], name: str, reason: str | None
                 reason=reason,
                 login_message=ui.state_value(view, "login_message"),
             )
-            return [req.t(N_("disabled"))]
+            return [portal_tasks.noted(t, uow, t(N_("disabled")))]
         if action == "enable":
             changes.enable(uow, ports, req.actor, name)
-            return [req.t(N_("enabled"))]
+            return [portal_tasks.noted(t, uow, t(N_("enabled")))]
     return []

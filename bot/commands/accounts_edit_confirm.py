@@ -13,7 +13,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import confirmations, ui
+from bot import confirmations, portal_tasks, ui
 from bot.commands import approvals
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
@@ -118,11 +118,12 @@ def submit_confirm(
             result = changes.change_plan(
                 uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
             )
-        return req.t(
-            N_("plan changed now; charged {amount} (invoice {number})"),
-            amount=result.charged,
-            number=result.invoice_number or "–",
-        )
+            said = req.t(
+                N_("plan changed now; charged {amount} (invoice {number})"),
+                amount=result.charged,
+                number=result.invoice_number or "–",
+            )
+            return portal_tasks.noted(req.t, uow, said)
 
     try:
         text = confirmations.confirmed(req, "plan", meta.get("pending"), run)

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.commands.accounts_common import ports_of
 from bot.commands.quote import price
 from bot.context import Req, open_request
@@ -56,12 +56,10 @@ def reply(req: Req, sub: str, words: list[str]) -> dict[str, Any] | None:
             account = branding.set_account_branding(
                 uow, ports_of(req), req.actor, words[0], branding=branding.Branding(), custom_domain=None
             )
-            return ui.notice(
-                req.t(
-                    N_(":white_check_mark: Branding and custom domain removed from {name}."),
-                    name=account.name,
-                )
+            said = req.t(
+                N_(":white_check_mark: Branding and custom domain removed from {name}."), name=account.name
             )
+            return ui.notice(portal_tasks.noted(req.t, uow, said))
     if sub == "commission":
         return commission_reply(req, words)
     return None
@@ -101,14 +99,11 @@ def snapshot_reply(req: Req, words: list[str]) -> dict[str, Any]:
     with req.deps.uow() as uow:
         snap = snapshots.take_snapshot(uow, ports_of(req), req.actor, words[0])
         name = snap.name
-    return ui.notice(
-        req.t(
-            N_(
-                ":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."
-            ),
-            name=name,
-        )
+    said = req.t(
+        N_(":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."),
+        name=name,
     )
+    return ui.notice(portal_tasks.noted(req.t, uow, said))
 
 
 def snapshots_reply(req: Req) -> dict[str, Any]:
@@ -459,7 +454,7 @@ def submit_branding(
             branding=clean,
             custom_domain=ui.state_value(view, "custom_domain"),
         )
-        target = branding.cname_target(account, req.deps.provider.domain)
+        target = branding.cname_target(account, req.deps.provider_for(account.product).domain)
         domain, name = account.custom_domain, account.name
     ack()
     channel = meta.get("channel")
@@ -472,5 +467,8 @@ def submit_branding(
         client.chat_postEphemeral(
             channel=channel,
             user=req.user_id,
-            text=req.t(N_(":white_check_mark: Branding of {name} saved."), name=name) + note,
+            text=portal_tasks.noted(
+                req.t, uow, req.t(N_(":white_check_mark: Branding of {name} saved."), name=name)
+            )
+            + note,
         )

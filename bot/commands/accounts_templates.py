@@ -20,7 +20,7 @@ from bot import confirmations, ui
 from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
-from bot.i18n import Translator
+from bot.i18n import Translator, joined
 from domain import pending, templates
 from domain.accounts.filters import parse_filters
 from domain.errors import DomainError, InvalidInput
@@ -142,10 +142,28 @@ def report(t: Translator, results: list[templates.Result], link: str) -> dict[st
         link=_in_link(link),
         **counts,
     )
+    tasks_opened = sum(1 for r in results if r.status == templates.TASK)
+    if tasks_opened:
+        summary = joined(
+            " ",
+            [
+                summary,
+                t.plural(
+                    N_(
+                        "{n} portal task posted: the vendor's API cannot import templates, do it in its portal."
+                    ),
+                    N_(
+                        "{n} portal tasks posted: the vendor's API cannot import templates, do it in its portal."
+                    ),
+                    tasks_opened,
+                ),
+            ],
+        )
     labels = {
         "imported": t(N_("imported")),
         "skipped": t(N_("skipped: already imported")),
         "failed": t(N_("failed")),
+        templates.TASK: t(N_("portal task posted")),
     }
     lines = [
         f"*{ui.escape(r.name)}* · {labels[r.status]}" + (f" — {_reason(t, r.reason)}" if r.reason else "")

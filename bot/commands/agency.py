@@ -61,6 +61,11 @@ def agency_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     if sub == "audit":
         ack(**audit_reply(req, words[1:]))
         return
+    if sub == "tasks":
+        from bot.commands.portal_tasks import tasks_reply
+
+        ack(**tasks_reply(req))
+        return
     if sub == "approvals":
         from bot.commands.approvals import agency_reply
 
@@ -81,6 +86,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         t(N_("`/agency members add @user owner|billing|manager|viewer` — add a member or change a role")),
         t(N_("`/agency members remove @user` — remove a member (the last owner stays)")),
         t(N_("`/agency audit [n]` — the latest n changes (default 10)")),
+        t(N_("`/agency tasks` — portal tasks: what to do by hand at the vendor, with a Done button")),
         t(
             N_(
                 "`/agency import` — bring in the accounts the agency already has at the vendor; `/agency import csv` — from CSV rows"

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
@@ -30,8 +30,11 @@ from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.tiers import discount_tier
 from domain.vendor_billing import billing_vendor, vendor_label
+from domain.vendors import tasks
 
 RENEWALS_SHOWN = 15
+HOME_TASKS = 10
+"""Open portal tasks the tab shows with their Done buttons (the rest: `/agency tasks`)."""
 
 
 def register(app: App) -> None:
@@ -79,6 +82,7 @@ def home_blocks(req: Req) -> list[Block]:
             if vendor is not None:  # SPEC §9: the vendor bills it, not the desk
                 line += " · " + t(N_("billed by {vendor}"), vendor=vendor_label(vendor))
             renewals.append(line)
+        open_count, open_listed = tasks.open_tasks(uow.session, agency_id, HOME_TASKS)
         prepaid = ledger.balance(uow.session, agency_id, "prepaid")
         sms = ledger.balance(uow.session, agency_id, "sms")
         preview = ledger.balance(uow.session, agency_id, "preview")
@@ -118,6 +122,7 @@ def home_blocks(req: Req) -> list[Block]:
             + "\n"
             + ("\n".join(renewals) or t(N_("None.")))
         ),
+        *(portal_tasks.listing(t, open_count, open_listed) if open_count else []),
         *margin_blocks(req),
         ui.actions(
             ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.commands import seats_buy, seats_modals, seats_new
 from bot.commands.seats_modals import ADD_OPEN, BUY_OPEN, REMOVE_OPEN, added_text, exhausted_reply
 from bot.context import Req, open_request
@@ -108,25 +108,23 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
             )
         else:
             _need(words, 3, sub)
-            row = replace_member(
-                uow, deps.clock, deps.provider, req.actor, name=words[0], old=words[1], new=words[2]
-            )
+            row = replace_member(uow, deps.clock, deps, req.actor, name=words[0], old=words[1], new=words[2])
             text = t(
                 N_(":white_check_mark: {old} is replaced by {new}, who is invited."),
                 old=words[1],
                 new=row.email,
             )
-    return ui.notice(text)
+    return ui.notice(portal_tasks.noted(t, uow, text))
 
 
 def add_reply(req: Req, account: str, emails: list[str]) -> dict[str, Any]:
     deps = req.deps
     try:
         with deps.uow() as uow:
-            done = add_members(uow, deps.clock, deps.provider, req.actor, name=account, emails=emails)
+            done = add_members(uow, deps.clock, deps, req.actor, name=account, emails=emails)
     except LicensesExhausted as full:
         return exhausted_reply(req, full)
-    return ui.notice(added_text(req, done))
+    return ui.notice(portal_tasks.noted(req.t, uow, added_text(req, done)))
 
 
 def help_reply(req: Req) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot import ui
+from bot import portal_tasks, ui
 from bot.commands import seats_buy, seats_new
 from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
@@ -123,7 +123,7 @@ def on_add(
             done = add_members(
                 uow,
                 deps.clock,
-                deps.provider,
+                deps,
                 req.actor,
                 name=str(meta.get("account")),
                 emails=ui.state_value(view, "emails") or "",
@@ -133,7 +133,7 @@ def on_add(
         _tell(req, client, meta.get("channel"), exhausted_reply(req, full))
         return
     ack()
-    _tell(req, client, meta.get("channel"), ui.notice(added_text(req, done)))
+    _tell(req, client, meta.get("channel"), ui.notice(portal_tasks.noted(req.t, uow, added_text(req, done))))
 
 
 def on_buy_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

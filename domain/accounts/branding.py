@@ -10,11 +10,12 @@ from typing import Any
 
 from domain import audit
 from domain.accounts import rules
-from domain.accounts.common import AccountPorts, facts
+from domain.accounts.common import AccountPorts, facts, via_vendor
 from domain.accounts.queries import by_name
 from domain.agency import Actor
 from domain.errors import DomainError, InvalidInput, raise_all
 from domain.i18n import N_
+from domain.ports import Capability
 from domain.roles import Permission
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
@@ -101,8 +102,16 @@ def set_account_branding(
     after = facts(account, ("branding", "custom_domain"))
     if before == after:
         return account
-    if account.provider_ref:
-        ports.provider.update(account.provider_ref, {"branding": account.branding, "custom_domain": domain})
+    sent = {"branding": account.branding, "custom_domain": domain}
+    via_vendor(
+        uow,
+        ports,
+        actor.user_id,
+        account,
+        Capability.BRANDING,
+        values=sent,
+        call=lambda provider, ref: provider.update(ref, sent),
+    )
     audit.record(
         uow,
         ports.clock,

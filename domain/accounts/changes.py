@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain import audit
 from domain.accounts import rules
-from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines
+from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines, via_vendor
 from domain.accounts.queries import by_name
 from domain.accounts.service import plan_json, set_plan
 from domain.agency import Actor
@@ -23,6 +24,7 @@ from domain.errors import Conflict, InvalidInput, PaymentDeclined
 from domain.i18n import N_, Word
 from domain.plans import PlanChoice
 from domain.portfolio import count_active_paid, current_plan_of, migration_of, plan_choice_of
+from domain.ports import Capability
 from domain.pricing import Quote, quote
 from domain.roles import Permission
 from domain.store.models import Account
@@ -120,6 +122,7 @@ def change_plan(
         uow.commit()
         return PlanChanged(account.name, "at_renewal", Decimal("0.00"), None, q.renewal)
     converting = account.status == "trial"
+    product = account.product
     active_profile(session, actor.agency_id, account.billing_profile_id)
     invoice = None
     if q.today > 0:
@@ -157,8 +160,17 @@ def change_plan(
         account.renewal_day = day.day
         account.period_start, account.period_end = q.period_start, q.period_end
         account.cycles_billed = 1
-    if account.provider_ref:
-        ports.provider.update(account.provider_ref, {"plan": plan_json(choice), "status": account.status})
+    sent: dict[str, Any] = {"plan": plan_json(choice), "status": account.status}
+    via_vendor(
+        uow,
+        ports,
+        actor.user_id,
+        account,
+        (Capability.PLAN, Capability.STATUS) if converting else Capability.PLAN,
+        values=sent if converting else {"plan": sent["plan"]},
+        call=lambda provider, ref: provider.update(ref, sent),
+        product=product,
+    )
     action = "account.converted" if converting else "account.upgraded"
     _audit(
         uow,
@@ -254,8 +266,15 @@ def set_notification_email(
         return account
     before = facts(account)
     account.notification_email = clean
-    if account.provider_ref:
-        ports.provider.update(account.provider_ref, {"notification_email": clean})
+    via_vendor(
+        uow,
+        ports,
+        actor.user_id,
+        account,
+        Capability.NOTIFICATION_EMAIL,
+        values={"notification_email": clean},
+        call=lambda provider, ref: provider.update(ref, {"notification_email": clean}),
+    )
     _audit(uow, ports, actor, account, "account.notification_email_changed", before=before)
     uow.commit()
     return account
@@ -345,8 +364,16 @@ def _move(
     account.status_reason = reason
     account.status_changed_at = ports.clock.now()
     account.login_message = login_message
-    if account.provider_ref:
-        ports.provider.update(account.provider_ref, {"status": status, "login_message": login_message})
+    sent = {"status": status, "login_message": login_message}
+    via_vendor(
+        uow,
+        ports,
+        actor.user_id,
+        account,
+        Capability.STATUS,
+        values={k: v for k, v in sent.items() if v is not None},
+        call=lambda provider, ref: provider.update(ref, sent),
+    )
     action = "account.enabled" if status == "active" else f"account.{status}"
     _audit(uow, ports, actor, account, action, before=before, reason=reason)
     uow.commit()

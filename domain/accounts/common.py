@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,9 +13,12 @@ from typing import Any
 from domain.catalog import Catalog
 from domain.charges import InvoiceLine
 from domain.clock import Clock, today
-from domain.ports import PaymentGateway, Provider
+from domain.ports import Capability, PaymentGateway, Provider
 from domain.quotes import Quote
 from domain.store.models import Account, Agency
+from domain.store.uow import SqlUnitOfWork
+from domain.vendors import tasks
+from domain.vendors.tasks import choose
 
 AUDITED = (
     "status",
@@ -44,6 +48,41 @@ class AccountPorts:
     catalog: Catalog
     provider: Provider
     gateway: PaymentGateway
+    providers: Mapping[str, Provider] = field(default_factory=dict)
+    """Other configured providers by `RESELLER_PROVIDER` name, for products the catalog gives one."""
+
+    def provider_for(self, product: str | None) -> Provider:
+        """The provider serving `product` (SPEC §9: per product in the catalog), else the default."""
+        return choose(self.provider, self.providers, self.catalog.provider_of(product))
+
+
+def via_vendor(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    actor: str,
+    account: Account,
+    capability: Capability | tuple[Capability, ...],
+    *,
+    values: dict[str, Any],
+    call: Callable[[Provider, str], object],
+    product: str | None = None,
+) -> tasks.Routed:
+    """One provider action on an account: `call(provider, reference)` when the account's vendor offers
+    it through its API, else a portal task with `values` (SPEC §9). `product` is the account's
+    product before this change (it picks the vendor) when the change moves it."""
+    provider = ports.provider_for(product or account.product)
+    reference = account.provider_ref
+    return tasks.run_or_task(
+        uow,
+        uow.session,
+        ports.clock,
+        provider,
+        capability=capability,
+        account=account,
+        values=values,
+        actor=actor,
+        call=(lambda: call(provider, reference)) if reference else None,
+    )
 
 
 def facts(account: Account, keys: tuple[str, ...] = AUDITED) -> dict[str, Any]:

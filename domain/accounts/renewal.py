@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from domain import audit
 from domain import renewal as cycles
 from domain.accounts import rules
-from domain.accounts.common import AccountPorts, agency_today, facts
+from domain.accounts.common import AccountPorts, agency_today, facts, via_vendor
 from domain.accounts.queries import by_name
 from domain.accounts.service import plan_json, set_plan
 from domain.agency import Actor
@@ -27,6 +27,7 @@ from domain.i18n import N_
 from domain.periods import add_cycle
 from domain.plans import PlanChoice
 from domain.portfolio import count_active_paid, migration_of
+from domain.ports import Capability
 from domain.quotes import CyclePrice, cycle_price
 from domain.renewal import renewed_choice
 from domain.roles import Permission
@@ -243,6 +244,7 @@ def renew(
             name=account.name,
         )
     before = facts(account)
+    product = account.product
     set_plan(account, preview.choice)
     account.pending_change = None
     account.status = "active"
@@ -258,8 +260,17 @@ def renew(
         account.discount_eligible = False
         account.discount_loss_pending = False
     account.billing_profile_id = profile_id
-    if account.provider_ref:
-        ports.provider.update(account.provider_ref, {"status": "active", "plan": plan_json(preview.choice)})
+    sent = {"status": "active", "plan": plan_json(preview.choice)}
+    via_vendor(
+        uow,
+        ports,
+        actor.user_id,
+        account,
+        (Capability.STATUS, Capability.PLAN),
+        values=sent,
+        call=lambda provider, ref: provider.update(ref, sent),
+        product=product,
+    )
     audit.record(
         uow,
         ports.clock,

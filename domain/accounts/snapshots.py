@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain import audit
-from domain.accounts.common import AccountPorts
+from domain.accounts.common import AccountPorts, via_vendor
 from domain.accounts.queries import by_name
+from domain.accounts.service import plan_json
 from domain.agency import Actor
 from domain.errors import Conflict
 from domain.i18n import N_
-from domain.ports import ProviderError
+from domain.portfolio import plan_choice_of
+from domain.ports import Capability, Provider, ProviderError
 from domain.roles import Permission
 from domain.store.models import Snapshot
 from domain.store.uow import SqlUnitOfWork
@@ -21,17 +25,28 @@ def take_snapshot(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: s
         raise Conflict(
             N_("{name} is not provisioned at the provider, so there is nothing to copy."), name=name
         )
+    now = ports.clock.now()
+    label = f"{account.name} {now:%Y-%m-%d %H:%M}"
+    # Without snapshots in the vendor's API the desk keeps what it knows of the account, and a portal
+    # task asks for the same snapshot at the vendor (SPEC §9).
+    config: dict[str, Any] = {"plan": plan_json(plan_choice_of(account)), "branding": account.branding}
+
+    def copy(provider: Provider, reference: str) -> None:
+        nonlocal config
+        config = provider.snapshot(reference)
+
     try:
-        config = ports.provider.snapshot(account.provider_ref)
+        via_vendor(
+            uow, ports, actor.user_id, account, Capability.SNAPSHOT, values={"snapshot": label}, call=copy
+        )
     except ProviderError as exc:
         raise Conflict(
             N_("The provider could not copy {name}: {reason}"), name=name, reason=str(exc)
         ) from None
-    now = ports.clock.now()
     snapshot = Snapshot(
         agency_id=actor.agency_id,
         account_id=account.id,
-        name=f"{account.name} {now:%Y-%m-%d %H:%M}",
+        name=label,
         config=config,
         taken_at=now,
         taken_by=actor.user_id,

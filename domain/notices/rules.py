@@ -36,6 +36,10 @@ VENDOR_ONLY = "vendor_only"
 """The daily reconciliation (`domain.reconcile`): an account at the vendor the desk does not know."""
 DESK_ONLY = "desk_only"
 """The daily reconciliation: a desk account the vendor no longer lists."""
+PORTAL_TASK = "portal_task"
+PORTAL_TASKS_OPEN = "portal_tasks_open"
+"""A portal task (SPEC §9) and the daily reminder of those still open: never muted or snoozed,
+so they are not in KINDS (what `/agency notices mute` accepts) and posted after every other kind."""
 
 # Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
 KINDS = (
@@ -55,7 +59,7 @@ KINDS = (
     BILLING_DIGEST,
 )
 # Agency-wide notices and the weekly digest are always a message of their own.
-ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST})
+ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST, PORTAL_TASK, PORTAL_TASKS_OPEN})
 TRIAL_NOTICE_DAYS = 3
 INVITATION_DAYS = 7
 WEEK = 7

@@ -40,6 +40,7 @@ from domain.store.models import (
 )
 from domain.tiers import discount_tier
 from domain.vendor_billing import billing_vendor
+from domain.vendors import tasks
 
 JOB = "notices"
 OPEN_STATUSES = ("trial", "active", "disabled")
@@ -118,7 +119,8 @@ def sweep(
     tier = _tier_facts(catalog, count)
     swept, charged = _last_tiers(session, catalog, agency.id, day)
     changed = rules.tier_notice(swept, tier, day, charged=charged)
-    due += [n for n in (digest, low, changed) if n is not None]
+    tasks_open = tasks.reminder(session, agency.id, day, now)
+    due += [n for n in (digest, low, changed, tasks_open) if n is not None]
     _remember_tier(session, agency.id, day, tier, now)
     return recorded + _enqueue(session, agency.id, due, now)
 

@@ -65,6 +65,8 @@ KIND_NAMES = {
     rules.BILLING_DIGEST: N_("weekly billing digest"),
     rules.VENDOR_ONLY: N_("reconciliation with the vendor"),
     rules.DESK_ONLY: N_("reconciliation with the vendor"),
+    rules.PORTAL_TASK: N_("portal task"),
+    rules.PORTAL_TASKS_OPEN: N_("portal tasks still open"),
 }
 ACTIONS = {
     rules.CHARGE_FAILED: (N_("Renew"), RENEW),
@@ -185,6 +187,16 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
                 "*{account}* is in the desk but the vendor no longer lists it (reference {reference}): check it at the vendor."
             ),
             {"account": name, "reference": str(payload.get("reference") or "-")},
+        )
+    if kind == rules.PORTAL_TASK:
+        return Text(
+            N_("*{account}*: a portal task to do at the vendor."), {"account": payload.get("account") or name}
+        )
+    if kind == rules.PORTAL_TASKS_OPEN:
+        return Text(
+            N_("{count} portal task still open."),
+            {"count": int(payload.get("count") or 0)},
+            plural=N_("{count} portal tasks still open."),
         )
     return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
 

@@ -490,3 +490,38 @@ class PortfolioImport(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PortalTask(Base):
+    """Something the vendor's API does not offer, to do by hand in its partner portal (SPEC §9).
+
+    `values` says what to set there and never holds a secret (a password task says "send the client
+    a password reset"). `dedupe_key` names the change; `open_key` is the same while the task is open
+    and NULL once done or replaced, so the same change opens one task and a later one a new task.
+    """
+
+    __tablename__ = "portal_tasks"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "open_key"),
+        Index("ix_portal_tasks_agency_state", "agency_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    account_name: Mapped[str] = mapped_column(String(63))
+    action: Mapped[str] = mapped_column(String(32))
+    """The capability the vendor's API lacks (`domain.ports.Capability`)."""
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    provider: Mapped[str] = mapped_column(String(32))
+    portal_url: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    """open, done, or replaced (a newer task for the same account and action took over)."""
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    open_key: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -26,10 +26,15 @@ from bot.answer import is_user_id
 from bot.localslack import Call, LocalSlack
 from bot.settings import Settings
 from domain import outbox
+from domain.clock import FixedClock
+from domain.ports import Capability
 from domain.simulated import SimulatedProvider
-from domain.store.models import Member
+from domain.store.models import Account, Member
+from domain.store.uow import SqlUnitOfWork
+from domain.vendors import tasks
 from tests.conftest import OWNER
 from tests.factories import NOW, make_account, make_agency, make_profile
+from tests.portal_fakes import NoApiProvider
 from tests.slackhttp import (
     Reply,
     SlackHttp,
@@ -77,6 +82,7 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
         s.add(Member(agency_id=agency.id, user_id="U0BILL", role="billing", added_by="t", created_at=NOW))
         profile = make_profile(s, agency)
         acme = make_account(s, agency, name="acme", price_per_cycle=Decimal("99.00"), provider_ref="acc_acme")
+        acme_id = acme.id
         make_account(s, agency, name="lapsed", status="expired", period_end=today - timedelta(days=2))
         make_account(s, agency, name="trying", status="trial", period_end=today + timedelta(days=3))
         make_account(s, agency, name="roomy", seats=5)  # `/seats reduce` needs seats above the tier's
@@ -109,6 +115,21 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
                 account_id=account_id,
                 payload=payload,
             )
+    with SqlUnitOfWork(sessions) as uow:  # a portal task, as a vendor without that API opens one
+        row = uow.session.get_one(Account, acme_id)
+        tasks.open_task(
+            uow,
+            uow.session,
+            FixedClock(NOW),
+            agency_id=row.agency_id,
+            account=row,
+            account_name=row.name,
+            action=Capability.STATUS,
+            values={"status": "disabled"},
+            provider=NoApiProvider(),
+            actor=OWNER,
+        )
+        uow.commit()
     provider.accounts["acc_acme"] = {"name": "acc_acme", "templates": []}
     provider.accounts["acc_seats"] = {"name": "seated", "members": [{"email": "ana@x.io"}], "templates": []}
 
@@ -135,6 +156,7 @@ COMMANDS = [
     ("/quote", ""),
     ("/quote", "plus 2500 annual"),
     ("/agency", "settings"),
+    ("/agency", "tasks"),
     ("/billing", "profiles add"),
 ]
 REGISTERED = {
@@ -165,6 +187,7 @@ REGISTERED = {
     "notice_renew",
     "notice_view",
     "plan_update",
+    "portal_task_done",
     "seats_add_open",
     "seats_admin_confirm",
     "seats_buy_confirm",
