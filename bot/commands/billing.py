@@ -18,7 +18,7 @@ from bot.vocabulary import human
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, revived
 from domain.store.models import Invoice
 
 STATUS_ICON = {"paid": ":white_check_mark:", "awaiting_transfer": ":hourglass:", "failed": ":x:"}
@@ -119,7 +119,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     t = req.t
     invoice: Invoice = row.invoice
     lines = [
-        f"{t(line['label'], **line.get('params', {}))}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
+        f"{t(line['label'], **{k: revived(v) for k, v in (line.get('params') or {}).items()})}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
         for line in invoice.lines
     ]
     facts = [
