@@ -30,6 +30,7 @@ from domain.approval_expiry import (
 )
 from domain.errors import DomainError, Forbidden, NotFound, PaymentUnavailable
 from domain.i18n import N_, Word
+from domain.i18n import stored as stored_param
 from domain.roles import Permission, Role, role_word
 from domain.store.models import Agency, Approval, ProcessedRequest
 from domain.store.uow import SqlUnitOfWork
