@@ -171,7 +171,10 @@ class Translator:
         return self._fill(text, params)
 
     def _fill(self, text: str, params: dict[str, Any]) -> Mrkdwn:
-        formatted = {key: self.format(value, key) for key, value in params.items()}
+        typed = _typed_keys(text)
+        # A parameter inside backticks is a word the reader types (`/credits buy {kind}`): kept as is.
+        params_keys = {key: "" if key in typed else key for key in params}
+        formatted = {key: self.format(value, params_keys[key]) for key, value in params.items()}
         template = markup_template(text)
         try:
             marked = self._articles(
@@ -179,7 +182,7 @@ class Translator:
             )
             if template is text and not any(_needs_plain(value) for value in params.values()):
                 return Mrkdwn(marked)
-            raw = {key: self.format(value, key, markup=False) for key, value in params.items()}
+            raw = {key: self.format(value, params_keys[key], markup=False) for key, value in params.items()}
             return Mrkdwn(marked, self._articles(self._elide(self._contract(text, raw), raw).format(**raw)))
         except (KeyError, IndexError, ValueError):
             return Mrkdwn(template, text)
@@ -349,6 +352,18 @@ def italian_articles(text: str) -> str:
         return match.group(0)
 
     return _IT_ARTICLE.sub(fix, text)
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@lru_cache(maxsize=4096)
+def _typed_keys(text: str) -> frozenset[str]:
+    """The placeholders of a message that sit inside backticks: command words, not prose."""
+    if "`" not in text:
+        return frozenset()
+    return frozenset(key for span in _CODE_SPAN.findall(text) for key in _PLACEHOLDER.findall(span))
 
 
 def _coded(value: str, key: str) -> tuple[str, dict[str, Any]] | None:

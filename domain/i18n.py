@@ -32,6 +32,16 @@ class Count:
     def __str__(self) -> str:
         return (self.singular if self.n == 1 else self.plural).format(n=self.n)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Count) and (other.n, other.singular, other.plural) == (
+            self.n,
+            self.singular,
+            self.plural,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.n, self.singular, self.plural))
+
     def __repr__(self) -> str:
         return f"Count({self.n!r}, {self.singular!r}, {self.plural!r})"
 

@@ -148,7 +148,7 @@ def test_a_refusal_and_a_domain_error_are_translated(
     assert "Vous n'êtes pas membre" in refused.text
     http.command("/agency", "members add U0ITALIAN viewer")
     denied = http.command("/agency", "members add U0FRENCH owner", user="U0ITALIAN")
-    assert "Il tuo ruolo (viewer) non lo consente" in denied.text  # the role as typed in commands
+    assert "Il tuo ruolo (lettore) non lo consente" in denied.text  # the role in the reader's words
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from domain.catalog import Catalog, ContactsProduct, load_catalog
 from domain.errors import InvalidInput
+from domain.i18n import Count
 from domain.periods import FREQUENCIES, Frequency, current_period
 from domain.pricing import (
     CurrentPlan,
@@ -475,8 +476,8 @@ def test_topup_50_days_left_is_2_months() -> None:
     # discounted monthly license: 12.00 - 25% (3.00) = 9.00; VAT SE 25% of 36.00 = 9.00
     assert q.today == D("36.00")
     assert line(q, "today").params == {
-        "licenses": 2,
-        "months": 2,
+        "licenses": Count(2, "{n} license", "{n} licenses"),
+        "months": Count(2, "{n} month", "{n} months"),
         "unit": D("9.00"),
         "date": date(2025, 3, 10),
     }
