@@ -128,7 +128,7 @@ def validate_choice(catalog: Catalog, choice: PlanChoice) -> None:
         )
     if choice.frequency not in FREQUENCIES:
         raise _refuse(
-            N_("Billing frequency is monthly or annual, not {frequency}."),
+            N_("Billing frequency is `monthly` or `annual`, not {frequency}."),
             "frequency",
             frequency=choice.frequency,
         )

@@ -99,7 +99,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         ui.context(
             t(
                 N_(
-                    "Roles: owner (everything), billing (money), manager (accounts and seats), viewer (read only)."
+                    "Roles: `owner` (everything), `billing` (money), `manager` (accounts and seats), `viewer` (read only)."
                 )
             ),
             t(N_("Other commands: /accounts, /quote, /credits, /seats, /billing.")),

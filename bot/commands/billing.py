@@ -14,7 +14,7 @@ from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import tokens
 from bot.quote_render import line_amount
-from bot.vocabulary import human
+from bot.vocabulary import human, reason_text
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
@@ -137,7 +137,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
         facts.append((t(N_("VAT")), t(N_("Reverse charge (no VAT charged)"))))
         facts.append((t(N_("Customer VAT number")), vat_number or "–"))
     if invoice.failure:
-        facts.append((t(N_("Failure")), ui.escape(invoice.failure)))
+        facts.append((t(N_("Failure")), reason_text(t, invoice.failure)))
     blocks: list[Block] = [
         ui.header(t(N_("Invoice {number}"), number=invoice.number)),
         ui.fields(facts),

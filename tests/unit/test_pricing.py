@@ -151,7 +151,7 @@ def test_list_price_with_everything() -> None:
         (plan(contacts=0), "contacts", "above 0"),
         (plan(contacts=-5), "contacts", "above 0"),
         (plan(contacts=None), "contacts", "above 0"),
-        (replace(plan(), frequency=cast(Frequency, "weekly")), "frequency", "monthly or annual"),
+        (replace(plan(), frequency=cast(Frequency, "weekly")), "frequency", "`monthly` or `annual`"),
         (plan(seats=0), "seats", "includes 3"),
         (plan(seats=2), "seats", "includes 3"),
         (plan(addons=("fax",)), "addons", "Unknown add-on"),
