@@ -105,7 +105,11 @@ def status_message(
     """Snoozes are shown by account name, as owners typed them."""
     t = req.t
     channel = ui.channel_link(agency.notice_channel) if agency.notice_channel else t(N_("no channel yet"))
-    muted = ui.escape(", ".join(agency.notice_mutes or [])) or t(N_("none"))
+    # Each muted kind in the reader's words, with the code `unmute` takes.
+    muted = ", ".join(
+        t(N_("{kind} (`{code}`)"), kind=t(texts.KIND_NAMES.get(k, k)), code=k)
+        for k in agency.notice_mutes or []
+    ) or t(N_("none"))
     snoozes = ", ".join(
         t(N_("{account} until {date}"), account=names.get(int(k), k), date=date.fromisoformat(v))
         for k, v in (agency.notice_snoozes or {}).items()

@@ -11,6 +11,7 @@ command the reader types (`/agency members add @ana viewer`) and is not checked.
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from datetime import UTC, date, datetime
@@ -305,3 +306,28 @@ def test_no_message_id_writes_a_plural_in_brackets() -> None:
     """No message id writes "(s)": plurals go through `t.plural` or `Count`."""
     bracketed = [forms[0] for forms in catalog_ids() if re.search(r"\w\(s\)", " ".join(forms))]
     assert not bracketed, bracketed
+
+
+def _literal_ids() -> dict[str, str]:
+    """Every string literal given to `N_`, `_` or `t` in bot/ and domain/, found by parsing the code
+    (so one written inside an f-string's braces is found too) → where it is."""
+    found: dict[str, str] = {}
+    for folder in ("bot", "domain"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not (isinstance(node, ast.Call) and node.args):
+                    continue
+                name = node.func.id if isinstance(node.func, ast.Name) else None
+                if name in ("N_", "_", "t") and isinstance(node.args[0], ast.Constant):
+                    value = node.args[0].value
+                    if isinstance(value, str) and value:
+                        found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_every_marked_literal_is_in_the_catalog() -> None:
+    """A message marked inside an f-string (`f"{t(N_('administrator'))}"`) is not extracted by Babel,
+    so it stayed English ("attivo · administrator"): every marked literal must be a catalog id."""
+    ids = {forms[0] for forms in catalog_ids()} | {form for forms in catalog_ids() for form in forms}
+    missing = {text: where for text, where in _literal_ids().items() if text not in ids}
+    assert not missing, missing
