@@ -158,7 +158,7 @@ _WORD_VALUES = frozenset(
 )
 # Values that may be a code (an approval's subject is an account name or a credit kind like
 # `prepaid`; a failure is the gateway's reason): a code the vocabulary knows reads as words.
-_MAYBE_CODES = frozenset({"subject", "failure", "reason", "pool", "mutes", "addons"})
+_MAYBE_CODES = frozenset({"subject", "failure", "reason", "pool", "mutes", "addons", "plan"})
 # Quantities: of money when the credit kind is prepaid, else a count (SMS, previews).
 _QUANTITIES = frozenset({"quantity", "units"})
 # Actions whose target is a code (a credit kind, a notice kind), not a name.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain.i18n import N_, Word
+from domain.i18n import N_, Count, Word
 from domain.notices.texts import KIND_NAMES as NOTICE_KINDS
 from domain.roles import Role
 
@@ -85,7 +85,7 @@ words a reader is shown for them."""
 
 
 WORD_PARAMS = frozenset(
-    {"role", "status", "state", "kind", "frequency", "reason", "level", "pool", "outcome"}
+    {"role", "status", "state", "kind", "frequency", "reason", "level", "pool", "outcome", "plan"}
 )
 """Message parameters whose value is a code from data: a code the vocabulary knows is shown in the
 reader's words even when a caller passed it as plain text (`Translator.format` consults `code_word`)."""
@@ -126,6 +126,31 @@ def code_message(value: str) -> tuple[str, dict[str, Any]] | None:
         if value.startswith(prefix):
             rest = value[len(prefix) :]
             return message, {"reason": Word(CODES[rest]) if rest in CODES else rest}
+    return plan_message(value)
+
+
+def plan_message(value: str) -> tuple[str, dict[str, Any]] | None:
+    """A stored plan description (`bundle enterprise 25000 monthly`, `business-licenses 5 licenses
+    annual`: `domain.renewal.describe_plan` writes them on invoice lines and notices) as a message:
+    catalog labels, the count with its plural, the frequency as a word. None when `value` is not one."""
+    words = value.split()
+    if len(words) != 4 or words[0] not in PRODUCTS or words[3] not in FREQUENCIES:
+        return None
+    product, frequency = Word(PRODUCTS[words[0]]), Word(words[3])
+    if words[1].isdigit() and words[2] == "licenses":
+        licenses = Count(int(words[1]), N_("{n} license"), N_("{n} licenses"))
+        return N_("{product}, {licenses}, {frequency}"), {
+            "product": product,
+            "licenses": licenses,
+            "frequency": frequency,
+        }
+    if words[1] in TIER_LABELS and words[2].isdigit():
+        return N_("{product} {tier} {contacts} contacts, {frequency}"), {
+            "product": product,
+            "tier": Word(TIER_LABELS[words[1]]),
+            "contacts": int(words[2]),
+            "frequency": frequency,
+        }
     return None
 
 

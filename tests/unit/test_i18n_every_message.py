@@ -98,6 +98,11 @@ CODE_SAMPLES: dict[str, tuple[str, ...]] = {
     "frequency": ("monthly", "annual"),
     "level": ("trial", "sandbox"),
     "pool": ("prepaid", "sms", "preview"),
+    "plan": (
+        "bundle enterprise 25000 monthly",
+        "business-licenses 5 licenses annual",
+        "business-licenses 1 licenses monthly",
+    ),
 }
 DATES = {"date", "when", "since", "end", "start", "until", "today", "next", "renewal", "expires"}
 NUMBERS = {
