@@ -320,7 +320,8 @@ _CONTRACTIONS: dict[str, dict[tuple[str, str], str]] = {
     "fr": {("de", "le"): "du ", ("de", "les"): "des ", ("à", "le"): "au ", ("à", "les"): "aux "},
 }
 _PREPOSITION = re.compile(r"(?<![\w'])(di|a|da|in|su|de|à|Di|A|Da|In|Su|De|À) \{(\w+)\}")
-_ARTICLE = re.compile(r"(?i)(il|lo|la|i|gli|le|les|l')(?:\s+|(?<=')(?=\w))")
+# An article as a name writes it: "La mia agenzia", "l'Officina" ("LA Fitness" is an abbreviation).
+_ARTICLE = re.compile(r"([IiLl]l|[Ll]o|[Ll]a|[Ii]|[Gg]li|[Ll]es?|[Ll]')(?:\s+|(?<=')(?=\w))")
 
 _FR_DE = re.compile(r"\b([dD])e \{(\w+)\}")
 _FR_VOWELS = set("aeiouyàâäéèêëîïôöûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜ")
