@@ -298,3 +298,56 @@ def test_the_shell_reads_in_its_locale(
         assert words in out, (words, out)
     for word in english:
         assert word not in out.replace("`/agency members add @maria billing`", ""), (word, out)
+
+
+def test_a_notice_edited_by_a_click_stays_in_the_agencys_language(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    """A French member presses Buy prepaid on an Italian agency's notice: the note that replaces the
+    button in the channel is Italian; the purchase modal opened for the member is French."""
+    with sessions.begin() as s:
+        agency = make_agency(s, currency="EUR", language="it", notice_channel="C0NOTICES")
+        s.add(Member(agency_id=agency.id, user_id=FR, role="owner", added_by="t", created_at=NOW))
+        make_profile(s, agency)
+        notice = Notice(
+            agency_id=agency.id,
+            kind="low_balance",
+            account_id=None,
+            due_on=date(2026, 12, 1),
+            dedupe_key="low:1",
+            payload={"balance": "10.00", "threshold": "100.00", "reason": "threshold"},
+            status="sent",
+            next_attempt_at=NOW,
+            created_at=NOW,
+        )
+        s.add(notice)
+        s.flush()
+        notice_id = notice.id
+    button = {
+        "type": "button",
+        "action_id": "notice_buy_prepaid",
+        "value": str(notice_id),
+        "text": {"type": "plain_text", "text": "Compra"},
+    }
+    blocks = [
+        {
+            "type": "section",
+            "block_id": f"notice:{notice_id}",
+            "text": {"type": "mrkdwn", "text": "Saldo basso"},
+        },
+        {"type": "actions", "block_id": f"actions:{notice_id}", "elements": [button]},
+    ]
+    http.click(
+        "notice_buy_prepaid",
+        str(notice_id),
+        FR,
+        surface="message",
+        channel="C0NOTICES",
+        message={"ts": "1700000000.000100", "text": "Saldo basso", "blocks": blocks},
+    )
+    edits = [c.params for c in http.slack.of("response_url") if c.params.get("replace_original")]
+    note = payload_text(edits[-1])
+    assert f"<@{FR}> sta acquistando credito prepagato" in note, note
+    assert "achète" not in note
+    opened = payload_text({"blocks": http.slack.of("views.open")[-1].params["view"]["blocks"]})
+    assert "prépayé" in opened, opened
