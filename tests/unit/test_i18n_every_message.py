@@ -307,9 +307,15 @@ def test_a_count_parameter_takes_the_catalogs_plural_form(lang: str, n: int, exp
     assert expected in text
 
 
-def test_no_message_id_writes_a_plural_in_brackets() -> None:
-    """No message id writes "(s)": plurals go through `t.plural` or `Count`."""
+def test_no_message_writes_a_plural_in_brackets() -> None:
+    """No message id writes "license(s)" and no translation "licence(s)", "invité(s)", "licenza/e":
+    plurals go through `t.plural` or a `Count` parameter, with the catalog's plural rule."""
     bracketed = [forms[0] for forms in catalog_ids() if re.search(r"\w\(s\)", " ".join(forms))]
+    for lang in ("fr", "it"):
+        with (ROOT / "bot" / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            for m in read_po(fh, locale=lang):
+                strings = (m.string,) if isinstance(m.string, str) else tuple(m.string)
+                bracketed += [s for s in strings if re.search(r"\w\((?:s|x|e|es|i|a)\)", s or "")]
     assert not bracketed, bracketed
 
 
