@@ -10,6 +10,7 @@ are in the agency's language whoever asked.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -134,7 +135,9 @@ def test_the_gateways_reason_reads_in_the_readers_words(
     http.click("credits_buy_confirm", _button(card.body, "credits_buy_confirm"), user=FR)
     said = _said(http.slack)
     assert "(provision insuffisante)" in said and "insufficient" not in said, said
-    invoice = _plain(http.command("/billing", "invoice INV-2026-000001", user=IT).text)
+    number = re.search(r"INV-\d{4}-\d+", said)
+    assert number is not None, said
+    invoice = _plain(http.command("/billing", f"invoice {number.group(0)}", user=IT).text)
     assert "fondi insufficienti" in invoice and "insufficient funds" not in invoice, invoice
     audit = _plain(http.command("/agency", "audit", user=FR).text)
     assert "provision insuffisante" in audit and "insufficient funds" not in audit, audit
