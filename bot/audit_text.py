@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.i18n import Mrkdwn, Translator, escape, joined
-from bot.vocabulary import human
+from bot.vocabulary import code_message, human
 from domain.i18n import N_
 from domain.store.models import AuditEntry
 
@@ -165,6 +165,13 @@ FIELDS: dict[str, str] = {
 _WORD_VALUES = frozenset(
     {"status", "invoice_status", "role", "frequency", "tier", "password", "kind", "client_price_per"}
 )
+# Values that may be a code (an approval's subject is an account name or a credit kind like
+# `prepaid`; a failure is the gateway's reason): a code the vocabulary knows reads as words.
+_MAYBE_CODES = frozenset({"subject", "failure", "reason", "pool", "mutes", "addons", "plan"})
+# Quantities: of money when the credit kind is prepaid, else a count (SMS, previews).
+_QUANTITIES = frozenset({"quantity", "units"})
+# Actions whose target is a code (a credit kind, a notice kind), not a name.
+_CODED_TARGETS = ("credits.", "notices.mute", "notices.unmute")
 # Amounts are stored as text ("50.00"); they read as money in the agency currency.
 _MONEY_VALUES = frozenset(
     {
@@ -211,8 +218,25 @@ def _data(value: str) -> Mrkdwn:
     return Mrkdwn(escape(value), value)
 
 
-def value_text(t: Translator, key: str, value: Any) -> Mrkdwn:
-    """One stored value in the reader's words, as mrkdwn (so a sentence it goes into keeps it as is)."""
+def _coded(t: Translator, value: str) -> Mrkdwn | None:
+    found = code_message(value)
+    return None if found is None else Mrkdwn(t(found[0], **found[1]))
+
+
+def _quantity(t: Translator, value: Any, money: bool) -> Mrkdwn:
+    """A stored quantity ("500.00"): money for prepaid credit, a number grouped the reader's way else."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return _data(str(value))
+    if money:
+        return Mrkdwn(t.money(amount))
+    return Mrkdwn(t.number(amount.normalize() if amount == amount.to_integral_value() else amount))
+
+
+def value_text(t: Translator, key: str, value: Any, *, kind: str | None = None) -> Mrkdwn:
+    """One stored value in the reader's words, as mrkdwn (so a sentence it goes into keeps it as is).
+    `kind` is the entry's credit kind, when it has one (a prepaid quantity is money)."""
     if value is None:
         return Mrkdwn("–")
     if isinstance(value, bool):
@@ -226,7 +250,11 @@ def value_text(t: Translator, key: str, value: Any) -> Mrkdwn:
     if isinstance(value, list | tuple):
         return joined(", ", [value_text(t, key, v) for v in value]) if value else Mrkdwn("–")
     if key in _WORD_VALUES and isinstance(value, str):
-        return Mrkdwn(human(t, value))
+        return _coded(t, value) or Mrkdwn(human(t, value))
+    if key in _MAYBE_CODES and isinstance(value, str):
+        return _coded(t, value) or _data(value)
+    if key in _QUANTITIES and isinstance(value, str | int | float | Decimal):
+        return _quantity(t, value, kind == "prepaid")
     if key in _DATE_VALUES and isinstance(value, str):
         try:
             return Mrkdwn(t.date(date.fromisoformat(value[:10])))
@@ -240,9 +268,12 @@ def value_text(t: Translator, key: str, value: Any) -> Mrkdwn:
     return _data(str(value))
 
 
-def describe_change(t: Translator, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+def describe_change(
+    t: Translator, before: dict[str, Any] | None, after: dict[str, Any] | None, *, kind: str | None = None
+) -> str:
     """Only what changed, as `field: old → new`, so an entry reads as a sentence, not a dump."""
     before, after = before or {}, after or {}
+    kind = str(after.get("kind") or before.get("kind") or kind or "") or None
     parts = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
@@ -252,14 +283,14 @@ def describe_change(t: Translator, before: dict[str, Any] | None, after: dict[st
         if key not in before:
             if new in ([], {}, ""):
                 continue
-            parts.append(t(N_("{field}: {value}"), field=name, value=value_text(t, key, new)))
+            parts.append(t(N_("{field}: {value}"), field=name, value=value_text(t, key, new, kind=kind)))
         else:
             parts.append(
                 t(
                     N_("{field}: {old} → {new}"),
                     field=name,
-                    old=value_text(t, key, old),
-                    new=value_text(t, key, new),
+                    old=value_text(t, key, old, kind=kind),
+                    new=value_text(t, key, new, kind=kind),
                 )
             )
     return f" ({'; '.join(parts)})" if parts else ""
@@ -268,10 +299,12 @@ def describe_change(t: Translator, before: dict[str, Any] | None, after: dict[st
 def entry_line(t: Translator, entry: AuditEntry, *, target: bool = True, changes: bool = True) -> str:
     """One entry as a line: when · who · *what* target (changes) — reason."""
     what = f"*{action_label(t, entry.action)}*"
+    coded = entry.action.startswith(_CODED_TARGETS) and entry.target is not None
     if target and entry.target:
         member = entry.action.startswith("member.") and entry.target[:1] in ("U", "W")
-        what += f" <@{entry.target}>" if member else f" {escape(entry.target)}"
+        word = _coded(t, entry.target) if coded else None
+        what += f" <@{entry.target}>" if member else f" {word or escape(entry.target)}"
     if changes:
-        what += describe_change(t, entry.before, entry.after)
+        what += describe_change(t, entry.before, entry.after, kind=entry.target if coded else None)
     reason = t(N_(" — reason: {reason}"), reason=entry.reason) if entry.reason else ""
     return f"{t.format(entry.at)} · {actor_label(t, entry.actor)} · {what}{reason}"

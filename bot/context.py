@@ -95,10 +95,20 @@ class Req:
     t: Translator
     client: WebClient | None
     body: Mapping[str, Any]
+    language: str = "en"
+    """The agency's language: channel messages, and every edit of one, are written in it."""
 
     @property
     def user_id(self) -> str:
         return self.actor.user_id
+
+    @property
+    def channel_t(self) -> Translator:
+        """The translator of what the channel reads (a post or an edit of one), whoever clicked:
+        replies to the member (ephemeral, modals, DMs) use `t`, their own language."""
+        if self.t.lang == normalise_locale(self.language):
+            return self.t
+        return Translator(self.language, self.currency, self.timezone)
 
 
 def team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
@@ -148,6 +158,7 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
         t=translator,
         client=client,
         body=body,
+        language=language,
     )
 
 

@@ -22,7 +22,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from domain.i18n import Word
+from domain.i18n import Count, Word
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 SUPPORTED = ("en", "fr", "it")
@@ -171,19 +171,51 @@ class Translator:
         return self._fill(text, params)
 
     def _fill(self, text: str, params: dict[str, Any]) -> Mrkdwn:
-        formatted = {key: self.format(value, key) for key, value in params.items()}
+        typed = _typed_keys(text)
+        # A parameter inside backticks is a word the reader types (`/credits buy {kind}`): kept as is.
+        params_keys = {key: "" if key in typed else key for key in params}
+        formatted = {key: self.format(value, params_keys[key]) for key, value in params.items()}
         template = markup_template(text)
         try:
-            marked = self._articles(self._elide(template, formatted).format(**formatted))
+            marked = self._articles(
+                self._elide(self._contract(template, formatted), formatted).format(**formatted)
+            )
             if template is text and not any(_needs_plain(value) for value in params.values()):
                 return Mrkdwn(marked)
-            raw = {key: self.format(value, key, markup=False) for key, value in params.items()}
-            return Mrkdwn(marked, self._articles(self._elide(text, raw).format(**raw)))
+            raw = {key: self.format(value, params_keys[key], markup=False) for key, value in params.items()}
+            return Mrkdwn(marked, self._articles(self._elide(self._contract(text, raw), raw).format(**raw)))
         except (KeyError, IndexError, ValueError):
             return Mrkdwn(template, text)
 
     def _articles(self, text: str) -> str:
         return italian_articles(text) if self.lang == "it" else text
+
+    def _contract(self, text: str, formatted: dict[str, str]) -> str:
+        """A preposition before a name that starts with an article takes the article in: Italian
+        "di {agency}" with "La mia agenzia" reads "della mia agenzia" (not "di La mia agenzia"),
+        French "de {agency}" with "Le Comptoir" reads "du Comptoir". `formatted` gets the name
+        without its article under a new key, and the template uses it."""
+        table = _CONTRACTIONS.get(self.lang)
+        if table is None or " {" not in text:
+            return text
+
+        def fix(match: re.Match[str]) -> str:
+            preposition, key = match.group(1), match.group(2)
+            value = formatted.get(key, "")
+            found = _ARTICLE.match(value)
+            if found is None:
+                return match.group(0)
+            article = found.group(1).lower()
+            joined = table.get((preposition.lower(), article))
+            if joined is None:
+                return match.group(0)
+            if preposition[:1].isupper():
+                joined = joined[:1].upper() + joined[1:]
+            rest_key = f"{key}__after_{article.rstrip(chr(39))}"
+            formatted[rest_key] = value[found.end() :]
+            return f"{joined}{{{rest_key}}}"
+
+        return _PREPOSITION.sub(fix, text)
 
     def _elide(self, text: str, formatted: dict[str, str]) -> str:
         """French "de {name}" before a vowel is "d'{name}": "Membres d'Acme", "Sièges d'agence-x"."""
@@ -218,7 +250,14 @@ class Translator:
         if isinstance(value, Mrkdwn):
             return str(value) if markup else value.plain
         if isinstance(value, str) and not isinstance(value, Word):
+            coded = _coded(value, key)
+            if coded is not None:
+                said = self(coded[0], **coded[1])
+                return str(said) if markup else plain(said)
             return escape(value) if markup else value
+        if isinstance(value, Count):
+            said = self.plural(value.singular, value.plural, value.n)
+            return str(said) if markup else plain(said)
         if isinstance(value, Decimal) and not isinstance(value, Percent) and _is_rate(key):
             return format_decimal(value, locale=self.locale)
         if isinstance(value, bool):
@@ -254,6 +293,36 @@ class Translator:
         return format_decimal(value, locale=self.locale)
 
 
+# Articulated prepositions: (preposition, article) → the contracted form, with its space (none after
+# an apostrophe). Italian always contracts di/a/da/in/su with an article; French de/à with le/les.
+_IT_ARTICLES = {"il": "l", "lo": "llo", "la": "lla", "l'": "ll'", "i": "i", "gli": "gli", "le": "lle"}
+_IT_STEMS = {"di": "de", "a": "a", "da": "da", "in": "ne", "su": "su"}
+
+
+def _italian_contractions() -> dict[tuple[str, str], str]:
+    table = {}
+    for preposition, stem in _IT_STEMS.items():
+        for article, ending in _IT_ARTICLES.items():
+            if article == "il":
+                word = stem + "l"
+            elif article == "i":
+                word = stem + "i"
+            elif article == "gli":
+                word = stem + "gli"
+            else:
+                word = stem + ending
+            table[(preposition, article)] = word if word.endswith("'") else word + " "
+    return table
+
+
+_CONTRACTIONS: dict[str, dict[tuple[str, str], str]] = {
+    "it": _italian_contractions(),
+    "fr": {("de", "le"): "du ", ("de", "les"): "des ", ("à", "le"): "au ", ("à", "les"): "aux "},
+}
+_PREPOSITION = re.compile(r"(?<![\w'])(di|a|da|in|su|de|à|Di|A|Da|In|Su|De|À) \{(\w+)\}")
+# An article as a name writes it: "La mia agenzia", "l'Officina" ("LA Fitness" is an abbreviation).
+_ARTICLE = re.compile(r"([IiLl]l|[Ll]o|[Ll]a|[Ii]|[Gg]li|[Ll]es?|[Ll]')(?:\s+|(?<=')(?=\w))")
+
 _FR_DE = re.compile(r"\b([dD])e \{(\w+)\}")
 _FR_VOWELS = set("aeiouyàâäéèêëîïôöûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜ")
 
@@ -284,6 +353,26 @@ def italian_articles(text: str) -> str:
         return match.group(0)
 
     return _IT_ARTICLE.sub(fix, text)
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@lru_cache(maxsize=4096)
+def _typed_keys(text: str) -> frozenset[str]:
+    """The placeholders of a message that sit inside backticks: command words, not prose."""
+    if "`" not in text:
+        return frozenset()
+    return frozenset(key for span in _CODE_SPAN.findall(text) for key in _PLACEHOLDER.findall(span))
+
+
+def _coded(value: str, key: str) -> tuple[str, dict[str, Any]] | None:
+    """A code from data given as plain text to a parameter that holds codes (`role`, `status`,
+    `kind`, `reason`…): its message id, so "approved" reads "approuvée" whoever passed it."""
+    from bot.vocabulary import WORD_PARAMS, code_message
+
+    return code_message(value) if key in WORD_PARAMS else None
 
 
 def _is_rate(key: str) -> bool:

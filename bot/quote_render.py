@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import ui
 from bot.i18n import Translator
+from bot.vocabulary import product_label, tier_label
 from domain.i18n import N_
 from domain.plans import choice_from_json
 from domain.pricing import PlanChoice, Quote
@@ -24,17 +25,18 @@ SUBTRACTED = "Minus "
 
 def describe(t: Translator, choice: PlanChoice) -> str:
     """`marketing plus · 2,500 contacts · annual · 3 seats · sms` in the reader's language."""
+    product = product_label(t, choice.product)
     if choice.version == "V1":
         return t(
             N_("{product} {level} (free)"),
-            product=choice.product,
-            level=t(choice.level) if choice.level else "",
+            product=product,
+            level=tier_label(t, choice.level) if choice.level else "",
         )
-    parts = [choice.product]
+    parts = [product]
     if choice.licenses is not None:
         parts.append(t.plural(N_("{n} license"), N_("{n} licenses"), choice.licenses))
     else:
-        parts.append(t(choice.tier) if choice.tier else "")
+        parts.append(tier_label(t, choice.tier) if choice.tier else "")
         parts.append(t(N_("{contacts} contacts"), contacts=choice.contacts or 0))
     parts.append(t(N_("annual")) if choice.frequency == "annual" else t(N_("monthly")))
     if choice.seats is not None:

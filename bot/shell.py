@@ -165,7 +165,8 @@ class Shell:
         elif call.method in ("views.open", "views.push"):
             self.fill_modal(dict(call.response.get("view") or _view(params)))
         elif call.method == "views.publish":
-            self.say(f"── {self.t(N_('App Home'))} ──")
+            home = self.t(N_("App Home"))  # outside the f-string, so Babel extracts it
+            self.say(f"── {home} ──")
             self.say(render_view(_view(params), tag=""))
 
     def show_message(self, payload: dict[str, Any], where: str) -> None:

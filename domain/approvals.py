@@ -29,8 +29,9 @@ from domain.approval_expiry import (
     record,
 )
 from domain.errors import DomainError, Forbidden, NotFound, PaymentUnavailable
-from domain.i18n import N_
-from domain.roles import Permission, Role
+from domain.i18n import N_, Word
+from domain.i18n import stored as stored_param
+from domain.roles import Permission, Role, role_word
 from domain.store.models import Agency, Approval, ProcessedRequest
 from domain.store.uow import SqlUnitOfWork
 
@@ -43,16 +44,34 @@ def needed(threshold: Decimal | None, amount: Decimal) -> bool:
     return threshold is not None and amount > threshold
 
 
+ALREADY = {
+    "approved": N_("This request is already approved."),
+    "rejected": N_("This request was already rejected."),
+    "expired": N_("This request has already expired."),
+    "failed": N_("This request was already carried out, and it failed."),
+}
+"""A request that can no longer be decided, one sentence per status (the participle agrees with
+"request" in French and Italian, which a `{status}` word could not)."""
+
+
+def already(status: str) -> tuple[str, dict[str, Any]]:
+    if status in ALREADY:
+        return ALREADY[status], {}
+    return N_("This request is already {status}."), {"status": Word(status)}
+
+
 def refusal(
     *, role: Role, user: str, requester: str, status: str, now: datetime, expires_at: datetime
 ) -> tuple[str, dict[str, Any]] | None:
     """Why this member may not decide this request now, or None. Pure, so the rules are unit-tested."""
     if status != "pending":
-        return N_("This request is already {status}."), {"status": status}
+        return already(status)
     if now >= expires_at:
         return N_("This request expired on {when}: nothing was charged. Ask again."), {"when": expires_at}
     if role not in APPROVERS:
-        return N_("Only an owner or a billing member can decide; your role is {role}."), {"role": role.value}
+        return N_("Only an owner or a billing member can decide; your role is {role}."), {
+            "role": role_word(role)
+        }
     if user == requester:
         return N_("You asked for this, so another owner or billing member must decide it."), {}
     return None
@@ -171,7 +190,9 @@ def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: 
     approval = get(uow, actor, approval_id)
     stored = approval.payload.get("result")
     if approval.status != "approved" or stored is not None:
-        stored = stored or {"ok": False, "message": N_("This request is already {status}."), "params": {}}
+        if stored is None:
+            message, params = already(approval.status)
+            return Outcome(False, message, params)
         return Outcome(bool(stored["ok"]), stored["message"], {"status": approval.status, **stored["params"]})
     kind, p = approval.kind, dict(approval.payload)
     try:
@@ -185,7 +206,7 @@ def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: 
     result = {
         "ok": outcome.ok,
         "message": outcome.message,
-        "params": {k: str(v) for k, v in outcome.params.items()},
+        "params": {k: stored_param(v) for k, v in outcome.params.items()},
     }
     approval.payload = {**approval.payload, "result": result}
     if not outcome.ok:

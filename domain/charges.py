@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from domain import ledger
 from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound, PaymentUnavailable
-from domain.i18n import N_
+from domain.i18n import N_, stored
 from domain.money import ZERO, round_money
 from domain.ports import PaymentGateway
 from domain.store.models import BillingProfile, Invoice
@@ -36,7 +36,7 @@ class InvoiceLine:
         return {
             "label": self.label,
             "amount": str(self.amount),
-            "params": {k: str(v) for k, v in self.params.items()},
+            "params": {k: stored(v) for k, v in self.params.items()},
         }
 
 

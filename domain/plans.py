@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.money import ZERO
 from domain.numbers import MAX_ID
 from domain.periods import FREQUENCIES, Frequency, cycle_months, frequency_of
@@ -128,7 +128,7 @@ def validate_choice(catalog: Catalog, choice: PlanChoice) -> None:
         )
     if choice.frequency not in FREQUENCIES:
         raise _refuse(
-            N_("Billing frequency is monthly or annual, not {frequency}."),
+            N_("Billing frequency is `monthly` or `annual`, not {frequency}."),
             "frequency",
             frequency=choice.frequency,
         )
@@ -183,10 +183,10 @@ def _validate_per_seat(spec: PerSeatProduct, choice: PlanChoice, example: str) -
     _not_applicable(choice, ("level", "tier", "contacts", "seats", "addons", "limits"))
     if choice.licenses is None or choice.licenses < spec.min_licenses:
         raise _refuse(
-            N_("{product} needs at least {minimum} license(s); you asked for {licenses}. Example: {example}"),
+            N_("{product} needs at least {minimum}; you asked for {licenses}. Example: {example}"),
             "licenses",
             product=choice.product,
-            minimum=spec.min_licenses,
+            minimum=Count(spec.min_licenses, N_("{n} license"), N_("{n} licenses")),
             licenses=choice.licenses if choice.licenses is not None else 0,
             example=example,
         )
@@ -239,10 +239,11 @@ def _validate_contacts(spec: ContactsProduct, choice: PlanChoice, example: str) 
         )
     if choice.seats is not None and choice.seats < max(1, tier.included_seats):
         raise _refuse(
-            N_("The {tier} tier includes {included} user seat(s); ask for {included} or more."),
+            N_("The {tier} tier includes {included}; ask for {count} or more."),
             "seats",
             tier=choice.tier,
-            included=max(1, tier.included_seats),
+            included=Count(max(1, tier.included_seats), N_("{n} user seat"), N_("{n} user seats")),
+            count=max(1, tier.included_seats),
         )
     if choice.seats is not None and choice.seats > spec.max_seats:
         raise _refuse(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from domain.catalog import Catalog, ContactsProduct, FreeProduct, PerSeatProduct
 from domain.changes import check_change, shrinks
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.money import ZERO, round_money
 from domain.periods import add_cycle, days_in_period, remaining_days, remaining_months_rounded_up
 from domain.plans import PlanChoice, list_price, validate_choice
@@ -284,12 +284,17 @@ def _topup(pricing: _Pricing, current: CurrentPlan, extra: int, taxes: Taxes, to
     pricing.note_migration(cycle)
     unit = pricing.price(replace(choice, licenses=1, frequency="monthly"), cycle).per_cycle
     months = remaining_months_rounded_up(today, current.period_end)
-    params = {"licenses": extra, "months": months, "unit": unit, "date": current.period_end}
-    label = N_("Top-up today: {licenses} license(s) × {months} month(s) × {unit}")
+    params = {
+        "licenses": Count(extra, N_("{n} license"), N_("{n} licenses")),
+        "months": Count(months, N_("{n} month"), N_("{n} months")),
+        "unit": unit,
+        "date": current.period_end,
+    }
+    label = N_("Top-up today: {licenses} × {months} × {unit}")
     line = QuoteLine("today", label, unit * extra * months, params)
     message = N_(
-        "Top-up: {licenses} more license(s) for the {months} month(s) left until {date}, at {unit} per "
-        "license per month after discounts."
+        "Top-up: {licenses} more for the time left until {date} ({months}), at {unit} per license per "
+        "month after discounts."
     )
     pricing.notes.append(Note(message, params))
     period = (current.period_start, current.period_end)

@@ -18,7 +18,7 @@ from domain.agency import Actor
 from domain.cards import normalize_digits, parse_expiry, refuse_card_numbers
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.ports import CardToken, PaymentGateway
 from domain.roles import Permission
 from domain.store.models import Account, BillingProfile
@@ -199,11 +199,11 @@ def delete_profile(uow: SqlUnitOfWork, clock: Clock, actor: Actor, profile_id: i
         more = len(using) - SHOWN_ACCOUNTS
         raise Conflict(
             N_(
-                "Billing profile {id} pays for {count} account(s), so it cannot be deleted: {accounts}. "
-                "Move them to another profile first."
+                "Billing profile {id} pays for {count}, so it cannot be deleted: {accounts}. Move them to "
+                "another profile first."
             ),
             id=profile.id,
-            count=len(using),
+            count=Count(len(using), N_("{n} account"), N_("{n} accounts")),
             accounts=shown + (f" (+{more})" if more > 0 else ""),
         )
     profile.deleted_at = clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.errors import Forbidden
-from domain.i18n import N_
+from domain.i18n import N_, Word
 
 
 class Role(StrEnum):
@@ -35,6 +35,12 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 ROLE_NAMES = tuple(role.value for role in Role)
 
 
+def role_word(role: Role | str) -> Word:
+    """A role as a message parameter: the one way a role reaches a sentence, so it reads "lecteur",
+    "gestore" rather than the stored code (the bot's `vocabulary.ROLES` holds the translations)."""
+    return Word(role.value if isinstance(role, Role) else str(role))
+
+
 def can(role: Role, permission: Permission) -> bool:
     return permission in _GRANTS[role]
 
@@ -43,7 +49,7 @@ def require(role: Role, permission: Permission) -> None:
     if not can(role, permission):
         raise Forbidden(
             N_("Your role ({role}) does not allow this. Ask an agency owner."),
-            role=role.value,
+            role=role_word(role),
         )
 
 

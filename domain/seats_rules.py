@@ -22,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from domain.accounts.rules import slug_name
 from domain.errors import Conflict, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.periods import Frequency, current_period
 
 MEMBER_STATUSES = ("invited", "active")
@@ -44,13 +44,13 @@ class LicensesExhausted(Conflict):
     def __init__(self, *, account: str, free: int, asked: int) -> None:
         super().__init__(
             N_(
-                "{account} has {free} free license(s) and you asked for {asked} new member(s), so none "
-                "were added. Buy licenses first, or add fewer members."
+                "{account} has {free} and you asked for {asked}, so none were added. Buy licenses first, "
+                "or add fewer members."
             ),
             field="emails",
             account=account,
-            free=free,
-            asked=asked,
+            free=Count(free, N_("{n} free license"), N_("{n} free licenses")),
+            asked=Count(asked, N_("{n} new member"), N_("{n} new members")),
         )
         self.account = account
         self.free = free

@@ -26,6 +26,7 @@ from bot.commands import (
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import refuse_extra, tokens
+from bot.vocabulary import product_label, tier_label
 from domain.accounts import margins as portfolio_margins
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts
@@ -178,21 +179,25 @@ def filter_help(t: Translator) -> list[str]:
 
 
 def plan_label(t: Translator, account: Account) -> str:
+    """The plan in the reader's words: the catalog's product and tier labels, the frequency
+    translated, a count with its plural form ("Bundle Enterprise 25,000 contacts, mensuel")."""
     if getattr(account, "plan_to_confirm", False):  # imported with a plan the desk could not read
         return t(N_(":grey_question: plan to confirm: set it through Edit (not billed until then)"))
+    product = product_label(t, account.product)
     if account.pricing_version == "V1":
-        return t(N_("{product} {level} (free)"), product=account.product, level=account.tier)
+        return t(N_("{product} {level} (free)"), product=product, level=tier_label(t, account.tier))
     if account.tier == "licenses":
-        return t(
+        return t.plural(
+            N_("{product}, {n} license, {frequency}"),
             N_("{product}, {n} licenses, {frequency}"),
-            product=account.product,
-            n=account.seats or 0,
+            account.seats or 0,
+            product=product,
             frequency=t(account.frequency),
         )
     return t(
         N_("{product} {tier} {contacts} contacts, {frequency}"),
-        product=account.product,
-        tier=account.tier,
+        product=product,
+        tier=tier_label(t, account.tier),
         contacts=account.contacts or 0,
         frequency=t(account.frequency),
     )

@@ -13,6 +13,7 @@ from bot.commands import accounts_tools
 from bot.commands.accounts import expiry_label, plan_label, row_blocks
 from bot.context import Req
 from bot.i18n import Percent
+from bot.vocabulary import reason_text
 from domain import ledger
 from domain.accounts import queries
 from domain.accounts.branding import cname_target
@@ -36,7 +37,7 @@ def card_reply(req: Req, name: str) -> dict[str, Any]:
                     (t(N_("Client")), ui.escape(f"{a.client_name}\n{a.client_email}")),
                     (
                         t(N_("Status")),
-                        t(a.status) + (f" — {ui.escape(a.status_reason)}" if a.status_reason else ""),
+                        t(a.status) + (f" — {reason_text(t, a.status_reason)}" if a.status_reason else ""),
                     ),
                     (t(N_("Plan")), plan_label(t, a)),
                     (t(N_("Last charged per cycle")), t.money(a.price_per_cycle)),

@@ -16,13 +16,13 @@ from bot.commands.quote import price
 from bot.context import Req, open_request
 from bot.i18n import Percent
 from bot.parsing import refuse_extra
+from bot.quote_render import describe
 from bot.quote_text import QuoteRequest, parse_quote
 from domain.accounts import branding, commission, queries, snapshots, transfers, views
 from domain.accounts.filters import parse_filters
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.numbers import row_id, too_large
-from domain.renewal import describe_plan
 from domain.roles import Permission
 
 BRANDING = "accounts_branding"
@@ -225,7 +225,7 @@ def transfer_in_reply(req: Req, uow: Any, words: list[str]) -> dict[str, Any]:
             ),
             name=done.account_name,
             id=done.id,
-            plan=describe_plan(request.choice),
+            plan=describe(t, request.choice),
             amount=offer.per_cycle,
         )
     )

@@ -24,7 +24,7 @@ from bot.i18n import Translator, joined
 from domain import pending, templates
 from domain.accounts.filters import parse_filters
 from domain.errors import DomainError, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 
 CONFIRM = "accounts_templates_confirm"
 CANCEL = "accounts_templates_cancel"
@@ -138,9 +138,11 @@ def _progress(t: Translator, results: list[templates.Result], total: int) -> dic
 def report(t: Translator, results: list[templates.Result], link: str) -> dict[str, Any]:
     counts = {s: sum(1 for r in results if r.status == s) for s in ("imported", "skipped", "failed")}
     summary = t(
-        N_("Template <{link}>: {imported} imported, {skipped} skipped (already there), {failed} failed."),
+        N_("Template <{link}>: {imported}, {skipped} (already there), {failed}."),
         link=_in_link(link),
-        **counts,
+        imported=Count(counts["imported"], N_("{n} account imported"), N_("{n} accounts imported")),
+        skipped=Count(counts["skipped"], N_("{n} account skipped"), N_("{n} accounts skipped")),
+        failed=Count(counts["failed"], N_("{n} account failed"), N_("{n} accounts failed")),
     )
     tasks_opened = sum(1 for r in results if r.status == templates.TASK)
     if tasks_opened:

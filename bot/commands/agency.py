@@ -21,6 +21,7 @@ from bot import audit_text, ui
 from bot.context import Req, open_request
 from bot.i18n import _
 from bot.parsing import refuse_extra, tokens, user_id
+from bot.vocabulary import role_name
 from domain import agency as service
 from domain import audit
 from domain.errors import InvalidInput
@@ -111,7 +112,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         ui.context(
             t(
                 N_(
-                    "Roles: owner (everything), billing (money), manager (accounts and seats), viewer (read only)."
+                    "Roles: `owner` (everything), `billing` (money), `manager` (accounts and seats), `viewer` (read only)."
                 )
             ),
             t(N_("Other commands: /accounts, /quote, /credits, /seats, /billing.")),
@@ -131,7 +132,7 @@ def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
             who, role = user_id(words[1]), parse_role(words[2])
             service.add_member(uow, req.deps.clock, req.actor, who, role)
             return ui.notice(
-                t(N_(":white_check_mark: <@{user}> is now {role}."), user=who, role=t(role.value))
+                t(N_(":white_check_mark: <@{user}> is now {role}."), user=who, role=role_name(t, role))
             )
         if action == "remove":
             if len(words) != 2:
@@ -150,7 +151,7 @@ def members_reply(req: Req, words: list[str]) -> dict[str, Any]:
                 example=example_add,
             )
         members = service.list_members(uow, req.actor)
-        rows = [t(N_("<@{user}> — {role}"), user=m.user_id, role=t(m.role)) for m in members]
+        rows = [t(N_("<@{user}> — {role}"), user=m.user_id, role=role_name(t, m.role)) for m in members]
     blocks: list[Block] = [
         ui.header(t(N_("Members of {agency}"), agency=req.agency_name)),
         ui.section("\n".join(rows) or t(N_("No members yet."))),

@@ -23,7 +23,7 @@ from bot.context import Req, open_request
 from bot.i18n import Translator, joined
 from domain import approvals
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, revived
 from domain.money import parse_money, round_money
 from domain.numbers import row_id
 from domain.store.models import Approval
@@ -58,7 +58,7 @@ def hold(req: Req, kind: str, payload: dict[str, Any], origin: str | None) -> st
         approval_id = approval.id
     if created and req.client is not None:
         with req.deps.uow() as uow:
-            message = request_message(req.t, approvals.get(uow, req.actor, approval_id))
+            message = request_message(req.channel_t, approvals.get(uow, req.actor, approval_id))
         posted = req.client.chat_postMessage(channel=channel, **message)
         with req.deps.uow() as uow:
             approvals.attach_message(
@@ -93,8 +93,11 @@ def describe(t: Translator, approval: Approval) -> str:
         return t(N_("Renewal of {name}, undoing its cancellation"), name=str(p.get("name")))
     if approval.kind == "renewal":
         return t(N_("Renewal of {name}"), name=str(p.get("name")))
-    return t(
-        N_("{n} more licenses or user seats for {name}"), n=int(p.get("extra") or 0), name=str(p.get("name"))
+    return t.plural(
+        N_("{n} more license or user seat for {name}"),
+        N_("{n} more licenses or user seats for {name}"),
+        int(p.get("extra") or 0),
+        name=str(p.get("name")),
     )
 
 
@@ -113,7 +116,10 @@ def state_text(t: Translator, approval: Approval) -> str:
         )
     result = approval.payload.get("result")
     if isinstance(result, dict):
-        params = {k: Decimal(v) if k in MONEY_PARAMS else v for k, v in (result.get("params") or {}).items()}
+        params = {
+            k: Decimal(v) if k in MONEY_PARAMS else revived(v)
+            for k, v in (result.get("params") or {}).items()
+        }
         text = joined(" — ", [text, t(str(result.get("message")), **params)])
     return text
 
@@ -177,7 +183,7 @@ def _refresh(req: Req, client: WebClient, approval_id: int) -> None:
     with req.deps.uow() as uow:
         approval = approvals.get(uow, req.actor, approval_id)
         channel, ts = approval.channel, approval.message_ts
-        message = request_message(req.t, approval)
+        message = request_message(req.channel_t, approval)
     if channel and ts:
         client.chat_update(channel=channel, ts=ts, text=message["text"], blocks=message["blocks"])
 

@@ -14,11 +14,11 @@ from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import tokens
 from bot.quote_render import line_amount
-from bot.vocabulary import human
+from bot.vocabulary import human, reason_text
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, revived
 from domain.store.models import Invoice
 from domain.vendor_billing import VENDOR, vendor_label
 
@@ -141,7 +141,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
     t = req.t
     invoice: Invoice = row.invoice
     lines = [
-        f"{t(line['label'], **line.get('params', {}))}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
+        f"{t(line['label'], **{k: revived(v) for k, v in (line.get('params') or {}).items()})}: {line_amount(t, str(line['label']), _dec(line['amount']), invoice.currency)}"
         for line in invoice.lines
     ]
     facts = [
@@ -158,7 +158,7 @@ def invoice_reply(req: Req, row: service.InvoiceRow) -> dict[str, Any]:
         facts.append((t(N_("VAT")), t(N_("Reverse charge (no VAT charged)"))))
         facts.append((t(N_("Customer VAT number")), vat_number or "–"))
     if invoice.failure:
-        facts.append((t(N_("Failure")), ui.escape(invoice.failure)))
+        facts.append((t(N_("Failure")), reason_text(t, invoice.failure)))
     blocks: list[Block] = [
         ui.header(t(N_("Invoice {number}"), number=invoice.number)),
         ui.fields(facts),

@@ -18,6 +18,7 @@ from bot import portal_tasks, ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.vocabulary import role_name
 from domain import ledger
 from domain.accounts import queries
 from domain.accounts.rules import STATUSES
@@ -112,7 +113,7 @@ def home_blocks(req: Req) -> list[Block]:
                 (t(N_("Next tier")), to_next),
                 (t(N_("Prepaid balance")), t.money(prepaid)),
                 (t(N_("SMS and preview credits")), f"{t.number(int(sms))} · {t.number(int(preview))}"),
-                (t(N_("Your role")), t(req.actor.role.value)),
+                (t(N_("Your role")), role_name(t, req.actor.role)),
                 (t(N_("Time zone")), req.timezone),
             ]
         ),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot import ui
 from bot.answer import answer
 from bot.commands import credits_buy, seats_modals
+from bot.commands.accounts import plan_label
 from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
 from bot.notice_render import render_line
@@ -104,7 +105,11 @@ def status_message(
     """Snoozes are shown by account name, as owners typed them."""
     t = req.t
     channel = ui.channel_link(agency.notice_channel) if agency.notice_channel else t(N_("no channel yet"))
-    muted = ui.escape(", ".join(agency.notice_mutes or [])) or t(N_("none"))
+    # Each muted kind in the reader's words, with the code `unmute` takes.
+    muted = ", ".join(
+        t(N_("{kind} (`{code}`)"), kind=t(texts.KIND_NAMES.get(k, k)), code=k)
+        for k in agency.notice_mutes or []
+    ) or t(N_("none"))
     snoozes = ", ".join(
         t(N_("{account} until {date}"), account=names.get(int(k), k), date=date.fromisoformat(v))
         for k, v in (agency.notice_snoozes or {}).items()
@@ -248,17 +253,12 @@ def on_view(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if account is None:
         raise NotFound(N_("This notice is about no account."))
     t = req.t
-    plan = " ".join(
-        str(p)
-        for p in (account.product, account.tier, account.contacts or account.seats or "", account.frequency)
-        if p
-    )
     blocks: list[Block] = [
         ui.header(account.name),
         ui.fields(
             [
                 (t(N_("Status")), t(account.status)),
-                (t(N_("Plan")), ui.escape(plan)),
+                (t(N_("Plan")), plan_label(t, account)),
                 (t(N_("Client")), ui.escape(account.client_name)),
                 (t(N_("Period ends")), t.date(account.period_end)),
             ]
@@ -280,7 +280,7 @@ def on_buy_licenses(ack: Ack, body: dict[str, Any], context: BoltContext, client
     req.actor.require(Permission.SPEND_MONEY)
     view = seats_modals.buy_view(req, account.name, "1", _channel(body))
     client.views_open(trigger_id=body["trigger_id"], view=view)
-    t = req.t
+    t = req.channel_t  # the note edits the channel's notice
     mark_done(context, body, notice.id, t(N_(":hourglass: <@{user}> is buying licenses."), user=req.user_id))
 
 
@@ -289,7 +289,7 @@ def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     req, notice, _ = _start(ack, body, context)
     req.actor.require(Permission.SPEND_MONEY)
     client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
-    t = req.t
+    t = req.channel_t  # the note edits the channel's notice
     mark_done(
         context, body, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
     )

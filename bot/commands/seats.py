@@ -15,7 +15,7 @@ from bot.commands.seats_modals import ADD_OPEN, BUY_OPEN, REMOVE_OPEN, added_tex
 from bot.context import Req, open_request
 from bot.parsing import positive_int, refuse_extra, tokens
 from domain.errors import InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.roles import Permission
 from domain.seats_card import SeatCard, seat_card
 from domain.seats_members import activate_member, add_members, remove_member, replace_member
@@ -99,12 +99,10 @@ def action_reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
             _need(words, 2, sub)
             free = remove_member(uow, deps.clock, req.actor, words[0], words[1])
             text = t(
-                N_(
-                    ":white_check_mark: {email} is removed; {account} has {free} free license(s). The expiry does not move."
-                ),
+                N_(":white_check_mark: {email} is removed; {account} has {free}. The expiry does not move."),
                 email=words[1],
                 account=words[0],
-                free=free,
+                free=Count(free, N_("{n} free license"), N_("{n} free licenses")),
             )
         else:
             _need(words, 3, sub)
@@ -184,10 +182,8 @@ def card_blocks(req: Req, card: SeatCard) -> list[Block]:
             ]
         )
     )
-    rows = [
-        f"{ui.escape(m.email)} — {t(m.status)}{' · ' + t(N_('administrator')) if m.is_admin else ''}"
-        for m in card.members
-    ]
+    admin = " · " + t(N_("administrator"))
+    rows = [f"{ui.escape(m.email)} — {t(m.status)}{admin if m.is_admin else ''}" for m in card.members]
     blocks.append(
         ui.section("\n".join(rows[:100]) or t(N_("No members yet: the agency is the administrator.")))
     )

@@ -68,9 +68,19 @@ def quote_lines(req: Req, quote: Quote) -> list[str]:
 def topup_blocks(req: Req, offer: TopUp) -> list[Block]:
     t = req.t
     what = (
-        t(N_("Buy {n} license(s) for {account}"), n=offer.extra, account=offer.account)
+        t.plural(
+            N_("Buy {n} license for {account}"),
+            N_("Buy {n} licenses for {account}"),
+            offer.extra,
+            account=offer.account,
+        )
         if offer.per_seat
-        else t(N_("Add {n} user seat(s) to {account}"), n=offer.extra, account=offer.account)
+        else t.plural(
+            N_("Add {n} user seat to {account}"),
+            N_("Add {n} user seats to {account}"),
+            offer.extra,
+            account=offer.account,
+        )
     )
     pay = pay_lines(req, offer.draw, offer.payment_method, vendor=offer.vendor)
     return [

@@ -22,7 +22,7 @@ from bot import portal_tasks, ui
 from bot.commands import seats_buy, seats_new
 from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
-from domain.i18n import N_
+from domain.i18n import N_, Count
 from domain.roles import Permission
 from domain.seats_card import seat_card
 from domain.seats_members import AddResult, add_members, remove_member
@@ -238,9 +238,9 @@ def on_remove(
         free = remove_member(uow, req.deps.clock, req.actor, account, email)
     ack()
     text = req.t(
-        N_(":white_check_mark: {email} is removed; {account} has {free} free license(s)."),
+        N_(":white_check_mark: {email} is removed; {account} has {free}."),
         email=email,
         account=account,
-        free=free,
+        free=Count(free, N_("{n} free license"), N_("{n} free licenses")),
     )
     _tell(req, client, meta.get("channel"), ui.notice(text))

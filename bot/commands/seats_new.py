@@ -130,9 +130,10 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         draw = draw_new(uow, req.actor, data, offer)
         name = account_name(uow, req.deps.provider, req.actor.agency_id, data)
     t = req.t
-    summary = t(
-        N_("{licenses} license(s) for {customer} ({company}, {country})."),
-        licenses=data.licenses,
+    summary = t.plural(
+        N_("{n} license for {customer} ({company}, {country})."),
+        N_("{n} licenses for {customer} ({company}, {country})."),
+        data.licenses,
         customer=data.customer_name,
         company=data.company or "-",
         country=data.country,

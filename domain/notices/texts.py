@@ -154,9 +154,16 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
         )
     if kind == rules.INVITATION_PENDING:
         emails = ", ".join(str(e) for e in payload.get("emails") or ())
+        count = len(payload.get("emails") or ()) or 1
         return Text(
-            N_("*{account}*: {emails} invited on {date} and still not active."),
-            {"account": name, "emails": emails or "-", "date": _day(payload, "invited_on", due_on)},
+            N_("*{account}*: {emails} was invited on {date} and is still not active."),
+            {
+                "account": name,
+                "emails": emails or "-",
+                "date": _day(payload, "invited_on", due_on),
+                "count": count,
+            },
+            plural=N_("*{account}*: {emails} were invited on {date} and are still not active."),
         )
     if kind == rules.TIER_CHANGED:
         return _tier(payload)

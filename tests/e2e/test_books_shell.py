@@ -34,9 +34,9 @@ def test_transfers_in_the_shell(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "shell", stdin=script, DATABASE_URL=_fresh(tmp_path))
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
-    assert "with the plan marketing plus 2500 monthly: $99.00 per cycle" in out, out
+    assert "with the plan Marketing · Plus · 2,500 contacts · monthly: $99.00 per cycle" in out, out
     assert "old-client joins the portfolio" in out, out
-    assert "Plan: marketing plus 2,500 contacts, monthly" in out, out
+    assert "Plan: Marketing Plus 2,500 contacts, monthly" in out, out
     assert "Notifications to: ops@shell-agency.example" in out, out
     assert "old-client is now transferred" in out, out
     assert "transferred · transferred out" in out, out

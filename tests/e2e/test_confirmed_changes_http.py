@@ -67,7 +67,7 @@ def test_edit_downgrade_shows_its_quote_and_is_scheduled_only_once_confirmed(
     assert body.get("response_action") == "update", body
     step = body["view"]
     shown = payload_text(step)
-    assert "marketing · starter · 1,000 contacts" in shown, shown
+    assert "Marketing · Starter · 1,000 contacts" in shown, shown
     assert "Minus reseller discount (25%)  →  $4.75" in shown and "New plan value  →  $19.00" in shown, shown
     assert "takes effect at the next renewal on Dec 10, 2026" in shown, shown
     assert "from then on you pay $14.25 per cycle. Nothing is charged today; no refund." in shown, shown

@@ -87,11 +87,14 @@ def test_pool_names_in_refusals_and_history_are_words(
 
 
 def test_word_parameters_are_translated_for_the_reader() -> None:
-    """A `Word` parameter is a message id: translated before it goes in the sentence; a plain str is not."""
+    """A `Word` parameter is a message id: translated before it goes in the sentence. A plain str is
+    translated only when its parameter holds codes (`status`, `role`…) and it is a code the vocabulary
+    knows; a name is left as typed."""
     fr = Translator("fr")
-    assert fr(N_("A {status} account cannot be renewed."), status=Word("archived")) != fr(
+    assert fr(N_("A {status} account cannot be renewed."), status=Word("archived")) == fr(
         N_("A {status} account cannot be renewed."), status="archived"
     )
+    assert "archived" in fr(N_("{name} was already transferred out."), name="archived")
     assert (
         human(fr, "first_cycle") == "premier cycle" and human(Translator("en"), "topup") == "license top-up"
     )

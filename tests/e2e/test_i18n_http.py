@@ -21,7 +21,7 @@ SCREENS: dict[str, dict[str, str]] = {
         "user": "U0FRENCH",
         "help": "Autres commandes",
         "role": "<@U0FRENCH> — facturation",
-        "quote": "Devis : marketing",
+        "quote": "Devis : Marketing",
         "quote_money": f"948,00{NBSP}€",
         "confirm": "Confirmer l'achat",
         "amount": f"1{NNBSP}234,56{NBSP}€",
@@ -35,7 +35,7 @@ SCREENS: dict[str, dict[str, str]] = {
         "user": "U0ITALIAN",
         "help": "Altri comandi",
         "role": "<@U0ITALIAN> — fatturazione",
-        "quote": "Preventivo: marketing",
+        "quote": "Preventivo: Marketing",
         "quote_money": f"948,00{NBSP}€",
         "confirm": "Conferma l'acquisto",
         "amount": f"1.234,56{NBSP}€",
@@ -148,7 +148,7 @@ def test_a_refusal_and_a_domain_error_are_translated(
     assert "Vous n'êtes pas membre" in refused.text
     http.command("/agency", "members add U0ITALIAN viewer")
     denied = http.command("/agency", "members add U0FRENCH owner", user="U0ITALIAN")
-    assert "Il tuo ruolo (viewer) non lo consente" in denied.text  # the role as typed in commands
+    assert "Il tuo ruolo (lettore) non lo consente" in denied.text  # the role in the reader's words
 
 
 @pytest.mark.parametrize(

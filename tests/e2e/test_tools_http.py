@@ -242,14 +242,14 @@ def test_template_import_confirms_reports_and_never_imports_twice(
     assert "2 accounts" in card.text and "acme" in card.text
     value = _button(card.body, "accounts_templates_confirm")
     http.click("accounts_templates_confirm", value)
-    assert "2 imported, 0 skipped" in _final(slack, "imported,")
+    assert "2 accounts imported, 0 accounts skipped" in _final(slack, "imported,")
     slack.clear()
     http.click("accounts_templates_confirm", value)  # the same card again: already done, said so
     assert "Already done" in _final(slack, "imported,")
     slack.clear()
     again = http.command("/accounts", f"templates import {link} status:active")
     http.click("accounts_templates_confirm", _button(again.body, "accounts_templates_confirm"))
-    assert "0 imported, 2 skipped" in _final(slack, "imported,")
+    assert "0 accounts imported, 2 accounts skipped" in _final(slack, "imported,")
     assert provider.accounts["acc_acme"]["templates"] == [link]
     with sessions() as s:
         assert len(s.scalars(select(TemplateImport)).all()) == 2

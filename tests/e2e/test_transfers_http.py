@@ -142,9 +142,10 @@ def test_confirmed_transfer_in_creates_the_account_with_the_requested_plan(
     accounts ($74.25). Audited; the channel is told once."""
     agency_id = _portfolio(sessions, "other")
     requested = http.command("/accounts", "transfer-in old-client client@old.example plus 2500 monthly")
-    assert "marketing plus 2500 monthly" in requested.text and "$99.00 per cycle" in requested.text, (
-        requested.text
-    )
+    assert (
+        "Marketing · Plus · 2,500 contacts · monthly" in requested.text
+        and "$99.00 per cycle" in requested.text
+    ), requested.text
     assert "There is no account named old-client" in http.command("/accounts", "show old-client").text
     with sessions() as session:
         assert session.scalars(select(Transfer)).one().plan["tier"] == "plus"

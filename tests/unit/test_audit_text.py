@@ -62,3 +62,34 @@ def test_an_unknown_code_still_reads_as_words() -> None:
     assert action_label(t, "seats.pool_resized") == "seats · pool resized"
     assert describe_change(t, None, {"new_field": True}) == " (new field: sì)"
     assert all(label and "_" not in label for label in FIELDS.values())
+
+
+def _line(lang: str, action: str, target: str, after: dict[str, object]) -> str:
+    entry = AuditEntry(actor="U0ANA", action=action, target=target, before=None, after=after, at=NOON)
+    return entry_line(Translator(lang, "EUR"), entry).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_credit_purchase_reads_its_kind_and_quantity_as_words() -> None:
+    """Was "crédits achetés prepaid (quantité : 500.00)": the kind is a word, a prepaid quantity is
+    money, an SMS quantity a count grouped the reader's way."""
+    prepaid = _line("fr", "credits.purchased", "prepaid", {"quantity": "500.00", "total": "500.00"})
+    assert "*crédits achetés* prépayé" in prepaid and "quantité : 500,00 €" in prepaid, prepaid
+    sms = _line("it", "credits.purchased", "sms", {"quantity": "1000"})
+    assert "quantità: 1.000" in sms and "€" not in sms.split("quantità")[1], sms
+
+
+def test_an_approval_entry_reads_its_subject_status_and_reason_as_words() -> None:
+    """Was "objet : prepaid", "statut : approved", "échec : insufficient funds"."""
+    line = _line(
+        "fr",
+        "approval.failed",
+        "approval:4",
+        {"kind": "credits", "status": "failed", "subject": "prepaid", "failure": "insufficient funds"},
+    )
+    assert "objet : prépayé" in line and "statut : échouée" in line, line
+    assert "provision insuffisante" in line and "insufficient" not in line and "prepaid" not in line, line
+    named = _line("fr", "approval.requested", "approval:5", {"subject": "acme-shop"})
+    assert "objet : acme-shop" in named  # an account name stays as it is

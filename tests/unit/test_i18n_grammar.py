@@ -115,3 +115,63 @@ def test_quote_notes_agree_with_their_count(lang: str) -> None:
     }[lang]
     assert expected[0] in note_text(t, tier, tier.params)
     assert expected[1] in note_text(t, cycles, cycles.params)
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "expected"),
+    [
+        ("it", "La mia agenzia", "Crediti della mia agenzia"),
+        ("it", "Il Forno", "Crediti del Forno"),
+        ("it", "Lo Studio", "Crediti dello Studio"),
+        ("it", "L'Officina", "Crediti dell'Officina"),
+        ("it", "I Tre Porcellini", "Crediti dei Tre Porcellini"),
+        ("it", "Gli Amici", "Crediti degli Amici"),
+        ("it", "Le Rose", "Crediti delle Rose"),
+        ("it", "Lavanda", "Crediti di Lavanda"),
+        ("it", "Ilva", "Crediti di Ilva"),
+        ("fr", "Le Comptoir", "Crédits du Comptoir"),
+        ("fr", "Les Amis", "Crédits des Amis"),
+        ("fr", "La Maison", "Crédits de La Maison"),
+        ("fr", "Acme", "Crédits d'Acme"),
+        ("fr", "Lemon", "Crédits de Lemon"),
+    ],
+)
+def test_a_preposition_takes_in_the_article_of_a_name(lang: str, name: str, expected: str) -> None:
+    """Italian "di" + "La mia agenzia" is "della mia agenzia" (the shell's header read "CREDITI DI LA
+    MIA AGENZIA"); French "de" + "Le Comptoir" is "du Comptoir"; a name without an article is kept."""
+    assert Translator(lang)("Credits of {agency}", agency=name) == expected
+
+
+def test_the_contraction_keeps_the_name_escaped_and_plain() -> None:
+    """The name after the article is still user text: escaped in mrkdwn, raw in plain text."""
+    from bot.i18n import plain
+
+    said = Translator("it")("Credits of {agency}", agency="La <b> & co")
+    assert said == "Crediti della &lt;b&gt; &amp; co" and plain(said) == "Crediti della <b> & co"
+
+
+@pytest.mark.parametrize(
+    ("lang", "role", "expected"),
+    [("fr", "viewer", "Votre rôle (lecteur)"), ("it", "manager", "Il tuo ruolo (gestore)")],
+)
+def test_a_role_reaches_a_refusal_as_a_word(lang: str, role: str, expected: str) -> None:
+    """`domain.roles.require` passes the role through `role_word`; a code passed as plain text to a
+    `{role}` parameter is translated too."""
+    from domain.errors import Forbidden
+    from domain.roles import Permission, Role, require
+
+    with pytest.raises(Forbidden) as caught:
+        require(Role(role), Permission.MANAGE_AGENCY)
+    t = Translator(lang)
+    assert expected in t(caught.value.message, **caught.value.params)
+    assert expected in t(caught.value.message, role=role)
+
+
+def test_a_code_inside_backticks_is_what_the_reader_types() -> None:
+    """`/credits buy {kind} <pack>` keeps the typed word; the same code in prose is translated."""
+    t = Translator("fr")
+    assert t("`/credits buy {kind} <pack>`", kind="prepaid").startswith("`/credits buy prepaid")
+    assert (
+        t("Transfer {id} is already {status}.", id=3, status="pending")
+        == "Le transfert 3 est déjà en attente."
+    )

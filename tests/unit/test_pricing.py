@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from domain.catalog import Catalog, ContactsProduct, load_catalog
 from domain.errors import InvalidInput
+from domain.i18n import Count
 from domain.periods import FREQUENCIES, Frequency, current_period
 from domain.pricing import (
     CurrentPlan,
@@ -150,7 +151,7 @@ def test_list_price_with_everything() -> None:
         (plan(contacts=0), "contacts", "above 0"),
         (plan(contacts=-5), "contacts", "above 0"),
         (plan(contacts=None), "contacts", "above 0"),
-        (replace(plan(), frequency=cast(Frequency, "weekly")), "frequency", "monthly or annual"),
+        (replace(plan(), frequency=cast(Frequency, "weekly")), "frequency", "`monthly` or `annual`"),
         (plan(seats=0), "seats", "includes 3"),
         (plan(seats=2), "seats", "includes 3"),
         (plan(addons=("fax",)), "addons", "Unknown add-on"),
@@ -475,8 +476,8 @@ def test_topup_50_days_left_is_2_months() -> None:
     # discounted monthly license: 12.00 - 25% (3.00) = 9.00; VAT SE 25% of 36.00 = 9.00
     assert q.today == D("36.00")
     assert line(q, "today").params == {
-        "licenses": 2,
-        "months": 2,
+        "licenses": Count(2, "{n} license", "{n} licenses"),
+        "months": Count(2, "{n} month", "{n} months"),
         "unit": D("9.00"),
         "date": date(2025, 3, 10),
     }

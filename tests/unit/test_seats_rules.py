@@ -74,7 +74,7 @@ def test_more_members_than_free_licenses_adds_none_and_says_how_many_are_free() 
         check_room("acme", Capacity(5, 3), 4)
     assert caught.value.free == 2 and caught.value.asked == 4 and caught.value.shortfall == 2
     text = Translator("en")(caught.value.message, **caught.value.params)
-    assert "2 free license(s)" in text and "none were added" in text
+    assert "2 free licenses and you asked for 4 new members" in text and "none were added" in text
 
 
 def test_annual_term_ends_with_the_billing_period() -> None:
