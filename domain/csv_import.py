@@ -282,7 +282,7 @@ def _plan(catalog: Catalog, cells: dict[str, str]) -> PlanChoice:
         )
     frequency_raw = cells["frequency"].lower()
     if frequency_raw not in ("monthly", "annual"):
-        raise InvalidInput(N_("frequency: write monthly or annual."))
+        raise InvalidInput(N_("frequency: write `monthly` or `annual`."))
     frequency: Frequency = "annual" if frequency_raw == "annual" else "monthly"
     version = catalog.version_of(product) or ""
     spec = catalog.product(product)
