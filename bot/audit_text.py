@@ -52,6 +52,7 @@ ACTIONS: dict[str, str] = {
     "approval.rejected": N_("approval refused"),
     "approval.requested": N_("approval requested"),
     "billing_profile.added": N_("billing profile added"),
+    "billing_profile.changed": N_("billing profile changed"),
     "billing_profile.deleted": N_("billing profile deleted"),
     "credits.preview_applied": N_("preview credits applied"),
     "credits.purchase_declined": N_("credit purchase declined"),

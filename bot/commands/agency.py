@@ -21,6 +21,7 @@ from bot import audit_text, ui
 from bot.context import Req, open_request
 from bot.i18n import _
 from bot.parsing import tokens, user_id
+from bot.vendor_links import vendor_blocks
 from domain import agency as service
 from domain import audit
 from domain.errors import InvalidInput
@@ -94,6 +95,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     blocks += [
         ui.header(t(N_("Reseller Desk — {agency}"), agency=req.agency_name)),
         ui.section("\n".join(lines)),
+        *vendor_blocks(t, req.deps.catalog, req.deps.provider.key),
     ]
     blocks.append(
         ui.context(

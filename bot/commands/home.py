@@ -18,6 +18,7 @@ from bot import ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.vendor_links import vendor_blocks
 from domain import ledger
 from domain.accounts import queries
 from domain.accounts.rules import STATUSES
@@ -130,4 +131,5 @@ def home_blocks(req: Req) -> list[Block]:
                 )
             )
         ),
+        *vendor_blocks(t, catalog, req.deps.provider.key),
     ]

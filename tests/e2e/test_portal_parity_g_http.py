@@ -1,0 +1,185 @@
+"""Issue 18 §1: what the vendor's portal has and the desk did not, over signed HTTP.
+
+Billing profiles whose label and expiry change (SPEC §7); the vendor's links (partner portal, agency
+FAQ, customer-experience team) in `/agency help` and App Home; the overview's chosen columns; the
+monthly prepaid advice; global shortcuts and a shared quote.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import LocalSlack
+from domain.catalog import Catalog, parse_catalog
+from domain.store.models import AuditEntry, BillingProfile
+from tests.e2e.test_agency_http import row_counts
+from tests.slackhttp import SlackHttp, text_input
+from tests.slackhttp import select as pick
+
+
+# billing profiles: label and expiry ------------------------------------------------------------------
+def _profile(http: SlackHttp, label: str = "Office card") -> None:
+    http.command("/agency", "members")
+    http.command("/billing", "profiles add")
+    reply = http.submit(http.opened_view(), {"test_card": pick("4242"), "label": text_input(label)})
+    assert "errors" not in reply.body
+
+
+def _edit(http: SlackHttp, label: str, expiry: str, profile_id: int = 1, user: str = "U0OWNER") -> Any:
+    opened = http.command("/billing", f"profiles edit {profile_id}", user=user)
+    assert opened.status == 200 and not opened.body.get("text"), opened.text
+    view = http.opened_view()
+    assert view["callback_id"] == "billing_profile_edit"
+    return http.submit(view, {"label": text_input(label), "expiry": text_input(expiry)}, user=user)
+
+
+def _rows(sessions: sessionmaker[Session]) -> tuple[list[BillingProfile], list[AuditEntry]]:
+    with sessions() as s:
+        profiles = list(s.scalars(select(BillingProfile)))
+        audit = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "billing_profile.changed")))
+        return profiles, audit
+
+
+def test_a_profile_label_and_expiry_change_once_audited(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session]
+) -> None:
+    _profile(http)
+    http.command("/billing", "profiles edit 1")
+    filled = {
+        b["block_id"]: b["element"].get("initial_value")
+        for b in http.opened_view()["blocks"]
+        if b["type"] == "input"
+    }
+    assert filled == {"label": "Office card", "expiry": "12/31"}
+    reply = _edit(http, "Finance <Visa>", "08/29")
+    assert reply.status == 200 and "errors" not in reply.body
+    said = slack.of("chat.postEphemeral")[-1].params["text"]
+    assert "Finance &lt;Visa&gt;" in said and "08/2029" in said
+    reply = _edit(http, "Finance <Visa>", "08/2029")  # the same values again: a retry changes nothing
+    assert "nothing changed" in slack.of("chat.postEphemeral")[-1].params["text"]
+    profiles, audit = _rows(sessions)
+    assert [(p.label, p.exp_month, p.exp_year) for p in profiles] == [("Finance <Visa>", 8, 2029)]
+    assert len(audit) == 1
+    assert audit[0].before == {"label": "Office card", "expiry": "12/2031"}
+    assert audit[0].after == {"label": "Finance <Visa>", "expiry": "08/2029"}
+    assert "billing profile changed" in http.command("/agency", "audit 3").text
+
+
+@pytest.mark.parametrize(
+    ("label", "expiry", "field", "words"),
+    [
+        ("Ok", "01/20", "expiry", "expired"),
+        ("Ok", "13/29", "expiry", "MM/YY"),
+        ("Ok", "", "expiry", "MM/YY"),
+        ("card 4242 4242 4242 4242", "08/29", "label", "card number"),
+    ],
+)
+def test_a_bad_field_is_named_and_nothing_is_written(
+    http: SlackHttp,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    label: str,
+    expiry: str,
+    field: str,
+    words: str,
+) -> None:
+    _profile(http)
+    before = row_counts(db)
+    reply = _edit(http, label, expiry)
+    assert list(reply.body["errors"]) == [field]
+    assert words.lower() in reply.body["errors"][field].lower()
+    assert row_counts(db) == before
+    assert [(p.label, p.exp_month) for p in _rows(sessions)[0]] == [("Office card", 12)]
+
+
+def test_only_money_roles_change_a_profile_and_only_their_agency(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session]
+) -> None:
+    _profile(http)
+    http.command("/agency", "members add <@U0VIEW> viewer")
+    refused = http.command("/billing", "profiles edit 1", user="U0VIEW")
+    assert "role" in refused.text.lower()
+    assert "no billing profile 99" in http.command("/billing", "profiles edit 99").text
+    assert "/billing profiles edit 2" in http.command("/billing", "profiles edit x").text
+    # a modal whose metadata names another profile (tampered) is refused on its first input
+    http.command("/billing", "profiles edit 1")
+    view = http.opened_view()
+    view["private_metadata"] = json.dumps({"profile": 77})
+    reply = http.submit(view, {"label": text_input("x"), "expiry": text_input("08/29")})
+    assert "no billing profile 77" in reply.body["errors"]["label"]
+    assert [p.label for p in _rows(sessions)[0]] == ["Office card"]
+
+
+def test_the_list_has_an_edit_button_that_opens_the_modal(http: SlackHttp) -> None:
+    _profile(http)
+    listing = http.command("/billing", "profiles")
+    buttons = [
+        b["accessory"]
+        for b in listing.body["blocks"]
+        if b.get("accessory", {}).get("action_id") == "billing_profile_edit_open"
+    ]
+    assert [b["value"] for b in buttons] == ["1"]
+    http.click("billing_profile_edit_open", "1")
+    assert http.opened_view()["callback_id"] == "billing_profile_edit"
+
+
+def test_the_edit_modal_speaks_french(
+    http: SlackHttp, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _profile(http)
+    monkeypatch.setitem(slack.user_locales, "U0OWNER", "fr-FR")
+    http.command("/billing", "profiles edit 1")
+    view = json.dumps(http.opened_view(), ensure_ascii=False)
+    assert "profil de facturation" in view.lower() and "Expiration" in view
+
+
+# the vendor's links ----------------------------------------------------------------------------------
+def test_agency_help_and_app_home_link_the_vendor_portal_faq_and_support(
+    http: SlackHttp, catalog: Catalog
+) -> None:
+    vendor = catalog.vendor("simulated")
+    assert vendor is not None
+    help_text = http.command("/agency", "help").raw
+    home = json.dumps(http.home())
+    for shown in (help_text, home):
+        assert vendor.portal_url in shown and vendor.faq_url in shown
+        assert f"{vendor.support_email}" in shown
+        assert "partner portal" in shown and "customer experience team" in shown
+
+
+def test_the_links_follow_the_provider_key_with_the_default_for_others(catalog: Catalog) -> None:
+    default = catalog.vendor("default")
+    assert default is not None
+    assert catalog.vendor("manual") == default
+    assert catalog.vendor("activecampaign") is not None
+    assert catalog.vendor("simulated") != default
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (
+            {"portal_url": "http://x.example/", "faq_url": "https://x/", "support_email": "a@b.co"},
+            "portal_url",
+        ),
+        ({"portal_url": "https://x/|evil", "faq_url": "https://x/", "support_email": "a@b.co"}, "portal_url"),
+        ({"portal_url": "https://x/", "faq_url": "https://x/"}, "support"),
+        (
+            {"portal_url": "https://x/", "faq_url": "https://x/", "support_email": "not-an-address"},
+            "support_email",
+        ),
+    ],
+)
+def test_a_bad_vendor_entry_stops_the_catalog_naming_the_field(entry: dict[str, str], problem: str) -> None:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("domain.data").joinpath("catalog.toml").read_text(encoding="utf-8"))
+    data["vendors"] = {"acme": {"name": "Acme", **entry}}
+    with pytest.raises(Exception, match=f"vendors.acme.*{problem}"):
+        parse_catalog(data, "test")
