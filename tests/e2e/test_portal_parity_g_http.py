@@ -183,3 +183,106 @@ def test_a_bad_vendor_entry_stops_the_catalog_naming_the_field(entry: dict[str, 
     data["vendors"] = {"acme": {"name": "Acme", **entry}}
     with pytest.raises(Exception, match=f"vendors.acme.*{problem}"):
         parse_catalog(data, "test")
+
+
+# global shortcuts and a shared quote -----------------------------------------------------------------
+def _shortcut(http: SlackHttp, callback_id: str, user: str = "U0OWNER") -> Any:
+    return http.interaction({"type": "shortcut", "callback_id": callback_id, "user": {"id": user}})
+
+
+def test_the_manifest_declares_the_two_global_shortcuts_the_app_listens_to() -> None:
+    import yaml
+
+    from tests.unit.test_manifest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "app_manifest.yml").read_text())
+    shortcuts = {s["callback_id"]: s for s in manifest["features"]["shortcuts"]}
+    assert set(shortcuts) == {"accounts_new_shortcut", "quote_shortcut"}
+    assert {s["name"] for s in shortcuts.values()} == {"New account", "Quote"}
+    assert all(s["type"] == "global" for s in shortcuts.values())
+
+
+def test_the_new_account_shortcut_opens_the_add_modal(http: SlackHttp) -> None:
+    http.command("/agency", "members")
+    reply = _shortcut(http, "accounts_new_shortcut")
+    assert reply.status == 200
+    shortcut_view = http.opened_view()
+    http.command("/accounts", "add")
+    assert shortcut_view["callback_id"] == http.opened_view()["callback_id"] == "accounts_add"
+    assert [b.get("block_id") for b in shortcut_view["blocks"]] == [
+        b.get("block_id") for b in http.opened_view()["blocks"]
+    ]
+
+
+def test_a_viewer_is_told_in_the_dm_that_the_shortcut_is_not_for_their_role(
+    http: SlackHttp, slack: LocalSlack
+) -> None:
+    http.command("/agency", "members add <@U0VIEW> viewer")
+    mark = slack.mark()
+    assert _shortcut(http, "accounts_new_shortcut", user="U0VIEW").status == 200
+    posts = [c for c in slack.since(mark) if c.method == "chat.postMessage"]
+    assert not [c for c in slack.since(mark) if c.method == "views.open"]
+    assert posts and posts[0].params["channel"] == "U0VIEW" and "role" in json.dumps(posts[0].params)
+
+
+def test_the_quote_shortcut_opens_the_quote_modal_and_the_quote_comes_to_the_dm(
+    http: SlackHttp, slack: LocalSlack
+) -> None:
+    http.command("/agency", "members")
+    assert _shortcut(http, "quote_shortcut").status == 200
+    view = http.opened_view()
+    assert view["callback_id"] == "quote_modal"
+    mark = slack.mark()
+    reply = http.submit(view, {})
+    assert reply.status == 200 and "errors" not in reply.body, reply.body
+    posts = [c for c in slack.since(mark) if c.method == "chat.postMessage"]
+    assert [p.params["channel"] for p in posts] == ["U0OWNER"]
+    assert "per cycle" in json.dumps(posts[0].params)
+
+
+def _share_button(reply: Any) -> str:
+    values = [
+        e["value"]
+        for b in reply.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "quote_share"
+    ]
+    assert len(values) == 1
+    return str(values[0])
+
+
+def test_share_quote_posts_once_to_the_channel_in_the_agencys_language(
+    http: SlackHttp, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http.command("/agency", "members")
+    monkeypatch.setitem(slack.user_locales, "U0OWNER", "fr-FR")  # the person reads French…
+    quoted = http.command("/quote", "plus 2500 annual")
+    value = _share_button(quoted)
+    assert "plus" not in value and len(value) == 48  # only a held id: no plan, no amount, no channel
+    mark = slack.mark()
+    http.click("quote_share", value)
+    http.click("quote_share", value)  # a second click (or Slack's retry) posts nothing again
+    posts = [c for c in slack.since(mark) if c.method == "chat.postMessage"]
+    assert len(posts) == 1 and posts[0].params["channel"] == "C0TEST"
+    shared = json.dumps(posts[0].params, ensure_ascii=False)
+    assert "Quote: marketing" in shared and "Devis" not in shared  # …the channel reads English
+    assert "<@U0OWNER>" in shared and "Create account" not in shared
+    answers = [c for c in slack.since(mark) if c.method == "response_url"]
+    assert "Already done" in json.dumps(answers[-1].params, ensure_ascii=False) or "Déjà" in json.dumps(
+        answers[-1].params, ensure_ascii=False
+    )
+
+
+def test_only_the_person_who_quoted_shares_it_and_a_forged_id_is_refused(
+    http: SlackHttp, slack: LocalSlack
+) -> None:
+    http.command("/agency", "members")
+    http.command("/agency", "members add <@U0MGR> manager")
+    value = _share_button(http.command("/quote", "plus 2500 annual"))
+    mark = slack.mark()
+    http.click("quote_share", value, user="U0MGR")
+    http.click("quote_share", "f" * 48)
+    assert not [c for c in slack.since(mark) if c.method == "chat.postMessage"]
+    said = json.dumps([c.params for c in slack.since(mark)])
+    assert "only they can confirm" in said and "not valid any more" in said
