@@ -76,6 +76,7 @@ ACTIONS: dict[str, str] = {
     "seats.subscription_created": N_("license subscription created"),
     "seats.user_seats_added": N_("user seats added"),
     "seats.user_seats_reduced": N_("user seats reduced at renewal"),
+    "view.columns": N_("overview columns chosen"),
     "view.saved": N_("saved view stored"),
 }
 
@@ -93,6 +94,7 @@ FIELDS: dict[str, str] = {
     "client_price": N_("client price"),
     "client_price_per": N_("client price per"),
     "colour": N_("colour"),
+    "columns": N_("columns"),
     "contacts": N_("contacts"),
     "credit_used": N_("credit used"),
     "currency": N_("currency"),

@@ -8,6 +8,7 @@ monthly prepaid advice; global shortcuts and a shared quote.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -286,3 +287,127 @@ def test_only_the_person_who_quoted_shares_it_and_a_forged_id_is_refused(
     assert not [c for c in slack.since(mark) if c.method == "chat.postMessage"]
     said = json.dumps([c.params for c in slack.since(mark)])
     assert "only they can confirm" in said and "not valid any more" in said
+
+
+# the overview's columns ------------------------------------------------------------------------------
+def _with_accounts(sessions: sessionmaker[Session]) -> None:
+    from tests.factories import make_account, make_agency, make_profile
+
+    with sessions.begin() as s:
+        agency = make_agency(s)
+        profile = make_profile(s, agency)
+        make_account(
+            s,
+            agency,
+            name="acme-shop",
+            client_name="Acme <Shop>",
+            billing_profile_id=profile.id,
+            client_price=Decimal("200"),
+        )
+
+
+def _columns_button(reply: Any) -> dict[str, Any]:
+    found = [
+        e
+        for b in reply.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "accounts_columns"
+    ]
+    assert len(found) == 1
+    return dict(found[0])
+
+
+def _choose(http: SlackHttp, value: str, columns: list[str]) -> Any:
+    http.click("accounts_columns", value)
+    view = http.opened_view()
+    assert view["callback_id"] == "accounts_columns_save"
+    return http.submit(view, {"columns": _ticked(columns)})
+
+
+def _ticked(values: list[str]) -> dict[str, Any]:
+    return {
+        "type": "checkboxes",
+        "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values],
+    }
+
+
+def _row(reply: Any) -> str:
+    return next(
+        b["text"]["text"]
+        for b in reply.body["blocks"]
+        if b["type"] == "section" and "acme-shop" in b["text"]["text"]
+    )
+
+
+def test_the_member_chooses_the_overview_columns_and_they_are_kept(
+    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack
+) -> None:
+    _with_accounts(sessions)
+    first = http.command("/accounts")
+    row = _row(first)
+    assert "Acme &lt;Shop&gt;" in row and "per cycle" in row and "renews" in row and "margin" in row
+    assert _columns_button(first)["value"] == "(overview)"
+    http.click("accounts_columns", "(overview)")
+    ticked = [o["value"] for o in http.opened_view()["blocks"][0]["element"]["initial_options"]]
+    assert ticked == ["client", "plan", "status", "expiry", "cost", "margin"]
+    reply = _choose(http, "", ["cost", "client"])
+    assert reply.status == 200 and "errors" not in reply.body
+    row = _row(http.command("/accounts"))
+    assert "Acme &lt;Shop&gt;" in row and "per cycle" in row
+    assert "renews" not in row and "margin" not in row and "active" not in row
+    # another member still sees every column
+    http.command("/agency", "members add <@U0MGR> manager")
+    assert "renews" in _row(http.command("/accounts", user="U0MGR"))
+    # the same choice again writes nothing more
+    _choose(http, "", ["client", "cost"])
+    with sessions() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "view.columns")))
+    assert len(entries) == 1 and entries[0].after == {"columns": "client, cost"}
+    assert "overview" not in http.command("/accounts", "views").text  # not listed as a named view
+
+
+def test_a_saved_view_keeps_its_own_columns(http: SlackHttp, sessions: sessionmaker[Session]) -> None:
+    _with_accounts(sessions)
+    http.command("/accounts")
+    _choose(http, "", ["status"])
+    http.command("/accounts", "views save mine status:all")  # takes the overview's columns
+    shown = http.command("/accounts", "view mine")
+    assert _columns_button(shown)["value"] == "mine"
+    assert "active" in _row(shown) and "per cycle" not in _row(shown)
+    _choose(http, "mine", ["cost"])
+    assert "per cycle" in _row(http.command("/accounts", "view mine"))
+    assert "active" in _row(http.command("/accounts"))  # the plain overview kept its own
+
+
+@pytest.mark.parametrize("values", [["client", "password"], ["client"] * 7, "client"])
+def test_unknown_columns_are_refused_on_the_field(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine, values: Any
+) -> None:
+    _with_accounts(sessions)
+    http.command("/accounts")
+    http.click("accounts_columns", "")
+    view = http.opened_view()
+    before = row_counts(db)
+    if isinstance(values, list):
+        reply = http.submit(view, {"columns": _ticked(values)})
+    else:
+        reply = http.submit(view, {"columns": {"type": "checkboxes", "selected_options": values}})
+    assert "columns" in reply.body["errors"]
+    assert row_counts(db) == before
+
+
+def test_no_column_at_all_leaves_the_name_and_the_buttons(
+    http: SlackHttp, sessions: sessionmaker[Session]
+) -> None:
+    _with_accounts(sessions)
+    http.command("/accounts")
+    _choose(http, "", [])
+    reply = http.command("/accounts")
+    assert _row(reply) == "*acme-shop*"
+    assert any(
+        e.get("action_id") == "accounts_login"
+        for b in reply.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
