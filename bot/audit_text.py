@@ -128,6 +128,7 @@ FIELDS: dict[str, str] = {
     "payment_method": N_("payment method"),
     "payout_email": N_("payout email"),
     "pending_change": N_("scheduled change"),
+    "prepaid_advice_day": N_("prepaid advice day"),
     "per_cycle": N_("price per cycle"),
     "period_end": N_("period end"),
     "plan": N_("plan"),

@@ -18,6 +18,7 @@ from bot import ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.prepaid_advice import advice_blocks
 from bot.vendor_links import vendor_blocks
 from domain import ledger
 from domain.accounts import queries
@@ -114,6 +115,7 @@ def home_blocks(req: Req) -> list[Block]:
             + "\n"
             + ("\n".join(renewals) or t(N_("None.")))
         ),
+        *advice_blocks(req),
         *margin_blocks(req),
         ui.actions(
             ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),

@@ -32,6 +32,7 @@ TIER_CHANGED = "tier_changed"
 TRANSFERRED_OUT = "transferred_out"
 TRANSFERRED_IN = "transferred_in"
 BILLING_DIGEST = "billing_digest"
+PREPAID_ADVICE = "prepaid_advice"
 
 # Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
 KINDS = (
@@ -41,6 +42,7 @@ KINDS = (
     RENEWAL_COMING,
     TRIAL_ENDING,
     LOW_BALANCE,
+    PREPAID_ADVICE,
     LICENSE_POOL_FULL,
     INVITATION_PENDING,
     TIER_CHANGED,
@@ -49,7 +51,7 @@ KINDS = (
     BILLING_DIGEST,
 )
 # Agency-wide notices and the weekly digest are always a message of their own.
-ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST})
+ALWAYS_SINGLE = frozenset({LOW_BALANCE, PREPAID_ADVICE, TIER_CHANGED, BILLING_DIGEST})
 TRIAL_NOTICE_DAYS = 3
 INVITATION_DAYS = 7
 WEEK = 7

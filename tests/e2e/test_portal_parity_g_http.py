@@ -8,6 +8,7 @@ monthly prepaid advice; global shortcuts and a shared quote.
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.localslack import LocalSlack
 from domain.catalog import Catalog, parse_catalog
 from domain.store.models import AuditEntry, BillingProfile
 from tests.e2e.test_agency_http import row_counts
-from tests.slackhttp import SlackHttp, text_input
+from tests.slackhttp import SlackHttp, payload_text, text_input
 from tests.slackhttp import select as pick
 
 
@@ -411,3 +412,195 @@ def test_no_column_at_all_leaves_the_name_and_the_buttons(
         if b["type"] == "actions"
         for e in b["elements"]
     )
+
+
+# the monthly prepaid advice --------------------------------------------------------------------------
+DEC_1 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _advice_portfolio(sessions: sessionmaker[Session], advice_day: int = 1) -> tuple[int, list[int]]:
+    """Three paid accounts renewing in December (one earmarked 40.00), one in January, one trial;
+    50.00 of general prepaid credit."""
+    from domain import ledger
+    from tests.factories import make_account, make_agency, make_profile
+
+    with sessions.begin() as s:
+        agency = make_agency(s, notice_channel="C0NOTICES", prepaid_advice_day=advice_day)
+        profile = make_profile(s, agency)
+        ids = [
+            make_account(
+                s, agency, name=f"dec-{n}", billing_profile_id=profile.id, period_end=date(2026, 12, day)
+            ).id
+            for n, day in enumerate((1, 10, 31))
+        ]
+        make_account(s, agency, name="jan", billing_profile_id=profile.id, period_end=date(2027, 1, 1))
+        make_account(
+            s,
+            agency,
+            name="trial",
+            pricing_version="V1",
+            product="EM",
+            tier="trial",
+            status="trial",
+            period_end=date(2026, 12, 5),
+        )
+        for amount, account in ((Decimal("50.00"), None), (Decimal("40.00"), ids[1])):
+            ledger.append(
+                s,
+                agency_id=agency.id,
+                pool="prepaid",
+                amount=amount,
+                kind="purchase",
+                actor="U0OWNER",
+                at=DEC_1,
+                account_id=account,
+            )
+        return agency.id, ids
+
+
+def _charges(sessions: sessionmaker[Session], catalog: Catalog, ids: list[int]) -> list[Decimal]:
+    """Each account's renewal charge as the billing run computes it (the digest's own function)."""
+    from domain.notices.sweep import renewal_charge
+    from domain.portfolio import count_active_paid
+    from domain.store.models import Account
+
+    with sessions() as s:
+        accounts = [s.get(Account, i) for i in ids]
+        count = count_active_paid(s, accounts[0].agency_id)  # type: ignore[union-attr]
+        found = [renewal_charge(s, catalog, a, DEC_1.date(), count) for a in accounts if a]
+    return [c.total for c in found if c is not None]
+
+
+def _run(http: SlackHttp, extras: dict[str, Any]) -> None:
+    http.command("/agency", "notices run")
+    for worker in extras.get("notice_runs", []):
+        worker.join(10)
+
+
+def test_on_the_advice_day_the_month_is_priced_once_and_buy_prepaid_confirms_the_difference(
+    desk: tuple[SlackHttp, dict[str, Any]],
+    sessions: sessionmaker[Session],
+    clock: Any,
+    catalog: Catalog,
+    slack: LocalSlack,
+) -> None:
+    from domain.store.models import Invoice, Notice
+
+    http, extras = desk
+    clock.set(DEC_1)
+    _, ids = _advice_portfolio(sessions)
+    charges = _charges(sessions, catalog, ids)
+    assert len(charges) == 3 and all(c > 0 for c in charges)
+    cost = sum(charges, Decimal(0))
+    shortfall = cost - min(charges[1], Decimal("40.00")) - Decimal("50.00")
+    to_buy = shortfall.to_integral_value(rounding="ROUND_CEILING")
+    _run(http, extras)
+    _run(http, extras)  # a second run the same day
+    clock.set(DEC_1 + timedelta(days=1))
+    _run(http, extras)  # and the next day: still one advice this month
+    with sessions() as s:
+        advices = list(s.scalars(select(Notice).where(Notice.kind == "prepaid_advice")))
+    assert len(advices) == 1
+    assert advices[0].payload["cost"] == str(cost) and advices[0].payload["renewals"] == 3
+    posts = [p for p in slack.of("chat.postMessage") if "notice:%d" % advices[0].id in json.dumps(p.params)]
+    assert len(posts) == 1 and posts[0].params["channel"] == "C0NOTICES"
+    said = payload_text(posts[0].params)
+    assert "3 renewals will cost $%s after discounts" % f"{cost:,}" in said
+    assert "Prepaid balance: $50.00" in said and f"Buy ${to_buy:,.2f} of prepaid credit" in said
+
+    # Buy prepaid: the amount is worked out again at the click, and the usual confirm card follows
+    mark = slack.mark()
+    http.click(
+        "notice_buy_prepaid",
+        str(advices[0].id),
+        surface="message",
+        channel="C0NOTICES",
+        message={
+            "ts": posts[0].response["ts"],
+            "text": posts[0].params["text"],
+            "blocks": posts[0].params["blocks"],
+        },
+    )
+    card = next(
+        c.params
+        for c in slack.since(mark)
+        if c.method == "response_url" and "credits_buy_confirm" in json.dumps(c.params)
+    )
+    assert f"${to_buy:,.2f} of prepaid credit" in payload_text(card)
+    confirm = next(
+        e["value"]
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "credits_buy_confirm"
+    )
+    http.click("credits_buy_confirm", confirm)
+    http.click("credits_buy_confirm", confirm)
+    with sessions() as s:
+        bought = list(s.scalars(select(Invoice)))
+    assert len(bought) == 1 and bought[0].total == to_buy
+    # now the balance covers the month: /credits and the App Home say so, with no button
+    for shown in (http.command("/credits").raw, json.dumps(http.home())):
+        assert "covers the month" in shown and "credits_advice_buy" not in shown
+
+
+def test_credits_and_app_home_show_the_same_figure_with_a_buy_button(
+    http: SlackHttp, sessions: sessionmaker[Session], clock: Any, catalog: Catalog, slack: LocalSlack
+) -> None:
+    clock.set(DEC_1)
+    _, ids = _advice_portfolio(sessions)
+    charges = _charges(sessions, catalog, ids)
+    cost = sum(charges, Decimal(0))
+    credits = http.command("/credits")
+    home = http.home()
+    for shown in (credits.text, payload_text({"blocks": home["blocks"]})):
+        assert f"3 renewals will cost ${cost:,}" in shown
+    assert "credits_advice_buy" in credits.raw and "credits_advice_buy" in json.dumps(home)
+    mark = slack.mark()
+    http.click("credits_advice_buy", "anything")  # the value is not read
+    assert "credits_buy_confirm" in json.dumps([c.params for c in slack.since(mark)])
+    # a viewer sees the figure but cannot buy
+    http.command("/agency", "members add <@U0VIEW> viewer")
+    mark = slack.mark()
+    http.click("credits_advice_buy", "month", user="U0VIEW")
+    said = json.dumps([c.params for c in slack.since(mark)])
+    assert "credits_buy_confirm" not in said and "role" in said
+
+
+def test_the_advice_day_is_the_last_agency_setting_and_is_validated(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine
+) -> None:
+    from domain.store.models import Agency
+
+    http.command("/agency", "members")
+    http.command("/agency", "settings")
+    view = http.opened_view()
+    last = view["blocks"][-1]
+    assert last["block_id"] == "prepaid_advice_day" and last["element"]["initial_value"] == "1"
+    for bad in ("0", "29", "x"):
+        before = row_counts(db)
+        reply = http.submit(view, {"prepaid_advice_day": {"type": "number_input", "value": bad}})
+        assert "1 to 28" in reply.body["errors"]["prepaid_advice_day"]
+        assert row_counts(db) == before
+    reply = http.submit(view, {"prepaid_advice_day": {"type": "number_input", "value": "15"}})
+    assert "errors" not in reply.body
+    with sessions() as s:
+        assert s.scalars(select(Agency)).one().prepaid_advice_day == 15
+
+
+def test_no_advice_before_the_day_nor_long_after_it(
+    desk: tuple[SlackHttp, dict[str, Any]], sessions: sessionmaker[Session], clock: Any
+) -> None:
+    from domain.store.models import Notice
+
+    http, extras = desk
+    _advice_portfolio(sessions, advice_day=5)
+    for day in (4, 9):  # the day before, and past the catch-up days
+        clock.set(DEC_1.replace(day=day))
+        _run(http, extras)
+    with sessions() as s:
+        assert not list(s.scalars(select(Notice).where(Notice.kind == "prepaid_advice")))
+    clock.set(DEC_1.replace(day=6))  # the 5th was missed: caught up the next day
+    _run(http, extras)
+    with sessions() as s:
+        assert len(list(s.scalars(select(Notice).where(Notice.kind == "prepaid_advice")))) == 1
