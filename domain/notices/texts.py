@@ -4,7 +4,7 @@ agency's language, the way domain errors are rendered. Money is Decimal, days ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -166,7 +166,8 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
 def advice_text(payload: dict[str, Any]) -> Text:
     """The monthly prepaid advice (also shown by `/credits` and the App Home, from the same payload)."""
     count = {"count": int(payload.get("renewals") or 0)}
-    start, end = _day(payload, "start", date.min), _day(payload, "end", date.min)
+    start = _day(payload, "start", date.min)
+    end = max(start, _day(payload, "end", date.min) - timedelta(days=1))  # the last day covered
     head = Text(
         N_("From {start} to {end}, {count} renewal will cost {cost} after discounts."),
         {**count, "start": start, "end": end, "cost": _money(payload, "cost")},

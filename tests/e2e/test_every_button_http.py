@@ -136,6 +136,8 @@ COMMANDS = [
     ("/quote", "plus 2500 annual"),
     ("/agency", "settings"),
     ("/billing", "profiles add"),
+    ("/billing", "profiles"),
+    ("/credits", ""),
 ]
 REGISTERED = {
     "accounts_access_open",
@@ -143,6 +145,7 @@ REGISTERED = {
     "accounts_access_reset",
     "accounts_add_open",
     "accounts_add_with_plan",
+    "accounts_columns",
     "accounts_filter_plan",
     "accounts_filter_sort",
     "accounts_filter_status",
@@ -157,6 +160,8 @@ REGISTERED = {
     "approval_approve",
     "approval_decide",
     "approval_reject",
+    "billing_profile_edit_open",
+    "credits_advice_buy",
     "credits_buy_cancel",
     "credits_buy_confirm",
     "notice_buy_licenses",
@@ -165,6 +170,7 @@ REGISTERED = {
     "notice_renew",
     "notice_view",
     "plan_update",
+    "quote_share",
     "seats_add_open",
     "seats_admin_confirm",
     "seats_buy_confirm",

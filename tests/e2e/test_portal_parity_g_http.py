@@ -502,10 +502,10 @@ def test_on_the_advice_day_the_month_is_priced_once_and_buy_prepaid_confirms_the
         advices = list(s.scalars(select(Notice).where(Notice.kind == "prepaid_advice")))
     assert len(advices) == 1
     assert advices[0].payload["cost"] == str(cost) and advices[0].payload["renewals"] == 3
-    posts = [p for p in slack.of("chat.postMessage") if "notice:%d" % advices[0].id in json.dumps(p.params)]
+    posts = [p for p in slack.of("chat.postMessage") if f"notice:{advices[0].id}" in json.dumps(p.params)]
     assert len(posts) == 1 and posts[0].params["channel"] == "C0NOTICES"
     said = payload_text(posts[0].params)
-    assert "3 renewals will cost $%s after discounts" % f"{cost:,}" in said
+    assert f"Dec 1, 2026 to Dec 31, 2026, 3 renewals will cost ${cost:,} after discounts" in said
     assert "Prepaid balance: $50.00" in said and f"Buy ${to_buy:,.2f} of prepaid credit" in said
 
     # Buy prepaid: the amount is worked out again at the click, and the usual confirm card follows
