@@ -133,11 +133,11 @@ def test_the_list_has_an_edit_button_that_opens_the_modal(http: SlackHttp) -> No
 def test_the_edit_modal_speaks_french(
     http: SlackHttp, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _profile(http)
     monkeypatch.setitem(slack.user_locales, "U0OWNER", "fr-FR")
+    _profile(http)
     http.command("/billing", "profiles edit 1")
     view = json.dumps(http.opened_view(), ensure_ascii=False)
-    assert "profil de facturation" in view.lower() and "Expiration" in view
+    assert "Profil de facturation 1" in view and "Modifier le profil" in view and "Expiration" in view
 
 
 # the vendor's links ----------------------------------------------------------------------------------
