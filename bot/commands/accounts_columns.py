@@ -73,11 +73,12 @@ def open_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
 
 
 def chosen(view: dict[str, Any]) -> object:
-    """The ticked values as Slack sends them; anything else is handed on for the domain to refuse."""
+    """The ticked values as Slack sends them (the checkboxes' state, `[]` when none is ticked); a
+    form without that state is out of date, and anything else is handed on for the domain to refuse."""
     element = next(iter(ui.state_values(view).get("columns", {}).values()), None)
-    if not isinstance(element, dict):
-        return []
-    options = element.get("selected_options") or []
+    if not isinstance(element, dict) or "selected_options" not in element:
+        raise InvalidInput(ui.STALE_FORM, field="columns")
+    options = element.get("selected_options")
     if not isinstance(options, list):
         return options
     return [o.get("value") if isinstance(o, dict) else o for o in options]
