@@ -8,6 +8,7 @@ monthly prepaid advice; global shortcuts and a shared quote.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,14 +26,19 @@ from tests.slackhttp import select as pick
 
 
 # billing profiles: label and expiry ------------------------------------------------------------------
-def _profile(http: SlackHttp, label: str = "Office card") -> None:
+def _profile(http: SlackHttp, label: str = "Office card") -> int:
+    """A test-card profile; its id (ids are not reset between tests on PostgreSQL)."""
     http.command("/agency", "members")
     http.command("/billing", "profiles add")
     reply = http.submit(http.opened_view(), {"test_card": pick("4242"), "label": text_input(label)})
     assert "errors" not in reply.body
+    said = http.slack.of("chat.postEphemeral")[-1].params["text"]
+    found = re.search(r"Billing profile (\d+) added", said) or re.search(r"(\d+)", said)
+    assert found is not None
+    return int(found.group(1))
 
 
-def _edit(http: SlackHttp, label: str, expiry: str, profile_id: int = 1, user: str = "U0OWNER") -> Any:
+def _edit(http: SlackHttp, label: str, expiry: str, profile_id: int, user: str = "U0OWNER") -> Any:
     opened = http.command("/billing", f"profiles edit {profile_id}", user=user)
     assert opened.status == 200 and not opened.body.get("text"), opened.text
     view = http.opened_view()
@@ -50,19 +56,19 @@ def _rows(sessions: sessionmaker[Session]) -> tuple[list[BillingProfile], list[A
 def test_a_profile_label_and_expiry_change_once_audited(
     http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session]
 ) -> None:
-    _profile(http)
-    http.command("/billing", "profiles edit 1")
+    pid = _profile(http)
+    http.command("/billing", f"profiles edit {pid}")
     filled = {
         b["block_id"]: b["element"].get("initial_value")
         for b in http.opened_view()["blocks"]
         if b["type"] == "input"
     }
     assert filled == {"label": "Office card", "expiry": "12/31"}
-    reply = _edit(http, "Finance <Visa>", "08/29")
+    reply = _edit(http, "Finance <Visa>", "08/29", pid)
     assert reply.status == 200 and "errors" not in reply.body
     said = slack.of("chat.postEphemeral")[-1].params["text"]
     assert "Finance &lt;Visa&gt;" in said and "08/2029" in said
-    reply = _edit(http, "Finance <Visa>", "08/2029")  # the same values again: a retry changes nothing
+    reply = _edit(http, "Finance <Visa>", "08/2029", pid)  # the same values again: a retry changes nothing
     assert "nothing changed" in slack.of("chat.postEphemeral")[-1].params["text"]
     profiles, audit = _rows(sessions)
     assert [(p.label, p.exp_month, p.exp_year) for p in profiles] == [("Finance <Visa>", 8, 2029)]
@@ -90,9 +96,9 @@ def test_a_bad_field_is_named_and_nothing_is_written(
     field: str,
     words: str,
 ) -> None:
-    _profile(http)
+    pid = _profile(http)
     before = row_counts(db)
-    reply = _edit(http, label, expiry)
+    reply = _edit(http, label, expiry, pid)
     assert list(reply.body["errors"]) == [field]
     assert words.lower() in reply.body["errors"][field].lower()
     assert row_counts(db) == before
@@ -102,31 +108,31 @@ def test_a_bad_field_is_named_and_nothing_is_written(
 def test_only_money_roles_change_a_profile_and_only_their_agency(
     http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session]
 ) -> None:
-    _profile(http)
+    pid = _profile(http)
     http.command("/agency", "members add <@U0VIEW> viewer")
-    refused = http.command("/billing", "profiles edit 1", user="U0VIEW")
+    refused = http.command("/billing", f"profiles edit {pid}", user="U0VIEW")
     assert "role" in refused.text.lower()
-    assert "no billing profile 99" in http.command("/billing", "profiles edit 99").text
+    assert "no billing profile 99,999,999" in http.command("/billing", "profiles edit 99999999").text
     assert "/billing profiles edit 2" in http.command("/billing", "profiles edit x").text
     # a modal whose metadata names another profile (tampered) is refused on its first input
-    http.command("/billing", "profiles edit 1")
+    http.command("/billing", f"profiles edit {pid}")
     view = http.opened_view()
-    view["private_metadata"] = json.dumps({"profile": 77})
+    view["private_metadata"] = json.dumps({"profile": 77777777})
     reply = http.submit(view, {"label": text_input("x"), "expiry": text_input("08/29")})
-    assert "no billing profile 77" in reply.body["errors"]["label"]
+    assert "no billing profile 77,777,777" in reply.body["errors"]["label"]
     assert [p.label for p in _rows(sessions)[0]] == ["Office card"]
 
 
 def test_the_list_has_an_edit_button_that_opens_the_modal(http: SlackHttp) -> None:
-    _profile(http)
+    pid = _profile(http)
     listing = http.command("/billing", "profiles")
     buttons = [
         b["accessory"]
         for b in listing.body["blocks"]
         if b.get("accessory", {}).get("action_id") == "billing_profile_edit_open"
     ]
-    assert [b["value"] for b in buttons] == ["1"]
-    http.click("billing_profile_edit_open", "1")
+    assert [b["value"] for b in buttons] == [str(pid)]
+    http.click("billing_profile_edit_open", str(pid))
     assert http.opened_view()["callback_id"] == "billing_profile_edit"
 
 
@@ -134,10 +140,10 @@ def test_the_edit_modal_speaks_french(
     http: SlackHttp, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(slack.user_locales, "U0OWNER", "fr-FR")
-    _profile(http)
-    http.command("/billing", "profiles edit 1")
+    pid = _profile(http)
+    http.command("/billing", f"profiles edit {pid}")
     view = json.dumps(http.opened_view(), ensure_ascii=False)
-    assert "Profil de facturation 1" in view and "Modifier le profil" in view and "Expiration" in view
+    assert f"Profil de facturation {pid}" in view and "Modifier le profil" in view and "Expiration" in view
 
 
 # the vendor's links ----------------------------------------------------------------------------------
