@@ -87,7 +87,7 @@ def build_app(
         provider=provider,
         gateway=gateway or SimulatedGateway(),
         extras=extras or {},
-        providers=providers if providers is not None else build_providers(settings, provider),
+        providers=providers if providers is not None else build_providers(settings, catalog, provider),
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (

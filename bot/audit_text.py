@@ -54,6 +54,7 @@ ACTIONS: dict[str, str] = {
     "approval.rejected": N_("approval refused"),
     "approval.requested": N_("approval requested"),
     "billing_profile.added": N_("billing profile added"),
+    "billing_profile.changed": N_("billing profile changed"),
     "billing_profile.deleted": N_("billing profile deleted"),
     "credits.preview_applied": N_("preview credits applied"),
     "credits.purchase_declined": N_("credit purchase declined"),
@@ -82,6 +83,7 @@ ACTIONS: dict[str, str] = {
     "seats.subscription_created": N_("license subscription created"),
     "seats.user_seats_added": N_("user seats added"),
     "seats.user_seats_reduced": N_("user seats reduced at renewal"),
+    "view.columns": N_("overview columns chosen"),
     "view.saved": N_("saved view stored"),
 }
 
@@ -101,6 +103,7 @@ FIELDS: dict[str, str] = {
     "client_price": N_("client price"),
     "client_price_per": N_("client price per"),
     "colour": N_("colour"),
+    "columns": N_("columns"),
     "contacts": N_("contacts"),
     "credit_used": N_("credit used"),
     "currency": N_("currency"),
@@ -134,6 +137,7 @@ FIELDS: dict[str, str] = {
     "payment_method": N_("payment method"),
     "payout_email": N_("payout email"),
     "pending_change": N_("scheduled change"),
+    "prepaid_advice_day": N_("prepaid advice day"),
     "per_cycle": N_("price per cycle"),
     "period_end": N_("period end"),
     "plan": N_("plan"),

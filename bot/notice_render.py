@@ -29,6 +29,8 @@ def render_line(t: Translator, kind: str, account: str | None, due_on: date, pay
 
 def _button(t: Translator, notice: Claimed) -> Any:
     found = texts.action(notice.kind, notice.account_id is not None)
+    if notice.kind == rules.PREPAID_ADVICE and not notice.payload.get("to_buy"):
+        return None  # covered: nothing to buy
     return None if found is None else ui.button(t(found[0]), found[1], str(notice.id))
 
 

@@ -29,11 +29,17 @@ def build_provider(settings: Settings, catalog: Catalog) -> Provider:
     if settings.reseller_provider == "manual":
         from domain.vendors.manual import ManualProvider
 
-        return ManualProvider(portal_url=settings.manual_portal_url)
+        return ManualProvider(portal_url=manual_portal(settings, catalog))
     return SimulatedProvider()
 
 
-def build_providers(settings: Settings, default: Provider) -> dict[str, Provider]:
+def manual_portal(settings: Settings, catalog: Catalog) -> str:
+    """MANUAL_PORTAL_URL, else the catalog's vendor entry for `manual` (or its default vendor)."""
+    vendor = catalog.vendor("manual")
+    return settings.manual_portal_url or (vendor.portal_url if vendor else "")
+
+
+def build_providers(settings: Settings, catalog: Catalog, default: Provider) -> dict[str, Provider]:
     """The providers a catalog product may name (SPEC §9: the per-seat product is `manual` when the
     agency's vendor has no API). With the simulated default every product stays simulated, so the
     app runs complete on one machine."""
@@ -41,4 +47,4 @@ def build_providers(settings: Settings, default: Provider) -> dict[str, Provider
         return {}
     from domain.vendors.manual import ManualProvider
 
-    return {"manual": ManualProvider(portal_url=settings.manual_portal_url), default.key: default}
+    return {"manual": ManualProvider(portal_url=manual_portal(settings, catalog)), default.key: default}

@@ -57,6 +57,8 @@ class SettingsInput:
     """The agency's address new accounts get as their notification email; None leaves it unset."""
     large_charge: Decimal | None = None
     """A charge above this amount shows an extra warning on its confirm step; None keeps the current."""
+    prepaid_advice_day: int | None = None
+    """The day of the month (1 to 28) the monthly prepaid advice is posted; None keeps the current."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,10 @@ def get_agency(uow: UnitOfWork, actor: Actor) -> Agency:
     return uow.agencies.get(actor.agency_id)
 
 
+LAST_ADVICE_DAY = 28
+"""The last day every month has: the advice day is the same date each month."""
+
+
 def validate_settings(data: SettingsInput) -> SettingsInput:
     """Check settings field by field; each error names its field so a modal can show it in place."""
     name = data.name.strip()
@@ -321,6 +327,13 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
             field="large_charge",
             maximum=MAX_AMOUNT,
         )
+    day = data.prepaid_advice_day
+    if day is not None and not 1 <= day <= LAST_ADVICE_DAY:
+        raise InvalidInput(
+            N_("Prepaid advice day: a day of the month from 1 to {last}, like 1."),
+            field="prepaid_advice_day",
+            last=LAST_ADVICE_DAY,
+        )
     return SettingsInput(
         name=name,
         notice_channel=data.notice_channel or None,
@@ -330,6 +343,7 @@ def validate_settings(data: SettingsInput) -> SettingsInput:
         language=data.language,
         notification_email=email,
         large_charge=None if large is None else large.quantize(Decimal("0.01")),
+        prepaid_advice_day=day,
     )
 
 
@@ -348,6 +362,8 @@ def update_settings(uow: UnitOfWork, clock: Clock, actor: Actor, data: SettingsI
         agency.notification_email = clean.notification_email
     if clean.large_charge is not None:
         agency.large_charge = clean.large_charge
+    if clean.prepaid_advice_day is not None:
+        agency.prepaid_advice_day = clean.prepaid_advice_day
     after = _settings_snapshot(agency)
     if before != after:
         audit.record(
@@ -374,6 +390,7 @@ def _settings_snapshot(agency: Agency) -> dict[str, str | None]:
         "language": agency.language,
         "notification_email": agency.notification_email,
         "large_charge": str(agency.large_charge),
+        "prepaid_advice_day": str(agency.prepaid_advice_day),
     }
 
 

@@ -69,6 +69,31 @@ class Credits(FrozenModel):
     inbox_preview_packs: tuple[Pack, ...]
 
 
+_WEB = r"^https://[^\s<>|]{1,300}$"
+_EMAIL = r"^[^\s@<>|]{1,64}@[^\s@<>|]{1,190}\.[A-Za-z]{2,}$"
+
+
+class Vendor(FrozenModel):
+    """Where the agency finds the vendor's own help (seed 000, items 8, 17 and 20): its partner
+    portal, its agency FAQ and its customer-experience team (an address, a page, or both)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    portal_url: Annotated[str, Field(pattern=_WEB)]
+    faq_url: Annotated[str, Field(pattern=_WEB)]
+    support_email: Annotated[str | None, Field(pattern=_EMAIL)] = None
+    support_url: Annotated[str | None, Field(pattern=_WEB)] = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Vendor:
+        if not self.support_email and not self.support_url:
+            raise FieldProblem("support_email", "give support_email, support_url or both")
+        return self
+
+
+DEFAULT_VENDOR = "default"
+"""The `[vendors.default]` entry: the desk's own links, for a provider key the catalog does not name."""
+
+
 class Catalog(FrozenModel):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     commission_percent: Percent
@@ -81,6 +106,10 @@ class Catalog(FrozenModel):
     vendor_codes: dict[str, str] = Field(default_factory=dict)
     """The vendor's product code for a catalog product (`products[].code` of ActiveCampaign's create
     call); a product not listed is sent under its own catalog name."""
+    vendors: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")], Vendor] = Field(
+        default_factory=dict
+    )
+    """The vendor's links per provider key (`RESELLER_PROVIDER`: simulated, activecampaign, manual…)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
@@ -147,6 +176,11 @@ class Catalog(FrozenModel):
     def brackets(self, product: str) -> tuple[int, ...]:
         spec = self.product(product)
         return spec.brackets if isinstance(spec, ContactsProduct) else ()
+
+    def vendor(self, provider_key: str) -> Vendor | None:
+        """The links of the vendor behind `provider_key`, else the desk's default, else None.
+        Portal tasks link `vendor(key).portal_url` (or the provider's own `portal_url`)."""
+        return self.vendors.get(provider_key) or self.vendors.get(DEFAULT_VENDOR)
 
     def vat_rate(self, country: str) -> Decimal | None:
         return self.vat_rates.get(country.upper())

@@ -218,3 +218,46 @@ def delete_profile(uow: SqlUnitOfWork, clock: Clock, actor: Actor, profile_id: i
     )
     uow.commit()
     return profile
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What a person may change on a profile (SPEC §7): its name and its card's expiry (MM/YY).
+    The reference, brand and last four digits name the card itself: a new card is a new profile."""
+
+    label: str
+    expiry: str
+
+
+def edit_profile(
+    uow: SqlUnitOfWork, clock: Clock, actor: Actor, profile_id: int, change: ProfileChange
+) -> tuple[BillingProfile, bool]:
+    """Change the label and expiry; (profile, changed). Sending the same values again (a retry, a
+    second click) changes nothing and records nothing. Every field is checked before any is written."""
+    actor.require(Permission.SPEND_MONEY)
+    label = _label(change.label)
+    month, year = parse_expiry(normalize_digits(change.expiry or "").strip(), today(clock))
+    profile = _get(uow, actor.agency_id, profile_id)
+    label = label or f"{profile.brand.title()} ···· {profile.last4}"
+    before = {"label": profile.label, "expiry": f"{profile.exp_month:02d}/{profile.exp_year}"}
+    after = {"label": label, "expiry": f"{month:02d}/{year}"}
+    if before == after:
+        return profile, False
+    profile.label, profile.exp_month, profile.exp_year = label, month, year
+    audit.record(
+        uow,
+        clock,
+        agency_id=actor.agency_id,
+        actor=actor.user_id,
+        action="billing_profile.changed",
+        target=str(profile.id),
+        before={k: v for k, v in before.items() if v != after[k]},
+        after={k: v for k, v in after.items() if v != before[k]},
+    )
+    uow.commit()
+    return profile, True
+
+
+def get_profile(uow: SqlUnitOfWork, actor: Actor, profile_id: int) -> BillingProfile:
+    actor.require(Permission.SPEND_MONEY)
+    return _get(uow, actor.agency_id, profile_id)

@@ -19,6 +19,7 @@ from bot.answer import answer
 from bot.commands import (
     accounts_actions,
     accounts_add,
+    accounts_columns,
     accounts_edit,
     accounts_more,
     accounts_tools,
@@ -33,6 +34,7 @@ from domain.accounts.common import AccountPorts
 from domain.accounts.filters import FILTERS, PLAN_FILTERS, SORTS, STATUS_FILTERS, Filters, parse_filters
 from domain.accounts.queries import Page
 from domain.accounts.rules import TRANSFERRED
+from domain.accounts.views import ALL_COLUMNS, OVERVIEW, columns_for
 from domain.catalog import Catalog
 from domain.errors import InvalidInput
 from domain.i18n import N_, Word
@@ -52,6 +54,7 @@ def register(app: App) -> None:
     accounts_actions.register(app)
     accounts_more.register(app)
     accounts_tools.register(app)
+    accounts_columns.register(app)
 
 
 def ports_of(req: Req) -> AccountPorts:
@@ -103,7 +106,7 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
 
         with req.deps.uow() as uow:
             text = view_text(uow, req.actor, words[1])
-        ack(**overview_reply(req, parse_filters(tokens(text))))
+        ack(**overview_reply(req, parse_filters(tokens(text)), view=words[1]))
         return
     ack(**overview_reply(req, parse_filters(words)))
 
@@ -226,12 +229,31 @@ def next_cycle_text(t: Translator, account: Account, catalog: Catalog, percent: 
     return t(N_("{amount} per cycle"), amount=cost)
 
 
-def row_blocks(t: Translator, account: Account, catalog: Catalog, percent: Decimal) -> list[dict[str, Any]]:
-    price = next_cycle_text(t, account, catalog, percent)
-    text = (
-        f"*{ui.escape(account.name)}* · {ui.escape(account.client_name)}\n"
-        f"{plan_label(t, account)} · {t(account.status)} · {expiry_label(t, account)} · {price}"
-    ) + accounts_tools.row_margin(t, account, catalog, percent)
+def row_blocks(
+    t: Translator,
+    account: Account,
+    catalog: Catalog,
+    percent: Decimal,
+    columns: tuple[str, ...] = ALL_COLUMNS,
+) -> list[dict[str, Any]]:
+    """One account of the overview: its name, then the columns the member chose (all by default)."""
+    head = f"*{ui.escape(account.name)}*"
+    if "client" in columns:
+        head += f" · {ui.escape(account.client_name)}"
+    parts = []
+    if "plan" in columns:
+        parts.append(plan_label(t, account))
+    if "status" in columns:
+        parts.append(t(account.status))
+    if "expiry" in columns:
+        parts.append(expiry_label(t, account))
+    if "cost" in columns:
+        parts.append(next_cycle_text(t, account, catalog, percent))
+    line = " · ".join(parts)
+    if "margin" in columns:
+        margin = accounts_tools.row_margin(t, account, catalog, percent)
+        line = line + margin if line else margin.removeprefix(" · ")
+    text = head + (f"\n{line}" if line else "")
     if account.status == TRANSFERRED:  # gone from the agency: its history only, nothing to renew or edit
         history = ui.overflow_dict("accounts_menu", [(t(N_("Billing history")), f"billing:{account.name}")])
         return [ui.section_dict(text), ui.actions_dict(history)]
@@ -287,15 +309,17 @@ def filter_controls(t: Translator, f: Filters) -> Block:
     )
 
 
-def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
+def overview_reply(req: Req, f: Filters, view: str | None = None) -> dict[str, Any]:
+    """The overview page; `view` names the saved view shown (its columns), None the plain overview."""
     t = req.t
     with req.deps.read_uow() as uow:
         req.actor.require(Permission.READ)
+        columns = columns_for(uow, req.actor, view)
         percent = discount_tier(req.deps.catalog.discount_tiers, req.active_paid).percent
         page: Page = queries.overview(uow.session, req.actor.agency_id, f, reseller_percent=percent)
         rows: list[Block | dict[str, Any]] = []
         for account in page.accounts:
-            rows += row_blocks(t, account, req.deps.catalog, percent)
+            rows += row_blocks(t, account, req.deps.catalog, percent, columns)
     f = page.filters
     title = (
         t.plural(N_("{n} account"), N_("{n} accounts"), page.total)
@@ -312,8 +336,8 @@ def overview_reply(req: Req, f: Filters) -> dict[str, Any]:
         nav.append(ui.button(t(N_("Previous")), "accounts_page", f.with_page(f.page - 1).as_text()))
     if page.has_next:
         nav.append(ui.button(t(N_("Next")), "accounts_page", f.with_page(f.page + 1).as_text()))
-    if nav:
-        blocks.append(ui.actions(*nav))
+    nav.append(ui.button(t(N_("Columns")), accounts_columns.OPEN, view or OVERVIEW))
+    blocks.append(ui.actions(*nav))
     blocks.append(
         ui.context(
             t(N_("{title} · page {page} of {pages}"), title=title, page=f.page, pages=page.pages)

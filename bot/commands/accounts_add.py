@@ -32,6 +32,8 @@ from domain.numbers import row_id, whole_number
 from domain.plans import PlanChoice
 from domain.roles import Permission
 
+SHORTCUT = "accounts_new_shortcut"
+
 
 def register(app: App) -> None:
     app.view(CALLBACK)(submit_add)
@@ -39,6 +41,7 @@ def register(app: App) -> None:
     app.action(LIVE)(live_check)
     app.action("accounts_add_open")(open_from_button)
     app.action("accounts_add_with_plan")(open_from_button)
+    app.shortcut(SHORTCUT)(open_from_shortcut)
     planbuilder.REBUILDERS[CALLBACK] = rebuild
 
 
@@ -53,6 +56,15 @@ def open_add_modal(
     form = confirmations.hold(req, "accounts-add", {}, ttl=pending.FORM_TTL)
     meta = {"nonce": form, "channel": channel}
     client.views_open(trigger_id=trigger_id, view=add_modal(req, {}, plan or planbuilder.PlanState(), meta))
+
+
+def open_from_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The global shortcut "New account": the same modal as `/accounts add` (no channel: the modal's
+    own result view is the answer)."""
+    ack()
+    req = open_request(context, shortcut)
+    context["translator"] = req.t
+    open_add_modal(req, client, str(shortcut.get("trigger_id") or ""), None)
 
 
 def open_from_button(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

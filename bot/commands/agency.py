@@ -21,9 +21,11 @@ from bot import audit_text, ui
 from bot.context import Req, open_request
 from bot.i18n import _
 from bot.parsing import refuse_extra, tokens, user_id
+from bot.vendor_links import vendor_blocks
 from bot.vocabulary import role_name
 from domain import agency as service
 from domain import audit
+from domain.agency import LAST_ADVICE_DAY
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.numbers import whole_number
@@ -107,6 +109,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
     blocks += [
         ui.header(t(N_("Reseller Desk — {agency}"), agency=req.agency_name)),
         ui.section("\n".join(lines)),
+        *vendor_blocks(t, req.deps.catalog, req.deps.provider.key),
     ]
     blocks.append(
         ui.context(
@@ -264,6 +267,22 @@ def settings_modal(req: Req, agency: Any, channel_id: str | None) -> dict[str, A
                 initial_value=str(agency.large_charge),
             ),
         ),
+        InputBlock(
+            block_id="prepaid_advice_day",
+            label=t(N_("Prepaid advice day")),
+            hint=t(
+                N_(
+                    "Each month on this day (1 to 28) the notice channel gets what the month's renewals will cost and the prepaid credit that covers them."
+                )
+            ),
+            element=NumberInputElement(
+                action_id="value",
+                is_decimal_allowed=False,
+                min_value="1",
+                max_value=str(LAST_ADVICE_DAY),
+                initial_value=str(agency.prepaid_advice_day or 1),
+            ),
+        ),
     ]
     return ui.modal(
         t(N_("Agency settings")),
@@ -290,6 +309,20 @@ def _amount(raw: str | None) -> Decimal | None:
     return value
 
 
+def _advice_day(raw: str | None) -> int | None:
+    """The advice day typed (None when left empty: the current one is kept)."""
+    if raw is None or not raw.strip():
+        return None
+    day = whole_number(raw.strip())
+    if day is None:
+        raise InvalidInput(
+            N_("Prepaid advice day: a day of the month from 1 to {last}, like 1."),
+            field="prepaid_advice_day",
+            last=LAST_ADVICE_DAY,
+        )
+    return day
+
+
 def save_settings(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
@@ -311,6 +344,7 @@ def save_settings(
         language=ui.state_value(view, "language") or "en",
         notification_email=ui.state_value(view, "notification_email"),
         large_charge=_amount(ui.state_value(view, "large_charge")),
+        prepaid_advice_day=_advice_day(ui.state_value(view, "prepaid_advice_day")),
     )
     with req.deps.uow() as uow:
         agency = service.update_settings(uow, req.deps.clock, req.actor, data)

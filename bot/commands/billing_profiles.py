@@ -25,10 +25,14 @@ from domain.ports import PaymentGateway, TestCard
 from domain.roles import Permission
 
 MODAL = "billing_profile_add"
+EDIT_MODAL = "billing_profile_edit"
+EDIT_OPEN = "billing_profile_edit_open"
 
 
 def register(app: App) -> None:
     app.view(MODAL)(save_profile)
+    app.view(EDIT_MODAL)(save_edit)
+    app.action(EDIT_OPEN)(edit_clicked)
 
 
 def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any], client: WebClient) -> None:
@@ -58,9 +62,17 @@ def profiles_reply(ack: Ack, req: Req, words: list[str], command: dict[str, Any]
             )
         ack(**reply)
         return
+    if action == "edit":
+        profile_id = _profile_id(words)
+        view = edit_modal(req, profile_id, command.get("channel_id"))
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
     if action != "list" or len(words) > 1:
         raise InvalidInput(
-            N_("Use `/billing profiles`, `/billing profiles add` or `/billing profiles delete <id>`.")
+            N_(
+                "Use `/billing profiles`, `/billing profiles add`, `/billing profiles edit <id>` or `/billing profiles delete <id>`."
+            )
         )
     ack(**list_reply(req))
 
@@ -92,7 +104,8 @@ def _render_list(req: Req, rows: list[service.ProfileRow]) -> dict[str, Any]:
                     month=f"{p.exp_month:02d}",
                     year=str(p.exp_year),
                     accounts=using or t(N_("none")),
-                )
+                ),
+                accessory=ui.button(t(N_("Edit")), EDIT_OPEN, str(p.id)),
             )
         )
     if not rows:
@@ -219,3 +232,93 @@ def save_profile(
     ack()
     channel = ui.metadata(view).get("channel") or req.user_id
     client.chat_postEphemeral(channel=channel, user=req.user_id, text=text)
+
+
+# changing a profile's label and expiry (SPEC §7) ----------------------------------------------------
+def _profile_id(words: list[str]) -> int:
+    profile_id = row_id(words[1]) if len(words) == 2 else None
+    if profile_id is None or profile_id == 0:
+        raise InvalidInput(N_("Write it as {example}."), example="`/billing profiles edit 2`")
+    return profile_id
+
+
+def edit_modal(req: Req, profile_id: int, channel_id: str | None) -> dict[str, Any]:
+    """The profile's label and expiry, filled with what is stored; permission checked on opening."""
+    t = req.t
+    with req.deps.uow() as uow:
+        p = service.get_profile(uow, req.actor, profile_id)
+        label, expiry = p.label, f"{p.exp_month:02d}/{p.exp_year % 100:02d}"
+        card = t(N_("{brand} ···· {last4}"), brand=t(service.BRANDS.get(p.brand, p.brand)), last4=p.last4)
+    blocks: list[Block] = [
+        ui.section(t(N_("Billing profile {id}: {card}"), id=profile_id, card=card)),
+        InputBlock(
+            block_id="label",
+            label=t(N_("Name for this billing profile")),
+            optional=True,
+            hint=t(N_("Empty: the card's brand and last four digits.")),
+            element=PlainTextInputElement(action_id="value", initial_value=label, max_length=80),
+        ),
+        InputBlock(
+            block_id="expiry",
+            label=t(N_("Expiry (MM/YY)")),
+            element=PlainTextInputElement(action_id="value", initial_value=expiry, max_length=7),
+        ),
+    ]
+    meta: dict[str, Any] = {"profile": profile_id, **({"channel": channel_id} if channel_id else {})}
+    return ui.modal(
+        t(N_("Change a billing profile")),
+        EDIT_MODAL,
+        blocks,
+        submit=t(N_("Save")),
+        close=t(N_("Cancel")),
+        private_metadata=meta,
+    )
+
+
+def edit_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    req = open_request(context, body)
+    context["translator"] = req.t
+    profile_id = row_id(ui.action_value(body))
+    if not profile_id:
+        raise InvalidInput(N_("Write it as {example}."), example="`/billing profiles edit 2`")
+    channel = (body.get("channel") or {}).get("id")
+    client.views_open(trigger_id=body["trigger_id"], view=edit_modal(req, profile_id, channel))
+
+
+def save_edit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """The profile id comes from the modal's metadata: it is only a row id, checked against the
+    clicker's agency and role like any typed id; nothing else in the metadata is used but the channel."""
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    profile_id = row_id(str(meta.get("profile", "")))
+    if not profile_id:
+        raise InvalidInput(N_("Write it as {example}."), example="`/billing profiles edit 2`")
+    change = service.ProfileChange(
+        label=ui.state_value(view, "label") or "", expiry=ui.state_value(view, "expiry") or ""
+    )
+    with req.deps.uow() as uow:
+        try:
+            profile, changed = service.edit_profile(uow, req.deps.clock, req.actor, profile_id, change)
+        except NotFound as error:  # deleted meanwhile: said beside the first input of the modal
+            error.field = "label"
+            raise
+        params = {
+            "id": profile.id,
+            "label": profile.label,
+            "month": f"{profile.exp_month:02d}",
+            "year": str(profile.exp_year),
+        }
+    message = (
+        N_(":white_check_mark: Billing profile {id} is now {label}, expires {month}/{year}.")
+        if changed
+        else N_(
+            ":information_source: Billing profile {id} already reads {label}, expires {month}/{year}: nothing changed."
+        )
+    )
+    ack()
+    channel = str(meta.get("channel") or req.user_id)
+    client.chat_postEphemeral(channel=channel, user=req.user_id, text=req.t(message, **params))

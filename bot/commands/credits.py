@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import ui
+from bot import prepaid_advice, ui
 from bot.commands import credits_buy
 from bot.context import Req, open_request
 from bot.parsing import positive_int, refuse_extra, tokens
@@ -22,6 +22,7 @@ from domain.i18n import N_
 def register(app: App) -> None:
     app.command("/credits")(credits_command)
     credits_buy.register(app)
+    prepaid_advice.register(app)
 
 
 def credits_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -96,6 +97,7 @@ def balances_reply(req: Req) -> dict[str, Any]:
                 (t(N_("Inbox-preview pool")), t.number(int(b.preview_pool))),
             ]
         ),
+        *prepaid_advice.advice_blocks(req),
         ui.section(t(N_("*Earmarked prepaid credit:* {rows}"), rows=listing(b.earmarks, True))),
         ui.section(t(N_("*SMS allocated:* {rows}"), rows=listing(b.sms_allocated, False))),
         ui.section(t(N_("*Inbox previews applied:* {rows}"), rows=listing(b.preview_applied, False))),

@@ -18,6 +18,8 @@ from bot import portal_tasks, ui
 from bot.commands.accounts_tools import home_blocks as margin_blocks
 from bot.context import Req, open_request
 from bot.i18n import Percent
+from bot.prepaid_advice import advice_blocks
+from bot.vendor_links import vendor_blocks
 from bot.vocabulary import role_name
 from domain import ledger
 from domain.accounts import queries
@@ -124,6 +126,7 @@ def home_blocks(req: Req) -> list[Block]:
             + ("\n".join(renewals) or t(N_("None.")))
         ),
         *(portal_tasks.listing(t, open_count, open_listed) if open_count else []),
+        *advice_blocks(req),
         *margin_blocks(req),
         ui.actions(
             ui.button(t(N_("Add account")), "accounts_add_open", style="primary"),
@@ -141,4 +144,5 @@ def home_blocks(req: Req) -> list[Block]:
                 )
             )
         ),
+        *vendor_blocks(t, catalog, req.deps.provider.key),
     ]

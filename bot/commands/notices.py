@@ -24,9 +24,11 @@ from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
 from bot.notice_render import render_line
 from bot.notifier import run_notices
+from domain import credits
+from domain.clock import today
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
-from domain.notices import delivery, service, texts
+from domain.notices import delivery, rules, service, texts
 from domain.numbers import row_id, whole_number
 from domain.roles import Permission
 from domain.store.models import Account, Agency, Notice
@@ -288,11 +290,31 @@ def on_buy_prepaid(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     """Opens the credit purchase right there; only someone who may spend is shown as buying."""
     req, notice, _ = _start(ack, body, context)
     req.actor.require(Permission.SPEND_MONEY)
-    client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
+    if notice.kind == rules.PREPAID_ADVICE:
+        answer(context, body, advice_purchase(req), replace=False)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=credits_buy.buy_modal(req, _channel(body)))
     t = req.channel_t  # the note edits the channel's notice
     mark_done(
         context, body, notice.id, t(N_(":hourglass: <@{user}> is buying prepaid credit."), user=req.user_id)
     )
+
+
+def advice_purchase(req: Req) -> dict[str, Any]:
+    """The monthly advice's Buy prepaid: the amount worked out again now (renewals, balances and the
+    tier as they are at the click), never read from the notice or the button, then the usual
+    confirm card (a held confirmation, priced again on Confirm)."""
+    from domain.notices.prepaid import month_advice
+
+    with req.deps.uow() as uow:
+        advice = month_advice(
+            uow.session, req.deps.catalog, req.actor.agency_id, today(req.deps.clock, req.timezone)
+        )
+    if advice.to_buy is None:
+        return ui.notice(
+            req.t(N_("Your prepaid credit already covers this month's renewals: nothing to buy."))
+        )
+    return credits_buy.confirm_card(req, credits.Order("prepaid", advice.to_buy, None, None))
 
 
 def on_list_all(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

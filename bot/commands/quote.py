@@ -9,7 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 
 from bot import planbuilder, ui
+from bot.commands import quote_share
 from bot.commands.quote_matrix import matrix_reply
+from bot.commands.quote_share import with_share
 from bot.context import Req, open_request
 from bot.parsing import tokens
 from bot.quote_render import quote_blocks, quote_message
@@ -24,8 +26,13 @@ from domain.pricing import PlanChoice, Quote, quote
 CALLBACK = "quote_modal"
 
 
+SHORTCUT = "quote_shortcut"
+
+
 def register(app: App) -> None:
     app.command("/quote")(quote_command)
+    app.shortcut(SHORTCUT)(quote_shortcut)
+    quote_share.register(app)
     app.action(planbuilder.ACTION)(plan_changed)
     app.view(CALLBACK)(quote_submitted)
     planbuilder.REBUILDERS[CALLBACK] = rebuild_quote_modal
@@ -48,7 +55,17 @@ def quote_command(ack: Ack, command: dict[str, Any], context: BoltContext, clien
     else:
         request = parse_quote(req.deps.catalog, words)
         result, count = price(req, request)
-        ack(**quote_message(req.t, result, count))
+        ack(**with_share(req, quote_message(req.t, result, count), request, command.get("channel_id")))
+
+
+def quote_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The global shortcut "Quote": the same modal as `/quote`; with no channel, the quote comes to
+    the person's DM with the app."""
+    ack()
+    req = open_request(context, shortcut)
+    context["translator"] = req.t
+    view = quote_modal(req, planbuilder.PlanState(), {"channel": None})
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
 def help_reply(req: Req) -> dict[str, Any]:
@@ -203,8 +220,11 @@ def quote_submitted(
         raise
     ack()
     channel = ui.metadata(view).get("channel")
+    channel = channel if isinstance(channel, str) and channel else None
+    message = with_share(req, quote_message(req.t, result, count), request_for(choice, taxes), channel)
     if channel:
-        message = quote_message(req.t, result, count)
         client.chat_postEphemeral(
             channel=channel, user=req.user_id, text=message["text"], blocks=message["blocks"]
         )
+    else:  # opened from the global shortcut: the app's DM
+        client.chat_postMessage(channel=req.user_id, text=message["text"], blocks=message["blocks"])

@@ -236,6 +236,7 @@ def saved_views(session: Session, agency_id: int, user_id: str) -> list[SavedVie
         session.scalars(
             select(SavedView)
             .where(SavedView.agency_id == agency_id, SavedView.user_id == user_id)
+            .where(SavedView.name != "(overview)")  # the member's overview columns, not a named view
             .order_by(SavedView.name)
         )
     )

@@ -40,6 +40,7 @@ PORTAL_TASK = "portal_task"
 PORTAL_TASKS_OPEN = "portal_tasks_open"
 """A portal task (SPEC §9) and the daily reminder of those still open: never muted or snoozed,
 so they are not in KINDS (what `/agency notices mute` accepts) and posted after every other kind."""
+PREPAID_ADVICE = "prepaid_advice"
 
 # Most urgent first: the order messages are posted in and the order `/agency notices` lists them.
 KINDS = (
@@ -49,6 +50,7 @@ KINDS = (
     RENEWAL_COMING,
     TRIAL_ENDING,
     LOW_BALANCE,
+    PREPAID_ADVICE,
     LICENSE_POOL_FULL,
     INVITATION_PENDING,
     TIER_CHANGED,
@@ -59,7 +61,9 @@ KINDS = (
     BILLING_DIGEST,
 )
 # Agency-wide notices and the weekly digest are always a message of their own.
-ALWAYS_SINGLE = frozenset({LOW_BALANCE, TIER_CHANGED, BILLING_DIGEST, PORTAL_TASK, PORTAL_TASKS_OPEN})
+ALWAYS_SINGLE = frozenset(
+    {LOW_BALANCE, PREPAID_ADVICE, TIER_CHANGED, BILLING_DIGEST, PORTAL_TASK, PORTAL_TASKS_OPEN}
+)
 TRIAL_NOTICE_DAYS = 3
 INVITATION_DAYS = 7
 WEEK = 7

@@ -120,9 +120,23 @@ def sweep(
     swept, charged = _last_tiers(session, catalog, agency.id, day)
     changed = rules.tier_notice(swept, tier, day, charged=charged)
     tasks_open = tasks.reminder(session, agency.id, day, now)
-    due += [n for n in (digest, low, changed, tasks_open) if n is not None]
+    advice = _prepaid_advice(session, catalog, agency, day)
+    due += [n for n in (digest, low, changed, tasks_open, advice) if n is not None]
     _remember_tier(session, agency.id, day, tier, now)
     return recorded + _enqueue(session, agency.id, due, now)
+
+
+def _prepaid_advice(session: Session, catalog: Catalog, agency: Agency, day: date) -> rules.Due | None:
+    """The month's prepaid advice on the agency's advice day (or just after, a missed day caught up),
+    once a month (its due date is the month's first day); computed only on the days it may be due."""
+    from domain.notices.prepaid import advice_due, advice_notice, month_advice
+
+    if not advice_due(agency.prepaid_advice_day, day):
+        return None
+    key = outbox.dedupe_key(rules.PREPAID_ADVICE, None, day.replace(day=1))
+    if session.scalar(select(Notice.id).where(Notice.agency_id == agency.id, Notice.dedupe_key == key)):
+        return None
+    return advice_notice(agency, month_advice(session, catalog, agency.id, day), day)
 
 
 def _enqueue(session: Session, agency_id: int, due: list[rules.Due], now: datetime) -> int:

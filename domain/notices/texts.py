@@ -4,7 +4,7 @@ agency's language, the way domain errors are rendered. Money is Decimal, days ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ KIND_NAMES = {
     rules.RENEWAL_COMING: N_("renewal coming"),
     rules.TRIAL_ENDING: N_("trial ending"),
     rules.LOW_BALANCE: N_("low prepaid balance"),
+    rules.PREPAID_ADVICE: N_("monthly prepaid advice"),
     rules.LICENSE_POOL_FULL: N_("license pool full"),
     rules.INVITATION_PENDING: N_("invitation pending"),
     rules.TIER_CHANGED: N_("discount tier changed"),
@@ -73,6 +74,7 @@ ACTIONS = {
     rules.CANCELLED_ENDED: (N_("Renew"), RENEW),
     rules.LICENSE_POOL_FULL: (N_("Buy licenses"), BUY_LICENSES),
     rules.LOW_BALANCE: (N_("Buy prepaid"), BUY_PREPAID),
+    rules.PREPAID_ADVICE: (N_("Buy prepaid"), BUY_PREPAID),
 }
 
 
@@ -147,6 +149,8 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
         )
     if kind == rules.LOW_BALANCE:
         return _low_balance(payload)
+    if kind == rules.PREPAID_ADVICE:
+        return advice_text(payload)
     if kind == rules.LICENSE_POOL_FULL:
         return Text(
             N_("*{account}* uses all its licenses: new members are refused until more are bought."),
@@ -206,6 +210,34 @@ def item(kind: str, account: str | None, due_on: date, payload: dict[str, Any]) 
             plural=N_("{count} portal tasks still open."),
         )
     return Text(N_("*{account}*: {kind} on {date}."), {"account": name, "kind": kind, "date": due_on})
+
+
+def advice_text(payload: dict[str, Any]) -> Text:
+    """The monthly prepaid advice (also shown by `/credits` and the App Home, from the same payload)."""
+    count = {"count": int(payload.get("renewals") or 0)}
+    start = _day(payload, "start", date.min)
+    end = max(start, _day(payload, "end", date.min) - timedelta(days=1))  # the last day covered
+    head = Text(
+        N_("From {start} to {end}, {count} renewal will cost {cost} after discounts."),
+        {**count, "start": start, "end": end, "cost": _money(payload, "cost")},
+        plural=N_("From {start} to {end}, {count} renewals will cost {cost} after discounts."),
+    )
+    earmarked = _money(payload, "earmarked") or Decimal(0)
+    balances = Text(
+        N_("Prepaid balance: {prepaid}; earmarked for these accounts: {earmarked}."),
+        {"prepaid": _money(payload, "prepaid"), "earmarked": earmarked},
+    )
+    to_buy = _money(payload, "to_buy")
+    if to_buy is None:
+        tail = Text(N_("Your prepaid credit covers the month: nothing to buy."))
+    else:
+        tail = Text(
+            N_(
+                "Buy {to_buy} of prepaid credit now ({shortfall} is short) and the card is charged once, today, instead of at each renewal."
+            ),
+            {"to_buy": to_buy, "shortfall": _money(payload, "shortfall")},
+        )
+    return Text(head.message, head.params, plural=head.plural, then=(balances, tail))
 
 
 def _low_balance(payload: dict[str, Any]) -> Text:

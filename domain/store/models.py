@@ -64,6 +64,8 @@ class Agency(Base):
     notice_mutes: Mapped[list[str]] = mapped_column(JSON, default=list)
     notice_snoozes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    prepaid_advice_day: Mapped[int] = mapped_column(Integer, server_default="1")
+    """The day of the month the monthly prepaid advice is posted (1 to 28; issue 18 §1)."""
 
 
 class Member(Base):

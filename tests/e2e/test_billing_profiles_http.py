@@ -194,7 +194,7 @@ def test_the_shell_picks_a_test_card_and_refuses_a_typed_card(tmp_path: Path, db
     script = (
         "/billing profiles add\n3\nShell decline\n/billing profiles\n"
         "/accounts search:4242.4242.4242.4242\n"
-        "/agency settings\n4242\u200b4242\u200b4242\u200b4242\n\n\n\n\n\n\n\n"
+        "/agency settings\n4242\u200b4242\u200b4242\u200b4242\n\n\n\n\n\n\n\n\n"
     )
     result = subprocess.run(
         [str(BIN / "reseller-bot"), "shell"],

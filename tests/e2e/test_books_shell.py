@@ -8,8 +8,10 @@ from pathlib import Path
 
 from tests.e2e.test_processes import run_cli
 
-SETTINGS = "/agency settings\n\n\n\n\n\n\nops@shell-agency.example\n\n"
-"""The settings modal with every default kept and the agency's notification email typed."""
+SETTINGS = "/agency settings\n\n\n\n\n\n\nops@shell-agency.example\n\n\n"
+"""The settings modal with every default kept and the agency's notification email typed (fields in
+order: name, notice channel, currency, time zone, language, low-balance threshold, notification
+email, large-charge amount, prepaid advice day)."""
 SEATS = "/seats new\nJean Dupont\njean@dupont.example\nDupont SA\n{country}\nFR40303265045\n4\n\n\n"
 
 

@@ -158,6 +158,8 @@ COMMANDS = [
     ("/agency", "settings"),
     ("/agency", "tasks"),
     ("/billing", "profiles add"),
+    ("/billing", "profiles"),
+    ("/credits", ""),
 ]
 REGISTERED = {
     "accounts_access_open",
@@ -165,6 +167,7 @@ REGISTERED = {
     "accounts_access_reset",
     "accounts_add_open",
     "accounts_add_with_plan",
+    "accounts_columns",
     "accounts_filter_plan",
     "accounts_filter_sort",
     "accounts_filter_status",
@@ -179,6 +182,8 @@ REGISTERED = {
     "approval_approve",
     "approval_decide",
     "approval_reject",
+    "billing_profile_edit_open",
+    "credits_advice_buy",
     "credits_buy_cancel",
     "credits_buy_confirm",
     "notice_buy_licenses",
@@ -188,6 +193,7 @@ REGISTERED = {
     "notice_view",
     "plan_update",
     "portal_task_done",
+    "quote_share",
     "seats_add_open",
     "seats_admin_confirm",
     "seats_buy_confirm",

@@ -148,11 +148,12 @@ def test_the_builder_offers_the_catalog_bounds(http: SlackHttp) -> None:
 def test_large_charge_is_an_agency_setting_validated_and_audited(
     http: SlackHttp, sessions: sessionmaker[Session]
 ) -> None:
-    """The settings modal's last field is the large-charge amount (default 1,000.00); a bad value is
-    refused on it and saves nothing; a good one is saved and audited with before and after."""
+    """The settings modal's large-charge amount (default 1,000.00; the field before the prepaid advice
+    day, issue 18): a bad value is refused on it and saves nothing; a good one is saved and audited
+    with before and after."""
     http.command("/agency", "settings")
     view = http.opened_view()
-    field = view["blocks"][-1]
+    field = view["blocks"][-2]
     assert field["block_id"] == "large_charge" and field["element"]["initial_value"] == "1000.00"
     for bad in ("abc", "0", "-5", "NaN"):
         reply = http.submit(view, {"large_charge": {"type": "number_input", "value": bad}})

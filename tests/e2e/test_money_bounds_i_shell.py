@@ -11,7 +11,7 @@ from tests.e2e.test_processes import run_cli
 
 def test_shell_names_the_bounds_and_warns_about_a_large_charge(tmp_path: Path) -> None:
     """Typed: 999,999,999 contacts is refused naming the bound (it was quoted $8,500,009.00); the
-    settings modal's last field sets the large-charge amount to 40; a $50.00 purchase then carries the
+    settings modal's large-charge field (the one before the prepaid advice day) sets it to 40; a $50.00 purchase then carries the
     warning line on its confirm card."""
     script = "\n".join(
         [
@@ -28,6 +28,7 @@ def test_shell_names_the_bounds_and_warns_about_a_large_charge(tmp_path: Path) -
             "",
             "",
             "40",
+            "",  # the prepaid advice day (the modal's last field since issue 18): kept
             "/credits buy prepaid 50",
             "",
         ]

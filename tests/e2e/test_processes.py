@@ -187,7 +187,7 @@ def test_shell_reads_commands_from_a_pipe(tmp_path: Path) -> None:
 
 def test_shell_fills_a_modal_from_the_following_lines(tmp_path: Path) -> None:
     """In pipe mode the lines after a command that opens a modal fill its inputs in order."""
-    script = "/agency settings\nPipe Agency\nC0NOTICES\nEUR\nEurope/Paris\n2\n300\n\n\n/agency help\n"
+    script = "/agency settings\nPipe Agency\nC0NOTICES\nEUR\nEurope/Paris\n2\n300\n\n\n\n/agency help\n"
     result = subprocess.run(
         [str(BIN / "reseller-bot"), "shell"],
         input=script,
@@ -273,7 +273,7 @@ def test_shell_frame_text_is_in_the_shells_locale(
 ) -> None:
     """`shell --locale fr|it`: the shell's own words around the app's replies (modal, optional field,
     only you can see this, no such button) are in that language too, not English."""
-    stdin = "/agency settings\n\n\n\n\n\n\n\n\n9\n"
+    stdin = "/agency settings\n\n\n\n\n\n\n\n\n\n9\n"  # nine fields kept, then a button
     result = run_cli(tmp_path, "shell", "--locale", locale, stdin=stdin)
     assert result.returncode == 0, result.stderr
     assert all(word in result.stdout for word in words), result.stdout

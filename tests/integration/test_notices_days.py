@@ -125,6 +125,7 @@ def test_day_by_day_each_notice_posted_once(
     assert seen[("charge_failed", ids["renewing"])] == 1
     assert seen[("tier_changed", None)] == 1
     assert seen[("low_balance", None)] == 4  # weeks of 23 Nov, 30 Nov, 7 Dec, 14 Dec
+    assert seen[("prepaid_advice", None)] == 1  # 1 December, the default advice day (issue 18)
     # Truly weekly: the Wednesday 25 Nov start and the 30 Nov Monday sweep it; on Saturday 28 Nov the
     # 5 Dec renewal comes within 7 days, but that week's digest sweep already ran (empty: nothing is
     # posted), so the 5 Dec charge is listed once, by Monday 30 Nov's digest.
@@ -139,6 +140,7 @@ def test_day_by_day_each_notice_posted_once(
         ("tier_changed", None),
         ("low_balance", None),
         ("billing_digest", None),
+        ("prepaid_advice", None),
     }
     assert all(s <= 1.0 for s in sleeps)
 

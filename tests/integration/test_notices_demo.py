@@ -84,6 +84,8 @@ def test_demo_portfolio_day_by_day_posts_each_notice_once(
     assert {n.id for n in notices} == set(posted) and {n.status for n in notices} == {"sent"}
     seen = Counter((n.kind, names.get(n.account_id or 0)) for n in notices)
     digests = seen.pop(("billing_digest", None))
+    advices = [n.due_on for n in notices if n.kind == "prepaid_advice"]  # issue 18: once a month
+    assert seen.pop(("prepaid_advice", None), 0) == len(set(advices)) and all(d.day == 1 for d in advices)
     expected = Counter({("trial_ending", "demo-trial"): 1, ("trial_ended", "demo-trial"): 1})
     expected.update({("renewal_coming", name): 2 for name in paid})
     assert seen == expected
