@@ -274,7 +274,7 @@ def test_share_quote_posts_once_to_the_channel_in_the_agencys_language(
     posts = [c for c in slack.since(mark) if c.method == "chat.postMessage"]
     assert len(posts) == 1 and posts[0].params["channel"] == "C0TEST"
     shared = json.dumps(posts[0].params, ensure_ascii=False)
-    assert "Quote: marketing" in shared and "Devis" not in shared  # …the channel reads English
+    assert "Quote: Marketing" in shared and "Devis" not in shared  # …the channel reads English
     assert "<@U0OWNER>" in shared and "Create account" not in shared
     answers = [c for c in slack.since(mark) if c.method == "response_url"]
     assert "Already done" in json.dumps(answers[-1].params, ensure_ascii=False) or "Déjà" in json.dumps(

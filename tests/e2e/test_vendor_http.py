@@ -54,7 +54,7 @@ def test_the_shell_talks_to_the_vendor_set_in_the_environment(
     tmp_path: Path, partners_hub: PartnersHub
 ) -> None:
     """The shell builds its provider from the settings: `/accounts add` reads the vendor's catalog."""
-    script = "/agency settings\nShell Agency\nC0NOTICES\nUSD\nEurope/Paris\n2\n300\n\n\n/accounts add\n"
+    script = "/agency settings\nShell Agency\nC0NOTICES\nUSD\nEurope/Paris\n2\n300\n\n\n\n/accounts add\n"
     result = run_cli(
         tmp_path,
         "shell",
