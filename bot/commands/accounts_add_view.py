@@ -18,6 +18,7 @@ from bot import planbuilder, ui
 from bot.commands.accounts_common import ports_of, profile_options
 from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
+from bot.i18n import Translator
 from domain.accounts import queries, rules
 from domain.accounts.service import AddedAccount, check_name
 from domain.agency import default_notification_email
@@ -295,13 +296,32 @@ def _package_note(
 
 
 def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
-    t = req.t
+    return credentials_modal(
+        req.t,
+        name=added.name,
+        status=added.status,
+        login_url=added.login_url,
+        username=added.username,
+        password=added.password,
+        invoice=added,
+    )
+
+
+def credentials_modal(
+    t: Translator,
+    *,
+    name: str,
+    status: str,
+    login_url: str,
+    username: str,
+    password: str | None,
+    invoice: AddedAccount | None,
+) -> dict[str, Any]:
+    """The one-time credentials, shown to the creator only (never stored: a retry cannot show them)."""
     blocks: list[Block] = [
-        ui.section(
-            t(N_(":white_check_mark: *{name}* is ready ({status})."), name=added.name, status=t(added.status))
-        ),
+        ui.section(t(N_(":white_check_mark: *{name}* is ready ({status})."), name=name, status=t(status))),
     ]
-    if added.password is None:
+    if password is None:
         blocks.append(
             ui.section(
                 t(
@@ -315,24 +335,24 @@ def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
         blocks.append(
             ui.fields(
                 [
-                    (t(N_("Login URL")), ui.escape(added.login_url)),
-                    (t(N_("Username")), f"`{added.username}`"),
-                    (t(N_("Password")), f"`{added.password}`"),
+                    (t(N_("Login URL")), ui.escape(login_url)),
+                    (t(N_("Username")), f"`{username}`"),
+                    (t(N_("Password")), f"`{password}`"),
                 ]
             )
         )
         blocks.append(
             ui.section(t(N_(":lock: Copy these now: they are shown only to you and cannot be shown again.")))
         )
-    if added.invoice_number:
+    if invoice is not None and invoice.invoice_number:
         blocks.append(
             ui.context(
                 t(
                     N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
-                    number=added.invoice_number,
-                    total=added.total,
-                    credit=added.credit_used,
-                    card=added.card_charged,
+                    number=invoice.invoice_number,
+                    total=invoice.total,
+                    credit=invoice.credit_used,
+                    card=invoice.card_charged,
                 )
             )
         )

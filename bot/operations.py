@@ -1,0 +1,155 @@
+"""Runs vendor operations after the ack and tells the person who asked (SPEC §9 Slow vendors).
+
+A listener records the operation (`domain.operations`), answers Slack, then hands the operation's id
+to this app's `Runner`: a small thread pool, so the answer never waits for the vendor. The scheduler
+process (`reseller-bot schedule`) sweeps every minute for operations a crash or a restart left
+pending or running under an expired lease; so does `reseller-bot operations run [ID]` by hand.
+
+The creator is told by updating the modal they submitted (its stored view id) and, when that fails
+(the modal was closed), in a message only they can see in the channel the flow started in, or in the
+app's direct message. The one-time password exists only in memory between the vendor and that
+message: it is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+import domain.accounts.provisioning  # noqa: F401 - registers the provision_account handler
+from bot import ui
+from bot.context import Deps
+from bot.i18n import Translator
+from domain import operations
+from domain.accounts.common import AccountPorts
+from domain.i18n import N_
+
+log = logging.getLogger("reseller_desk.operations")
+
+_RUNNERS: weakref.WeakSet[Runner] = weakref.WeakSet()
+RETRY_REOPEN = "accounts_add_reopen"
+
+
+class Runner:
+    """The app's pool for operations right after the ack; `drain` waits for them (tests, the shell)."""
+
+    def __init__(self, deps: Deps, workers: int = 4) -> None:
+        self.deps = deps
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vendor-operation")
+        self.futures: set[Future[None]] = set()
+        self.lock = threading.Lock()
+        _RUNNERS.add(self)
+
+    def submit(self, op_id: int, client: WebClient | None) -> None:
+        future = self.pool.submit(self._run, op_id, client)
+        with self.lock:
+            self.futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self.lock:
+            self.futures.discard(future)
+
+    def _run(self, op_id: int, client: WebClient | None) -> None:
+        try:
+            outcome = operations.run(self.deps.sessions, ports_of(self.deps), op_id)
+        except Exception:
+            log.exception(
+                "operation %s failed unexpectedly; the sweep retries it when its lease expires", op_id
+            )
+            return
+        if outcome is not None and outcome.state != "pending" and client is not None:
+            tell(client, outcome)
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        with self.lock:
+            running = set(self.futures)
+        _done, left = wait(running, timeout=timeout)
+        return not left
+
+
+_LOCK = threading.Lock()
+
+
+def runner_of(deps: Deps) -> Runner:
+    with _LOCK:
+        runner = deps.extras.get("operations_runner")
+        if not isinstance(runner, Runner):
+            runner = Runner(deps)
+            deps.extras["operations_runner"] = runner
+        return runner
+
+
+def drain_all(timeout: float = 30.0) -> bool:
+    """Wait until every runner of this process is idle (tests and the shell: deterministic output)."""
+    return all(runner.drain(timeout) for runner in list(_RUNNERS))
+
+
+def ports_of(deps: Deps) -> AccountPorts:
+    return AccountPorts(clock=deps.clock, catalog=deps.catalog, provider=deps.provider, gateway=deps.gateway)
+
+
+def translator(notify: dict[str, Any]) -> Translator:
+    return Translator(
+        str(notify.get("language") or "en"),
+        str(notify.get("currency") or "USD"),
+        str(notify.get("timezone") or "UTC"),
+    )
+
+
+def tell(client: WebClient, outcome: operations.Outcome) -> None:
+    """The outcome to the person who asked: in their modal, else a message only they can see."""
+    from bot.commands.accounts_add_outcome import failed_view, succeeded_view
+
+    if outcome.kind != "provision_account":
+        return
+    notify, t = outcome.notify, translator(outcome.notify)
+    view = succeeded_view(t, outcome) if outcome.state == "succeeded" else failed_view(t, outcome)
+    user = str(notify.get("user") or outcome.requested_by)
+    shown = False
+    if notify.get("view_id"):
+        try:
+            client.views_update(view_id=str(notify["view_id"]), view=view)
+            shown = True
+        except SlackApiError as error:
+            log.info(
+                "operation %s: the modal is gone (%s); telling in a message", outcome.operation_id, error
+            )
+    channel = str(notify.get("channel") or "")
+    if shown and outcome.state == "succeeded" and channel:
+        _ephemeral(client, channel, user, _summary(t, outcome), None)
+    elif not shown:
+        _ephemeral(client, channel, user, str(view.get("title", {}).get("text", "")), view["blocks"])
+
+
+def _summary(t: Translator, outcome: operations.Outcome) -> str:
+    r = outcome.result
+    return t(
+        N_(":white_check_mark: Account {name} is {status}: {url}. `/accounts show {name}` for its card."),
+        name=str(r.get("name") or outcome.target),
+        status=t(str(r.get("status") or "")),
+        url=str(r.get("login_url") or ""),
+    )
+
+
+def _ephemeral(client: WebClient, channel: str, user: str, text: str, blocks: list[Any] | None) -> None:
+    """In the flow's channel, only to `user`; without a channel (or when that fails), the app's DM."""
+    kwargs: dict[str, Any] = {"text": ui.plain(text) or text}
+    if blocks:
+        kwargs["blocks"] = blocks
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **kwargs)
+            return
+        except SlackApiError:
+            pass
+    try:
+        client.chat_postMessage(channel=user, **kwargs)
+    except SlackApiError:
+        log.warning("could not tell %s the outcome of an operation", user)
