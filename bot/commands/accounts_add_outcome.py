@@ -65,11 +65,17 @@ def after_ack(req: Req, client: WebClient, added: AddedAccount) -> None:
 
 
 def creating_view(t: Translator, added: AddedAccount) -> dict[str, Any]:
-    if not added.first_delivery and added.status != "creating":
+    if not added.first_delivery and added.status == "failed":
         text = t(
             N_("This form was already submitted: {name} is {status}."),
             name=added.name,
             status=t(added.status),
+        )
+    elif not added.first_delivery and added.status != "creating":
+        text = t(
+            N_(
+                "This account was already created by this form. Its password was shown once and cannot be shown again: send the client a password reset from the provider."
+            )
         )
     else:
         text = t(

@@ -210,6 +210,7 @@ def add_account_now(
     The result carries the one-time password when this call created the account; the outcome says
     what the vendor did (None when another runner holds the operation)."""
     added = add_account(uow, ports, actor, cmd)
+    uow.rollback()  # ends the read transaction the result opened (SQLite: frees the write lock)
     if added.operation_id is None:
         return added, None
     outcome = operations.run(uow.session_factory, ports, added.operation_id)

@@ -11,7 +11,7 @@ A retried submission finds its processed request and answers it without charging
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -132,7 +132,14 @@ def add_account(
     _require_roles(actor, cmd, free)
     found = uow.requests.get(actor.agency_id, key)
     if found is not None:
-        return _replay(found)
+        added = _replay(found)
+        op = operations.find(uow.session, actor.agency_id, key)
+        if op is not None and op.state == "succeeded" and op.result:
+            r = op.result
+            return replace(
+                added, status=str(r["status"]), login_url=str(r["login_url"]), username=str(r["username"])
+            )
+        return replace(added, status="failed") if op is not None and op.state == "failed" else added
     session = uow.session
     clean = check_fields(cmd)
     validate_choice(ports.catalog, cmd.plan)
