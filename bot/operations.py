@@ -21,14 +21,18 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
 
 import domain.accounts.provisioning  # noqa: F401 - registers the provision_account handler
 from bot import ui
 from bot.context import Deps
 from bot.i18n import Translator
+from bot.settings import Settings
 from domain import operations
 from domain.accounts.common import AccountPorts
+from domain.clock import Clock
 from domain.i18n import N_
+from domain.ports import PaymentGateway, Provider
 
 log = logging.getLogger("reseller_desk.operations")
 
@@ -153,3 +157,39 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str, blocks: li
         client.chat_postMessage(channel=user, **kwargs)
     except SlackApiError:
         log.warning("could not tell %s the outcome of an operation", user)
+
+
+def sweep_operations(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    *,
+    provider: Provider | None = None,
+    gateway: PaymentGateway | None = None,
+    only: int | None = None,
+) -> list[operations.Outcome]:
+    """Run every due operation (or only `only`) and tell each person who asked: the scheduler's minute
+    tick and `reseller-bot operations run [ID]`. The provider is the simulated one until the settings
+    name another (`RESELLER_PROVIDER`, wired at merge)."""
+    from bot.notifier import notice_client
+    from domain.catalog import load_catalog
+    from domain.simulated import SimulatedGateway, SimulatedProvider
+
+    ports = AccountPorts(
+        clock=clock,
+        catalog=load_catalog(settings.reseller_catalog),
+        provider=provider or SimulatedProvider(),
+        gateway=gateway or SimulatedGateway(),
+    )
+    client = notice_client(settings)
+
+    def told(outcome: operations.Outcome) -> None:
+        if client is not None:
+            tell(client, outcome)
+
+    if only is None:
+        return operations.sweep(sessions, ports, told)
+    outcome = operations.run(sessions, ports, only)
+    if outcome is not None and outcome.state != "pending":
+        told(outcome)
+    return [outcome] if outcome is not None else []

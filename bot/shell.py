@@ -48,6 +48,9 @@ class Shell:
         self.last_message: dict[str, Any] = {}
         self.lines: Iterator[str] = iter(())
         self.cursor = 0
+        self.filling = 0
+        """Inside a modal, its live updates are the filler's to show (a views.update after it closed,
+        a vendor operation's outcome, is shown here)."""
 
     # input ----------------------------------------------------------------------------------------
     def read(self, prompt: str) -> str | None:
@@ -136,7 +139,11 @@ class Shell:
         return reply
 
     def follow(self) -> None:
-        """Show what the app did on Slack's side, each call once, waiting briefly for lazy listeners."""
+        """Show what the app did on Slack's side, each call once, waiting briefly for lazy listeners
+        and for the vendor operations the app runs right after its answer."""
+        from bot.operations import drain_all
+
+        drain_all(30.0)
         deadline = time.monotonic() + 3.0
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
@@ -161,7 +168,9 @@ class Shell:
             self.show_message(params, self.t(N_("updated in #{channel}"), channel=str(params.get("channel"))))
         elif call.method == "chat.postEphemeral":
             self.show_message(params, self.t(N_("only you can see this")))
-        elif call.method in ("views.open", "views.push"):
+        elif call.method in ("views.open", "views.push") or (
+            call.method == "views.update" and not self.filling
+        ):
             self.fill_modal(dict(call.response.get("view") or _view(params)))
         elif call.method == "views.publish":
             self.say(f"── {self.t(N_('App Home'))} ──")
@@ -208,7 +217,11 @@ class Shell:
     def fill_modal(self, view: dict[str, Any]) -> None:
         from bot.modalfill import ModalFiller
 
-        ModalFiller(self).run(view)
+        self.filling += 1
+        try:
+            ModalFiller(self).run(view)
+        finally:
+            self.filling -= 1
 
 
 def _view(params: dict[str, Any]) -> dict[str, Any]:
