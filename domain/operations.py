@@ -59,10 +59,15 @@ class Outcome:
 
 
 class Handler(Protocol):
-    def execute(
-        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation
+    def call(self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int) -> Any:
+        """Read what the vendor needs (a short transaction, closed before the call), then call it.
+
+        No transaction is open during the vendor call: a slow vendor holds no lock."""
+
+    def record(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, called: Any
     ) -> tuple[dict[str, Any], str | None]:
-        """Call the vendor and record what it did; returns the result (no secret) and the secret."""
+        """Write what the vendor did; returns the result (no secret) and the one-time secret."""
 
     def fail(
         self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, error: ProviderError
@@ -190,18 +195,22 @@ def run(
         return None
     if claimed is not None:
         claimed()
+    with sessions() as session:
+        found = session.get(VendorOperation, op_id)
+        if found is None:  # pragma: no cover - claimed rows are never deleted
+            return None
+        handler = HANDLERS[found.kind]
+    try:
+        called = handler.call(sessions, ports, op_id)
+    except ProviderError as error:
+        return _failed(sessions, ports, op_id, owner, error)
     uow = SqlUnitOfWork(sessions)
     with uow:
         op = uow.session.get(VendorOperation, op_id)
-        if op is None:  # pragma: no cover - claimed rows are never deleted
+        if op is None:  # pragma: no cover
             return None
-        handler = HANDLERS[op.kind]
         outcome = _outcome(op)
-        try:
-            result, secret = handler.execute(uow, ports, op)
-        except ProviderError as error:
-            uow.session.rollback()
-            return _failed(sessions, ports, op_id, owner, error)
+        result, secret = handler.record(uow, ports, op, called)
         now = ports.clock.now()
         if not _finish(uow.session, op_id, owner, state="succeeded", result=result, finished_at=now):
             uow.session.rollback()

@@ -152,6 +152,7 @@ def reopen(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClie
                 N_("That request is no longer there: open the add form again with `/accounts add`.")
             )
         command, plan = dict(op.payload.get("command") or {}), op.payload.get("plan")
+        first_channel = (op.notify or {}).get("channel")
     values = {f: _text(command.get(f)) for f in FIELDS}
     values["profile"] = _text(command.get("billing_profile_id"))
     values["snapshot"] = _text(command.get("snapshot_id"))
@@ -160,7 +161,7 @@ def reopen(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClie
         planbuilder.state_of(choice_from_json(plan)) if isinstance(plan, dict) else planbuilder.PlanState()
     )
     form = confirmations.hold(req, "accounts-add", {}, ttl=pending.FORM_TTL)
-    channel = (body.get("channel") or {}).get("id") or (op.notify or {}).get("channel")
+    channel = (body.get("channel") or {}).get("id") or first_channel
     view = add_modal(req, values, state, {"nonce": form, "channel": channel})
     view_id = (body.get("view") or {}).get("id")
     if view_id:

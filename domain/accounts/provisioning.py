@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain import audit, ledger, operations
 from domain.accounts.common import AccountPorts, facts, strong_password
@@ -42,27 +43,38 @@ class NameTaken(ProviderError):
 
 
 class ProvisionAccount:
-    def execute(
-        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation
+    def call(
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int
+    ) -> tuple[Provisioned, str | None]:
+        with sessions() as session:
+            op = session.get(VendorOperation, op_id)
+            account = session.get(Account, op.account_id) if op and op.account_id else None
+            if op is None or account is None or account.status != CREATING:
+                raise ProviderError("the account to create is no longer waiting to be created")
+            name, attempts = account.name, op.attempts
+            fresh = strong_password()
+            request = self._request(session, account, op, fresh)
+        provider = ports.provider
+        adopted = self._adopt(ports, name) if attempts > 1 else None
+        if adopted is not None:
+            return adopted, self._new_password(ports, adopted.reference, fresh)
+        if attempts <= 1 and not provider.name_available(name):
+            raise NameTaken(name)
+        return provider.provision(request), fresh
+
+    def record(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, called: Any
     ) -> tuple[dict[str, Any], str | None]:
+        done, password = called
         session = uow.session
         account = session.get(Account, op.account_id) if op.account_id else None
-        if account is None or account.status != CREATING:
-            raise ProviderError("the account to create is no longer waiting to be created")
-        provider = ports.provider
-        adopted = self._adopt(ports, account.name) if op.attempts > 1 else None
-        fresh = strong_password()
-        password: str | None = fresh
-        if adopted is not None:
-            password = self._new_password(ports, adopted.reference, fresh)
-        else:
-            if op.attempts <= 1 and not provider.name_available(account.name):
-                raise NameTaken(account.name)
-            adopted = provider.provision(self._request(session, account, op, fresh))
+        if account is None:  # pragma: no cover - only a failed operation removes it
+            raise RuntimeError("the account row is gone")
         now = ports.clock.now()
-        account.provider_ref = adopted.reference
+        account.provider_ref = done.reference
         account.status = str(op.payload.get("status") or "active")
         account.status_changed_at = now
+        invoice = self._invoice_number(session, op)
         audit.record(
             uow,
             ports.clock,
@@ -70,16 +82,16 @@ class ProvisionAccount:
             actor=op.requested_by,
             action="account.added",
             target=account.name,
-            after={**facts(account), "invoice": self._invoice_number(session, op), "operation": op.id},
+            after={**facts(account), "invoice": invoice, "operation": op.id},
         )
         result = {
             "account_id": account.id,
             "name": account.name,
             "status": account.status,
-            "login_url": adopted.login_url,
-            "username": adopted.username,
+            "login_url": done.login_url,
+            "username": done.username,
             "period_end": account.period_end.isoformat(),
-            "invoice": self._invoice_number(session, op),
+            "invoice": invoice,
         }
         return result, password
 

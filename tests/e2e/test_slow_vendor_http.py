@@ -1,0 +1,121 @@
+"""The add-account modal over signed HTTP with a vendor that takes its time or refuses (SPEC §9).
+
+The stand-in vendor blocks on an Event the test releases (a "10 s" vendor without 10 s of wall
+clock): the submission is answered at once, the credentials come after, in the modal or (the modal
+closed) in a message only the creator sees; a refusal naming a field says which, voids the charge,
+keeps nothing, and its button reopens the form prefilled."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, MetaData, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import LocalSlack
+from bot.operations import drain_all
+from domain.ports import ProviderError, Provisioned, ProvisionRequest
+from domain.simulated import SimulatedProvider
+from domain.store.models import Account, Invoice
+from tests.e2e.test_accounts_http import add_values, agency_with_profile, created_view, password_of
+from tests.slackhttp import SlackHttp
+
+
+class GatedVendor(SimulatedProvider):
+    """Creates accounts only once `release` is set (a slow vendor); `refuse` makes it refuse instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.refuse: ProviderError | None = None
+
+    def provision(self, request: ProvisionRequest) -> Provisioned:
+        assert self.release.wait(30), "the test never released the vendor"
+        if self.refuse is not None:
+            raise self.refuse
+        return super().provision(request)
+
+
+@pytest.fixture
+def provider() -> GatedVendor:
+    return GatedVendor()
+
+
+def submit(http: SlackHttp, profile_id: int) -> tuple[float, dict[str, Any], dict[str, Any]]:
+    http.command("/accounts", "add")
+    view = http.opened_view()
+    started = time.perf_counter()
+    reply = http.submit(view, add_values(profile_id))
+    return time.perf_counter() - started, reply.body, view
+
+
+def test_a_slow_vendor_is_waited_for_after_the_answer(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, provider: GatedVendor
+) -> None:
+    _, profile_id = agency_with_profile(http, sessions)
+    mark = slack.mark()
+    elapsed, body, _ = submit(http, profile_id)
+    assert elapsed < 1.0 and "Creating" in json.dumps(body["view"])
+    with sessions() as session:
+        assert session.scalars(select(Account.status)).one() == "creating"
+    assert "creating" in http.command("/accounts", "show acme-shop").text.lower()
+    provider.release.set()
+    shown = created_view(slack, mark)
+    password = password_of(shown)
+    meta = MetaData()
+    meta.reflect(db)
+    with db.connect() as conn:
+        dump = "".join(str(row) for table in meta.sorted_tables for row in conn.execute(table.select()))
+    assert password not in dump
+    with sessions() as session:
+        assert session.scalars(select(Account.status)).one() == "active"
+    ephemeral = slack.of("chat.postEphemeral")[-1].params
+    assert "acme-shop" in ephemeral["text"] and password not in json.dumps(ephemeral)
+
+
+def test_a_closed_modal_gets_the_credentials_in_a_message_only_the_creator_sees(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], provider: GatedVendor
+) -> None:
+    _, profile_id = agency_with_profile(http, sessions)
+    submit(http, profile_id)
+    mark = slack.mark()
+    slack.fail_next(404, method="views.update")
+    provider.release.set()
+    assert drain_all(30)
+    told = [c for c in slack.since(mark) if c.method == "chat.postEphemeral"]
+    assert len(told) == 1 and told[0].params["user"] == "U0OWNER"
+    assert "Password" in json.dumps(told[0].params) and not slack.of("chat.postMessage")
+
+
+def test_a_refusal_names_the_field_voids_the_charge_and_reopens_the_form(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, provider: GatedVendor
+) -> None:
+    _, profile_id = agency_with_profile(http, sessions)
+    provider.refuse = ProviderError("the client email is refused", field="client_email")
+    mark = slack.mark()
+    submit(http, profile_id)
+    provider.release.set()
+    failed = created_view(slack, mark)
+    text = json.dumps(failed)
+    assert "the client email is refused" in text and "Client email" in text and "voided" in text
+    with db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Account)).scalar_one() == 0
+        assert conn.execute(select(Invoice.status)).scalar_one() == "void"
+    button = next(e for b in failed["blocks"] if b["type"] == "actions" for e in b["elements"])
+    mark = slack.mark()
+    http.click(button["action_id"], button["value"], surface="modal", view={**failed, "id": "V0FAILED"})
+    reopened = [c for c in slack.since(mark) if c.method == "views.update"]
+    assert reopened and "boss@acme.example" in json.dumps(reopened[-1].params["view"])
+    assert "acme-shop" in json.dumps(reopened[-1].params["view"])
+    provider.refuse = None
+    again = http.submit(
+        json.loads(json.dumps(reopened[-1].params["view"])) | {"id": "V0FAILED"}, add_values(profile_id)
+    )
+    assert again.body.get("response_action") == "update", again.body
+    assert drain_all(30)
+    with db.connect() as conn:
+        assert conn.execute(select(Account.status)).scalar_one() == "active"
