@@ -23,9 +23,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-import domain.accounts.provisioning  # noqa: F401 - registers the provision_account handler
+import domain.accounts.provisioning
+import domain.accounts.snapshots  # noqa: F401 - registers the snapshot handler
 from bot import ui
-from bot.context import Deps
+from bot.context import Deps, Req
 from bot.i18n import Translator
 from bot.settings import Settings
 from domain import operations
@@ -107,13 +108,28 @@ def translator(notify: dict[str, Any]) -> Translator:
     )
 
 
+def notify_for(req: Req) -> dict[str, Any]:
+    """Where to tell the person who asked by a command: the channel it was typed in, their language."""
+    channel = req.body.get("channel_id")
+    return {
+        "user": req.user_id,
+        "channel": channel if isinstance(channel, str) else None,
+        "language": req.t.lang,
+        "currency": req.currency,
+        "timezone": req.timezone,
+    }
+
+
 def tell(client: WebClient, outcome: operations.Outcome) -> None:
     """The outcome to the person who asked: in their modal, else a message only they can see."""
     from bot.commands.accounts_add_outcome import failed_view, succeeded_view
 
+    notify, t = outcome.notify, translator(outcome.notify)
+    if outcome.kind == "snapshot":
+        _tell_snapshot(client, t, outcome)
+        return
     if outcome.kind != "provision_account":
         return
-    notify, t = outcome.notify, translator(outcome.notify)
     view = succeeded_view(t, outcome) if outcome.state == "succeeded" else failed_view(t, outcome)
     user = str(notify.get("user") or outcome.requested_by)
     shown = False
@@ -130,6 +146,26 @@ def tell(client: WebClient, outcome: operations.Outcome) -> None:
         _ephemeral(client, channel, user, _summary(t, outcome), None)
     elif not shown:
         _ephemeral(client, channel, user, str(view.get("title", {}).get("text", "")), view["blocks"])
+
+
+def _tell_snapshot(client: WebClient, t: Translator, outcome: operations.Outcome) -> None:
+    notify = outcome.notify
+    if outcome.state == "succeeded":
+        text = t(
+            N_(
+                ":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."
+            ),
+            name=str(outcome.result.get("name") or outcome.target),
+        )
+    else:
+        text = t(
+            N_("The provider could not copy {name}: {reason}"),
+            name=outcome.target,
+            reason=outcome.error or "",
+        )
+    _ephemeral(
+        client, str(notify.get("channel") or ""), str(notify.get("user") or outcome.requested_by), text, None
+    )
 
 
 def _summary(t: Translator, outcome: operations.Outcome) -> str:

@@ -119,3 +119,22 @@ def test_a_refusal_names_the_field_voids_the_charge_and_reopens_the_form(
     assert drain_all(30)
     with db.connect() as conn:
         assert conn.execute(select(Account.status)).scalar_one() == "active"
+
+
+def test_a_snapshot_is_taken_after_the_answer_and_the_asker_told(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], provider: GatedVendor
+) -> None:
+    from domain.store.models import Agency, Snapshot
+    from tests.factories import make_account
+
+    http.command("/agency", "members")
+    with sessions.begin() as session:
+        make_account(session, session.scalars(select(Agency)).one(), name="acme", provider_ref="acc_acme")
+    mark = slack.mark()
+    reply = http.command("/accounts", "snapshot acme")
+    assert "Taking a snapshot of acme" in reply.text
+    assert drain_all(30)
+    told = [c for c in slack.since(mark) if c.method == "chat.postEphemeral"]
+    assert len(told) == 1 and "Snapshot acme" in told[0].params["text"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
