@@ -24,7 +24,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 import domain.accounts.provisioning
-import domain.accounts.snapshots  # noqa: F401 - registers the snapshot handler
+import domain.accounts.snapshots
+import domain.templates  # noqa: F401 - registers the template_import handler
 from bot import ui
 from bot.context import Deps, Req
 from bot.i18n import Translator
@@ -128,6 +129,9 @@ def tell(client: WebClient, outcome: operations.Outcome) -> None:
     if outcome.kind == "snapshot":
         _tell_snapshot(client, t, outcome)
         return
+    if outcome.kind == "template_import":
+        _tell_import(client, t, outcome)
+        return
     if outcome.kind != "provision_account":
         return
     view = succeeded_view(t, outcome) if outcome.state == "succeeded" else failed_view(t, outcome)
@@ -166,6 +170,21 @@ def _tell_snapshot(client: WebClient, t: Translator, outcome: operations.Outcome
     _ephemeral(
         client, str(notify.get("channel") or ""), str(notify.get("user") or outcome.requested_by), text, None
     )
+
+
+def _tell_import(client: WebClient, t: Translator, outcome: operations.Outcome) -> None:
+    """A resumed import's report (one the lazy listener ran is reported on its own card)."""
+    from bot.commands.accounts_templates import report
+    from domain.templates import results_of
+
+    notify = outcome.notify
+    user, channel = str(notify.get("user") or outcome.requested_by), str(notify.get("channel") or "")
+    if outcome.state == "succeeded":
+        message = report(t, results_of(outcome.result), outcome.target)
+        _ephemeral(client, channel, user, str(message["text"]), list(message["blocks"]))
+    else:
+        text = t(N_("The template import stopped: {reason}"), reason=outcome.error or "")
+        _ephemeral(client, channel, user, text, None)
 
 
 def _summary(t: Translator, outcome: operations.Outcome) -> str:

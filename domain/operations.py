@@ -58,11 +58,17 @@ class Outcome:
     secret: str | None = field(default=None, repr=False)
 
 
+Progress = Callable[[Any], None]
+
+
 class Handler(Protocol):
-    def call(self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int) -> Any:
+    def call(
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: Progress
+    ) -> Any:
         """Read what the vendor needs (a short transaction, closed before the call), then call it.
 
-        No transaction is open during the vendor call: a slow vendor holds no lock."""
+        No transaction is open during the vendor call: a slow vendor holds no lock. A long call (one
+        vendor call per account) reports `progress`, which also extends the runner's lease."""
 
     def record(
         self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, called: Any
@@ -162,6 +168,18 @@ def claim(sessions: sessionmaker[Session], op_id: int, owner: str, now: datetime
         return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def extend(sessions: sessionmaker[Session], op_id: int, owner: str, now: datetime) -> None:
+    """A runner still working keeps its lease (a long import is not taken over while it runs)."""
+    with sessions() as session:
+        session.execute(
+            update(VendorOperation)
+            .where(VendorOperation.id == op_id, VendorOperation.lease_owner == owner)
+            .values(lease_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
 def _finish(session: Session, op_id: int, owner: str, **values: Any) -> bool:
     """Write the operation's end, only if this runner still holds it (else the caller rolls back)."""
     result = session.execute(
@@ -188,6 +206,7 @@ def run(
     *,
     owner: str | None = None,
     claimed: Callable[[], None] | None = None,
+    progress: Progress | None = None,
 ) -> Outcome | None:
     """Claim and run one operation; None when another runner holds it or it is not due."""
     owner = owner or uuid.uuid4().hex
@@ -200,8 +219,14 @@ def run(
         if found is None:  # pragma: no cover - claimed rows are never deleted
             return None
         handler = HANDLERS[found.kind]
+
+    def report(done: Any) -> None:
+        extend(sessions, op_id, owner, ports.clock.now())
+        if progress is not None:
+            progress(done)
+
     try:
-        called = handler.call(sessions, ports, op_id)
+        called = handler.call(sessions, ports, op_id, report)
     except ProviderError as error:
         return _failed(sessions, ports, op_id, owner, error)
     uow = SqlUnitOfWork(sessions)

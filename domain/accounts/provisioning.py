@@ -44,7 +44,7 @@ class NameTaken(ProviderError):
 
 class ProvisionAccount:
     def call(
-        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: operations.Progress
     ) -> tuple[Provisioned, str | None]:
         with sessions() as session:
             op = session.get(VendorOperation, op_id)

@@ -89,7 +89,9 @@ def request_snapshot(
 
 
 class SnapshotAccount:
-    def call(self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int) -> dict[str, Any]:
+    def call(
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: operations.Progress
+    ) -> dict[str, Any]:
         with sessions() as session:
             op = session.get(VendorOperation, op_id)
             account = session.get(Account, op.account_id) if op and op.account_id else None

@@ -261,3 +261,62 @@ def test_the_password_is_stored_nowhere_and_never_logged(
         dump = "".join(str(row) for table in meta.sorted_tables for row in conn.execute(table.select()))
     assert "acme-shop" in dump and added.password not in dump
     assert added.password not in caplog.text
+
+
+def test_a_template_import_that_stopped_is_resumed_and_imports_nothing_twice(
+    sessions: sessionmaker[Session],
+    setup: tuple[AccountPorts, int, int],  # noqa: F811
+    provider: ScriptedProvider,
+    clock: FixedClock,
+) -> None:
+    """A runner died after importing into one account of three: after its lease the sweep imports
+    the other two and skips the first; a second sweep finds nothing to do."""
+    from domain import templates
+    from domain.accounts.filters import parse_filters
+    from domain.store.models import Agency, TemplateImport
+    from tests.factories import make_account
+
+    ports, agency_id, _ = setup
+    owner = Actor(agency_id, OWNER, Role.OWNER)
+    link = "https://crm.example/share/welcome"
+    with sessions.begin() as session:
+        agency = session.get(Agency, agency_id)
+        for name in ("one", "two", "three"):
+            make_account(session, agency, name=name, provider_ref=f"acc_{name}")
+    with SqlUnitOfWork(sessions) as uow:
+        op = templates.request_import(
+            uow, owner, link, "status:active", key="held-1", now=clock.now(), notify={}
+        )
+        op_id = op.id
+    assert operations.claim(sessions, op_id, "dead-runner", clock.now())
+    with SqlUnitOfWork(sessions) as uow:
+        first = templates.targets(uow, owner, parse_filters(["status:active"]))[0]
+        templates.import_one(uow, ports, owner, first, link)
+    assert operations.sweep(sessions, ports) == []  # the lease still holds
+    clock.advance(operations.LEASE + timedelta(seconds=1))
+    [outcome] = operations.sweep(sessions, ports)
+    results = templates.results_of(outcome.result)
+    assert sorted(r.status for r in results) == ["imported", "imported", "skipped"]
+    assert operations.sweep(sessions, ports) == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(TemplateImport)) == 3
+
+
+def test_a_snapshot_request_is_one_operation_however_retried(
+    sessions: sessionmaker[Session],
+    setup: tuple[AccountPorts, int, int],  # noqa: F811
+) -> None:
+    from domain.accounts import snapshots
+    from domain.store.models import Agency, Snapshot
+    from tests.factories import make_account
+
+    ports, agency_id, _ = setup
+    owner = Actor(agency_id, OWNER, Role.OWNER)
+    with sessions.begin() as session:
+        make_account(session, session.get(Agency, agency_id), name="acme", provider_ref="acc_acme")
+    for _ in range(2):
+        with SqlUnitOfWork(sessions) as uow:
+            snapshots.request_snapshot(uow, ports, owner, "acme", key="trigger-1", notify={})
+    assert [o.state for o in operations.sweep(sessions, ports)] == ["succeeded"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
