@@ -132,6 +132,9 @@ def tell(client: WebClient, outcome: operations.Outcome) -> None:
     if outcome.kind == "template_import":
         _tell_import(client, t, outcome)
         return
+    if outcome.kind == "provision_seats":
+        _tell_seats(client, t, outcome)
+        return
     if outcome.kind != "provision_account":
         return
     view = succeeded_view(t, outcome) if outcome.state == "succeeded" else failed_view(t, outcome)
@@ -185,6 +188,25 @@ def _tell_import(client: WebClient, t: Translator, outcome: operations.Outcome) 
     else:
         text = t(N_("The template import stopped: {reason}"), reason=outcome.error or "")
         _ephemeral(client, channel, user, text, None)
+
+
+def _tell_seats(client: WebClient, t: Translator, outcome: operations.Outcome) -> None:
+    notify = outcome.notify
+    if outcome.state == "succeeded":
+        text = t(
+            N_(":white_check_mark: Subscription {account} is ready at the provider."), account=outcome.target
+        )
+    else:
+        text = t(
+            N_(
+                ":x: The provider did not create the subscription {account}: {reason}. Its charge was voided and nothing was kept."
+            ),
+            account=outcome.target,
+            reason=outcome.error or "",
+        )
+    _ephemeral(
+        client, str(notify.get("channel") or ""), str(notify.get("user") or outcome.requested_by), text, None
+    )
 
 
 def _summary(t: Translator, outcome: operations.Outcome) -> str:

@@ -8,13 +8,12 @@ submission received twice creates one account and one charge.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import pycountry
 
-from domain import audit, ledger
+from domain import audit, ledger, operations
 from domain.agency import Actor, notification_email_of
 from domain.catalog import Catalog, PerSeatProduct
 from domain.charges import ChargeRequest, active_profile, charge, preview_draw
@@ -23,7 +22,7 @@ from domain.errors import InvalidInput, PaymentDeclined
 from domain.i18n import N_
 from domain.periods import Frequency
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
-from domain.ports import PaymentGateway, Provider, ProviderError, ProvisionRequest
+from domain.ports import PaymentGateway, Provider
 from domain.pricing import PlanChoice, Quote, quote
 from domain.roles import Permission
 from domain.seats import invoice_lines, recall, remember
@@ -58,6 +57,12 @@ class Created:
     credit_used: str = "0.00"
     """What the invoice drew from prepaid credit; the rest is the card's or awaits the transfer."""
     payment_method: str = "card"
+    operation_id: int | None = None
+    """The vendor operation provisioning it after the answer."""
+
+
+PROVISION_SEATS = "provision_seats"
+CREATING = "creating"
 
 
 def per_seat_product(catalog: Catalog) -> str:
@@ -157,8 +162,11 @@ def create_subscription(
     *,
     actor: Actor,
     data: NewSubscription,
+    notify: dict[str, Any] | None = None,
 ) -> Created:
-    """Account row, first-cycle charge, then provisioning: a declined card leaves nothing behind."""
+    """Account row (`creating`), first-cycle charge and the vendor operation that provisions it after
+    the answer (`domain.accounts.provisioning.ProvisionSeats`): a declined card leaves nothing behind,
+    and a vendor refusal voids the charge and removes the row (SPEC §9 Slow vendors)."""
     actor.require(Permission.SPEND_MONEY)
     data = clean(data)
     key = f"seats-new:{data.nonce}"
@@ -177,7 +185,7 @@ def create_subscription(
     name = next(
         n
         for n in candidate_names(account_name_for(data.company, data.customer_name))
-        if not name_taken(session, actor.agency_id, n) and provider.name_available(n)
+        if not name_taken(session, actor.agency_id, n)
     )
     region = "eu" if catalog.vat_rate(data.country) is not None else "global"
     account = Account(
@@ -201,7 +209,7 @@ def create_subscription(
         addons=[],
         limits={},
         plan_size=data.licenses,
-        status="active",
+        status=CREATING,
         status_changed_at=now,
         created_at=now,
         purchased_on=day,
@@ -245,8 +253,21 @@ def create_subscription(
             field="profile",
             reason=invoice.failure or "",
         )
-    account.provider_ref = _provision(provider, account, offer)
+    plan = {"product": account.product, "licenses": account.seats, "frequency": account.frequency}
+    op = operations.start(
+        uow,
+        agency_id=actor.agency_id,
+        kind=PROVISION_SEATS,
+        key=key,
+        requested_by=actor.user_id,
+        now=now,
+        target=name,
+        account_id=account.id,
+        payload={"status": "active", "plan": plan, "invoice_id": invoice.id},
+        notify=notify,
+    )
     result: dict[str, Any] = {
+        "operation_id": op.id,
         "account": name,
         "invoice_number": invoice.number,
         "invoice_status": invoice.status,
@@ -273,32 +294,3 @@ def create_subscription(
     remember(uow, clock, actor.agency_id, key, result)
     uow.commit()
     return Created(**result)
-
-
-def _provision(provider: Provider, account: Account, offer: Quote) -> str:
-    """The password is the provider's requirement only: the agency administers, so it is never shown."""
-    plan = {"product": account.product, "licenses": account.seats, "frequency": account.frequency}
-    try:
-        done = provider.provision(
-            ProvisionRequest(
-                name=account.name,
-                client_name=account.client_name,
-                notification_email=account.notification_email,
-                country=account.country,
-                region=account.region,
-                language=account.language,
-                timezone=account.timezone,
-                plan=plan,
-                password=secrets.token_urlsafe(24),
-            )
-        )
-    except ProviderError as exc:
-        raise InvalidInput(
-            N_(
-                "The provider could not create the subscription: {reason}. Nothing was recorded; submit "
-                "again to retry (the card is never charged twice)."
-            ),
-            field="company",
-            reason=str(exc),
-        ) from None
-    return done.reference

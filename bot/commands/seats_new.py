@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
     InputBlock,
@@ -21,8 +22,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import confirmations, ui
+from bot.commands.accounts_add_outcome import notify_of
 from bot.commands.seats_buy import pay_lines, quote_lines
 from bot.context import Req, open_request
+from bot.operations import runner_of
 from domain import pending
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
@@ -147,12 +150,15 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     ack(response_action="update", view=confirm)
 
 
-def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+def on_confirm(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Errors here have no input to sit on, so they are shown in the modal itself."""
     req = open_request(context, body)
     context["translator"] = req.t
     t = req.t
     meta = ui.metadata(view)
+    started: list[int] = []
 
     def run(held: pending.Claimed) -> str:
         data = clean(NewSubscription(**{**held.payload, "nonce": held.id}))
@@ -163,8 +169,17 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
             )
         with deps.uow() as uow:
             done = create_subscription(
-                uow, deps.catalog, deps.clock, deps.provider, deps.gateway, actor=req.actor, data=data
+                uow,
+                deps.catalog,
+                deps.clock,
+                deps.provider,
+                deps.gateway,
+                actor=req.actor,
+                data=data,
+                notify=notify_of(req, view, meta.get("channel")),
             )
+        if done.operation_id is not None and not done.repeated:
+            started.append(done.operation_id)
         return _created_text(req, done)
 
     try:
@@ -178,6 +193,8 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
         return
     result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
     ack(response_action="update", view=result)
+    for op_id in started:  # provisioned at the vendor after the answer; the creator is told
+        runner_of(req.deps).submit(op_id, client)
 
 
 def _created_text(req: Req, done: Created) -> str:

@@ -25,6 +25,7 @@ from domain.accounts.service import CREATING, PROVISION, AddAccount, AddedAccoun
 from domain.agency import Actor
 from domain.money import ZERO
 from domain.ports import ProviderError, Provisioned, ProvisionRequest, Unsupported
+from domain.seats_subscribe import PROVISION_SEATS
 from domain.store.models import (
     Account,
     Agency,
@@ -43,6 +44,10 @@ class NameTaken(ProviderError):
 
 
 class ProvisionAccount:
+    audit_action = "account.added"
+    shows_password = True
+    """False where the agency administers the account itself (a per-seat subscription)."""
+
     def call(
         self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: operations.Progress
     ) -> tuple[Provisioned, str | None]:
@@ -80,7 +85,7 @@ class ProvisionAccount:
             ports.clock,
             agency_id=op.agency_id,
             actor=op.requested_by,
-            action="account.added",
+            action=self.audit_action,
             target=account.name,
             after={**facts(account), "invoice": invoice, "operation": op.id},
         )
@@ -93,7 +98,7 @@ class ProvisionAccount:
             "period_end": account.period_end.isoformat(),
             "invoice": invoice,
         }
-        return result, password
+        return result, password if self.shows_password else None
 
     def _adopt(self, ports: AccountPorts, name: str) -> Provisioned | None:
         """The account an earlier attempt created before it crashed or timed out, if the vendor has it."""
@@ -211,7 +216,16 @@ def void_invoice(uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation) -
     return invoice.number
 
 
+class ProvisionSeats(ProvisionAccount):
+    """A per-seat subscription (`domain.seats_subscribe`): the password is the vendor's requirement
+    only; the agency administers it, so it is never shown."""
+
+    audit_action = "seats.subscription_provisioned"
+    shows_password = False
+
+
 operations.HANDLERS[PROVISION] = ProvisionAccount()
+operations.HANDLERS[PROVISION_SEATS] = ProvisionSeats()
 
 
 def add_account_now(
