@@ -48,9 +48,7 @@ class Shell:
         self.last_message: dict[str, Any] = {}
         self.lines: Iterator[str] = iter(())
         self.cursor = 0
-        self.filling = 0
-        """Inside a modal, its live updates are the filler's to show (a views.update after it closed,
-        a vendor operation's outcome, is shown here)."""
+        self.later: list[str] = []
 
     # input ----------------------------------------------------------------------------------------
     def read(self, prompt: str) -> str | None:
@@ -87,6 +85,9 @@ class Shell:
                 self.say(self.t(HELP))
                 continue
             self.handle(line)
+            for text in self.later:
+                self.say(text)
+            self.later.clear()
 
     def handle(self, line: str) -> None:
         choice = line.removeprefix("click").strip()
@@ -168,10 +169,13 @@ class Shell:
             self.show_message(params, self.t(N_("updated in #{channel}"), channel=str(params.get("channel"))))
         elif call.method == "chat.postEphemeral":
             self.show_message(params, self.t(N_("only you can see this")))
-        elif call.method in ("views.open", "views.push") or (
-            call.method == "views.update" and not self.filling
-        ):
+        elif call.method in ("views.open", "views.push"):
             self.fill_modal(dict(call.response.get("view") or _view(params)))
+        elif call.method == "views.update" and not _has_inputs(_view(params)):
+            # A result the app shows after its answer (a vendor operation's outcome): a live update
+            # of a form being filled is the filler's to show.
+            # Shown after the modal the answer left on screen (the filler prints that one on return).
+            self.later.append(f"── {self.t(N_('modal updated'))} ──\n" + render_view(_view(params), tag=""))
         elif call.method == "views.publish":
             self.say(f"── {self.t(N_('App Home'))} ──")
             self.say(render_view(_view(params), tag=""))
@@ -217,11 +221,11 @@ class Shell:
     def fill_modal(self, view: dict[str, Any]) -> None:
         from bot.modalfill import ModalFiller
 
-        self.filling += 1
-        try:
-            ModalFiller(self).run(view)
-        finally:
-            self.filling -= 1
+        ModalFiller(self).run(view)
+
+
+def _has_inputs(view: dict[str, Any]) -> bool:
+    return any(block.get("type") == "input" for block in view.get("blocks") or [])
 
 
 def _view(params: dict[str, Any]) -> dict[str, Any]:

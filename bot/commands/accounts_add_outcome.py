@@ -80,7 +80,7 @@ def creating_view(t: Translator, added: AddedAccount) -> dict[str, Any]:
     else:
         text = t(
             N_(
-                ":hourglass_flowing_sand: Creating *{name}* at the provider: this can take a few moments. "
+                ":hourglass: Creating *{name}* at the provider: this can take a few moments. "
                 "Its credentials appear here; if you close this window, they are sent to you in a message only you can see."
             ),
             name=added.name,

@@ -110,7 +110,7 @@ def snapshot_reply(req: Req, words: list[str]) -> dict[str, Any]:
     return ui.notice(
         req.t(
             N_(
-                ":hourglass_flowing_sand: Taking a snapshot of {name} at the provider: you are told here when it is stored."
+                ":hourglass: Taking a snapshot of {name} at the provider: you are told here when it is stored."
             ),
             name=target,
         )
