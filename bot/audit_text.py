@@ -18,6 +18,8 @@ from domain.store.models import AuditEntry
 
 ACTIONS: dict[str, str] = {
     "account.added": N_("account added"),
+    "account.add_requested": N_("account requested (the vendor creates it)"),
+    "account.add_failed": N_("account not created by the vendor (charge voided)"),
     "account.billing_profile_changed": N_("billing profile changed"),
     "account.branding_changed": N_("account branding changed"),
     "account.cancelled": N_("account cancelled"),
@@ -72,6 +74,7 @@ ACTIONS: dict[str, str] = {
     "seats.member_removed": N_("seat member removed"),
     "seats.member_replaced": N_("seat member replaced"),
     "seats.members_added": N_("seat members added"),
+    "seats.subscription_provisioned": N_("subscription created at the vendor"),
     "seats.subscription_created": N_("license subscription created"),
     "seats.user_seats_added": N_("user seats added"),
     "seats.user_seats_reduced": N_("user seats reduced at renewal"),
