@@ -229,6 +229,10 @@ def run(
         called = handler.call(sessions, ports, op_id, report)
     except ProviderError as error:
         return _failed(sessions, ports, op_id, owner, error)
+    except Exception as exc:  # an adapter's unexpected error: retried like a timeout, bounded
+        log.exception("operation %s: unexpected error from the vendor call", op_id)
+        unexpected = ProviderError(f"unexpected error ({type(exc).__name__})", retryable=True)
+        return _failed(sessions, ports, op_id, owner, unexpected)
     uow = SqlUnitOfWork(sessions)
     with uow:
         op = uow.session.get(VendorOperation, op_id)

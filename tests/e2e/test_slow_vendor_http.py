@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
 from bot.operations import drain_all
+from bot.settings import Settings
+from domain.catalog import Catalog
+from domain.clock import FixedClock
 from domain.ports import ProviderError, Provisioned, ProvisionRequest
-from domain.simulated import SimulatedProvider
+from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Invoice
 from tests.e2e.test_accounts_http import add_values, agency_with_profile, created_view, password_of
 from tests.slackhttp import SlackHttp
@@ -138,3 +142,50 @@ def test_a_snapshot_is_taken_after_the_answer_and_the_asker_told(
     assert len(told) == 1 and "Snapshot acme" in told[0].params["text"]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
+
+
+def test_the_scheduler_resumes_an_operation_a_stopped_process_left_and_tells_the_creator(
+    settings: Settings,
+    slack: LocalSlack,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    catalog: Catalog,
+    gateway: SimulatedGateway,
+) -> None:
+    """The web process recorded the account and stopped before its runner ran: the scheduler's
+    minute sweep creates it and, the modal being gone, tells the creator in a message only they see."""
+    from bot.scheduler import Scheduler
+    from domain.accounts.common import AccountPorts
+    from domain.accounts.service import add_account
+    from domain.agency import Actor
+    from domain.roles import Role
+    from domain.store.uow import SqlUnitOfWork
+    from tests.factories import make_agency, make_profile
+    from tests.integration.test_accounts_services import command
+
+    with sessions.begin() as session:
+        agency = make_agency(session)
+        ids = agency.id, make_profile(session, agency).id
+    ports = AccountPorts(clock, catalog, SimulatedProvider(), gateway)
+    notify = {"user": "U0OWNER", "channel": "C0TEST", "view_id": "V0GONE", "language": "fr"}
+    with SqlUnitOfWork(sessions) as uow:
+        add_account(uow, ports, Actor(ids[0], "U0OWNER", Role.OWNER), command(ids[1]), notify)
+    slack.fail_next(404, method="views.update")
+    mark = slack.mark()
+    scheduler = Scheduler(settings, clock=clock)
+    try:
+        scheduler.sweep_operations()
+    finally:
+        scheduler.stop()
+    told = [c for c in slack.since(mark) if c.method == "chat.postEphemeral"]
+    assert len(told) == 1 and "Mot de passe" in json.dumps(told[0].params, ensure_ascii=False)
+    with sessions() as session:
+        assert session.scalars(select(Account.status)).one() == "active"
+
+
+def test_operations_run_by_hand_says_when_nothing_is_due(tmp_path: Path) -> None:
+    from tests.e2e.test_processes import run_cli
+
+    result = run_cli(tmp_path, "operations", "run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no vendor operation was due"
