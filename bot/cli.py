@@ -63,6 +63,13 @@ def parser() -> argparse.ArgumentParser:
     jobs.add_argument(
         "--dry-run", action="store_true", help="billing: print what would be charged, charge nothing"
     )
+    ops = sub.add_parser(
+        "operations", help="run vendor operations left pending (the scheduler does it each minute)"
+    )
+    ops.add_argument("action", choices=["run"])
+    ops.add_argument(
+        "id", nargs="?", type=int, default=None, help="one operation's id (default: every due one)"
+    )
     return p
 
 
@@ -123,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines:
             print(line, file=sys.stderr if status == 2 else sys.stdout)
         return status
+    if cmd == "operations":
+        return run_operations(settings, args.id)
     if cmd == "demo-data":
         from bot.demo import load_demo
 
@@ -135,6 +144,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         getattr(args, "port", None),
         getattr(args, "workers", None),
     )
+
+
+def run_operations(settings: Settings, only: int | None) -> int:
+    """`reseller-bot operations run [ID]`: one line per operation run; exit 0."""
+    from bot.operations import sweep_operations
+    from domain.clock import SystemClock
+    from domain.store.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        outcomes = sweep_operations(settings, make_session_factory(engine), SystemClock(), only=only)
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        print(f"operation {outcome.operation_id} {outcome.kind} {outcome.target}: {outcome.state}")
+    if not outcomes:
+        print("no vendor operation was due")
+    return 0
 
 
 def _slack_settings(settings: Settings) -> dict[str, object]:

@@ -53,8 +53,9 @@ DEMO_ACCOUNTS = (
 def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
     """A few accounts through the real add service (a simulated test card pays), once."""
     from domain.accounts.common import AccountPorts
+    from domain.accounts.provisioning import add_account_now
     from domain.accounts.queries import name_taken
-    from domain.accounts.service import AddAccount, add_account
+    from domain.accounts.service import AddAccount
     from domain.catalog import load_catalog
     from domain.clock import SystemClock
     from domain.plans import PlanChoice
@@ -92,7 +93,7 @@ def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
         with SqlUnitOfWork(sessions) as uow:
             if name_taken(uow.session, actor.agency_id, name):
                 continue
-            add_account(
+            add_account_now(
                 uow,
                 ports,
                 actor,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time as wallclock
 from collections.abc import Callable
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from domain.store.models import Agency
 log = logging.getLogger("reseller_desk.scheduler")
 DAILY_AT = time(6, 0)
 TICK_SECONDS = 300.0
+OPERATIONS_TICK_SECONDS = 60.0
+"""Vendor operations left by a crash are swept this often (SPEC §9 Slow vendors)."""
 
 RunDaily = Callable[[], None]
 
@@ -75,6 +78,12 @@ class Scheduler:
                 due[zone] = local.date()
         return due
 
+    def sweep_operations(self) -> None:
+        """Vendor operations a crash or restart left pending, or running under an expired lease."""
+        from bot.operations import sweep_operations
+
+        sweep_operations(self.settings, self.sessions, self.clock)
+
     def tick(self) -> None:
         """One step: the daily chain if some agency's day has come, else a retry pass for notices."""
         due = self.due_zones(self.clock.now())
@@ -85,12 +94,19 @@ class Scheduler:
             self.send_pending()
 
     def _loop(self) -> None:
+        last = -self.tick_seconds
         while not self.stopped.is_set():
             try:
-                self.tick()
+                self.sweep_operations()
             except Exception:
-                log.exception("scheduled jobs failed; retrying at the next tick")
-            self.stopped.wait(self.tick_seconds)
+                log.exception("vendor operations sweep failed; retrying in a minute")
+            if wallclock.monotonic() - last >= self.tick_seconds:
+                last = wallclock.monotonic()
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("scheduled jobs failed; retrying at the next tick")
+            self.stopped.wait(min(self.tick_seconds, OPERATIONS_TICK_SECONDS))
 
     def _run_daily(self) -> None:
         from bot.jobs import JOBS, run_jobs

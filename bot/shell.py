@@ -49,6 +49,7 @@ class Shell:
         self.last_message: dict[str, Any] = {}
         self.lines: Iterator[str] = iter(())
         self.cursor = 0
+        self.later: list[str] = []
 
     # input ----------------------------------------------------------------------------------------
     def read(self, prompt: str) -> str | None:
@@ -85,6 +86,9 @@ class Shell:
                 self.say(self.t(HELP))
                 continue
             self.handle(line)
+            for text in self.later:
+                self.say(text)
+            self.later.clear()
 
     def handle(self, line: str) -> None:
         choice = line.removeprefix("click").strip()
@@ -137,7 +141,11 @@ class Shell:
         return reply
 
     def follow(self) -> None:
-        """Show what the app did on Slack's side, each call once, waiting briefly for lazy listeners."""
+        """Show what the app did on Slack's side, each call once, waiting briefly for lazy listeners
+        and for the vendor operations the app runs right after its answer."""
+        from bot.operations import drain_all
+
+        drain_all(30.0)
         deadline = time.monotonic() + 3.0
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
@@ -164,6 +172,11 @@ class Shell:
             self.show_message(params, self.t(N_("only you can see this")))
         elif call.method in ("views.open", "views.push"):
             self.fill_modal(dict(call.response.get("view") or _view(params)))
+        elif call.method == "views.update" and not _has_inputs(_view(params)):
+            # A result the app shows after its answer (a vendor operation's outcome): a live update
+            # of a form being filled is the filler's to show.
+            # Shown after the modal the answer left on screen (the filler prints that one on return).
+            self.later.append(f"── {self.t(N_('modal updated'))} ──\n" + render_view(_view(params), tag=""))
         elif call.method == "views.publish":
             home = self.t(N_("App Home"))  # outside the f-string, so Babel extracts it
             self.say(f"── {home} ──")
@@ -211,6 +224,10 @@ class Shell:
         from bot.modalfill import ModalFiller
 
         ModalFiller(self).run(view)
+
+
+def _has_inputs(view: dict[str, Any]) -> bool:
+    return any(block.get("type") == "input" for block in view.get("blocks") or [])
 
 
 def _view(params: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ ACCOUNT_STATUSES = (
     N_("expired"),
     N_("archived"),
     N_("transferred"),
+    N_("creating"),
 )
 TIERS = (N_("starter"), N_("plus"), N_("professional"), N_("enterprise"), N_("licenses"), N_("to-confirm"))
 LEVELS = (N_("trial"), N_("sandbox"))
@@ -35,7 +36,7 @@ SORTS = (N_("name"), N_("size"), N_("created"), N_("expiry"), N_("margin"))
 CREDIT_POOLS = (N_("prepaid"), N_("sms"), N_("preview"))
 ADDONS = (N_("landing-pages"), N_("predictive-sending"))
 INVOICE_KINDS = (N_("charge"), N_("renewal"), N_("upgrade"))
-INVOICE_STATUSES = (N_("paid"), N_("failed"), N_("pending"))
+INVOICE_STATUSES = (N_("paid"), N_("failed"), N_("pending"), N_("void"))
 SEAT_MEMBER_STATUSES = (N_("invited"), N_("active"))
 TRANSFER_STATUSES = (N_("pending"), N_("confirmed"))
 APPROVAL_STATUSES = (N_("pending"), N_("approved"), N_("rejected"), N_("expired"), N_("failed"))

@@ -70,6 +70,11 @@ class PaymentGateway(abc.ABC):
     def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> ChargeResult:
         """Charge once per idempotency key: the same key again returns the first result."""
 
+    def refund(self, reference: str, amount: Decimal, idempotency_key: str) -> ChargeResult:
+        """Give back `amount` of the charge `reference` once per key (voiding a charge whose account
+        the vendor did not create). A gateway that cannot refund answers not ok: nothing is voided."""
+        return ChargeResult(ok=False, message="this gateway does not refund")
+
 
 @dataclass(frozen=True)
 class ProvisionRequest:

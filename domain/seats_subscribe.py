@@ -8,13 +8,12 @@ submission received twice creates one account and one charge.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import pycountry
 
-from domain import audit, ledger
+from domain import audit, ledger, operations
 from domain.agency import Actor, notification_email_of
 from domain.catalog import Catalog, PerSeatProduct
 from domain.charges import ChargeRequest, active_profile, charge, preview_draw
@@ -24,7 +23,7 @@ from domain.i18n import N_
 from domain.numbers import whole_number
 from domain.periods import Frequency
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
-from domain.ports import PaymentGateway, Provider, ProviderError, ProvisionRequest
+from domain.ports import PaymentGateway, Provider
 from domain.pricing import PlanChoice, Quote, quote
 from domain.roles import Permission
 from domain.seats import invoice_lines, recall, remember
@@ -63,6 +62,12 @@ class Created:
     """card, transfer, or vendor (its vendor bills the agency itself: nothing was charged here)."""
     vendor: str | None = None
     """The vendor's name when it billed the invoice (`payment_method` vendor)."""
+    operation_id: int | None = None
+    """The vendor operation provisioning it after the answer."""
+
+
+PROVISION_SEATS = "provision_seats"
+CREATING = "creating"
 
 
 def per_seat_product(catalog: Catalog) -> str:
@@ -170,13 +175,14 @@ def draw_new(uow: SqlUnitOfWork, actor: Actor, data: NewSubscription, offer: Quo
     return preview_draw(uow.session, request)
 
 
-def account_name(uow: SqlUnitOfWork, provider: Provider, agency_id: int, data: NewSubscription) -> str:
+def account_name(uow: SqlUnitOfWork, agency_id: int, data: NewSubscription) -> str:
     """The sub-domain the subscription gets: the company's (else the customer's) name transliterated,
-    like `muller-gmbh` for Müller GmbH, with `-2`, `-3`… when the agency or the provider has it."""
+    like `muller-gmbh` for Müller GmbH, with `-2`, `-3`… when the agency has it. The vendor's own
+    check is a vendor call, so it runs after the answer, with the provisioning (SPEC §9)."""
     return next(
         n
         for n in candidate_names(account_name_for(data.company, data.customer_name))
-        if not name_taken(uow.session, agency_id, n) and provider.name_available(n)
+        if not name_taken(uow.session, agency_id, n)
     )
 
 
@@ -189,8 +195,11 @@ def create_subscription(
     *,
     actor: Actor,
     data: NewSubscription,
+    notify: dict[str, Any] | None = None,
 ) -> Created:
-    """Account row, first-cycle charge, then provisioning: a declined card leaves nothing behind."""
+    """Account row (`creating`), first-cycle charge and the vendor operation that provisions it after
+    the answer (`domain.accounts.provisioning.ProvisionSeats`): a declined card leaves nothing behind,
+    and a vendor refusal voids the charge and removes the row (SPEC §9 Slow vendors)."""
     actor.require(Permission.SPEND_MONEY)
     data = clean(data)
     key = f"seats-new:{data.nonce}"
@@ -206,7 +215,7 @@ def create_subscription(
     offer = quote_new(uow, catalog, clock, actor, data)
     day = today(clock, agency.timezone)
     now = clock.now()
-    name = account_name(uow, provider, actor.agency_id, data)
+    name = account_name(uow, actor.agency_id, data)
     region = "eu" if catalog.vat_rate(data.country) is not None else "global"
     account = Account(
         agency_id=actor.agency_id,
@@ -229,7 +238,7 @@ def create_subscription(
         addons=[],
         limits={},
         plan_size=data.licenses,
-        status="active",
+        status=CREATING,
         status_changed_at=now,
         created_at=now,
         purchased_on=day,
@@ -274,8 +283,21 @@ def create_subscription(
             field="profile",
             reason=invoice.failure or "",
         )
-    account.provider_ref = _provision(provider, account, offer)
+    plan = {"product": account.product, "licenses": account.seats, "frequency": account.frequency}
+    op = operations.start(
+        uow,
+        agency_id=actor.agency_id,
+        kind=PROVISION_SEATS,
+        key=key,
+        requested_by=actor.user_id,
+        now=now,
+        target=name,
+        account_id=account.id,
+        payload={"status": "active", "plan": plan, "invoice_id": invoice.id},
+        notify=notify,
+    )
     result: dict[str, Any] = {
+        "operation_id": op.id,
         "account": name,
         "invoice_number": invoice.number,
         "invoice_status": invoice.status,
@@ -305,32 +327,3 @@ def create_subscription(
     remember(uow, clock, actor.agency_id, key, result)
     uow.commit()
     return Created(**result)
-
-
-def _provision(provider: Provider, account: Account, offer: Quote) -> str:
-    """The password is the provider's requirement only: the agency administers, so it is never shown."""
-    plan = {"product": account.product, "licenses": account.seats, "frequency": account.frequency}
-    try:
-        done = provider.provision(
-            ProvisionRequest(
-                name=account.name,
-                client_name=account.client_name,
-                notification_email=account.notification_email,
-                country=account.country,
-                region=account.region,
-                language=account.language,
-                timezone=account.timezone,
-                plan=plan,
-                password=secrets.token_urlsafe(24),
-            )
-        )
-    except ProviderError as exc:
-        raise InvalidInput(
-            N_(
-                "The provider could not create the subscription: {reason}. Nothing was recorded; submit "
-                "again to retry (the card is never charged twice)."
-            ),
-            field="company",
-            reason=str(exc),
-        ) from None
-    return done.reference

@@ -54,6 +54,7 @@ class SimulatedGateway(PaymentGateway):
         self._results: dict[str, ChargeResult] = {}
         self._lock = threading.Lock()
         self.charges: list[tuple[str, Decimal, str]] = []
+        self.refunds: list[tuple[str, Decimal]] = []
 
     def test_card_reference(self, key: str, exp_month: int, exp_year: int) -> CardToken:
         card = next((c for c in self.test_cards if c.key == key), None)
@@ -85,6 +86,18 @@ class SimulatedGateway(PaymentGateway):
                 self.charges.append((token, amount, currency))
         with self._lock:
             self._results[idempotency_key] = result
+        return result
+
+    def refund(self, reference: str, amount: Decimal, idempotency_key: str) -> ChargeResult:
+        """Refunds always succeed, once per key; `refunds` lists them for tests."""
+        with self._lock:
+            if idempotency_key in self._results:
+                return self._results[idempotency_key]
+            result = ChargeResult(
+                ok=True, reference="re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+            )
+            self._results[idempotency_key] = result
+            self.refunds.append((reference, amount))
         return result
 
 

@@ -4,26 +4,31 @@ Each account is one provider call and one row: a `TemplateImport` row exists onl
 succeeded, and its unique (agency, account, link) makes a second run skip it, so running the same
 import again imports nothing twice. Failures are reported with the provider's reason and not
 recorded, so the next run tries them again.
+
+A confirmed import is a vendor operation (`domain.operations`, kind `template_import`): run after the
+ack, and resumed by the scheduler's sweep if the process stops mid-way (the accounts done are skipped).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from domain import audit
+from domain import audit, operations
 from domain.accounts import queries
 from domain.accounts.common import AccountPorts, via_vendor
-from domain.accounts.filters import Filters
+from domain.accounts.filters import Filters, parse_filters
 from domain.agency import Actor
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_
 from domain.ports import Capability, ProviderError
-from domain.roles import Permission
-from domain.store.models import Account, TemplateImport
+from domain.roles import Permission, Role
+from domain.store.models import Account, Member, TemplateImport, VendorOperation
 from domain.store.uow import SqlUnitOfWork
 
 MAX_ACCOUNTS = 500
@@ -142,3 +147,77 @@ def import_one(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str,
         session.rollback()
         return Result(name, "skipped")
     return Result(name, status)
+
+
+IMPORT = "template_import"
+
+
+def request_import(
+    uow: SqlUnitOfWork, actor: Actor, link: str, filters: str, *, key: str, now: Any, notify: dict[str, Any]
+) -> VendorOperation:
+    """Record the confirmed import (one per confirmation, however clicked) to run after the ack."""
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    op = operations.start(
+        uow,
+        agency_id=actor.agency_id,
+        kind=IMPORT,
+        key=f"templates:{key}",
+        requested_by=actor.user_id,
+        now=now,
+        target=check_link(link)[:120],
+        payload={"link": link, "filters": filters},
+        notify=notify,
+    )
+    uow.commit()
+    return op
+
+
+def results_of(result: dict[str, Any] | None) -> list[Result]:
+    return [Result(str(r[0]), str(r[1]), str(r[2])) for r in (result or {}).get("results", [])]
+
+
+class ImportTemplate:
+    """Every matching account in turn (each its own provider call and commit), progress reported."""
+
+    def call(
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: operations.Progress
+    ) -> list[Result]:
+        with sessions() as session:
+            op = session.get(VendorOperation, op_id)
+            if op is None:  # pragma: no cover - claimed rows are never deleted
+                raise ProviderError("the import is gone")
+            role = session.scalar(
+                select(Member.role).where(Member.agency_id == op.agency_id, Member.user_id == op.requested_by)
+            )
+            if role is None:
+                raise ProviderError("the member who asked for the import is no longer in the agency")
+            actor = Actor(op.agency_id, op.requested_by, Role(role))
+            link, filters = (
+                str(op.payload["link"]),
+                parse_filters(str(op.payload.get("filters") or "").split()),
+            )
+        with SqlUnitOfWork(sessions) as uow:
+            names = targets(uow, actor, filters)
+        results: list[Result] = []
+        progress((results, len(names)))
+        for name in names:
+            try:
+                with SqlUnitOfWork(sessions) as uow:
+                    results.append(import_one(uow, ports, actor, name, link))
+            except DomainError as error:  # the account went away or the member lost the right
+                results.append(Result(name, "failed", error.message))
+            progress((results, len(names)))
+        return results
+
+    def record(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, called: Any
+    ) -> tuple[dict[str, Any], str | None]:
+        return {"results": [[r.name, r.status, r.reason] for r in called]}, None
+
+    def fail(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, error: ProviderError
+    ) -> None:
+        """Each account's import committed on its own: nothing to undo."""
+
+
+operations.HANDLERS[IMPORT] = ImportTemplate()

@@ -4,6 +4,7 @@ moves when told, the local Slack API stand-in, and the real app served over HTTP
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -220,3 +221,13 @@ def desk(
 
 
 from tests.standins.fixtures import hub_provider, partners_hub  # noqa: E402, F401 (vendor stand-in fixtures)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Vendor operations a test started after an ack (`bot.operations`) finish before its fixtures
+    are torn down, so none writes into the next test's database."""
+    operations = sys.modules.get("bot.operations")
+    if operations is not None:
+        operations.drain_all(30)
+    yield

@@ -1,9 +1,11 @@
 """The add-account modal: live name and region checks, the shared live plan builder, the package and
 its effect on the discount tier, then credentials shown once, to the creator only.
 
-The credentials replace the modal (`response_action: update`): only the person who submitted sees a
-modal, nothing is posted to a channel, and closing it is the end of the password. The channel gets
-an ephemeral confirmation without it. The modal's private_metadata carries the id of a form the server
+Submitting checks the form locally, charges the first cycle and answers at once that the account is
+being created; the vendor call runs after the ack (`bot.operations`), which then replaces the modal
+with the credentials (or, the modal closed, tells them in a message only the creator sees; the channel
+gets an ephemeral confirmation without the password), or with the vendor's reason and a button to
+reopen the form prefilled. The modal's private_metadata carries the id of a form the server
 issued to this member when it opened (`bot.confirmations.form_id` checks it at submit); that id is
 the idempotency key, so a made-up or another agency's id is refused and a retry creates one account.
 """
@@ -17,8 +19,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import confirmations, planbuilder, ui
-from bot.commands import accounts_add_large
-from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal, credentials_view
+from bot.commands import accounts_add_large, accounts_add_outcome
+from bot.commands.accounts_add_outcome import after_ack, creating_view, notify_of
+from bot.commands.accounts_add_view import CALLBACK, FIELDS, LIVE, add_modal
 from bot.commands.accounts_common import errors_on, ports_of
 from bot.commands.accounts_tools import read_client_price
 from bot.context import Req, open_request
@@ -38,6 +41,7 @@ SHORTCUT = "accounts_new_shortcut"
 def register(app: App) -> None:
     app.view(CALLBACK)(submit_add)
     accounts_add_large.register(app)
+    accounts_add_outcome.register(app)
     app.action(LIVE)(live_check)
     app.action("accounts_add_open")(open_from_button)
     app.action("accounts_add_with_plan")(open_from_button)
@@ -124,22 +128,14 @@ def submit_add(
             ack(response_action="update", view=step)
             return
         with req.deps.uow() as uow:
-            added = add_account(uow, ports_of(req), req.actor, cmd)
+            added = add_account(uow, ports_of(req), req.actor, cmd, notify_of(req, view, meta.get("channel")))
     if client_price is not None:
         with req.deps.uow() as uow:
             set_client_price(
                 uow, ports_of(req), req.actor, added.name, amount=client_price[0], per=client_price[1]
             )
-    ack(response_action="update", view=credentials_view(req, added))
-    channel = meta.get("channel")
-    if channel:
-        text = req.t(
-            N_(":white_check_mark: Account {name} is {status}: {url}. `/accounts show {name}` for its card."),
-            name=added.name,
-            status=req.t(added.status),
-            url=added.login_url,
-        )
-        client.chat_postEphemeral(channel=channel, user=req.user_id, text=text)
+    ack(response_action="update", view=creating_view(req.t, added))
+    after_ack(req, client, added)
 
 
 def all_errors(req: Req, view: dict[str, Any], nonce: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import confirmations, ui
-from bot.commands.accounts_add_view import credentials_view
+from bot.commands.accounts_add_outcome import after_ack, creating_view, notify_of
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from domain import pending
@@ -81,19 +81,14 @@ def submit_confirm(
         with req.deps.uow() as uow:
             pending.same_amount(held.amount, first_charge(uow, ports_of(req), req.actor, cmd))
         with req.deps.uow() as uow:
-            added = add_account(uow, ports_of(req), req.actor, cmd)
+            added = add_account(uow, ports_of(req), req.actor, cmd, notify_of(req, view, meta.get("channel")))
         price = str(held.payload.get("client_price") or "").strip()
         if price:
             amount, per = parse_client_price(price.split())
             with req.deps.uow() as uow:
                 set_client_price(uow, ports_of(req), req.actor, added.name, amount=amount, per=per)
         created.append(added)
-        return req.t(
-            N_("Account {name} is {status}: {url}."),
-            name=added.name,
-            status=req.t(added.status),
-            url=added.login_url,
-        )
+        return req.t(N_("Account {name} is {status}."), name=added.name, status=req.t(added.status))
 
     try:
         text = confirmations.confirmed(req, KIND, meta.get("pending"), run)
@@ -106,26 +101,13 @@ def submit_confirm(
         )
         return
     if created:
-        ack(response_action="update", view=credentials_view(req, created[0]))
+        ack(response_action="update", view=creating_view(req.t, created[0]))
+        after_ack(req, client, created[0])
     else:
         done = ui.modal(
             req.t(N_("Add account")), "accounts_add_done", [ui.section(text)], close=req.t(N_("Close"))
         )
         ack(response_action="update", view=done)
-    channel = meta.get("channel")
-    if created and isinstance(channel, str) and channel:
-        client.chat_postEphemeral(
-            channel=channel,
-            user=req.user_id,
-            text=req.t(
-                N_(
-                    ":white_check_mark: Account {name} is {status}: {url}. `/accounts show {name}` for its card."
-                ),
-                name=created[0].name,
-                status=req.t(created[0].status),
-                url=created[0].login_url,
-            ),
-        )
 
 
 def _command_json(cmd: AddAccount) -> dict[str, Any]:

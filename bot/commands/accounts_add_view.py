@@ -18,6 +18,7 @@ from bot import planbuilder, ui
 from bot.commands.accounts_common import ports_of, profile_options
 from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
+from bot.i18n import Translator
 from bot.vendor_locales import locale_selects, vendor_locales
 from domain.accounts import queries, rules
 from domain.accounts.service import AddedAccount, check_name
@@ -26,14 +27,13 @@ from domain.catalog import FreeProduct
 from domain.clock import today
 from domain.errors import DomainError
 from domain.i18n import N_
-from domain.invoices import get_invoice
 from domain.numbers import whole_number
 from domain.portfolio import count_active_paid
 from domain.pricing import MigrationDiscount, quote
 from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission, can
 from domain.tiers import tier_after_adding
-from domain.vendor_billing import billing_vendor, invoice_vendor, vendor_label
+from domain.vendor_billing import billing_vendor, vendor_label
 
 CALLBACK = "accounts_add"
 LIVE = "accounts_live"
@@ -301,13 +301,32 @@ def _package_note(
 
 
 def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
-    t = req.t
+    return credentials_modal(
+        req.t,
+        name=added.name,
+        status=added.status,
+        login_url=added.login_url,
+        username=added.username,
+        password=added.password,
+        invoice=added,
+    )
+
+
+def credentials_modal(
+    t: Translator,
+    *,
+    name: str,
+    status: str,
+    login_url: str,
+    username: str,
+    password: str | None,
+    invoice: AddedAccount | None,
+) -> dict[str, Any]:
+    """The one-time credentials, shown to the creator only (never stored: a retry cannot show them)."""
     blocks: list[Block] = [
-        ui.section(
-            t(N_(":white_check_mark: *{name}* is ready ({status})."), name=added.name, status=t(added.status))
-        ),
+        ui.section(t(N_(":white_check_mark: *{name}* is ready ({status})."), name=name, status=t(status))),
     ]
-    if added.password is None:
+    if password is None:
         blocks.append(
             ui.section(
                 t(
@@ -321,38 +340,28 @@ def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
         blocks.append(
             ui.fields(
                 [
-                    (t(N_("Login URL")), ui.escape(added.login_url)),
-                    (t(N_("Username")), f"`{added.username}`"),
-                    (t(N_("Password")), f"`{added.password}`"),
+                    (t(N_("Login URL")), ui.escape(login_url)),
+                    (t(N_("Username")), f"`{username}`"),
+                    (t(N_("Password")), f"`{password}`"),
                 ]
             )
         )
         blocks.append(
             ui.section(t(N_(":lock: Copy these now: they are shown only to you and cannot be shown again.")))
         )
-    if added.invoice_number:
-        blocks.append(ui.context(_paid_text(req, added, added.invoice_number)))
-    return ui.modal(t(N_("Account created")), "accounts_added", blocks, close=t(N_("Done")))
-
-
-def _paid_text(req: Req, added: AddedAccount, number: str) -> str:
-    """How the first cycle was paid: credit and card, or billed by the vendor (SPEC §9)."""
-    with req.deps.uow() as uow:
-        vendor = invoice_vendor(get_invoice(uow, req.actor, number).invoice)
-    if vendor is not None:
-        return req.t(
-            N_("Invoice {number}: {total}, billed by {vendor} (no card charged here)."),
-            number=number,
-            total=added.total,
-            vendor=vendor_label(vendor),
+    if invoice is not None and invoice.invoice_number:
+        blocks.append(
+            ui.context(
+                t(
+                    N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
+                    number=invoice.invoice_number,
+                    total=invoice.total,
+                    credit=invoice.credit_used,
+                    card=invoice.card_charged,
+                )
+            )
         )
-    return req.t(
-        N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
-        number=number,
-        total=added.total,
-        credit=added.credit_used,
-        card=added.card_charged,
-    )
+    return ui.modal(t(N_("Account created")), "accounts_added", blocks, close=t(N_("Done")))
 
 
 def _payment_hint(req: Req) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 from typing import Any
 
@@ -94,16 +95,35 @@ def views_reply(req: Req, words: list[str]) -> dict[str, Any]:
 
 
 def snapshot_reply(req: Req, words: list[str]) -> dict[str, Any]:
+    """Recorded now, taken at the vendor right after this answer; the outcome comes in a message."""
+    from bot.operations import notify_for, runner_of
+
     if len(words) != 1:
         raise InvalidInput(N_("Write it as `/accounts snapshot acme-shop`."))
+    key = str(req.body.get("trigger_id") or "") or uuid.uuid4().hex
     with req.deps.uow() as uow:
-        snap = snapshots.take_snapshot(uow, ports_of(req), req.actor, words[0])
-        name = snap.name
-    said = req.t(
-        N_(":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."),
-        name=name,
+        if not snapshots.vendor_copies(uow, ports_of(req), req.actor, words[0]):
+            snap = snapshots.take_snapshot(uow, ports_of(req), req.actor, words[0])
+            said = req.t(
+                N_(
+                    ":white_check_mark: Snapshot {name} stored. New accounts can start from it in `/accounts add`."
+                ),
+                name=snap.name,
+            )
+            return ui.notice(portal_tasks.noted(req.t, uow, said))
+        op = snapshots.request_snapshot(
+            uow, ports_of(req), req.actor, words[0], key=key, notify=notify_for(req)
+        )
+        op_id, target = op.id, op.target
+    runner_of(req.deps).submit(op_id, req.client)
+    return ui.notice(
+        req.t(
+            N_(
+                ":hourglass: Taking a snapshot of {name} at the provider: you are told here when it is stored."
+            ),
+            name=target,
+        )
     )
-    return ui.notice(portal_tasks.noted(req.t, uow, said))
 
 
 def snapshots_reply(req: Req) -> dict[str, Any]:

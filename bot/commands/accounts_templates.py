@@ -4,7 +4,9 @@ per-account report. The card's Import button carries only the id of the server-h
 and filters, `bot.confirmations`): clicked again, it says the import was already done.
 
 Lazy listener, because a real provider takes a second or more per account and Slack wants its answer
-within 3 seconds. Progress goes through the card's `response_url`, which Slack accepts 5 times, so
+within 3 seconds. The import is a vendor operation (`domain.templates.ImportTemplate`): should the
+process stop mid-way, the scheduler's sweep resumes it (the accounts done are skipped) and posts the
+report to the person who asked. Progress goes through the card's `response_url`, which Slack accepts 5 times, so
 the message is updated at the start, after each third, and with the final report.
 """
 
@@ -21,7 +23,8 @@ from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Deps, Req, open_request
 from bot.i18n import Translator, joined
-from domain import pending, templates
+from bot.operations import notify_for
+from domain import operations, pending, templates
 from domain.accounts.filters import parse_filters
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_, Count
@@ -98,22 +101,27 @@ def run_import(body: dict[str, Any], context: BoltContext) -> None:
 
     def run(held: pending.Claimed) -> str:
         ran.append(True)
-        link, filters = str(held.payload["link"]), parse_filters(str(held.payload["filters"]).split())
+        link, filters = str(held.payload["link"]), str(held.payload["filters"])
         with req.deps.uow() as uow:
-            names = templates.targets(uow, req.actor, filters)
-        results: list[templates.Result] = []
-        marks = {len(names) // 3, 2 * len(names) // 3} - {0, len(names)}
-        answer(context, body, _progress(t, results, len(names)), replace=True)
-        ports = ports_of(req)
-        for index, name in enumerate(names, 1):
-            try:
-                with req.deps.uow() as uow:
-                    results.append(templates.import_one(uow, ports, req.actor, name, link))
-            except DomainError as error:
-                results.append(templates.Result(name, "failed", t(error.message, **error.params)))
-            if index in marks:
-                answer(context, body, _progress(t, results, len(names)), replace=True)
-        final = report(t, results, link)
+            op = templates.request_import(
+                uow, req.actor, link, filters, key=held.id, now=req.deps.clock.now(), notify=notify_for(req)
+            )
+            op_id = op.id
+        shown = [0]
+
+        def progress(done: Any) -> None:
+            results, total = done
+            marks = {0, total // 3, 2 * total // 3} - {total} if total else {0}
+            if len(results) in marks and (len(results) == 0 or len(results) > shown[0]):
+                shown[0] = len(results)
+                answer(context, body, _progress(t, results, total), replace=True)
+
+        outcome = operations.run(req.deps.sessions, ports_of(req), op_id, progress=progress)
+        if outcome is None:  # another runner has it (a resumed import): it reports when done
+            text = t(N_(":hourglass: This confirmation is already being carried out: its answer follows."))
+            answer(context, body, ui.notice(text), replace=True)
+            return text
+        final = report(t, templates.results_of(outcome.result), link)
         answer(context, body, final, replace=True)
         return str(final["text"])
 

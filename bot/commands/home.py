@@ -98,7 +98,8 @@ def home_blocks(req: Req) -> list[Block]:
         )
     else:
         to_next = t(N_("The highest tier."))
-    statuses = " · ".join(f"{t(s)} {t.number(by_status.get(s, 0))}" for s in STATUSES)
+    shown = (*STATUSES, "creating") if by_status.get("creating") else STATUSES  # the vendor is creating them
+    statuses = " · ".join(f"{t(s)} {t.number(by_status.get(s, 0))}" for s in shown)
     return [
         ui.header(t(N_("{agency} at a glance"), agency=req.agency_name)),
         ui.fields(

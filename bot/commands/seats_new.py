@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
     InputBlock,
@@ -21,8 +22,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import confirmations, ui
+from bot.commands.accounts_add_outcome import notify_of
 from bot.commands.seats_buy import pay_lines, quote_lines
 from bot.context import Req, open_request
+from bot.operations import runner_of
 from domain import pending
 from domain.catalog import Catalog
 from domain.errors import DomainError
@@ -128,7 +131,7 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     with req.deps.uow() as uow:
         offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
         draw = draw_new(uow, req.actor, data, offer)
-        name = account_name(uow, req.deps.provider, req.actor.agency_id, data)
+        name = account_name(uow, req.actor.agency_id, data)
     t = req.t
     summary = t.plural(
         N_("{n} license for {customer} ({company}, {country})."),
@@ -167,12 +170,15 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     ack(response_action="update", view=confirm)
 
 
-def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+def on_confirm(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Errors here have no input to sit on, so they are shown in the modal itself."""
     req = open_request(context, body)
     context["translator"] = req.t
     t = req.t
     meta = ui.metadata(view)
+    started: list[int] = []
 
     def run(held: pending.Claimed) -> str:
         data = clean(NewSubscription(**{**held.payload, "nonce": held.id}))
@@ -183,8 +189,17 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
             )
         with deps.uow() as uow:
             done = create_subscription(
-                uow, deps.catalog, deps.clock, deps.provider, deps.gateway, actor=req.actor, data=data
+                uow,
+                deps.catalog,
+                deps.clock,
+                deps.provider,
+                deps.gateway,
+                actor=req.actor,
+                data=data,
+                notify=notify_of(req, view, meta.get("channel")),
             )
+        if done.operation_id is not None and not done.repeated:
+            started.append(done.operation_id)
         return _created_text(req, done)
 
     try:
@@ -198,6 +213,8 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
         return
     result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
     ack(response_action="update", view=result)
+    for op_id in started:  # provisioned at the vendor after the answer; the creator is told
+        runner_of(req.deps).submit(op_id, client)
 
 
 def _created_text(req: Req, done: Created) -> str:

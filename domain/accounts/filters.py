@@ -14,7 +14,9 @@ from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.numbers import whole_number
 
-STATUS_FILTERS = ("all", "active", "trial", "disabled", "cancelled", "expired", "archived", "transferred")
+STATUS_FILTERS = (
+    *("all", "active", "trial", "disabled", "cancelled", "expired", "archived", "transferred", "creating"),
+)
 PLAN_FILTERS = ("trial", "sandbox", "starter", "plus", "professional", "enterprise", "licenses", "to-confirm")
 """`to-confirm`: accounts imported with a plan the desk could not read (`domain.portfolio_import`)."""
 SORTS = ("name", "size", "created", "expiry", "margin")

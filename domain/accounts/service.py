@@ -1,21 +1,24 @@
-"""Adding a resold account: checks, first charge, provisioning, credentials shown once (SPEC §4).
+"""Adding a resold account: checks, first charge, provisioning, credentials shown once (SPEC §4, §9).
 
-The order is chosen for money safety: the first cycle is charged (idempotent by the modal's key, and
-the gateway is given the same key) before the provider creates the account, and the whole unit
-commits only when both worked. A retried submission finds its processed request and answers it
-without charging or provisioning again; the password is not repeated because it is never stored.
+The order of money: the submission checks everything it can locally, charges the first cycle
+(idempotent by the modal's key, and the gateway is given the same key: a decline answers at once and
+nothing is created) and records the account as `creating` with its vendor operation, all in one
+commit. The vendor then creates it after the answer (`domain.accounts.provisioning`); a definitive
+refusal VOIDS the charge (card refunded, prepaid credit given back, invoice `void`) and removes the
+account row so its name can be used again. No money is kept for an account the vendor did not create.
+A retried submission finds its processed request and answers it without charging or recording again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain import audit
+from domain import audit, operations
 from domain.accounts import rules
-from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines, strong_password
+from domain.accounts.common import AccountPorts, agency_today, facts, quote_lines
 from domain.accounts.fields import check_fields
 from domain.accounts.queries import name_taken
 from domain.agency import Actor
@@ -25,12 +28,15 @@ from domain.errors import Conflict, NotFound, PaymentDeclined
 from domain.i18n import N_
 from domain.plans import PlanChoice, validate_choice
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
-from domain.ports import ProviderError, ProvisionRequest
 from domain.pricing import MigrationDiscount, quote
 from domain.roles import Permission
 from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
+
+CREATING = "creating"
+"""The status of an account the vendor has not created yet: not billed, not counted, not noticed."""
+PROVISION = "provision_account"
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,23 @@ class AddedAccount:
     total: Decimal = Decimal("0.00")
     credit_used: Decimal = Decimal("0.00")
     card_charged: Decimal = Decimal("0.00")
+    operation_id: int | None = None
+    """The vendor operation creating it (status `creating` until it has run)."""
+    first_delivery: bool = False
+    """False when a retried submission found its request already recorded."""
+
+
+def check_local_name(uow: SqlUnitOfWork, agency_id: int, raw: str) -> str:
+    """Format and uniqueness in the agency: what a submission checks before answering."""
+    name = rules.clean_name(raw)
+    if name_taken(uow.session, agency_id, name):
+        raise Conflict(N_("The agency already has an account named {name}."), field="name", name=name)
+    return name
 
 
 def check_name(uow: SqlUnitOfWork, ports: AccountPorts, agency_id: int, raw: str) -> str:
     """Format, uniqueness in the agency, and availability at the provider (the live check)."""
-    name = rules.clean_name(raw)
-    if name_taken(uow.session, agency_id, name):
-        raise Conflict(N_("The agency already has an account named {name}."), field="name", name=name)
+    name = check_local_name(uow, agency_id, raw)
     if not ports.provider.name_available(name):
         raise Conflict(N_("{name} is taken at the provider: choose another name."), field="name", name=name)
     return name
@@ -96,11 +112,19 @@ def _replay(found: ProcessedRequest) -> AddedAccount:
         period_end=date.fromisoformat(str(r["period_end"])),
         invoice_number=r.get("invoice"),
         total=Decimal(str(r.get("total", "0.00"))),
+        operation_id=int(r["operation_id"]) if r.get("operation_id") else None,
     )
 
 
-def add_account(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddAccount) -> AddedAccount:
-    """Create, charge and provision one account; the creator alone is given its password, once."""
+def add_account(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    actor: Actor,
+    cmd: AddAccount,
+    notify: dict[str, Any] | None = None,
+) -> AddedAccount:
+    """Check, charge the first cycle and record the account as `creating` with its vendor operation;
+    the vendor creates it after the answer (`domain.accounts.provisioning`, SPEC §9 Slow vendors)."""
     key = f"accounts.add:{cmd.request_key}"
     spec = (
         ports.catalog.product(cmd.plan.product) if cmd.plan.product in ports.catalog.product_names() else None
@@ -109,11 +133,18 @@ def add_account(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddA
     _require_roles(actor, cmd, free)
     found = uow.requests.get(actor.agency_id, key)
     if found is not None:
-        return _replay(found)
+        added = _replay(found)
+        op = operations.find(uow.session, actor.agency_id, key)
+        if op is not None and op.state == "succeeded" and op.result:
+            r = op.result
+            return replace(
+                added, status=str(r["status"]), login_url=str(r["login_url"]), username=str(r["username"])
+            )
+        return replace(added, status="failed") if op is not None and op.state == "failed" else added
     session = uow.session
     clean = check_fields(cmd)
     validate_choice(ports.catalog, cmd.plan)
-    check_name(uow, ports, actor.agency_id, clean["name"])
+    check_local_name(uow, actor.agency_id, clean["name"])
     agency = uow.agencies.get(actor.agency_id)
     day = agency_today(ports.clock, agency)
     now = ports.clock.now()
@@ -150,63 +181,79 @@ def add_account(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddA
         session.flush()
     else:
         invoice = _start_paid(uow, ports, actor, account, cmd, day=day, currency=agency.currency)
-    password = strong_password()
-    try:
-        provisioned = ports.provider.provision(
-            ProvisionRequest(
-                name=account.name,
-                client_name=account.client_name,
-                notification_email=account.notification_email,
-                country=account.country,
-                region=account.region,
-                language=account.language,
-                timezone=account.timezone,
-                plan=plan_json(cmd.plan),
-                password=password,
-                custom_domain=account.custom_domain,
-                branding=account.branding,
-                snapshot=snapshot.config if snapshot else None,
-            )
-        )
-    except ProviderError as exc:
-        raise Conflict(
-            N_("The provider did not create the account: {reason}"), field="name", reason=str(exc)
-        ) from None
-    account.provider_ref = provisioned.reference
+    final_status, account.status = account.status, CREATING
+    op = operations.start(
+        uow,
+        agency_id=actor.agency_id,
+        kind=PROVISION,
+        key=key,
+        requested_by=actor.user_id,
+        now=now,
+        target=account.name,
+        account_id=account.id,
+        payload={
+            "status": final_status,
+            "plan": plan_json(cmd.plan),
+            "invoice_id": invoice.id if invoice else None,
+            "command": command_json(cmd),
+        },
+        notify=notify,
+    )
     audit.record(
         uow,
         ports.clock,
         agency_id=actor.agency_id,
         actor=actor.user_id,
-        action="account.added",
+        action="account.add_requested",
         target=account.name,
-        after={**facts(account), "invoice": invoice.number if invoice else None},
+        after={**facts(account), "invoice": invoice.number if invoice else None, "operation": op.id},
     )
     result: dict[str, Any] = {
         "account_id": account.id,
         "name": account.name,
-        "status": account.status,
-        "login_url": provisioned.login_url,
-        "username": provisioned.username,
+        "status": CREATING,
+        "login_url": "",
+        "username": "",
         "period_end": account.period_end.isoformat(),
         "invoice": invoice.number if invoice else None,
         "total": str(invoice.total) if invoice else "0.00",
+        "operation_id": op.id,
     }
     uow.requests.add(ProcessedRequest(agency_id=actor.agency_id, key=key, result=result, at=now))
     uow.commit()
     return AddedAccount(
         account_id=account.id,
         name=account.name,
-        status=account.status,
-        login_url=provisioned.login_url,
-        username=provisioned.username,
-        password=password,
+        status=CREATING,
+        login_url="",
+        username="",
+        password=None,
         period_end=account.period_end,
         invoice_number=invoice.number if invoice else None,
         total=invoice.total if invoice else Decimal("0.00"),
         credit_used=invoice.credit_used if invoice else Decimal("0.00"),
         card_charged=invoice.card_charged if invoice else Decimal("0.00"),
+        operation_id=op.id,
+        first_delivery=True,
     )
+
+
+def command_json(cmd: AddAccount) -> dict[str, Any]:
+    """The submitted form, kept server-side so a refused creation can reopen it prefilled."""
+    return {
+        "name": cmd.name,
+        "client_name": cmd.client_name,
+        "client_email": cmd.client_email,
+        "notification_email": cmd.notification_email,
+        "country": cmd.country,
+        "language": cmd.language,
+        "timezone": cmd.timezone,
+        "billing_profile_id": cmd.billing_profile_id,
+        "custom_domain": cmd.custom_domain,
+        "snapshot_id": cmd.snapshot_id,
+        "migration_percent": str(cmd.migration_percent) if cmd.migration_percent is not None else None,
+        "migration_cycles": cmd.migration_cycles,
+    }
 
 
 def _snapshot(uow: SqlUnitOfWork, agency_id: int, snapshot_id: int | None) -> Snapshot | None:

@@ -1,10 +1,17 @@
-"""Snapshots (SPEC §4): a timestamped copy of an account's configuration that new accounts start from."""
+"""Snapshots (SPEC §4): a timestamped copy of an account's configuration that new accounts start from.
+
+`request_snapshot` checks what it can locally and records a vendor operation; the vendor's copy is
+taken after the ack (`SnapshotAccount`, run by `domain.operations`), and the person who asked is told.
+`take_snapshot` does both at once (scripts and tests).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from domain import audit
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain import audit, operations
 from domain.accounts.common import AccountPorts, via_vendor
 from domain.accounts.queries import by_name
 from domain.accounts.service import plan_json
@@ -14,7 +21,7 @@ from domain.i18n import N_
 from domain.portfolio import plan_choice_of
 from domain.ports import Capability, Provider, ProviderError
 from domain.roles import Permission
-from domain.store.models import Snapshot
+from domain.store.models import Account, Snapshot, VendorOperation
 from domain.store.uow import SqlUnitOfWork
 
 
@@ -64,3 +71,88 @@ def take_snapshot(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: s
     )
     uow.commit()
     return snapshot
+
+
+SNAPSHOT = "snapshot"
+
+
+def vendor_copies(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str) -> bool:
+    """Whether the vendor's API takes the snapshot (then after the ack); else `take_snapshot` keeps
+    the desk's copy at once and opens a portal task (SPEC §9)."""
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    account = by_name(uow.session, actor.agency_id, name)
+    return ports.provider_for(account.product).supports(Capability.SNAPSHOT)
+
+
+def request_snapshot(
+    uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str, *, key: str, notify: dict[str, Any]
+) -> VendorOperation:
+    """Record the snapshot to take after the answer (one per request key, however retried)."""
+    actor.require(Permission.MANAGE_ACCOUNTS)
+    account = by_name(uow.session, actor.agency_id, name)
+    if not account.provider_ref:
+        raise Conflict(
+            N_("{name} is not provisioned at the provider, so there is nothing to copy."), name=name
+        )
+    op = operations.start(
+        uow,
+        agency_id=actor.agency_id,
+        kind=SNAPSHOT,
+        key=f"snapshot:{key}",
+        requested_by=actor.user_id,
+        now=ports.clock.now(),
+        target=account.name,
+        account_id=account.id,
+        notify=notify,
+    )
+    uow.commit()
+    return op
+
+
+class SnapshotAccount:
+    def call(
+        self, sessions: sessionmaker[Session], ports: AccountPorts, op_id: int, progress: operations.Progress
+    ) -> dict[str, Any]:
+        with sessions() as session:
+            op = session.get(VendorOperation, op_id)
+            account = session.get(Account, op.account_id) if op and op.account_id else None
+            if account is None or not account.provider_ref:
+                raise ProviderError("the account is no longer provisioned at the provider")
+            reference, product = account.provider_ref, account.product
+        return ports.provider_for(product).snapshot(reference)
+
+    def record(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, called: Any
+    ) -> tuple[dict[str, Any], str | None]:
+        account = uow.session.get(Account, op.account_id)
+        if account is None:  # pragma: no cover - accounts are never deleted once provisioned
+            raise RuntimeError("the account is gone")
+        now = ports.clock.now()
+        snapshot = Snapshot(
+            agency_id=op.agency_id,
+            account_id=account.id,
+            name=f"{account.name} {now:%Y-%m-%d %H:%M}",
+            config=dict(called),
+            taken_at=now,
+            taken_by=op.requested_by,
+        )
+        uow.session.add(snapshot)
+        uow.flush()
+        audit.record(
+            uow,
+            ports.clock,
+            agency_id=op.agency_id,
+            actor=op.requested_by,
+            action="account.snapshot_taken",
+            target=account.name,
+            after={"snapshot": snapshot.id},
+        )
+        return {"snapshot": snapshot.id, "name": snapshot.name}, None
+
+    def fail(
+        self, uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation, error: ProviderError
+    ) -> None:
+        """Nothing was recorded before the vendor's copy: nothing to undo."""
+
+
+operations.HANDLERS[SNAPSHOT] = SnapshotAccount()

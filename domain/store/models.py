@@ -527,3 +527,43 @@ class PortalTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class VendorOperation(Base):
+    """One slow vendor call, run after Slack's ack from this durable row (SPEC §9 Slow vendors).
+
+    `key` is unique per agency: a retried or double-submitted request finds its operation, so one
+    request is one vendor call. A runner claims the row with a conditional UPDATE (state and lease),
+    so two instances never both run it; a lease that expired (the runner crashed) is taken over.
+    `payload` holds what the call needs and `result`/`error` what came of it: never a secret.
+    """
+
+    __tablename__ = "vendor_operations"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "key"),
+        Index("ix_vendor_operations_state_next", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    """provision_account, snapshot, template_import, provision_seats."""
+    key: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    """The account's name (kept when a failed creation removes the account row)."""
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    """pending, running, succeeded, failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_field: Mapped[str | None] = mapped_column(String(40))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    notify: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Where to tell the person who asked: view_id, channel, response_url, language."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -134,6 +134,35 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
     provider.accounts["acc_seats"] = {"name": "seated", "members": [{"email": "ana@x.io"}], "templates": []}
 
 
+def failed_add(sessions: sessionmaker[Session]) -> Surface:
+    """The modal a refused account creation leaves (shown by the runner after the ack, not by a click)."""
+    from bot.commands.accounts_add_outcome import failed_view
+    from bot.i18n import Translator
+    from domain.operations import Outcome
+    from domain.store.models import Agency, VendorOperation
+
+    with sessions.begin() as s:
+        agency = s.query(Agency).one()
+        op = VendorOperation(
+            agency_id=agency.id,
+            kind="provision_account",
+            key="accounts.add:refused",
+            target="refused-shop",
+            state="failed",
+            payload={"command": {"name": "refused-shop", "client_email": "a@b.example"}, "plan": None},
+            requested_by=OWNER,
+            notify={},
+            created_at=NOW,
+            error="the name is refused",
+            error_field="name",
+        )
+        s.add(op)
+        s.flush()
+        outcome = Outcome(op.id, op.kind, "failed", agency.id, op.target, error=op.error, error_field="name")
+    view = failed_view(Translator(), outcome)
+    return Surface("modal", view["blocks"], view={**view, "id": "V0REFUSED"})
+
+
 COMMANDS = [
     ("/accounts", ""),
     ("/accounts", "status:all"),
@@ -166,6 +195,7 @@ REGISTERED = {
     "accounts_access_password",
     "accounts_access_reset",
     "accounts_add_open",
+    "accounts_add_reopen",
     "accounts_add_with_plan",
     "accounts_columns",
     "accounts_filter_plan",
@@ -230,6 +260,7 @@ def test_every_button_of_every_surface_answers_through_that_surface(
     for worker in extras.get("notice_runs", []):
         worker.join(10)
     queue += surfaces_of(None, http.slack.since(mark), None)
+    queue.append(failed_add(sessions))
     home = http.home()
     queue.append(Surface("home", home["blocks"], view=home))
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Agency, AuditEntry, Invoice
 from tests.e2e.test_accounts_edit_http import initial_values, open_edit, seeded
-from tests.e2e.test_accounts_http import add_values, agency_with_profile
+from tests.e2e.test_accounts_http import add_values, agency_with_profile, created_view
 from tests.e2e.test_credits_http import _agency
 from tests.factories import make_account
 from tests.slackhttp import SlackHttp
@@ -225,9 +225,11 @@ def test_add_account_above_the_large_charge_asks_before_charging(
     assert WARNING in shown and "above your large-charge amount ($20.00)" in shown
     assert counts(sessions) == (0, 0) and not gateway.charges
     assert "acme-shop" not in step["private_metadata"] and "plus" not in step["private_metadata"]
+    mark = http.slack.mark()
     done = http.submit(step, {})
     assert done.body["response_action"] == "update"
-    assert "cannot be shown again" in str(done.body["view"])
+    assert "Creating" in str(done.body["view"])
+    assert "cannot be shown again" in str(created_view(http.slack, mark))
     assert counts(sessions) == (1, 1) and len(gateway.charges) == 1
     again = http.submit(step, {})
     assert "Already done" in str(again.body["view"]) and "Password" not in str(again.body["view"])
@@ -239,8 +241,10 @@ def test_add_account_below_the_large_charge_is_charged_at_once(
 ) -> None:
     """Below the large-charge amount (default $1,000.00) the add modal works as before: one step."""
     _, profile_id = agency_with_profile(http, sessions)
+    mark = http.slack.mark()
     body = submit_add(http, profile_id)
-    assert "cannot be shown again" in str(body["view"])
+    assert "Creating" in str(body["view"])
+    assert "cannot be shown again" in str(created_view(http.slack, mark))
     assert counts(sessions) == (1, 1)
 
 

@@ -28,7 +28,7 @@ from bot.localslack import LocalSlack
 from domain.store.db import make_engine
 from domain.store.models import Agency
 from tests.conftest import SECRET
-from tests.e2e.test_accounts_http import add_values
+from tests.e2e.test_accounts_http import add_values, password_of
 from tests.factories import make_profile
 from tests.slackhttp import SlackHttp, text_input
 
@@ -385,13 +385,14 @@ def test_logs_name_each_request_and_never_a_secret(
         engine.dispose()
         http.command("/accounts", "add")
         view = http.opened_view()
-        reply = http.submit(view, add_values(profile_id))
-        password = next(
-            f["text"].split("`")[1]
-            for b in reply.body["view"]["blocks"]
-            for f in b.get("fields") or []
-            if "Password" in f["text"]
-        )
+        mark = slack_server.mark()
+        http.submit(view, add_values(profile_id))
+        deadline = time.monotonic() + 20  # the served process creates it after its answer
+        while not [c for c in slack_server.since(mark) if c.method == "views.update"]:
+            assert time.monotonic() < deadline, "the account's credentials never came"
+            time.sleep(0.05)
+        shown = next(c for c in slack_server.since(mark) if c.method == "views.update").params["view"]
+        password = password_of(json.loads(shown) if isinstance(shown, str) else shown)
         assert http.command("/accounts", "search 4242 4242 4242 4242").status == 200
         assert http.command("/quote", "4000-0000-0000-9995").status == 200
         http.command("/accounts", "add")

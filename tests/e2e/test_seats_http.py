@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
+from bot.operations import drain_all
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, Invoice, SeatMember
 from tests.factories import make_account, make_agency, make_profile
@@ -78,8 +79,10 @@ def test_seats_new_modal_quotes_then_creates_the_subscription(http: SlackHttp, d
     for _ in range(2):  # a retried submission creates nothing more
         done = http.submit(confirm, {})
         assert done.body["response_action"] == "update" and "acme-sarl" in str(done.body["view"])
+    assert drain_all(30)  # the vendor provisions it after the answer
     with Session(db) as session:
         account = session.scalars(select(Account)).one()
+        assert account.status == "active" and account.provider_ref
         assert (account.name, account.tier, account.seats, account.payment_method) == (
             "acme-sarl",
             "licenses",

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain import ledger
 from domain.accounts.common import AccountPorts
+from domain.accounts.provisioning import add_account_now
 from domain.accounts.renewal import renew
-from domain.accounts.service import AddAccount, add_account
+from domain.accounts.service import AddAccount, AddedAccount
 from domain.agency import Actor
 from domain.catalog import Catalog
 from domain.clock import FixedClock
@@ -60,6 +61,11 @@ def command(
         plan=plan,
         billing_profile_id=profile_id,
     )
+
+
+def add_account(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, cmd: AddAccount) -> AddedAccount:
+    """Record the account and run its vendor operation at once, as the runner does after the ack."""
+    return add_account_now(uow, ports, actor, cmd)[0]
 
 
 def count(engine: Engine, model: type) -> int:

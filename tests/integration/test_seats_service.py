@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain import operations
+from domain.accounts import provisioning  # noqa: F401 - registers the provisioning handlers
+from domain.accounts.common import AccountPorts
 from domain.agency import Actor
 from domain.catalog import Catalog
 from domain.clock import FixedClock
@@ -158,6 +161,9 @@ def test_new_subscription_is_an_account_charged_once(
                 uow, catalog, clock, provider, gateway, actor=actor, data=_new(billing_profile_id=profile)
             )
     assert done.repeated and done.account == "acme-sarl" and done.invoice_status == "paid"
+    # Provisioned at the vendor after the answer, by its vendor operation (SPEC §9 Slow vendors).
+    swept = operations.sweep(sessions, AccountPorts(clock, catalog, provider, gateway))
+    assert [(o.kind, o.state, o.secret) for o in swept] == [("provision_seats", "succeeded", None)]
     with Session(db) as session:
         account = session.scalars(select(Account).where(Account.name == "acme-sarl")).one()
         assert (account.tier, account.seats, account.client_email) == ("licenses", 3, "ana@acme.example")
