@@ -15,13 +15,14 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import planbuilder, ui
-from bot.commands.accounts_common import ports_of, profile_options
+from bot.commands.accounts_common import profile_options
 from bot.commands.accounts_tools import client_price_input
 from bot.context import Req
 from bot.i18n import Translator
 from bot.vendor_locales import locale_selects, vendor_locales
+from bot.vendor_names import available_at_vendor
 from domain.accounts import queries, rules
-from domain.accounts.service import AddedAccount, check_name
+from domain.accounts.service import AddedAccount, check_local_name
 from domain.agency import default_notification_email
 from domain.catalog import FreeProduct
 from domain.clock import today
@@ -29,6 +30,7 @@ from domain.errors import DomainError
 from domain.i18n import N_
 from domain.numbers import whole_number
 from domain.portfolio import count_active_paid
+from domain.ports import Capability
 from domain.pricing import MigrationDiscount, quote
 from domain.quotes import MAX_MIGRATION_CYCLES
 from domain.roles import Permission, can
@@ -210,9 +212,17 @@ def _name_note(req: Req, uow: Any, raw: str | None) -> str | None:
     if not raw:
         return None
     try:
-        name = check_name(uow, ports_of(req), req.actor.agency_id, raw)
+        name = check_local_name(uow, req.actor.agency_id, raw)
     except DomainError as error:
         return f":x: {req.t(error.message, **error.params)}"
+    provider = req.deps.provider
+    free = available_at_vendor(provider, name)
+    if free is False:
+        return ":x: " + req.t(N_("{name} is taken at the provider: choose another name."), name=name)
+    if free is None and provider.supports(Capability.NAME_CHECK):
+        return req.t(
+            N_(":hourglass: {name} is free in the agency; the vendor confirms it when you submit."), name=name
+        )
     return req.t(
         N_(":white_check_mark: {name} is available: https://{name}.{domain}"),
         name=name,

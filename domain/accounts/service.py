@@ -86,14 +86,6 @@ def check_local_name(uow: SqlUnitOfWork, agency_id: int, raw: str) -> str:
     return name
 
 
-def check_name(uow: SqlUnitOfWork, ports: AccountPorts, agency_id: int, raw: str) -> str:
-    """Format, uniqueness in the agency, and availability at the provider (the live check)."""
-    name = check_local_name(uow, agency_id, raw)
-    if not ports.provider.name_available(name):
-        raise Conflict(N_("{name} is taken at the provider: choose another name."), field="name", name=name)
-    return name
-
-
 def _require_roles(actor: Actor, cmd: AddAccount, free: bool) -> None:
     actor.require(Permission.MANAGE_ACCOUNTS)
     if not free or cmd.migration_percent is not None:
