@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 from bot import confirmations, planbuilder, ui
 from bot.commands.accounts_add_view import FIELDS, add_modal
 from bot.context import Req, open_request
-from bot.i18n import Translator
+from bot.i18n import Translator, joined
 from bot.operations import RETRY_REOPEN, runner_of
 from domain import operations, pending
 from domain.accounts.service import AddedAccount
@@ -27,6 +27,7 @@ from domain.numbers import row_id
 from domain.plans import choice_from_json
 from domain.roles import Permission
 from domain.store.models import VendorOperation
+from domain.vendor_billing import vendor_label
 
 FIELD_LABELS = {
     "name": N_("Account name"),
@@ -87,18 +88,29 @@ def creating_view(t: Translator, added: AddedAccount) -> dict[str, Any]:
         )
     blocks: list[Block] = [ui.section(text)]
     if added.invoice_number:
-        blocks.append(
-            ui.context(
-                t(
-                    N_(
-                        "Invoice {number}: {total}. It is voided if the provider does not create the account."
-                    ),
-                    number=added.invoice_number,
-                    total=added.total,
-                )
-            )
-        )
+        blocks.append(ui.context(_paid_text(t, added)))
     return ui.modal(t(N_("Creating the account")), "accounts_add_creating", blocks, close=t(N_("Close")))
+
+
+def _paid_text(t: Translator, added: AddedAccount) -> str:
+    """How the first cycle is paid: credit and card, or billed by the vendor (SPEC §9); voided if the
+    vendor does not create the account."""
+    if added.vendor is not None:
+        paid = t(
+            N_("Invoice {number}: {total}, billed by {vendor} (no card charged here)."),
+            number=added.invoice_number,
+            total=added.total,
+            vendor=vendor_label(added.vendor),
+        )
+    else:
+        paid = t(
+            N_("Invoice {number}: {total} ({credit} from credit, {card} by card)."),
+            number=added.invoice_number,
+            total=added.total,
+            credit=added.credit_used,
+            card=added.card_charged,
+        )
+    return joined(" ", [paid, t(N_("It is voided if the provider does not create the account."))])
 
 
 def succeeded_view(t: Translator, outcome: operations.Outcome) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from domain.pricing import MigrationDiscount, quote
 from domain.roles import Permission
 from domain.store.models import Account, Invoice, ProcessedRequest, Snapshot
 from domain.store.uow import SqlUnitOfWork
-from domain.vendor_billing import billing_vendor
+from domain.vendor_billing import billing_vendor, invoice_vendor
 
 CREATING = "creating"
 """The status of an account the vendor has not created yet: not billed, not counted, not noticed."""
@@ -76,6 +76,8 @@ class AddedAccount:
     """The vendor operation creating it (status `creating` until it has run)."""
     first_delivery: bool = False
     """False when a retried submission found its request already recorded."""
+    vendor: str | None = None
+    """The vendor's name (maybe empty) when the vendor bills the first cycle, not the desk (SPEC §9)."""
 
 
 def check_local_name(uow: SqlUnitOfWork, agency_id: int, raw: str) -> str:
@@ -227,6 +229,7 @@ def add_account(
         card_charged=invoice.card_charged if invoice else Decimal("0.00"),
         operation_id=op.id,
         first_delivery=True,
+        vendor=invoice_vendor(invoice),
     )
 
 

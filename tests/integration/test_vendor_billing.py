@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import ledger
+import domain.accounts.provisioning  # noqa: F401 (registers the vendor operations' handlers)
+from domain import ledger, operations
+from domain.accounts.common import AccountPorts
 from domain.agency import Actor
 from domain.billing_run import run_billing
 from domain.catalog import Catalog
@@ -267,6 +269,9 @@ def test_seats_subscription_and_top_up_are_billed_by_the_vendor_once(
             created = create_subscription(uow, catalog, clock, vendor, gateway, actor=actor, data=data)
     assert (created.invoice_status, created.total, created.credit_used) == ("paid", "518.40", "0.00")
     assert (created.payment_method, created.vendor) == ("vendor", "ActiveCampaign")
+    ports = AccountPorts(clock=clock, catalog=catalog, provider=vendor, gateway=gateway)
+    assert created.operation_id is not None
+    operations.run(sessions, ports, created.operation_id)  # the vendor creates it, after the ack
     for _ in range(2):
         with SqlUnitOfWork(sessions) as uow:
             bought = confirm_topup(
