@@ -86,3 +86,101 @@ def test_a_slow_vendor_creates_the_account_after_an_instant_answer(
         invoice = s.scalars(select(Invoice)).one()
         assert invoice.billed_by == "vendor" and invoice.status == "paid"
     assert gateway.charges == []
+
+
+def _submit_and_wait(
+    http: SlackHttp, slack: LocalSlack, view: dict[str, Any], profile_id: int, name: str = "acme-shop"
+) -> dict[str, Any]:
+    mark = slack.mark()
+    reply = http.submit(view, add_values(profile_id, name))
+    assert reply.body.get("response_action") == "update", reply.body
+    return created_view(slack, mark)
+
+
+def test_a_refused_email_names_the_field_voids_the_invoice_and_frees_the_name(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
+) -> None:
+    view, profile_id = _open_add(http, sessions)
+    refused = [{"propertyPath": "email", "title": "This value is not a valid email address."}]
+    partners_hub.fail_next(1, 422, violations=refused, method="POST", path=ACCOUNTS)
+    failed = json.dumps(_submit_and_wait(http, slack, view, profile_id))
+    assert "Client email" in failed and "not a valid email address" in failed and "voided" in failed
+    assert _count(db, Account) == 0 and len(_creates(partners_hub)) == 1
+    with db.connect() as conn:
+        assert conn.execute(select(Invoice.status)).scalar_one() == "void"
+    http.command("/accounts", "add")
+    shown = json.dumps(_submit_and_wait(http, slack, http.opened_view(), profile_id))
+    assert "Password" in shown  # the name is free again: created at the second try
+    assert _count(db, Account) == 1 and partners_hub.by_name("acme-shop") is not None
+
+
+def test_a_refused_key_names_the_setting_and_never_shows_the_key(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
+) -> None:
+    view, profile_id = _open_add(http, sessions)
+    mark = slack.mark()
+    partners_hub.fail_next(1, 401, method="POST", path=ACCOUNTS)
+    failed = json.dumps(_submit_and_wait(http, slack, view, profile_id))
+    assert "AC_PARTNER_API_KEY" in failed and "refused the API key" in failed
+    everything = json.dumps([c.params for c in slack.since(mark)], default=str)
+    assert partners_hub.api_key not in everything
+    assert _count(db, Account) == 0 and len(_creates(partners_hub)) == 1
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 0.05), (503, None)])
+def test_a_busy_vendor_is_tried_again_and_one_account_made(
+    http: SlackHttp,
+    slack: LocalSlack,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    partners_hub: PartnersHub,
+    status: int,
+    retry_after: float | None,
+) -> None:
+    view, profile_id = _open_add(http, sessions)
+    partners_hub.fail_next(1, status, retry_after=retry_after, method="POST", path=ACCOUNTS)
+    assert "Password" in json.dumps(_submit_and_wait(http, slack, view, profile_id))
+    assert len(_creates(partners_hub)) == 2  # the refused one, then the one that made it
+    assert len(partners_hub.accounts) == 1 and _count(db, Account) == 1
+
+
+def test_a_vendor_that_hangs_is_tried_again_later_and_makes_one_account(
+    http: SlackHttp,
+    slack: LocalSlack,
+    settings: Any,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    clock: FixedClock,
+    partners_hub: PartnersHub,
+) -> None:
+    from pydantic import SecretStr
+
+    from bot.operations import sweep_operations
+
+    view, profile_id = _open_add(http, sessions)
+    partners_hub.hang_next(4, 0.6, method="POST", path=ACCOUNTS)  # every attempt of the first run
+    mark = slack.mark()
+    http.submit(view, add_values(profile_id))
+    assert drain_all(30)
+    with sessions() as s:
+        op = s.scalars(select(VendorOperation)).one()
+        assert op.state == "pending" and op.next_attempt_at is not None and op.attempts == 1
+        assert s.scalars(select(Account.status)).one() == "creating"
+    assert len(_creates(partners_hub)) == 4 and not partners_hub.accounts
+    vendor = settings.model_copy(  # the scheduler's sweep builds its vendor from the settings
+        update={
+            "reseller_provider": "activecampaign",
+            "ac_partner_api_url": partners_hub.url,
+            "ac_partner_api_key": SecretStr(partners_hub.api_key),
+        }
+    )
+    assert sweep_operations(vendor, sessions, clock) == []  # not due yet: nothing runs
+    clock.advance(timedelta(minutes=5))
+    outcomes = sweep_operations(vendor, sessions, clock)
+    assert [o.state for o in outcomes] == ["succeeded"]
+    assert sweep_operations(vendor, sessions, clock) == []  # done: a later sweep makes nothing
+    assert len(partners_hub.accounts) == 1 and len(_creates(partners_hub)) == 5
+    with sessions() as s:
+        assert s.scalars(select(Account.status)).one() == "active"
+    told = [c for c in slack.since(mark) if c.method in ("chat.postEphemeral", "views.update")]
+    assert told and "acme-shop" in json.dumps([c.params for c in told], default=str)
