@@ -184,3 +184,34 @@ def test_a_vendor_that_hangs_is_tried_again_later_and_makes_one_account(
         assert s.scalars(select(Account.status)).one() == "active"
     told = [c for c in slack.since(mark) if c.method in ("chat.postEphemeral", "views.update")]
     assert told and "acme-shop" in json.dumps([c.params for c in told], default=str)
+
+
+def test_a_retried_and_a_double_submission_create_one_account(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
+) -> None:
+    from urllib.parse import urlencode
+
+    from tests.slackhttp import modal_view, slack_user, trigger_id
+
+    view, profile_id = _open_add(http, sessions)
+    partners_hub.delay = 0.1  # the vendor is still at work when the retry and the second click come
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "api_app_id": "A0TEST",
+        "token": "x",
+        "trigger_id": trigger_id(),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "user": slack_user("U0OWNER"),
+        "view": modal_view(view, add_values(profile_id)),
+        "response_urls": [],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    first = http.post(body)
+    retried = http.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    again = http.submit(view, add_values(profile_id))  # a second click on Create
+    assert first.status == retried.status == again.status == 200
+    assert drain_all(30)
+    assert len(_creates(partners_hub)) == 1 and len(partners_hub.accounts) == 1
+    assert _count(db, Account) == 1 and _count(db, Invoice) == 1 and _count(db, VendorOperation) == 1
