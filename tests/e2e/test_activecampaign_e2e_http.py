@@ -215,3 +215,33 @@ def test_a_retried_and_a_double_submission_create_one_account(
     assert drain_all(30)
     assert len(_creates(partners_hub)) == 1 and len(partners_hub.accounts) == 1
     assert _count(db, Account) == 1 and _count(db, Invoice) == 1 and _count(db, VendorOperation) == 1
+
+
+def test_an_import_of_2500_vendor_accounts_twice_adds_them_once(
+    http: SlackHttp, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
+) -> None:
+    from tests.e2e.test_import_http import _finished
+
+    http.command("/agency", "members")  # the agency exists
+    partners_hub.seed(2500)
+    mark = http.slack.mark()
+    started = time.perf_counter()
+    reply = http.command("/agency", "import")
+    assert reply.status == 200 and "progress" in reply.body["text"]
+    calls = _finished(http.slack, mark, "Import done")
+    print(f"\n2,500 vendor accounts imported in {time.perf_counter() - started:.1f} s")
+    posts = [c for c in calls if c.method == "chat.postMessage"]
+    updates = [c for c in calls if c.method == "chat.update"]
+    assert len(posts) == 1, "one progress message"
+    where = (posts[0].response["channel"], posts[0].response["ts"])
+    assert updates and {(c.params["channel"], c.params["ts"]) for c in updates} == {where}
+    assert "2,500 added, 0 already there" in payload_text(updates[-1].params)
+    pages = partners_hub.calls("GET", ACCOUNTS)
+    assert len(pages) >= 25 and all(("limit", "100") in c.query for c in pages)
+    assert _count(db, Account) == 2500
+    mark = http.slack.mark()
+    http.command("/agency", "import")
+    final = payload_text(_finished(http.slack, mark, "Import done")[-1].params)
+    assert "0 added, 2,500 already there" in final
+    assert _count(db, Account) == 2500 and not _creates(partners_hub)
+    assert partners_hub.violations == []  # every request the stand-in received was valid
