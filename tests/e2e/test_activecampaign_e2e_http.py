@@ -245,3 +245,107 @@ def test_an_import_of_2500_vendor_accounts_twice_adds_them_once(
     assert "0 added, 2,500 already there" in final
     assert _count(db, Account) == 2500 and not _creates(partners_hub)
     assert partners_hub.violations == []  # every request the stand-in received was valid
+
+
+CHANNEL = "C0NOTICES"
+
+
+def _agency_with_channel(sessions: sessionmaker[Session]) -> int:
+    from tests.factories import make_agency, make_profile
+
+    with sessions.begin() as s:
+        agency = make_agency(s, notice_channel=CHANNEL)
+        return make_profile(s, agency).id
+
+
+def _task_posts(slack: LocalSlack) -> list[Any]:
+    return [c for c in slack.of("chat.postMessage") if "portal_task_done" in json.dumps(c.params)]
+
+
+def test_what_the_api_lacks_on_an_account_it_made_becomes_one_portal_task_each(
+    desk: tuple[SlackHttp, dict[str, Any]],
+    slack: LocalSlack,
+    sessions: sessionmaker[Session],
+    partners_hub: PartnersHub,
+) -> None:
+    """An account created at the stand-in, then its plan edited and it disabled: the desk records
+    both, posts one task each to the channel (the sender run three times), and sends the vendor
+    nothing but the list and create calls."""
+    from domain.store.models import PortalTask
+    from tests.e2e.test_accounts_edit_http import initial_values
+    from tests.e2e.test_portal_tasks_http import disable_acme, run_notices
+    from tests.slackhttp import select as pick
+
+    http, extras = desk
+    profile_id = _agency_with_channel(sessions)
+    http.command("/accounts", "add")
+    assert "Password" in json.dumps(_submit_and_wait(http, slack, http.opened_view(), profile_id, "acme"))
+    http.command("/accounts", "edit acme")
+    view = http.opened_view()
+    values = initial_values(view)
+    values["plan_tier"] = pick("professional")
+    body = http.submit(view, values).body
+    assert body.get("response_action") == "update", body
+    http.submit(body["view"], {})
+    disable_acme(http)
+    assert drain_all(30)
+    with sessions() as s:
+        tasks = s.scalars(select(PortalTask)).all()
+        assert sorted(t.action for t in tasks) == ["plan", "status"], [t.action for t in tasks]
+        assert s.scalars(select(Account.status)).one() == "disabled"
+    for _ in range(3):
+        run_notices(http, extras)
+    posts = _task_posts(slack)
+    assert len(posts) == 2 and {p.params["channel"] for p in posts} == {CHANNEL}
+    assert {(c.method, c.path) for c in partners_hub.requests} <= {
+        ("GET", ACCOUNTS),
+        ("POST", ACCOUNTS),
+        ("GET", "/api/locales/v1/catalogs"),
+    }
+    assert len(_creates(partners_hub)) == 1
+
+
+@pytest.fixture
+def manual_http(
+    settings: Any, clock: FixedClock, sessions: sessionmaker[Session], catalog: Any, slack: LocalSlack
+) -> Any:
+    """The app as `RESELLER_PROVIDER=manual` builds it (its vendors from the settings)."""
+    from bot.app import build_app
+    from tests.conftest import SECRET
+    from tests.slackhttp import serve_app
+
+    manual = settings.model_copy(update={"reseller_provider": "manual"})
+    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
+    app = build_app(manual, clock=clock, sessions=sessions, catalog=catalog, extras=extras)
+    with serve_app(app) as base_url:
+        yield SlackHttp(base_url, SECRET, slack), extras
+
+
+def test_with_the_manual_vendor_adding_an_account_opens_a_portal_task_to_create_it(
+    manual_http: tuple[SlackHttp, dict[str, Any]],
+    slack: LocalSlack,
+    sessions: sessionmaker[Session],
+) -> None:
+    from domain.store.models import PortalTask
+    from tests.e2e.test_portal_tasks_http import done_button, run_notices
+
+    http, extras = manual_http
+    profile_id = _agency_with_channel(sessions)
+    http.command("/accounts", "add")
+    mark = slack.mark()
+    http.submit(http.opened_view(), add_values(profile_id))
+    assert drain_all(30)
+    with sessions() as s:
+        op = s.scalars(select(VendorOperation)).one()
+        task = s.scalars(select(PortalTask)).one()
+        assert op.state == "succeeded" and op.result.get("portal_task") == task.id
+        assert task.action == "provision" and task.state == "open"
+    shown = [c.params["view"] for c in slack.since(mark) if c.method == "views.update"]
+    assert shown and "Account recorded" in json.dumps(shown[-1])
+    for _ in range(3):
+        run_notices(http, extras)
+    posts = _task_posts(slack)
+    assert len(posts) == 1 and posts[0].params["channel"] == CHANNEL
+    assert "acme-shop" in payload_text(posts[0].params)
+    value, _message = done_button(posts[0])
+    assert value == str(task.id)  # the Done button carries the task's id only
