@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ ACCOUNTS = "/api/child-accounts/v1/"
 
 
 @pytest.fixture
-def provider(request: pytest.FixtureRequest, partners_hub: PartnersHub) -> Any:
+def provider(request: pytest.FixtureRequest, partners_hub: PartnersHub) -> Iterator[ActiveCampaignProvider]:
     """The app under test talks to the stand-in (options from an indirect parametrization)."""
     adapter = provider_for(partners_hub, **getattr(request, "param", {}))
     yield adapter
