@@ -122,7 +122,7 @@ def test_a_refused_key_names_the_setting_and_never_shows_the_key(
     mark = slack.mark()
     partners_hub.fail_next(1, 401, method="POST", path=ACCOUNTS)
     failed = json.dumps(_submit_and_wait(http, slack, view, profile_id))
-    assert "AC_PARTNER_API_KEY" in failed and "refused the API key" in failed
+    assert "AC_PARTNER_API_KEY" in failed and "refused the API key" in failed and "voided" in failed
     everything = json.dumps([c.params for c in slack.since(mark)], default=str)
     assert partners_hub.api_key not in everything
     assert _count(db, Account) == 0 and len(_creates(partners_hub)) == 1
@@ -219,11 +219,12 @@ def test_a_retried_and_a_double_submission_create_one_account(
 
 
 def test_an_import_of_2500_vendor_accounts_twice_adds_them_once(
-    http: SlackHttp, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine, partners_hub: PartnersHub
 ) -> None:
     from tests.e2e.test_import_http import _finished
 
-    http.command("/agency", "members")  # the agency exists
+    view, profile_id = _open_add(http, sessions)  # one account the desk made at the vendor itself
+    assert "Password" in json.dumps(_submit_and_wait(http, slack, view, profile_id))
     partners_hub.seed(2500)
     mark = http.slack.mark()
     started = time.perf_counter()
@@ -236,15 +237,17 @@ def test_an_import_of_2500_vendor_accounts_twice_adds_them_once(
     assert len(posts) == 1, "one progress message"
     where = (posts[0].response["channel"], posts[0].response["ts"])
     assert updates and {(c.params["channel"], c.params["ts"]) for c in updates} == {where}
-    assert "2,500 added, 0 already there" in payload_text(updates[-1].params)
-    pages = partners_hub.calls("GET", ACCOUNTS)
-    assert len(pages) >= 25 and all(("limit", "100") in c.query for c in pages)
-    assert _count(db, Account) == 2500
+    summary = payload_text(updates[-1].params)
+    assert "2,500 added, 1 already there, 0 skipped" in summary, summary
+    assert "2,500 accounts have a plan to confirm" in summary  # the vendor's list shows no plan
+    pages = [c for c in partners_hub.calls("GET", ACCOUNTS) if ("page", "26") in c.query]
+    assert pages and all(("limit", "100") in c.query for c in partners_hub.calls("GET", ACCOUNTS))
+    assert _count(db, Account) == 2501
     mark = http.slack.mark()
     http.command("/agency", "import")
     final = payload_text(_finished(http.slack, mark, "Import done")[-1].params)
-    assert "0 added, 2,500 already there" in final
-    assert _count(db, Account) == 2500 and not _creates(partners_hub)
+    assert "0 added, 2,501 already there" in final
+    assert _count(db, Account) == 2501 and len(_creates(partners_hub)) == 1
     assert partners_hub.violations == []  # every request the stand-in received was valid
 
 
@@ -267,6 +270,7 @@ def test_what_the_api_lacks_on_an_account_it_made_becomes_one_portal_task_each(
     desk: tuple[SlackHttp, dict[str, Any]],
     slack: LocalSlack,
     sessions: sessionmaker[Session],
+    gateway: SimulatedGateway,
     partners_hub: PartnersHub,
 ) -> None:
     """An account created at the stand-in, then its plan edited and it disabled: the desk records
@@ -304,6 +308,10 @@ def test_what_the_api_lacks_on_an_account_it_made_becomes_one_portal_task_each(
         ("GET", "/api/locales/v1/catalogs"),
     }
     assert len(_creates(partners_hub)) == 1
+    with sessions() as s:  # money moves once: the vendor bills the first cycle and the upgrade
+        billed = s.execute(select(Invoice.billed_by, Invoice.status)).all()
+        assert len(billed) == 2 and set(billed) == {("vendor", "paid")}, billed
+    assert gateway.charges == []
 
 
 @pytest.fixture
