@@ -358,3 +358,39 @@ def test_with_the_manual_vendor_adding_an_account_opens_a_portal_task_to_create_
     assert "acme-shop" in payload_text(posts[0].params)
     value, _message = done_button(posts[0])
     assert value == str(task.id)  # the Done button carries the task's id only
+
+
+def test_an_answer_lost_in_a_hang_is_found_by_name_on_the_next_attempt(
+    http: SlackHttp,
+    settings: Any,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    clock: FixedClock,
+    partners_hub: PartnersHub,
+) -> None:
+    """The vendor made the account but every answer was lost: the next durable attempt finds it by
+    name instead of creating it again (the vendor would refuse the name as taken)."""
+    from pydantic import SecretStr
+
+    from bot.operations import sweep_operations
+
+    view, profile_id = _open_add(http, sessions)
+    partners_hub.hang_next(4, 0.6, method="POST", path=ACCOUNTS)
+    http.submit(view, add_values(profile_id))
+    assert drain_all(30)
+    assert len(_creates(partners_hub)) == 4
+    partners_hub.add_account("acme-shop", email="boss@acme.example")  # what the last lost answer made
+    clock.advance(timedelta(minutes=5))
+    vendor = settings.model_copy(
+        update={
+            "reseller_provider": "activecampaign",
+            "ac_partner_api_url": partners_hub.url,
+            "ac_partner_api_key": SecretStr(partners_hub.api_key),
+        }
+    )
+    assert [o.state for o in sweep_operations(vendor, sessions, clock)] == ["succeeded"]
+    assert len(partners_hub.accounts) == 1 and len(_creates(partners_hub)) == 4  # not sent again
+    made = partners_hub.by_name("acme-shop")
+    with sessions() as s:
+        account = s.scalars(select(Account)).one()
+        assert made is not None and account.status == "active" and account.provider_ref == str(made["id"])
