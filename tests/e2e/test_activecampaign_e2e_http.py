@@ -25,12 +25,13 @@ from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Invoice, VendorOperation
 from domain.vendors.activecampaign import ActiveCampaignProvider
-from tests.e2e.test_accounts_http import add_values, agency_with_profile, created_view
+from tests.e2e.test_accounts_http import add_values, created_view
 from tests.slackhttp import SlackHttp, payload_text
 from tests.standins.fixtures import provider_for
 from tests.standins.partners_hub import PartnersHub
 
 ACCOUNTS = "/api/child-accounts/v1/"
+VENDOR_PROFILE = "pm_8f3a2c"
 
 
 @pytest.fixture
@@ -50,8 +51,32 @@ def _creates(hub: PartnersHub) -> list[Any]:
     return hub.calls("POST", ACCOUNTS)
 
 
+def vendor_profile(http: SlackHttp, sessions: sessionmaker[Session]) -> int:
+    """The agency (made by its first command) and the billing profile it names at the vendor, added
+    through `/billing profiles add`: the vendor bills the agency, so the form asks for its id."""
+    from domain.store.models import BillingProfile
+    from tests.slackhttp import select as pick
+    from tests.slackhttp import text_input
+
+    http.command("/agency", "members")
+    http.command("/billing", "profiles add")
+    view = http.opened_view()
+    assert "test_card" not in json.dumps(view) and "reference" in json.dumps(view)
+    values = {
+        "reference": text_input(VENDOR_PROFILE),
+        "brand": pick("visa"),
+        "last4": text_input("4242"),
+        "expiry": text_input("08/29"),
+        "label": text_input("Vendor card"),
+    }
+    reply = http.submit(view, values)
+    assert reply.status == 200 and "errors" not in reply.body, reply.body
+    with sessions() as s:
+        return s.scalars(select(BillingProfile.id)).one()
+
+
 def _open_add(http: SlackHttp, sessions: sessionmaker[Session]) -> tuple[dict[str, Any], int]:
-    _, profile_id = agency_with_profile(http, sessions)
+    profile_id = vendor_profile(http, sessions)
     http.command("/accounts", "add")
     return http.opened_view(), profile_id
 
@@ -80,6 +105,8 @@ def test_a_slow_vendor_creates_the_account_after_an_instant_answer(
     body = creates[0].body
     assert body["account_name"] == "acme-shop" and body["email"] == "boss@acme.example"
     assert body["billing_interval"] == 1 and body["products"]
+    assert (body["language"], body["timezone"], body["country"]) == ("italian", "Europe/Rome", "IT")
+    assert body["profile"] == VENDOR_PROFILE  # the vendor's billing-profile id, as the agency gave it
     order = [(c.method, ("search", "acme-shop") in c.query) for c in partners_hub.requests]
     assert ("GET", True) in order[order.index(("POST", False)) + 1 :], order  # then found by name
     with sessions() as s:
