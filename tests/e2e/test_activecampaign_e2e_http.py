@@ -100,6 +100,9 @@ def test_a_slow_vendor_creates_the_account_after_an_instant_answer(
     assert elapsed < 1.0 and "Creating" in json.dumps(reply.body["view"])
     shown = created_view(slack, mark)
     assert "acme-shop" in json.dumps(shown) and "Password" in json.dumps(shown)
+    told = [c.params for c in slack.since(mark) if c.method == "chat.postEphemeral"]
+    assert len(told) == 1 and told[0]["user"] == "U0OWNER" and "acme-shop" in told[0]["text"]
+    assert "Password" not in json.dumps(told)  # the password only in the creator's modal
     creates = _creates(partners_hub)
     assert len(creates) == 1
     body = creates[0].body
