@@ -144,7 +144,7 @@ def test_card_label(t: Translator, card: TestCard) -> str:
 def add_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
     t = req.t
     gateway = req.deps.gateway
-    blocks = _test_card_blocks(t, gateway) if gateway.test_cards else _vendor_blocks(t)
+    blocks = _test_card_blocks(t, gateway) if _test_cards(req) else _vendor_blocks(t)
     blocks.append(
         InputBlock(
             block_id="label",
@@ -161,6 +161,12 @@ def add_modal(req: Req, channel_id: str | None) -> dict[str, Any]:
         close=t(N_("Cancel")),
         private_metadata={"channel": channel_id} if channel_id else None,
     )
+
+
+def _test_cards(req: Req) -> bool:
+    """The simulated gateway's test cards, unless the vendor bills the agency itself (SPEC §9): then
+    the profile is the vendor's billing-profile id, which the desk sends on account creation."""
+    return bool(req.deps.gateway.test_cards) and not req.deps.provider.bills_agency
 
 
 def _test_card_blocks(t: Translator, gateway: PaymentGateway) -> list[Block]:
@@ -210,7 +216,7 @@ def save_profile(
     context["translator"] = req.t
     label = ui.state_value(view, "label") or ""
     with req.deps.uow() as uow:
-        if req.deps.gateway.test_cards:
+        if _test_cards(req):
             choice = service.TestCardChoice(card=ui.state_value(view, "test_card") or "", label=label)
             profile = service.add_test_card_profile(uow, req.deps.gateway, req.deps.clock, req.actor, choice)
         else:
