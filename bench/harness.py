@@ -33,8 +33,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, database_url: str, api_url: str, workers: int = 2) -> Iterator[int]:
-    """`app` is `reseller-bot serve` (gunicorn); `floor` the bare Bolt app served the same way."""
+def server(
+    kind: str, database_url: str, api_url: str, workers: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """`app` is `reseller-bot serve` (gunicorn); `floor` the bare Bolt app served the same way.
+    `extra_env` adds settings (another vendor)."""
     port = free_port()
     env = {
         **os.environ,
@@ -45,6 +48,7 @@ def server(kind: str, database_url: str, api_url: str, workers: int = 2) -> Iter
         "RESELLER_OWNERS": OWNER,
         "RESELLER_NO_SCHEDULER": "1",
         "LOG_LEVEL": "WARNING",  # stderr is a pipe read only on failure: request lines would fill it
+        **(extra_env or {}),
     }
     if kind == "app":
         cmd = [
