@@ -270,8 +270,12 @@ def sweep_operations(
     client = notice_client(settings)
 
     def told(outcome: operations.Outcome) -> None:
-        if client is not None:
+        if client is None:
+            return
+        try:
             tell(client, outcome)
+        except Exception:  # Slack unreachable: the outcome is recorded, and the command says it ran
+            log.exception("operation %s: telling the person who asked failed", outcome.operation_id)
 
     if only is None:
         return operations.sweep(sessions, ports, told)

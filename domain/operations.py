@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.accounts.common import AccountPorts
@@ -233,6 +233,30 @@ def run(
         log.exception("operation %s: unexpected error from the vendor call", op_id)
         unexpected = ProviderError(f"unexpected error ({type(exc).__name__})", retryable=True)
         return _failed(sessions, ports, op_id, owner, unexpected)
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            recorded = _record(sessions, ports, handler, op_id, owner=owner, called=called)
+            break
+        except OperationalError:  # a deadlock or a busy database: the vendor's answer is kept in hand
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            log.warning("operation %s: recording the vendor's answer failed; trying again", op_id)
+    if recorded is None:
+        return None
+    outcome, result, secret = recorded
+    outcome.state, outcome.result, outcome.secret = "succeeded", result, secret
+    log.info("operation %s (%s) succeeded", op_id, outcome.kind)
+    return outcome
+
+
+RECORD_ATTEMPTS = 3
+"""Tries at recording a vendor's answer when the database reports a deadlock or is busy: the vendor
+call is not repeated, and the lease is not left to expire for a transient database error."""
+
+
+def _record(
+    sessions: sessionmaker[Session], ports: AccountPorts, handler: Any, op_id: int, *, owner: str, called: Any
+) -> tuple[Outcome, dict[str, Any], str | None] | None:
     uow = SqlUnitOfWork(sessions)
     with uow:
         op = uow.session.get(VendorOperation, op_id)
@@ -246,9 +270,7 @@ def run(
             log.warning("operation %s: lease lost before the end; the runner holding it finishes", op_id)
             return None
         uow.commit()
-    outcome.state, outcome.result, outcome.secret = "succeeded", result, secret
-    log.info("operation %s (%s) succeeded", op_id, outcome.kind)
-    return outcome
+    return outcome, result, secret
 
 
 def _failed(
@@ -326,5 +348,8 @@ def sweep(
         if outcome is not None:
             outcomes.append(outcome)
             if tell is not None and outcome.state != "pending":
-                tell(outcome)
+                try:
+                    tell(outcome)
+                except Exception:  # Slack unreachable: the outcome is recorded; the person asks again
+                    log.exception("operation %s: telling the person who asked failed", op_id)
     return outcomes

@@ -169,13 +169,16 @@ def add_account(
     )
     set_plan(account, cmd.plan)
     invoice = None
+    # The row goes in as `creating` (its final status waits for the vendor): a status change after
+    # the insert would take the status counters' locks in the opposite order to the runner's.
     if isinstance(spec, FreeProduct):
         _start_free(account, spec, cmd.plan, day)
+        final_status, account.status = account.status, CREATING
         session.add(account)
         session.flush()
     else:
+        final_status = "active"
         invoice = _start_paid(uow, ports, actor, account, cmd, day=day, currency=agency.currency)
-    final_status, account.status = account.status, CREATING
     op = operations.start(
         uow,
         agency_id=actor.agency_id,
@@ -339,7 +342,7 @@ def _start_paid(
         account.migration_cycles = migration.cycles
     count = count_active_paid(session, actor.agency_id)
     q = quote(ports.catalog, cmd.plan, active_paid_count=count, today=day, migration=migration)
-    account.status = "active"
+    account.status = CREATING  # active once the vendor has created it
     account.period_end = q.period_end
     account.price_per_cycle = q.per_cycle
     account.cycles_billed = 1

@@ -320,3 +320,34 @@ def test_a_snapshot_request_is_one_operation_however_retried(
     assert [o.state for o in operations.sweep(sessions, ports)] == ["succeeded"]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
+
+
+def test_a_deadlock_while_recording_the_answer_is_tried_again_without_a_second_vendor_call(
+    db: Engine,
+    sessions: sessionmaker[Session],
+    setup: tuple[AccountPorts, int, int],  # noqa: F811
+    provider: ScriptedProvider,
+    gateway: SimulatedGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Measured in `make bench` on PostgreSQL: a runner's status update met a submission's in the
+    status counters. The vendor's answer is in hand: recording it is tried again at once, the vendor is
+    not called twice, and the lease is not left to expire."""
+    from sqlalchemy.exc import OperationalError
+
+    ports, agency_id, profile_id = setup
+    handler = operations.HANDLERS["provision_account"]
+    real_record = handler.record
+    failures = [OperationalError("UPDATE accounts", {}, Exception("deadlock detected"))]
+
+    def record_once_deadlocked(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(handler, "record", record_once_deadlocked)
+    with SqlUnitOfWork(sessions) as uow:
+        added, outcome = add_account_now(uow, ports, Actor(agency_id, OWNER, Role.OWNER), command(profile_id))
+    assert outcome is not None and outcome.state == "succeeded" and outcome.secret
+    assert provider.calls == 1 and len(provider.accounts) == 1 and len(gateway.charges) == 1
+    assert op_of(sessions, outcome.operation_id).state == "succeeded" and count(db, Account) == 1
