@@ -347,7 +347,7 @@ def test_a_deadlock_while_recording_the_answer_is_tried_again_without_a_second_v
 
     monkeypatch.setattr(handler, "record", record_once_deadlocked)
     with SqlUnitOfWork(sessions) as uow:
-        added, outcome = add_account_now(uow, ports, Actor(agency_id, OWNER, Role.OWNER), command(profile_id))
+        _, outcome = add_account_now(uow, ports, Actor(agency_id, OWNER, Role.OWNER), command(profile_id))
     assert outcome is not None and outcome.state == "succeeded" and outcome.secret
     assert provider.calls == 1 and len(provider.accounts) == 1 and len(gateway.charges) == 1
     assert op_of(sessions, outcome.operation_id).state == "succeeded" and count(db, Account) == 1
