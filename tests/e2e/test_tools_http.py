@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import run_jobs
 from bot.localslack import LocalSlack
+from bot.operations import drain_all
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
@@ -215,7 +216,10 @@ def test_renewal_below_threshold_and_off_rule_charge_as_before(
 
 
 def _final(slack: LocalSlack, marker: str) -> str:
-    deadline = time.monotonic() + 5
+    """The lazy listener's last report. The wait is a bound, not a pace: it ends as soon as the report
+    is there (a loaded CI machine took more than 5 s for the import's threads)."""
+    drain_all(30)
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         texts = [payload_text(c.params) for c in slack.of("response_url")]
         if texts and marker in texts[-1]:
