@@ -80,6 +80,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         ),
         t(N_("`/billing profiles edit <id>` — change a profile's label or its card's expiry")),
         t(N_("`/billing history [account] [YYYY-MM]` — invoices, latest first")),
+        t(N_("`/billing history [YYYY-MM] csv` — the invoices as a CSV file, sent to you privately")),
         t(N_("`/billing invoice <number>` — one invoice with its lines")),
         t(N_("`/billing paid <number>` — record a bank transfer for an invoice awaiting it")),
     ]

@@ -52,6 +52,7 @@ def test_the_invoices_csv_of_a_month_is_uploaded_to_the_requester_privately(
     assert [(r["number"], r["total"], r["currency"]) for r in rows] == [("INV-2026-000002", "1234.50", "USD")]
     assert slack.of("files.getUploadURLExternal")[0].params["filename"] == "invoices-2026-11.csv"
     assert not slack.of("chat.postMessage")
+    assert "csv` — the invoices as a CSV file" in http.command("/billing", "help").text
 
 
 def test_all_invoices_without_a_month(
