@@ -63,6 +63,14 @@ def parser() -> argparse.ArgumentParser:
     jobs.add_argument(
         "--dry-run", action="store_true", help="billing: print what would be charged, charge nothing"
     )
+    export = sub.add_parser(
+        "export", help="write the agency's accounts, invoices and ledger as CSV files (per month or all)"
+    )
+    export.add_argument(
+        "--month", default=None, help="YYYY-MM: that month's invoices and ledger (default all)"
+    )
+    export.add_argument("--team", default="T0LOCAL", help="the Slack workspace (team id) of the agency")
+    export.add_argument("--out", default=".", help="the folder the three files go to (default .)")
     ops = sub.add_parser(
         "operations", help="run vendor operations left pending (the scheduler does it each minute)"
     )
@@ -127,6 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.csv_cli import import_accounts
 
         status, lines = import_accounts(settings, args.file, team=args.team, user=args.user)
+        for line in lines:
+            print(line, file=sys.stderr if status == 2 else sys.stdout)
+        return status
+    if cmd == "export":
+        from bot.books_cli import export_books
+
+        status, lines = export_books(settings, team=args.team, month_text=args.month, out=args.out)
         for line in lines:
             print(line, file=sys.stderr if status == 2 else sys.stdout)
         return status

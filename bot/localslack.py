@@ -51,6 +51,8 @@ class LocalSlack:
         self.fail_every: int = 0
         self.user_locales = dict(user_locales or {})
         self.history: dict[str, list[dict[str, Any]]] = {}
+        self.uploads: dict[str, str] = {}
+        """File contents sent to an upload URL of `files.getUploadURLExternal`, by file id."""
         self.default_locale = default_locale
         self.listeners: list[Callable[[Call], None]] = []
         self._lock = threading.Lock()
@@ -117,6 +119,7 @@ class LocalSlack:
             self.failures.clear()
             self.fail_every = 0
             self.history.clear()
+            self.uploads.clear()
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -133,6 +136,11 @@ class LocalSlack:
     # serving --------------------------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler, raw: str) -> None:
         path = handler.path.split("?")[0]
+        if path.startswith("/upload/"):
+            with self._lock:
+                self.uploads[path.removeprefix("/upload/")] = raw
+            self._reply(handler, 200, {"ok": True})
+            return
         params = _decode(raw, handler.headers.get("Content-Type") or "")
         if path.startswith("/respond/"):
             method = "response_url"
@@ -225,6 +233,15 @@ class LocalSlack:
             user = str(params.get("user", ""))
             locale = self.user_locales.get(user, self.default_locale)
             return {"ok": True, "user": {"id": user, "name": user.lower(), "locale": locale}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{n:08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            return {"ok": True, "files": files}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{params.get('users', '')}"}}
         if method == "conversations.info":
             channel = str(params.get("channel", ""))
             return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}

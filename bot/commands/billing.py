@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.models.blocks import Block
 
 from bot import ui
@@ -15,6 +17,7 @@ from bot.i18n import Translator
 from bot.parsing import tokens
 from bot.quote_render import line_amount
 from bot.vocabulary import human, reason_text
+from domain import books_export
 from domain import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
@@ -22,6 +25,7 @@ from domain.i18n import N_, revived
 from domain.store.models import Invoice
 from domain.vendor_billing import VENDOR, vendor_label
 
+log = logging.getLogger(__name__)
 STATUS_ICON = {"paid": ":white_check_mark:", "awaiting_transfer": ":hourglass:", "failed": ":x:"}
 
 
@@ -38,6 +42,8 @@ def billing_command(ack: Ack, command: dict[str, Any], context: BoltContext, cli
     sub = words[0].lower() if words else "help"
     if sub == "profiles":
         billing_profiles.profiles_reply(ack, req, words[1:], command, client)
+    elif sub == "history" and len(words) > 1 and words[-1].lower() == "csv":
+        ack(**history_csv_reply(req, words[1:-1], client))
     elif sub == "history":
         ack(**history_reply(req, words[1:]))
     elif sub == "invoice":
@@ -74,6 +80,7 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         ),
         t(N_("`/billing profiles edit <id>` — change a profile's label or its card's expiry")),
         t(N_("`/billing history [account] [YYYY-MM]` — invoices, latest first")),
+        t(N_("`/billing history [YYYY-MM] csv` — the invoices as a CSV file, sent to you privately")),
         t(N_("`/billing invoice <number>` — one invoice with its lines")),
         t(N_("`/billing paid <number>` — record a bank transfer for an invoice awaiting it")),
     ]
@@ -84,6 +91,26 @@ def help_reply(req: Req, unknown: str | None = None) -> dict[str, Any]:
         )
     blocks += [ui.header(t(N_("Billing"))), ui.section("\n".join(lines))]
     return ui.message(t(N_("Billing help")), blocks)
+
+
+def history_csv_reply(req: Req, words: list[str], client: WebClient) -> dict[str, Any]:
+    """The invoices file of `reseller-bot export` (all, or one month) sent to the requester's DM."""
+    t = req.t
+    if len(words) > 1 or (words and not service.is_month(words[0])):
+        raise InvalidInput(N_("Write it as {example}."), example="`/billing history 2026-11 csv`")
+    month = service.parse_month(words[0]) if words else None
+    with req.deps.read_uow() as uow:
+        text = books_export.invoices_csv(uow, req.actor, month)
+    name = books_export.file_name("invoices", month)
+    try:
+        channel = client.conversations_open(users=req.user_id)["channel"]["id"]
+        client.files_upload_v2(channel=channel, content=text, filename=name, title=name, snippet_type="csv")
+    except (SlackApiError, SlackRequestError, KeyError, TypeError):
+        log.warning("the invoices file could not be sent to %s", req.user_id, exc_info=True)
+        return ui.notice(
+            t(N_(":warning: Slack did not take the file {name}. Try again in a minute."), name=name)
+        )
+    return ui.notice(t(N_(":page_facing_up: I sent you {name} in a direct message from the app."), name=name))
 
 
 def history_reply(req: Req, words: list[str]) -> dict[str, Any]:
