@@ -105,6 +105,11 @@ def build_app(
         raise_error_for_unhandled_request=True,  # acknowledged in `error_response`, see there
         logger=log,
     )
+    if settings.metrics:
+        from bot.metrics import MetricsEndpoint, OutboxCollector
+
+        metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        app.metrics = MetricsEndpoint(metrics_token, [OutboxCollector(read_sessions or sessions, deps.clock)])
 
     @app.middleware
     def refuse_what_is_not_slack(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:

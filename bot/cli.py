@@ -213,10 +213,12 @@ def configure_logging(settings: Settings, *, serving: bool) -> None:
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.ac_partner_api_key,
+        settings.metrics_token,
     )
     configure(
         settings.log_level or ("INFO" if serving else "WARNING"),
         [secret.get_secret_value() for secret in secrets if secret is not None],
+        log_format=settings.log_format,
     )
 
 

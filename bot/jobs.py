@@ -11,12 +11,17 @@ day as if the scheduler had run then. The scheduler itself passes the real clock
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.providers import build_provider
 from bot.scheduler import DAILY_AT
 from bot.settings import Settings
-from domain.catalog import load_catalog
+from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
 from domain.ports import PaymentGateway, Provider
@@ -41,9 +46,6 @@ def run_jobs(
 ) -> list[JobReport]:
     """`provider`: the vendor the reconciliation lists; without one (the embedded simulated vendor
     keeps nothing between processes) the reconciliation reports itself skipped."""
-    from domain.billing_run import run_billing
-    from domain.lifecycle import run_transitions
-
     upgrade(settings.database_url)
     clock = clock or (DayClock(day, DAILY_AT) if day else SystemClock())
     engine = make_engine(settings.database_url)
@@ -54,33 +56,77 @@ def run_jobs(
     reports: list[JobReport] = []
     try:
         for name in JOBS if job == "daily" else (job,):
-            if name == "statuses":
-                reports.append(run_transitions(sessions, clock, day=day))
-            elif name == "approvals":
-                from bot.approval_jobs import run_approval_expiry
-                from bot.notifier import notice_client
-
-                reports.append(run_approval_expiry(sessions, clock, notice_client(settings), day=day))
-            elif name == "billing":
-                reports.append(
-                    run_billing(
-                        sessions,
-                        gateway or SimulatedGateway(),
-                        catalog,
-                        clock,
-                        day=day,
-                        dry_run=dry_run,
-                        provider=provider,
-                    )
+            with _timed(name):
+                _run_one(
+                    name,
+                    reports,
+                    settings,
+                    sessions,
+                    catalog,
+                    clock=clock,
+                    day=day,
+                    dry_run=dry_run,
+                    gateway=gateway,
+                    provider=provider,
                 )
-            elif name == "reconcile":
-                from domain.reconcile import run_reconciliation
-
-                reports.append(run_reconciliation(sessions, provider, clock, day=day))
-            elif name == "notices":
-                from bot.notifier import run_notices
-
-                reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))
     finally:
         engine.dispose()
     return reports
+
+
+@contextmanager
+def _timed(job: str) -> Iterator[None]:
+    """Counts a job's run and its duration (`bot.metrics`), ok or error."""
+    from bot import metrics
+
+    started, result = time.perf_counter(), "error"
+    try:
+        yield
+        result = "ok"
+    finally:
+        metrics.observe_job(job, result, time.perf_counter() - started)
+
+
+def _run_one(
+    name: str,
+    reports: list[JobReport],
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    *,
+    clock: Clock,
+    day: date | None,
+    dry_run: bool,
+    gateway: PaymentGateway | None,
+    provider: Provider | None,
+) -> None:
+    from domain.billing_run import run_billing
+    from domain.lifecycle import run_transitions
+
+    if name == "statuses":
+        reports.append(run_transitions(sessions, clock, day=day))
+    elif name == "approvals":
+        from bot.approval_jobs import run_approval_expiry
+        from bot.notifier import notice_client
+
+        reports.append(run_approval_expiry(sessions, clock, notice_client(settings), day=day))
+    elif name == "billing":
+        reports.append(
+            run_billing(
+                sessions,
+                gateway or SimulatedGateway(),
+                catalog,
+                clock,
+                day=day,
+                dry_run=dry_run,
+                provider=provider,
+            )
+        )
+    elif name == "reconcile":
+        from domain.reconcile import run_reconciliation
+
+        reports.append(run_reconciliation(sessions, provider, clock, day=day))
+    elif name == "notices":
+        from bot.notifier import run_notices
+
+        reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))

@@ -9,12 +9,14 @@ credential reaches a log through it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -80,12 +82,47 @@ class Redact(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the request id, and for a request
+    line its team, interaction, status, outcome and duration in ms. The `Redact` filter has already
+    rendered and cleaned the message and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", REQUEST_ID.get()),
+        }
+        details = getattr(record, "request", None)
+        if isinstance(details, dict):
+            line.update(details)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(self.formatException(record.exc_info))
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+_format: list[str] = ["text"]
+
+
+def formatter() -> logging.Formatter:
+    """The formatter of the configured `LOG_FORMAT`."""
+    return JsonFormatter() if _format[0] == "json" else logging.Formatter(FORMAT)
+
+
+def configure_logging(level: str, secrets: Iterable[str | None] = (), *, log_format: str = "text") -> None:
     """One handler on stderr for everything, at `level`, behind the `Redact` filter; `secrets` (the
-    signing secret, the tokens) are replaced wherever they would appear."""
+    signing secret, the tokens) are replaced wherever they would appear. `log_format="json"` writes
+    each line as one JSON object (`JsonFormatter`)."""
     _secrets.update(secret for secret in secrets if secret)
+    _format[0] = log_format
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(formatter())
     handler.addFilter(Redact())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -100,10 +137,16 @@ def add_redaction(handlers: Iterable[logging.Handler]) -> None:
     for handler in handlers:
         if not any(isinstance(f, Redact) for f in handler.filters):
             handler.addFilter(Redact())
+        if _format[0] == "json":
+            handler.setFormatter(JsonFormatter())
 
 
 class LoggedApp(App):
-    """Bolt's App, writing one line per request it dispatches (over HTTP and over Socket Mode)."""
+    """Bolt's App, writing one line per request it dispatches (over HTTP and over Socket Mode), and
+    counting it in `bot.metrics` when `metrics` is set (`METRICS=on`)."""
+
+    metrics: Any = None
+    """The app's `bot.metrics.MetricsEndpoint`, served by `bot.server` at `/metrics`."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         rid = request_id(req.headers)
@@ -115,18 +158,39 @@ class LoggedApp(App):
             response = super().dispatch(req)
             return response
         finally:
+            seconds = time.perf_counter() - started
             status = response.status if response is not None else 500
             error = req.context.get("request_error")
+            result = outcome(status, error if isinstance(error, Exception) else None)
+            kind, name, team, _user = interaction(req.body)
             requests_log.info(
                 "%s%s status=%d outcome=%s ms=%.1f",
                 describe(req.body),
                 _retry(req.headers),
                 status,
-                outcome(status, error if isinstance(error, Exception) else None),
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": rid},
+                result,
+                seconds * 1000,
+                extra={
+                    "request_id": rid,
+                    "request": {
+                        "team": team,
+                        "interaction": f"{kind}:{name}",
+                        "status": status,
+                        "outcome": result,
+                        "duration_ms": round(seconds * 1000, 1),
+                    },
+                },
             )
+            if self.metrics is not None:
+                _count(kind, name, status, result, seconds)
             REQUEST_ID.reset(token)
+
+
+def _count(kind: str, name: str, status: int, result: str, seconds: float) -> None:
+    from bot import metrics
+
+    label = metrics.interaction_label(kind, name, accepted=status not in (401, 403, 404))
+    metrics.observe_request(label, metrics.outcome_label(result), seconds)
 
 
 def request_id(headers: dict[str, Any]) -> str:
@@ -148,32 +212,42 @@ def _retry(headers: dict[str, Any]) -> str:
 def describe(body: object) -> str:
     """What the request was, in the app's own names: `command=/quote`, `action=accounts_page`,
     `view_submission=accounts_add`, `event=app_home_opened`, with the team and the user."""
-    if not isinstance(body, dict):
+    kind, name, team, user = interaction(body)
+    if kind == "payload" and name == "unreadable":
         return "payload=unreadable"
+    return f"{kind}={name} team={team} user={user}"
+
+
+def interaction(body: object) -> tuple[str, str, str, str]:
+    """(kind, name, team, user) of a request, each made safe for a log line."""
+    if not isinstance(body, dict):
+        return "payload", "unreadable", "-", "-"
     kind = _field(body, "type")
     if body.get("command"):
-        parts = [f"command={_safe(body['command'])}"]
+        part = ("command", _safe(body["command"]))
     elif kind == "block_actions":
         actions = body.get("actions")
         first = actions[0] if isinstance(actions, list) and actions else {}
-        parts = [f"action={_field(first, 'action_id')}"]
+        part = ("action", _field(first, "action_id"))
     elif kind in ("view_submission", "view_closed"):
-        parts = [f"{kind}={_field(body.get('view'), 'callback_id')}"]
+        part = (kind, _field(body.get("view"), "callback_id"))
     elif kind in ("shortcut", "message_action", "interactive_message"):
-        parts = [f"{kind}={_field(body, 'callback_id')}"]
+        part = (kind, _field(body, "callback_id"))
     elif kind == "block_suggestion":
-        parts = [f"suggestion={_field(body, 'action_id')}"]
+        part = ("suggestion", _field(body, "action_id"))
     elif kind == "event_callback":
         event = body.get("event")
         subtype = _field(event, "subtype")
-        parts = [f"event={_field(event, 'type')}" + (f"/{subtype}" if subtype != "-" else "")]
+        part = ("event", _field(event, "type") + (f"/{subtype}" if subtype != "-" else ""))
     else:
-        parts = [f"payload={kind}"]
+        part = ("payload", kind)
     user = body.get("user")
     team = body.get("team")
-    parts.append(f"team={_safe(body.get('team_id') or _field(team, 'id'))}")
-    parts.append(f"user={_safe(body.get('user_id') or _field(user, 'id'))}")
-    return " ".join(parts)
+    return (
+        *part,
+        _safe(body.get("team_id") or _field(team, "id")),
+        _safe(body.get("user_id") or _field(user, "id")),
+    )
 
 
 def outcome(status: int, error: Exception | None) -> str:

@@ -99,7 +99,8 @@ def wsgi_app(
     """Bolt's WSGI adapter on `POST /slack/events`, plus two probes for load balancers and
     orchestrators: `GET /livez` (the process answers; touches nothing) and `GET /healthz` (ready:
     `readiness` passes, else 503 with the failing check). Without `readiness` (an app with no
-    database, such as the benchmark's bare-Bolt floor) ready means alive.
+    database, such as the benchmark's bare-Bolt floor) ready means alive. `GET /metrics` is the
+    app's `bot.metrics` endpoint when `METRICS=on`, else 404.
 
     Every response carries `Server-Timing: app;dur=<ms>`, the server's own time for the request, which
     the benchmark reads so its figures exclude the client's overhead.
@@ -110,6 +111,11 @@ def wsgi_app(
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/livez" and method == "GET":
             return _plain(start_response, "200 OK", b"ok")
+        if path == "/metrics" and method == "GET":
+            metrics = getattr(app, "metrics", None)
+            if metrics is None:  # METRICS is off
+                return _plain(start_response, "404 Not Found", b"not found")
+            return metrics(environ, start_response)  # type: ignore[no-any-return]
         if path == "/healthz" and method == "GET":
             if readiness is None:
                 return _plain(start_response, "200 OK", b"ok")

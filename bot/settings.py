@@ -43,6 +43,41 @@ class Settings(BaseSettings):
     """Linked from portal tasks: where a person does what the partner API does not offer."""
     manual_portal_url: str = ""
     """Linked from portal tasks of the `manual` provider: the vendor's own portal, if any."""
+    metrics: bool = False
+    """`METRICS=on` serves `/metrics` (Prometheus text format) beside `/healthz`; off by default."""
+    metrics_token: SecretStr | None = None
+    """When set, `/metrics` answers only `Authorization: Bearer <token>` (401 otherwise)."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: every log line is one JSON object (`bot.logs`)."""
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: object) -> bool:
+        text = str(value if value is not None else "").strip().lower()
+        if text in ("", "off", "0", "false", "no"):
+            return False
+        if text in ("on", "1", "true", "yes"):
+            return True
+        msg = f"{value!r} is not on or off"
+        raise ValueError(msg)
+
+    @field_validator("metrics_token", mode="after")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if secret and any(marker in secret.lower() for marker in PLACEHOLDERS):
+            msg = "looks like a placeholder, not a real value"
+            raise ValueError(msg)
+        return SecretStr(secret) if secret else None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> str:
+        text = str(value or "text").strip().lower()
+        if text not in ("text", "json"):
+            msg = f"{value!r} is not a log format; use text or json"
+            raise ValueError(msg)
+        return text
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="after")
     @classmethod

@@ -199,6 +199,20 @@ def backoff(attempts: int) -> timedelta:
     return FIRST_BACKOFF * int(2 ** max(0, attempts - 1))
 
 
+OBSERVERS: list[Callable[[str, str], None]] = []
+"""Called with (kind, outcome state) after each run that claimed its operation (the bot's metrics)."""
+
+
+def _observe(kind: str, outcome: Outcome | None) -> Outcome | None:
+    state = outcome.state if outcome is not None else "unrecorded"
+    for observer in OBSERVERS:
+        try:
+            observer(kind, state)
+        except Exception:  # an observer never breaks a run
+            log.exception("operation observer failed")
+    return outcome
+
+
 def run(
     sessions: sessionmaker[Session],
     ports: AccountPorts,
@@ -219,6 +233,7 @@ def run(
         if found is None:  # pragma: no cover - claimed rows are never deleted
             return None
         handler = HANDLERS[found.kind]
+        kind = found.kind
 
     def report(done: Any) -> None:
         extend(sessions, op_id, owner, ports.clock.now())
@@ -228,11 +243,11 @@ def run(
     try:
         called = handler.call(sessions, ports, op_id, report)
     except ProviderError as error:
-        return _failed(sessions, ports, op_id, owner, error)
+        return _observe(kind, _failed(sessions, ports, op_id, owner, error))
     except Exception as exc:  # an adapter's unexpected error: retried like a timeout, bounded
         log.exception("operation %s: unexpected error from the vendor call", op_id)
         unexpected = ProviderError(f"unexpected error ({type(exc).__name__})", retryable=True)
-        return _failed(sessions, ports, op_id, owner, unexpected)
+        return _observe(kind, _failed(sessions, ports, op_id, owner, unexpected))
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             recorded = _record(sessions, ports, handler, op_id, owner=owner, called=called)
@@ -242,11 +257,11 @@ def run(
                 raise
             log.warning("operation %s: recording the vendor's answer failed; trying again", op_id)
     if recorded is None:
-        return None
+        return _observe(kind, None)
     outcome, result, secret = recorded
     outcome.state, outcome.result, outcome.secret = "succeeded", result, secret
     log.info("operation %s (%s) succeeded", op_id, outcome.kind)
-    return outcome
+    return _observe(kind, outcome)
 
 
 RECORD_ATTEMPTS = 3

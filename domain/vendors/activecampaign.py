@@ -98,6 +98,24 @@ class _Transient(Exception):
         self.retry_after = _retry_after(response)
 
 
+CALL_OBSERVERS: list[Callable[[str], None]] = []
+"""Called with each HTTP call's outcome (`ok`, `refused`, `transient`, `unreachable`): the bot's metrics."""
+
+
+def _call_outcome(status: int) -> str:
+    if status == 429 or status >= 500:
+        return "transient"
+    return "refused" if status >= 400 else "ok"
+
+
+def _observe_call(outcome: str) -> None:
+    for observer in CALL_OBSERVERS:
+        try:
+            observer(outcome)
+        except Exception:  # an observer never breaks a call
+            log.exception("vendor call observer failed")
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "").strip()
     try:
@@ -222,9 +240,14 @@ class ActiveCampaignProvider(Provider):
                         found = before(number)
                         if found is not None:
                             return found
-                    response = self._client.request(
-                        method, path.lstrip("/"), params=dict(params or {}) or None, json=body
-                    )
+                    try:
+                        response = self._client.request(
+                            method, path.lstrip("/"), params=dict(params or {}) or None, json=body
+                        )
+                    except httpx.TransportError:
+                        _observe_call("unreachable")
+                        raise
+                    _observe_call(_call_outcome(response.status_code))
                     if response.status_code == 429 or response.status_code >= 500:
                         raise _Transient(response)
         except _Transient as exc:
