@@ -38,7 +38,7 @@ from domain.periods import Frequency
 from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.plans import MAX_QUANTITY, PlanChoice, validate_choice
 from domain.portfolio import count_active_paid
-from domain.portfolio_import import imported_facts, new_account
+from domain.portfolio_import import new_account, record_imported
 from domain.pricing import quote
 from domain.roles import Permission
 from domain.store.models import Account
@@ -188,18 +188,7 @@ def import_csv(
         account = _account(agency, actor, clock, catalog, row, day=day, count=count)
         new.append(account)
         result.added.append(row.name)
-    session.add_all(new)
-    session.flush()
-    for account in new:
-        audit.record(
-            uow,
-            clock,
-            agency_id=actor.agency_id,
-            actor=actor.user_id,
-            action="account.imported",
-            target=account.name,
-            after={**imported_facts(account), "source": "csv"},
-        )
+    record_imported(uow, clock, actor, new, source="csv")
     audit.record(
         uow,
         clock,

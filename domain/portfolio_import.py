@@ -391,9 +391,17 @@ def import_page(
         new.append(account)
         outcome.added += 1
         outcome.to_confirm += int(account.plan_to_confirm)
-    session.add_all(new)
-    session.flush()
-    for account in new:
+    record_imported(uow, clock, actor, new)
+    return outcome
+
+
+def record_imported(
+    uow: SqlUnitOfWork, clock: Clock, actor: Actor, accounts: list[Account], **source: str
+) -> None:
+    """Insert the new accounts in one flush, then audit each (`source`: where a CSV row came from)."""
+    uow.session.add_all(accounts)
+    uow.session.flush()
+    for account in accounts:
         audit.record(
             uow,
             clock,
@@ -401,9 +409,8 @@ def import_page(
             actor=actor.user_id,
             action="account.imported",
             target=account.name,
-            after=imported_facts(account),
+            after={**imported_facts(account), **source},
         )
-    return outcome
 
 
 def imported_facts(account: Account) -> dict[str, Any]:

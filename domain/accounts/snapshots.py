@@ -50,26 +50,40 @@ def take_snapshot(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: s
         raise Conflict(
             N_("The provider could not copy {name}: {reason}"), name=name, reason=str(exc)
         ) from None
+    snapshot = store_snapshot(uow, ports, account, config, label=label, taken_by=actor.user_id)
+    uow.commit()
+    return snapshot
+
+
+def store_snapshot(
+    uow: SqlUnitOfWork,
+    ports: AccountPorts,
+    account: Account,
+    config: dict[str, Any],
+    *,
+    label: str,
+    taken_by: str,
+) -> Snapshot:
+    """The desk's copy, audited: taken at once (`take_snapshot`) or after the ack (`SnapshotAccount`)."""
     snapshot = Snapshot(
-        agency_id=actor.agency_id,
+        agency_id=account.agency_id,
         account_id=account.id,
         name=label,
         config=config,
-        taken_at=now,
-        taken_by=actor.user_id,
+        taken_at=ports.clock.now(),
+        taken_by=taken_by,
     )
     uow.session.add(snapshot)
     uow.flush()
     audit.record(
         uow,
         ports.clock,
-        agency_id=actor.agency_id,
-        actor=actor.user_id,
+        agency_id=account.agency_id,
+        actor=taken_by,
         action="account.snapshot_taken",
         target=account.name,
         after={"snapshot": snapshot.id},
     )
-    uow.commit()
     return snapshot
 
 
@@ -127,26 +141,8 @@ class SnapshotAccount:
         account = uow.session.get(Account, op.account_id)
         if account is None:  # pragma: no cover - accounts are never deleted once provisioned
             raise RuntimeError("the account is gone")
-        now = ports.clock.now()
-        snapshot = Snapshot(
-            agency_id=op.agency_id,
-            account_id=account.id,
-            name=f"{account.name} {now:%Y-%m-%d %H:%M}",
-            config=dict(called),
-            taken_at=now,
-            taken_by=op.requested_by,
-        )
-        uow.session.add(snapshot)
-        uow.flush()
-        audit.record(
-            uow,
-            ports.clock,
-            agency_id=op.agency_id,
-            actor=op.requested_by,
-            action="account.snapshot_taken",
-            target=account.name,
-            after={"snapshot": snapshot.id},
-        )
+        label = f"{account.name} {ports.clock.now():%Y-%m-%d %H:%M}"
+        snapshot = store_snapshot(uow, ports, account, dict(called), label=label, taken_by=op.requested_by)
         return {"snapshot": snapshot.id, "name": snapshot.name}, None
 
     def fail(

@@ -41,15 +41,14 @@ from domain.ports import (
     Capability,
     CloningStatus,
     Locales,
-    Provider,
     ProviderError,
     Provisioned,
     ProvisionRequest,
-    Unsupported,
     VendorAccount,
     VendorPage,
     VendorSnapshot,
 )
+from domain.vendors.portal_actions import PortalActions
 
 log = logging.getLogger("reseller_desk.vendors.activecampaign")
 
@@ -138,7 +137,7 @@ def _when(text: object) -> datetime | None:
         return None
 
 
-class ActiveCampaignProvider(Provider):
+class ActiveCampaignProvider(PortalActions):
     """The Partners Hub API. `catalog` maps the desk's plans to the vendor's products."""
 
     key = "activecampaign"
@@ -512,29 +511,6 @@ class ActiveCampaignProvider(Provider):
             )
             self._locales["catalogs"] = catalogs
             return catalogs
-
-    # -- what the API does not offer ---------------------------------------------------------------
-
-    def sso_link(self, reference: str, user: str) -> str:
-        raise Unsupported(Capability.SIGN_ON)
-
-    def update(self, reference: str, changes: dict[str, Any]) -> None:
-        raise Unsupported(Capability.PLAN)
-
-    def send_password_reset(self, reference: str, email: str) -> None:
-        raise Unsupported(Capability.PASSWORD)
-
-    def set_password(self, reference: str, password: str) -> None:
-        raise Unsupported(Capability.PASSWORD)
-
-    def locked_until(self, reference: str) -> datetime | None:
-        return None
-
-    def import_template(self, reference: str, share_link: str) -> None:
-        raise Unsupported(Capability.TEMPLATES)
-
-    def invite_member(self, reference: str, email: str) -> None:
-        raise Unsupported(Capability.MEMBERS)
 
 
 def vendor_language_of(code: str, catalog: Locales | None) -> str | None:

@@ -7,13 +7,13 @@ opens a portal task saying what to do in the vendor's portal (SPEC §9). A name 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from domain.ports import Capability, Provider, Provisioned, ProvisionRequest, Unsupported
+from domain.ports import Capability, Provisioned, ProvisionRequest, Unsupported
+from domain.vendors.portal_actions import PortalActions
 
 
-class ManualProvider(Provider):
+class ManualProvider(PortalActions):
     key = "manual"
     bills_agency = True
     domain = ""
@@ -31,26 +31,5 @@ class ManualProvider(Provider):
     def name_available(self, name: str) -> bool:
         return True
 
-    def sso_link(self, reference: str, user: str) -> str:
-        raise Unsupported(Capability.SIGN_ON)
-
-    def update(self, reference: str, changes: dict[str, Any]) -> None:
-        raise Unsupported(Capability.PLAN)
-
     def snapshot(self, reference: str) -> dict[str, Any]:
         raise Unsupported(Capability.SNAPSHOT)
-
-    def send_password_reset(self, reference: str, email: str) -> None:
-        raise Unsupported(Capability.PASSWORD)
-
-    def set_password(self, reference: str, password: str) -> None:
-        raise Unsupported(Capability.PASSWORD)
-
-    def locked_until(self, reference: str) -> datetime | None:
-        return None
-
-    def import_template(self, reference: str, share_link: str) -> None:
-        raise Unsupported(Capability.TEMPLATES)
-
-    def invite_member(self, reference: str, email: str) -> None:
-        raise Unsupported(Capability.MEMBERS)
