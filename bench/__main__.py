@@ -267,7 +267,7 @@ def main() -> None:
         kinds.append("postgresql")
     else:
         notes.append(f"PostgreSQL not reachable at {PG_BASE}: its rows are skipped (set BENCH_PG_URL).")
-    slack = LocalSlack().start()
+    slack = LocalSlack(team=TEAM).start()
     rows: list[tuple[str, Stats, float]] = []
     rates: list[dict[str, float]] = []
     jobs: list[dict[str, object]] = []

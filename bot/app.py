@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.oauth.callback_options import SuccessArgs
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,7 @@ from bot.providers import build_provider, build_providers
 from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
+from bot.workspaces import oauth_settings
 from domain.cards import CARD_REFUSED, contains_card_number
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
@@ -33,6 +35,7 @@ from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.ports import PaymentGateway, Provider
 from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
+from domain.workspaces import Workspace, install
 
 log = logging.getLogger("reseller_desk")
 
@@ -89,21 +92,31 @@ def build_app(
         extras=extras or {},
         providers=providers if providers is not None else build_providers(settings, catalog, provider),
     )
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
     secret = (
         settings.slack_signing_secret.get_secret_value()
         if settings.slack_signing_secret
         else LOCAL_SIGNING_SECRET
     )
+    options: dict[str, Any] = {}
+    if settings.multi_workspace:  # SPEC §11: each workspace's token comes from its installation
+        engine = sessions.kw["bind"]
+        flow, authorize = oauth_settings(settings, engine, lambda args: _installed(deps, args))
+        options = {"oauth_settings": flow, "authorize": authorize}
+        deps.installations = flow.installation_store
+        client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    else:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
+        client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     app = LoggedApp(
         signing_secret=secret,
-        client=WebClient(token=token, base_url=settings.slack_api_url, timeout=10),
+        client=client,
         process_before_response=True,
         token_verification_enabled=False,
         request_verification_enabled=verify_requests,
         ignoring_self_events_enabled=False,
         raise_error_for_unhandled_request=True,  # acknowledged in `error_response`, see there
         logger=log,
+        **options,
     )
     if settings.metrics:
         from bot.metrics import MetricsEndpoint, OutboxCollector
@@ -164,6 +177,14 @@ def build_app(
 
     register_all(app)
     return app
+
+
+def _installed(deps: Deps, args: SuccessArgs) -> None:
+    """An install completed (the installation is stored): the workspace's agency, with the person
+    who installed it as its owner the first time."""
+    found = args.installation
+    workspace = Workspace(found.team_id, found.enterprise_id, bool(found.is_enterprise_install))
+    install(deps.uow, deps.clock, workspace, found.user_id, deps.settings.reseller_owners)
 
 
 def error_response(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:

@@ -184,6 +184,7 @@ def _slack_settings(settings: Settings) -> dict[str, object]:
         "SLACK_BOT_TOKEN": settings.slack_bot_token,
         "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
         "SLACK_APP_TOKEN": settings.slack_app_token,
+        "SLACK_CLIENT_ID": settings.slack_client_id,
     }
 
 
@@ -193,7 +194,11 @@ def require_slack(settings: Settings, *, socket: bool) -> None:
     This also catches `make run` with only some Slack variables set, which would otherwise open the
     local shell as if none were set."""
     given = _slack_settings(settings)
-    needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket else [])
+    if settings.multi_workspace and socket:
+        msg = "Socket Mode serves one workspace (SLACK_BOT_TOKEN): installs in many are served by `serve`"
+        raise SettingsError(msg)
+    token = "SLACK_CLIENT_ID" if settings.multi_workspace else "SLACK_BOT_TOKEN"  # tokens from installs
+    needed = [token, "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket else [])
     missing = [name for name in needed if not given[name]]
     if missing:
         mode = "Socket Mode" if socket else "Slack over HTTP"
@@ -214,6 +219,7 @@ def configure_logging(settings: Settings, *, serving: bool) -> None:
         settings.slack_app_token,
         settings.ac_partner_api_key,
         settings.metrics_token,
+        settings.slack_client_secret,
     )
     configure(
         settings.log_level or ("INFO" if serving else "WARNING"),
@@ -285,9 +291,11 @@ def serve(settings: Settings, mode: str, host: str, port: int | None, workers: i
 def shell(settings: Settings, user: str, locale: str) -> int:
     from bot.app import LOCAL_BOT_TOKEN, build_app
     from bot.localslack import LocalSlack
-    from bot.shell import run_shell
+    from bot.shell import TEAM, run_shell
 
-    slack = LocalSlack(user_locales={user: {"en": "en-US", "fr": "fr-FR", "it": "it-IT"}[locale]}).start()
+    slack = LocalSlack(
+        user_locales={user: {"en": "en-US", "fr": "fr-FR", "it": "it-IT"}[locale]}, team=TEAM
+    ).start()
     local = settings.model_copy(
         update={
             "slack_api_url": slack.api_url,

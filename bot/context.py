@@ -11,10 +11,12 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator, normalise_locale, pick_language
 from bot.settings import Settings
+from bot.workspaces import authorised_workspace
 from domain.agency import DEFAULT_AGENCY_NAME, Actor, bootstrap_actor, find_actor
 from domain.catalog import Catalog
 from domain.clock import Clock
@@ -23,6 +25,7 @@ from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors.tasks import choose
+from domain.workspaces import Workspace
 
 LOCALE_TTL_SECONDS = 3600.0
 
@@ -67,6 +70,19 @@ class Deps:
     extras: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
     """Providers other than the default, by name, for products the catalog gives one (SPEC §9)."""
+    installations: InstallationStore | None = None
+    """Many-workspace mode: slack_sdk's store of each workspace's installation (SPEC §11)."""
+
+    def installer_of(self, workspace: Workspace) -> str | None:
+        """Who installed the app in `workspace`, if it was installed through the OAuth flow."""
+        if self.installations is None:
+            return None
+        found = self.installations.find_installation(
+            enterprise_id=workspace.enterprise_id,
+            team_id=None if workspace.is_enterprise_install else workspace.team_id,
+            is_enterprise_install=workspace.is_enterprise_install,
+        )
+        return found.user_id if found is not None else None
 
     def provider_for(self, product: str | None) -> Provider:
         return choose(self.provider, self.providers, self.catalog.provider_of(product))
@@ -133,12 +149,17 @@ def _text(value: object) -> str:
 def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     """Resolve the acting member (refusing non-members) and their language, before any work."""
     deps: Deps = context["deps"]
-    team_id, user_id = team_and_user(body)
+    _, user_id = team_and_user(body)
+    workspace = authorised_workspace(context)
+    if workspace is None or workspace.key is None:
+        raise NotAMember(N_("Slack did not say which workspace this comes from, so nothing was done."))
+    team_id = workspace.key
     client: WebClient | None = context.get("client")
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, deps.settings.reseller_owners)
+        owners = {*deps.settings.reseller_owners, *filter(None, [deps.installer_of(workspace)])}
+        found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, owners)
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
     actor, facts = found

@@ -26,6 +26,8 @@ class Call:
     status: int
     response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    token: str = ""
+    """The token the call was made with (`Authorization: Bearer …`, or a `token` parameter)."""
 
 
 DROPPED = 0
@@ -45,7 +47,18 @@ class Failure:
 class LocalSlack:
     """Start with `start()`; `api_url` goes into SLACK_API_URL; `response_url(token)` for payloads."""
 
-    def __init__(self, user_locales: dict[str, str] | None = None, default_locale: str = "en-US") -> None:
+    def __init__(
+        self,
+        user_locales: dict[str, str] | None = None,
+        default_locale: str = "en-US",
+        team: str = "T0TEST",
+    ) -> None:
+        self.team = team
+        """The workspace of every token not in `workspaces` (`auth.test` answers it)."""
+        self.workspaces: dict[str, dict[str, Any]] = {}
+        """Tokens of installed workspaces (`install`): what `auth.test` answers for each."""
+        self.grants: dict[str, dict[str, Any]] = {}
+        """OAuth codes waiting for `oauth.v2.access`: Slack's answer for each (`grant`)."""
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.fail_every: int = 0
@@ -113,6 +126,52 @@ class LocalSlack:
         with self._lock:
             self.failures.append(Failure(method, status, retry_after, times, carried_out))
 
+    def grant(
+        self,
+        code: str,
+        team: str,
+        installer: str,
+        *,
+        enterprise: str | None = None,
+        org_wide: bool = False,
+        scopes: str = "commands,chat:write",
+    ) -> str:
+        """Approve an install as Slack does when someone clicks Allow: `oauth.v2.access` with `code`
+        answers a new bot token for `team` (or for the organisation, org-wide); returns the token."""
+        token = f"xoxb-{enterprise or 'E0'}-{team}-{len(self.workspaces) + 1}"
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0RESELLER",
+            "authed_user": {"id": installer},
+            "scope": scopes,
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": "U0BOT",
+            "team": None if org_wide else {"id": team, "name": f"Team {team}"},
+            "enterprise": {"id": enterprise, "name": f"Org {enterprise}"} if enterprise else None,
+            "is_enterprise_install": org_wide,
+        }
+        with self._lock:
+            self.grants[code] = answer
+        self.install(token, None if org_wide else team, enterprise=enterprise, org_wide=org_wide)
+        return token
+
+    def install(
+        self, token: str, team: str | None, *, enterprise: str | None = None, org_wide: bool = False
+    ) -> None:
+        """Make `token` a bot token of `team` (or of the organisation `enterprise`) for `auth.test`."""
+        with self._lock:
+            self.workspaces[token] = {
+                "team_id": team,
+                "enterprise_id": enterprise,
+                "is_enterprise_install": org_wide,
+            }
+
+    def revoke(self, token: str) -> None:
+        """The token stops working: every call made with it answers `token_revoked`."""
+        with self._lock:
+            self.workspaces[token] = {"revoked": True}
+
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -120,6 +179,9 @@ class LocalSlack:
             self.fail_every = 0
             self.history.clear()
             self.uploads.clear()
+            self.workspaces.clear()
+            self.grants.clear()
+            self.team = "T0TEST"
 
     def of(self, method: str) -> list[Call]:
         with self._lock:
@@ -142,6 +204,8 @@ class LocalSlack:
             self._reply(handler, 200, {"ok": True})
             return
         params = _decode(raw, handler.headers.get("Content-Type") or "")
+        bearer = str(handler.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        token = bearer or str(params.get("token") or "")
         if path.startswith("/respond/"):
             method = "response_url"
         elif path.startswith("/api/"):
@@ -149,26 +213,35 @@ class LocalSlack:
         else:
             self._reply(handler, 404, {"ok": False, "error": "unknown_path"})
             return
+        with self._lock:
+            revoked = bool(self.workspaces.get(token, {}).get("revoked"))
+        if revoked and method != "response_url":
+            with self._lock:
+                self.calls.append(
+                    Call(method, params, 200, {"ok": False, "error": "token_revoked"}, token=token)
+                )
+            self._reply(handler, 200, {"ok": False, "error": "token_revoked"})
+            return
         failure = self._take_failure(method)
         if failure is not None and failure.status == DROPPED:
             # Slack took the call, but the answer never reaches the caller (a reset connection).
-            call = Call(method, params, 200, self._answer(method, params))
+            call = Call(method, params, 200, self._answer(method, params, token), token=token)
             with self._lock:
                 self.calls.append(call)
             handler.close_connection = True
             return
         if failure is not None:
             if failure.carried_out:
-                done = Call(method, params, 200, self._answer(method, params))
+                done = Call(method, params, 200, self._answer(method, params, token), token=token)
                 with self._lock:
                     self.calls.append(done)
             with self._lock:
-                self.calls.append(Call(method, params, failure.status))
+                self.calls.append(Call(method, params, failure.status, token=token))
             headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
             body = {"ok": False, "error": "ratelimited" if failure.status == 429 else "internal_error"}
             self._reply(handler, failure.status, body, headers)
             return
-        call = Call(method, params, 200, self._answer(method, params))
+        call = Call(method, params, 200, self._answer(method, params, token), token=token)
         with self._lock:
             self.calls.append(call)
         for listener in list(self.listeners):
@@ -188,10 +261,25 @@ class LocalSlack:
                     return failure
         return None
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         n = next(self._ids)
         if method == "response_url":
             return {"ok": True}
+        if method == "auth.test":
+            with self._lock:
+                known = self.workspaces.get(token)
+            workspace = known or {"team_id": self.team, "enterprise_id": None, "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+                "url": "https://local.slack/",
+                **workspace,
+            }
+        if method == "oauth.v2.access":
+            with self._lock:
+                answer = self.grants.pop(str(params.get("code") or ""), None)
+            return answer or {"ok": False, "error": "invalid_code"}
         if method in ("views.open", "views.push", "views.update", "views.publish"):
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})

@@ -50,6 +50,9 @@ class _SlackHandler(SlackRequestHandler):
         return self.app.dispatch(empty)
 
 
+OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
+"""Bolt's OAuth flow (`bot.workspaces`), served when the app installs in many workspaces."""
+
 _OBJECTS = ("team", "user", "channel", "container", "view", "message", "state", "event")
 """Keys that Slack always sends as objects (or null), and Bolt reads as such."""
 _FROM_A_USER = ("block_actions", "view_submission", "view_closed")
@@ -106,9 +109,15 @@ def wsgi_app(
     the benchmark reads so its figures exclude the client's overhead.
     """
     slack = _SlackHandler(app, path="/slack/events")
+    installs = SlackRequestHandler(app, path="/slack/events")
+    """Bolt's own handling of `/slack/install` (the Add to Slack page) and `/slack/oauth_redirect`."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path in OAUTH_PATHS and method == "GET":
+            if getattr(app, "oauth_flow", None) is None:  # one workspace: nothing to install
+                return _plain(start_response, "404 Not Found", b"not found")
+            return installs(environ, start_response)
         if path == "/livez" and method == "GET":
             return _plain(start_response, "200 OK", b"ok")
         if path == "/metrics" and method == "GET":

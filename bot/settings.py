@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    """With `SLACK_CLIENT_SECRET`: the app installs in many workspaces through Slack's OAuth flow
+    (`/slack/install`), each workspace's token kept in the database, instead of one `SLACK_BOT_TOKEN`."""
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    """The public `…/slack/oauth_redirect` URL, when the app has several redirect URLs in Slack."""
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = DEFAULT_DATABASE_URL
     reseller_owners: Annotated[tuple[str, ...], NoDecode] = ()
@@ -79,7 +85,29 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return text
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="after")
+    @field_validator("slack_client_id", mode="after")
+    @classmethod
+    def _client_id(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if not re.match(r"^[0-9]+\.[0-9]+$", text):
+            msg = "is not a Slack client id (like 1234567890.1234567890, under Basic Information)"
+            raise ValueError(msg)
+        return text
+
+    @field_validator("slack_redirect_uri", mode="after")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if text and not re.match(r"^https?://[^\s/]+/\S*$", text):
+            msg = "must be the https URL of /slack/oauth_redirect"
+            raise ValueError(msg)
+        return text or None
+
+    @field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="after"
+    )
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
@@ -194,9 +222,29 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @model_validator(mode="after")
+    def _one_way_to_install(self) -> Settings:
+        if self.multi_workspace and self.slack_bot_token is not None:
+            msg = (
+                "SLACK_BOT_TOKEN serves one workspace, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET install in "
+                "many: set one or the other, not both"
+            )
+            raise ValueError(msg)
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
+            msg = f"{missing} is needed too to install in many workspaces (Basic Information in Slack)"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed through Slack's OAuth flow in any number of workspaces (SPEC §11)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
     @property
     def has_slack_credentials(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        has_token = self.slack_bot_token is not None or self.multi_workspace
+        return has_token and self.slack_signing_secret is not None
 
 
 class SettingsError(Exception):
@@ -208,6 +256,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"setting {name}: {message}") from None
+        if not first["loc"]:  # a rule across settings names them itself
+            raise SettingsError(f"settings: {message}") from None
+        raise SettingsError(f"setting {str(first['loc'][0]).upper()}: {message}") from None

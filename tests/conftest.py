@@ -174,6 +174,36 @@ def http(app, slack: LocalSlack) -> Iterator[SlackHttp]:  # type: ignore[no-unty
         yield SlackHttp(base_url, SECRET, slack)
 
 
+@pytest.fixture
+def many_app(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    catalog: Catalog,
+    provider: SimulatedProvider,
+    gateway: SimulatedGateway,
+):
+    """The app installed through OAuth (SPEC §11), no workspace installed yet (`tests.workspaces.install`)."""
+    from bot.app import build_app
+    from tests.workspaces import many_workspaces
+
+    return build_app(
+        many_workspaces(settings),
+        clock=clock,
+        sessions=sessions,
+        catalog=catalog,
+        provider=provider,
+        gateway=gateway,
+    )
+
+
+@pytest.fixture
+def many_http(many_app, slack: LocalSlack) -> Iterator[SlackHttp]:  # type: ignore[no-untyped-def]
+    with serve_app(many_app) as base_url:
+        yield SlackHttp(base_url, SECRET, slack)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """PostgreSQL for tests that need it: fails under CI=true when unreachable, skips elsewhere."""

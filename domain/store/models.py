@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,6 +67,16 @@ class Agency(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     prepaid_advice_day: Mapped[int] = mapped_column(Integer, server_default="1")
     """The day of the month the monthly prepaid advice is posted (1 to 28; issue 18 §1)."""
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    """The Enterprise Grid organisation of the installation, when there is one (SPEC §11)."""
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Installed org-wide: `team_id` then holds the organisation's id, every workspace of it shares
+    the agency."""
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when Slack says the app was uninstalled or its tokens revoked: nothing is posted, no job
+    runs, the data stays; cleared when the workspace installs the app again."""
+    suspended_reason: Mapped[str | None] = mapped_column(String(32))
+    """app_uninstalled or tokens_revoked."""
 
 
 class Member(Base):

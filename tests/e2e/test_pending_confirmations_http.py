@@ -36,6 +36,7 @@ from domain.store.models import (
 from tests.e2e.test_seats_http import _seat_account
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.slackhttp import TEAM, Reply, SlackHttp, payload_text, text_input
+from tests.workspaces import install
 
 OTHER_TEAM, OTHER_OWNER, SECOND = "T0OTHER", "U0OTHER", "U0SECOND"
 STALE = "not valid any more"
@@ -237,12 +238,20 @@ def test_forged_add_account_form_id_is_refused(
 
 
 def test_another_agencys_ids_are_refused(
-    http: SlackHttp, sessions: sessionmaker[Session], slack: LocalSlack, gateway: SimulatedGateway, db: Engine
+    many_app: Any,
+    many_http: SlackHttp,
+    sessions: sessionmaker[Session],
+    slack: LocalSlack,
+    gateway: SimulatedGateway,
+    db: Engine,
 ) -> None:
     """A confirmation and an approval request of another agency (another Slack workspace) are refused
     exactly like unknown ones: nothing is charged, decided or revealed."""
+    http = many_http
     _agency(sessions, threshold=None)
     other = _other_agency(sessions)
+    install(many_app, slack, TEAM, "U0OWNER")
+    install(many_app, slack, OTHER_TEAM, OTHER_OWNER)
     theirs = _command_as(http, OTHER_TEAM, OTHER_OWNER, "/credits", "buy prepaid 500")
     pending_id = _button(theirs, "credits_buy_confirm")
     with sessions.begin() as s:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
 from bot.settings import Settings
-from bot.shell import Shell
+from bot.shell import TEAM, Shell
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
@@ -64,6 +64,7 @@ def shell_app(  # type: ignore[no-untyped-def]
 ):
     from bot.app import build_app
 
+    slack.team = TEAM  # the shell's own LocalSlack authorises its workspace (`reseller-bot shell`)
     return build_app(
         settings,
         clock=clock,
@@ -86,7 +87,7 @@ def run(app: Any, slack: LocalSlack, script: str, answers: dict[str, str] | None
 def portfolio(sessions: sessionmaker[Session]) -> Iterator[dict[str, int]]:
     """An annual plus 5,000 account with a client price, paid by a card profile."""
     with sessions() as session, session.begin():
-        agency = make_agency(session, team_id="T0LOCAL", notification_email="ops@agency.example")
+        agency = make_agency(session, team_id=TEAM, notification_email="ops@agency.example")
         profile = make_profile(session, agency)
         make_account(session, agency, name="helper-1")
         make_account(

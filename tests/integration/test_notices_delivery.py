@@ -29,7 +29,7 @@ MORNING = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 class HistorySlack(LocalSlack):
     """The stand-in, plus `conversations.history` answered from what was really posted."""
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         if method == "conversations.history":
             messages = [
                 {"ts": c.response.get("ts"), "metadata": c.params.get("metadata")}
@@ -39,7 +39,7 @@ class HistorySlack(LocalSlack):
                 and c.params.get("channel") == params.get("channel")
             ]
             return {"ok": True, "messages": messages[::-1]}
-        return super()._answer(method, params)
+        return super()._answer(method, params, token)
 
 
 def virtual_sleep(clock: FixedClock, log: list[float]) -> Any:
@@ -153,7 +153,7 @@ class ClockSlack(LocalSlack):
         super().__init__()
         self.clock, self.posted = clock, 0
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         if method == "chat.postMessage":
             self.posted += 1
             ts = f"{self.clock.now().timestamp() + self.posted / 1e6:.6f}"
@@ -168,7 +168,7 @@ class ClockSlack(LocalSlack):
             oldest = float(params.get("oldest") or 0)
             found = [m for m in self.history.get(str(params["channel"]), []) if float(m["ts"]) >= oldest]
             return {"ok": True, "messages": found[::-1], "has_more": False}
-        return super()._answer(method, params)
+        return super()._answer(method, params, token)
 
 
 def test_a_crash_found_by_the_next_day_run_is_recovered_without_a_second_post(
