@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.providers import build_provider
 from bot.scheduler import DAILY_AT
 from bot.settings import Settings
+from bot.workspace_clients import WorkspaceClients
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
@@ -53,6 +54,7 @@ def run_jobs(
     sessions = make_session_factory(engine, catalog)
     if provider is None and settings.reseller_provider != "simulated":
         provider = build_provider(settings, catalog)
+    clients = WorkspaceClients(settings, sessions, clock)
     reports: list[JobReport] = []
     try:
         for name in JOBS if job == "daily" else (job,):
@@ -68,6 +70,7 @@ def run_jobs(
                     dry_run=dry_run,
                     gateway=gateway,
                     provider=provider,
+                    clients=clients,
                 )
     finally:
         engine.dispose()
@@ -99,6 +102,7 @@ def _run_one(
     dry_run: bool,
     gateway: PaymentGateway | None,
     provider: Provider | None,
+    clients: WorkspaceClients,
 ) -> None:
     from domain.billing_run import run_billing
     from domain.lifecycle import run_transitions
@@ -107,9 +111,8 @@ def _run_one(
         reports.append(run_transitions(sessions, clock, day=day))
     elif name == "approvals":
         from bot.approval_jobs import run_approval_expiry
-        from bot.notifier import notice_client
 
-        reports.append(run_approval_expiry(sessions, clock, notice_client(settings), day=day))
+        reports.append(run_approval_expiry(sessions, clock, clients, day=day))
     elif name == "billing":
         reports.append(
             run_billing(
@@ -129,4 +132,6 @@ def _run_one(
     elif name == "notices":
         from bot.notifier import run_notices
 
-        reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))
+        reports.extend(
+            run_notices(settings, sessions, catalog, clock, day=day, provider=provider, clients=clients)
+        )
