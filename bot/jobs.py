@@ -12,7 +12,7 @@ day as if the scheduler had run then. The scheduler itself passes the real clock
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -44,9 +44,11 @@ def run_jobs(
     clock: Clock | None = None,
     gateway: PaymentGateway | None = None,
     provider: Provider | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[JobReport]:
     """`provider`: the vendor the reconciliation lists; without one (the embedded simulated vendor
-    keeps nothing between processes) the reconciliation reports itself skipped."""
+    keeps nothing between processes) the reconciliation reports itself skipped. `sleep`: the notice
+    sender's pacing (tests move their clock instead of waiting)."""
     upgrade(settings.database_url)
     clock = clock or (DayClock(day, DAILY_AT) if day else SystemClock())
     engine = make_engine(settings.database_url)
@@ -71,6 +73,7 @@ def run_jobs(
                     gateway=gateway,
                     provider=provider,
                     clients=clients,
+                    sleep=sleep,
                 )
     finally:
         engine.dispose()
@@ -103,6 +106,7 @@ def _run_one(
     gateway: PaymentGateway | None,
     provider: Provider | None,
     clients: WorkspaceClients,
+    sleep: Callable[[float], None],
 ) -> None:
     from domain.billing_run import run_billing
     from domain.lifecycle import run_transitions
@@ -133,5 +137,7 @@ def _run_one(
         from bot.notifier import run_notices
 
         reports.extend(
-            run_notices(settings, sessions, catalog, clock, day=day, provider=provider, clients=clients)
+            run_notices(
+                settings, sessions, catalog, clock, day=day, provider=provider, clients=clients, sleep=sleep
+            )
         )
