@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,8 +52,11 @@ class Desk:
     sessions: sessionmaker[Session]
     clock: FixedClock
     gateway: SimulatedGateway
+    store: InstallationStore
 
-    def install(self, team: str, installer: str) -> str:
+    def install(
+        self, team: str, installer: str, *, enterprise: str | None = None, org_wide: bool = False
+    ) -> str:
         """Slack's OAuth install, as a person clicking *Add to Slack* then *Allow* drives it: the
         install page (state and its cookie), Slack's redirect with a code, `oauth.v2.access`. The
         bot token Slack gave."""
@@ -61,7 +65,7 @@ class Desk:
         found = re.search(r"state=([^&\"']+)", html)
         assert found is not None and cookie, "the install page gave no state"
         code = uuid.uuid4().hex
-        token = self.slack.grant(code, team, installer)
+        token = self.slack.grant(code, team, installer, enterprise=enterprise, org_wide=org_wide)
         redirect = urllib.request.Request(
             f"{self.http.base_url}/slack/oauth_redirect?code={code}&state={found.group(1)}",
             headers={"Cookie": cookie.split(";", maxsplit=1)[0]},
@@ -88,9 +92,9 @@ class Desk:
         }
         return self.http.post(urlencode(body))
 
-    def event(self, team: str, event: dict[str, Any]) -> Reply:
+    def event(self, team: str, event: dict[str, Any], org: str | None = None) -> Reply:
         """A signed Events API callback from `team`, in the envelope Slack sends."""
-        return self.http.post(json.dumps(envelope(team, event)), content_type="application/json")
+        return self.http.post(json.dumps(envelope(team, event, org)), content_type="application/json")
 
     def daily(self, day: date) -> list[JobReport]:
         self.clock.set(six_am(day))
@@ -112,10 +116,13 @@ class Desk:
         )[0]
 
 
-def envelope(team: str, event: dict[str, Any]) -> dict[str, Any]:
+def envelope(team: str, event: dict[str, Any], org: str | None = None) -> dict[str, Any]:
+    """Slack's envelope; `org`: an org-wide installation's event (authorised for the organisation,
+    the team one of its workspaces)."""
     return {
         "token": "x",
         "team_id": team,
+        "enterprise_id": org,
         "api_app_id": "A0RESELLER",
         "event": {"event_ts": f"{time.time():.6f}", **event},
         "type": "event_callback",
@@ -123,11 +130,11 @@ def envelope(team: str, event: dict[str, Any]) -> dict[str, Any]:
         "event_time": int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team,
+                "enterprise_id": org,
+                "team_id": None if org else team,
                 "user_id": "U0BOT",
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": org is not None,
             }
         ],
         "is_ext_shared_channel": False,
@@ -164,7 +171,8 @@ def desk(
         extras=extras,
     )
     with serve_app(app) as base_url:
-        yield Desk(SlackHttp(base_url, SECRET, slack), slack, many, sessions, clock, gateway)
+        http = SlackHttp(base_url, SECRET, slack)
+        yield Desk(http, slack, many, sessions, clock, gateway, app._installation_store)
 
 
 def agency_of(sessions: sessionmaker[Session], team: str) -> Agency:
@@ -291,7 +299,10 @@ def test_tokens_revoked_for_the_bot_stops_the_workspace_user_tokens_only_do_not(
     assert desk.event("T0AAA", users_only).status == 200
     assert agency_of(desk.sessions, "T0AAA").suspended_at is None
 
+    assert desk.store.find_bot(enterprise_id=None, team_id="T0AAA") is not None
     assert desk.event("T0AAA", BOT_REVOKED).status == 200
+    assert desk.store.find_bot(enterprise_id=None, team_id="T0AAA") is None
+    assert desk.store.find_bot(enterprise_id=None, team_id="T0BBB") is not None
     suspended = agency_of(desk.sessions, "T0AAA")
     assert suspended.suspended_at is not None and suspended.suspended_reason == "tokens_revoked"
     desk.slack.revoke(token_a)
@@ -386,3 +397,60 @@ def test_single_workspace_uninstall_suspends_and_a_later_request_resumes(
         assert {c.token for c in slack.of("chat.postMessage")} == {
             settings.slack_bot_token.get_secret_value()
         }  # type: ignore[union-attr]
+
+
+def test_vendor_outcomes_after_the_ack_are_told_with_the_agencys_token_never_a_removed_ones(
+    desk: Desk, catalog: Catalog
+) -> None:
+    """Accounts requested in both workspaces, their vendor work left to the scheduler's sweep: B's
+    creator is told with B's token; A removed the app meanwhile, so A's account is created (it was
+    asked and charged) but nothing is sent with A's token."""
+    from bot.operations import sweep_operations
+    from domain.accounts.common import AccountPorts
+    from domain.accounts.service import add_account
+    from domain.agency import Actor
+    from domain.roles import Role
+    from domain.store.uow import SqlUnitOfWork
+    from tests.integration.test_accounts_services import command
+
+    token_a, token_b = desk.install("T0AAA", "U0AOWN"), desk.install("T0BBB", "U0BOWN")
+    ports = AccountPorts(desk.clock, catalog, SimulatedProvider(), desk.gateway)
+    for team, owner in (("T0AAA", "U0AOWN"), ("T0BBB", "U0BOWN")):
+        with desk.sessions.begin() as s:
+            agency = s.scalars(select(Agency).where(Agency.team_id == team)).one()
+            ids = agency.id, make_profile(s, agency).id
+        notify = {"user": owner, "channel": f"C0{team}", "language": "en"}
+        with SqlUnitOfWork(desk.sessions) as uow:
+            asked = command(ids[1], key=f"nonce-{team}", name=f"{team.lower()}-shop")
+            add_account(uow, ports, Actor(ids[0], owner, Role.OWNER), asked, notify)
+    assert desk.event("T0AAA", UNINSTALLED).status == 200
+    desk.slack.revoke(token_a)
+
+    mark = desk.slack.mark()
+    outcomes = sweep_operations(desk.settings, desk.sessions, desk.clock, gateway=desk.gateway)
+    assert sorted(o.state for o in outcomes) == ["succeeded", "succeeded"], [o.error for o in outcomes]
+    told = [c for c in desk.slack.since(mark) if c.method == "chat.postEphemeral"]
+    assert [(c.params["channel"], c.token) for c in told] == [("C0T0BBB", token_b)]
+    assert calls_with(desk.slack, token_a, mark) == []
+
+
+def test_an_org_wide_install_is_stopped_by_its_organisations_uninstall(desk: Desk) -> None:
+    """Installed org-wide (one agency for the organisation): `app_uninstalled` authorised for the
+    organisation, sent from one of its workspaces, removes the installation and suspends that agency;
+    a workspace installed on its own is untouched."""
+    token_org = desk.install("T0ONE", "U0ORGOWN", enterprise="E0ORG", org_wide=True)
+    token_b = desk.install("T0BBB", "U0BOWN")
+    org = agency_of(desk.sessions, "E0ORG")
+    assert org.is_enterprise_install and org.enterprise_id == "E0ORG"
+    set_up(desk.sessions, "E0ORG", "C0ORG")
+    set_up(desk.sessions, "T0BBB", "C0BBB")
+
+    mark = desk.slack.mark()
+    assert desk.event("T0ONE", UNINSTALLED, org="E0ORG").status == 200
+    assert agency_of(desk.sessions, "E0ORG").suspended_reason == "app_uninstalled"
+    assert desk.store.find_bot(enterprise_id="E0ORG", team_id=None, is_enterprise_install=True) is None
+    assert agency_of(desk.sessions, "T0BBB").suspended_at is None
+
+    desk.daily(DAY0)
+    assert set(posts(desk.slack)) == {("C0BBB", token_b)}
+    assert calls_with(desk.slack, token_org, mark) == []
