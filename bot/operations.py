@@ -30,7 +30,7 @@ from bot import ui
 from bot.context import Deps, Req
 from bot.i18n import Translator
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients
+from bot.workspace_clients import WorkspaceClients, clients_of
 from domain import operations
 from domain.accounts.common import AccountPorts
 from domain.clock import Clock
@@ -96,18 +96,6 @@ def runner_of(deps: Deps) -> Runner:
             runner = Runner(deps)
             deps.extras["operations_runner"] = runner
         return runner
-
-
-def clients_of(deps: Deps) -> WorkspaceClients:
-    """The app's `WorkspaceClients` (its installation store in many-workspace mode), made once."""
-    with _LOCK:
-        clients = deps.extras.get("workspace_clients")
-        if not isinstance(clients, WorkspaceClients):
-            clients = WorkspaceClients(
-                deps.settings, deps.sessions, deps.clock, installations=deps.installations
-            )
-            deps.extras["workspace_clients"] = clients
-        return clients
 
 
 def tell_or_suspend(clients: WorkspaceClients, client: WebClient, outcome: operations.Outcome) -> None:

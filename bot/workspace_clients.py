@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.context import Deps
 from bot.settings import Settings
 from bot.workspaces import installation_store
 from domain import workspaces
@@ -103,3 +104,18 @@ class WorkspaceClients:
 
     def refused_by(self, agency_id: int, exc: SlackApiError) -> bool:
         return self.refused(agency_id, str(exc.response.get("error") or ""))
+
+
+_LOCK = threading.Lock()
+
+
+def clients_of(deps: Deps) -> WorkspaceClients:
+    """The app's `WorkspaceClients` (with its installation store in many-workspace mode), made once."""
+    with _LOCK:
+        clients = deps.extras.get("workspace_clients")
+        if not isinstance(clients, WorkspaceClients):
+            clients = WorkspaceClients(
+                deps.settings, deps.sessions, deps.clock, installations=deps.installations
+            )
+            deps.extras["workspace_clients"] = clients
+        return clients
