@@ -126,7 +126,11 @@ def suspend(uow: UnitOfWork, clock: Clock, key: str, reason: str) -> bool:
     """Slack says the app is gone from the workspace: stop posting for it (data kept). Idempotent:
     Slack may send `tokens_revoked` and `app_uninstalled` for the same removal."""
     agency = uow.agencies.by_team(key)
-    if agency is None or agency.suspended_at is not None:
+    if agency is None:
+        return False
+    if isinstance(uow, SqlUnitOfWork):  # the pair of events may arrive together on two instances
+        uow.session.refresh(agency, with_for_update=True)
+    if agency.suspended_at is not None:
         return False
     agency.suspended_at, agency.suspended_reason = clock.now(), reason
     audit.record(uow, clock, agency_id=agency.id, actor="slack", action="workspace.suspended", target=reason)

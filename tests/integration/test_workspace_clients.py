@@ -135,3 +135,38 @@ def test_a_dead_token_answer_suspends_once_other_errors_do_not(
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.suspended")))
         assert [(e.actor, e.target) for e in entries] == [("slack", "tokens_revoked")]
     assert clients.for_agency(agency) is None
+
+
+def test_the_pair_of_removal_events_arriving_together_suspends_once(
+    db: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    """`tokens_revoked` and `app_uninstalled` for one removal, handled at the same moment (two
+    instances): one suspension, one audit entry, for each of several agencies."""
+    import threading
+
+    teams = [f"T0RACE{i}" for i in range(6)]
+    for team in teams:
+        _agency(sessions, team)
+    barrier = threading.Barrier(2 * len(teams))
+    results: list[bool] = []
+
+    def remove(team: str, reason: str) -> None:
+        barrier.wait(10)
+        with SqlUnitOfWork(sessions) as uow:
+            results.append(suspend(uow, clock, team, reason))
+
+    threads = [
+        threading.Thread(target=remove, args=(team, reason))
+        for team in teams
+        for reason in ("tokens_revoked", "app_uninstalled")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [False] * len(teams) + [True] * len(teams)
+    with sessions() as s:
+        entries = list(
+            s.scalars(select(AuditEntry.agency_id).where(AuditEntry.action == "workspace.suspended"))
+        )
+    assert sorted(entries) == sorted(set(entries)) and len(entries) == len(teams)
