@@ -92,9 +92,12 @@ class Desk:
         }
         return self.http.post(urlencode(body))
 
-    def event(self, team: str, event: dict[str, Any], org: str | None = None) -> Reply:
-        """A signed Events API callback from `team`, in the envelope Slack sends."""
-        return self.http.post(json.dumps(envelope(team, event, org)), content_type="application/json")
+    def event(self, team: str, event: dict[str, Any], org: str | None = None, ago: int = 0) -> Reply:
+        """A signed Events API callback from `team`, in the envelope Slack sends; `ago`: seconds
+        since Slack first sent it (a retry)."""
+        sent = envelope(team, event, org)
+        sent["event_time"] -= ago
+        return self.http.post(json.dumps(sent), content_type="application/json")
 
     def daily(self, day: date) -> list[JobReport]:
         self.clock.set(six_am(day))
@@ -271,6 +274,11 @@ def test_each_workspace_posts_with_its_own_token_and_an_uninstall_stops_it_until
     new_token = desk.install("T0AAA", "U0AOWN")
     assert new_token != token_a
     assert agency_of(desk.sessions, "T0AAA").suspended_at is None
+    # Slack's retry of the old removal, arriving after the reinstall, removes nothing.
+    assert desk.event("T0AAA", UNINSTALLED, ago=60).status == 200
+    assert desk.event("T0AAA", BOT_REVOKED, ago=60).status == 200
+    assert agency_of(desk.sessions, "T0AAA").suspended_at is None
+    assert desk.store.find_bot(enterprise_id=None, team_id="T0AAA") is not None
     mark = desk.slack.mark()
     report = desk.notices()
     assert set(posts(desk.slack, mark)) == {("C0AAA", new_token)}
