@@ -40,9 +40,7 @@ def run_approval_expiry(
         note_skipped(uow.session, report)
     if expired:
         report.count("expired", len(expired))
-    if (
-        clients is None or not clients.can_post
-    ):  # no bot token (local use): the messages are updated by a run that has one
+    if clients is None or not clients.can_post:  # local use: a run with a token updates the messages
         return report
     with SqlUnitOfWork(sessions) as uow:
         todo = []

@@ -385,6 +385,10 @@ def test_single_workspace_uninstall_suspends_and_a_later_request_resumes(
     app = build_app(settings, clock=clock, sessions=sessions, catalog=catalog)
     with serve_app(app) as base_url:
         http = SlackHttp(base_url, SECRET, slack)
+        for odd in ({"tokens": "bot"}, {"tokens": {"bot": "U0BOT"}}, {"tokens": None}, {}):
+            assert http.event({"type": "tokens_revoked", **odd}).status == 200  # signed, malformed
+        with sessions() as s:
+            assert s.get_one(Agency, agency_id).suspended_at is None
         assert http.event(UNINSTALLED).status == 200
         assert http.event(UNINSTALLED).status == 200  # a retry: still one suspension
         with sessions() as s:
