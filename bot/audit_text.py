@@ -88,6 +88,9 @@ ACTIONS: dict[str, str] = {
     "seats.user_seats_reduced": N_("user seats reduced at renewal"),
     "view.columns": N_("overview columns chosen"),
     "view.saved": N_("saved view stored"),
+    "workspace.installed": N_("app installed in the Slack workspace"),
+    "workspace.suspended": N_("posting to Slack stopped"),
+    "workspace.resumed": N_("posting to Slack resumed"),
 }
 
 FIELDS: dict[str, str] = {
@@ -177,8 +180,8 @@ _WORD_VALUES = frozenset(
 _MAYBE_CODES = frozenset({"subject", "failure", "reason", "pool", "mutes", "addons", "plan"})
 # Quantities: of money when the credit kind is prepaid, else a count (SMS, previews).
 _QUANTITIES = frozenset({"quantity", "units"})
-# Actions whose target is a code (a credit kind, a notice kind), not a name.
-_CODED_TARGETS = ("credits.", "notices.mute", "notices.unmute")
+# Actions whose target is a code (a credit kind, a notice kind, why Slack stopped the app), not a name.
+_CODED_TARGETS = ("credits.", "notices.mute", "notices.unmute", "workspace.suspended")
 # Amounts are stored as text ("50.00"); they read as money in the agency currency.
 _MONEY_VALUES = frozenset(
     {
@@ -195,7 +198,7 @@ _MONEY_VALUES = frozenset(
     }
 )
 _DATE_VALUES = frozenset({"period_end", "effective_on", "until", "referred_on"})
-SYSTEM_ACTORS = {"system": N_("the system"), "config": N_("the configuration")}
+SYSTEM_ACTORS = {"system": N_("the system"), "config": N_("the configuration"), "slack": N_("Slack")}
 
 
 def _readable(code: str) -> str:

@@ -25,7 +25,7 @@ from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors.tasks import choose
-from domain.workspaces import Workspace
+from domain.workspaces import Workspace, resume
 
 LOCALE_TTL_SECONDS = 3600.0
 
@@ -163,6 +163,11 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
     actor, facts = found
+    if facts.suspended and deps.installations is None:
+        # Single-workspace mode has no install flow: a request Slack authorised with the bot token
+        # (its `auth.test` answered) shows the app is back in the workspace.
+        with deps.uow() as uow:
+            resume(uow, deps.clock, team_id)
     name, currency, timezone, language = facts.name, facts.currency, facts.timezone, facts.language
     lang = None
     if client is not None and deps.settings.slack_bot_token is not None:

@@ -12,7 +12,7 @@ day as if the scheduler had run then. The scheduler itself passes the real clock
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.providers import build_provider
 from bot.scheduler import DAILY_AT
 from bot.settings import Settings
+from bot.workspace_clients import WorkspaceClients
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
@@ -43,9 +44,11 @@ def run_jobs(
     clock: Clock | None = None,
     gateway: PaymentGateway | None = None,
     provider: Provider | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[JobReport]:
     """`provider`: the vendor the reconciliation lists; without one (the embedded simulated vendor
-    keeps nothing between processes) the reconciliation reports itself skipped."""
+    keeps nothing between processes) the reconciliation reports itself skipped. `sleep`: the notice
+    sender's pacing (tests move their clock instead of waiting)."""
     upgrade(settings.database_url)
     clock = clock or (DayClock(day, DAILY_AT) if day else SystemClock())
     engine = make_engine(settings.database_url)
@@ -53,6 +56,7 @@ def run_jobs(
     sessions = make_session_factory(engine, catalog)
     if provider is None and settings.reseller_provider != "simulated":
         provider = build_provider(settings, catalog)
+    clients = WorkspaceClients(settings, sessions, clock)
     reports: list[JobReport] = []
     try:
         for name in JOBS if job == "daily" else (job,):
@@ -68,6 +72,8 @@ def run_jobs(
                     dry_run=dry_run,
                     gateway=gateway,
                     provider=provider,
+                    clients=clients,
+                    sleep=sleep,
                 )
     finally:
         engine.dispose()
@@ -99,6 +105,8 @@ def _run_one(
     dry_run: bool,
     gateway: PaymentGateway | None,
     provider: Provider | None,
+    clients: WorkspaceClients,
+    sleep: Callable[[float], None],
 ) -> None:
     from domain.billing_run import run_billing
     from domain.lifecycle import run_transitions
@@ -107,9 +115,8 @@ def _run_one(
         reports.append(run_transitions(sessions, clock, day=day))
     elif name == "approvals":
         from bot.approval_jobs import run_approval_expiry
-        from bot.notifier import notice_client
 
-        reports.append(run_approval_expiry(sessions, clock, notice_client(settings), day=day))
+        reports.append(run_approval_expiry(sessions, clock, clients, day=day))
     elif name == "billing":
         reports.append(
             run_billing(
@@ -129,4 +136,8 @@ def _run_one(
     elif name == "notices":
         from bot.notifier import run_notices
 
-        reports.extend(run_notices(settings, sessions, catalog, clock, day=day, provider=provider))
+        reports.extend(
+            run_notices(
+                settings, sessions, catalog, clock, day=day, provider=provider, clients=clients, sleep=sleep
+            )
+        )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import Translator
 from bot.notice_render import render
 from bot.settings import Settings
+from bot.workspace_clients import WorkspaceClients, bot_client
 from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
@@ -36,6 +37,7 @@ from domain.notices.delivery import Held
 from domain.notices.sweep import sweep
 from domain.ports import Provider
 from domain.store.models import Agency, Notice
+from domain.store.suspended import note_skipped, suspended_ids
 from domain.vendors import tasks
 
 log = logging.getLogger("reseller_desk.notices")
@@ -148,15 +150,14 @@ def _backoff(attempt: int) -> float:
 
 
 def notice_client(settings: Settings) -> WebClient | None:
-    """No retry handlers: the SDK's own retry re-posts after a dropped connection without looking
-    whether the first post went through; `SlackSender` retries, and looks first.
+    """Single-workspace mode's client for posts outside a request (`bot.workspace_clients` gives
+    each agency its own).
 
     None without a bot token: nothing could be posted (the shell brings its own token and local
     Slack), and trying would only retry slack.com for half a minute per message."""
     if settings.slack_bot_token is None:
         return None
-    token = settings.slack_bot_token.get_secret_value()
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+    return bot_client(settings, settings.slack_bot_token.get_secret_value())
 
 
 def run_notices(
@@ -171,14 +172,22 @@ def run_notices(
     agency_ids: list[int] | None = None,
     sweep_first: bool = True,
     provider: Provider | None = None,
+    clients: WorkspaceClients | None = None,
 ) -> list[JobReport]:
-    """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency."""
-    client = client or notice_client(settings)
+    """Sweep (unless `sweep_first` is False: a retry pass) then send, agency by agency, each with its
+    own workspace's token (`clients`; `client` is single-workspace mode's, when the caller brings
+    one). A suspended agency is skipped: nothing is queued or posted, what waits keeps waiting."""
+    clients = clients or WorkspaceClients(settings, sessions, clock, client=client)
     report = JobReport("notices", day or today(clock))
     with sessions() as session:
         query = select(Agency.id, Agency.timezone).order_by(Agency.id)
         zones = {row.id: row.timezone for row in session.execute(query)}
-    for agency_id in zones if agency_ids is None else agency_ids:
+        chosen = list(zones) if agency_ids is None else agency_ids
+        suspended = suspended_ids(session, chosen)
+        note_skipped(session, report, chosen)
+    for agency_id in chosen:
+        if agency_id in suspended:
+            continue
         local = agency_clock(clock, zones.get(agency_id) or "UTC")
         if sweep_first:
             with sessions() as session, session.begin():
@@ -186,28 +195,44 @@ def run_notices(
                 on = day or today(local, agency.timezone)
                 new = sweep(session, catalog, agency, on, local.now(), provider=provider)
                 report.count("queued", new)
-        if client is None:
-            _keep_without_token(sessions, agency_id, report)
+        agency_client = clients.for_agency(agency_id)
+        if agency_client is None:
+            _keep_without_token(sessions, agency_id, report, multi=clients.multi)
         else:
-            deliver(sessions, SlackSender(client, local, sleep), local, agency_id, report)
+            sender = SlackSender(agency_client, local, sleep)
+            deliver(sessions, sender, local, agency_id, report, refused=clients.refused)
     return [report]
 
 
-def _keep_without_token(sessions: sessionmaker[Session], agency_id: int, report: JobReport) -> None:
+def _keep_without_token(
+    sessions: sessionmaker[Session], agency_id: int, report: JobReport, *, multi: bool
+) -> None:
     with sessions() as session:
         name = session.get_one(Agency, agency_id).name
         waiting = _count_waiting(session, agency_id)
     if waiting:
         report.count("kept", waiting)
-        report.lines.append(
-            f"{name}: {waiting} notice(s) kept in the outbox: SLACK_BOT_TOKEN is not set, so nothing "
-            "is posted to Slack (in the local shell, `/agency notices run` posts them)"
+        why = (
+            "its workspace has no installation of the app (or it was just removed)"
+            if multi
+            else "SLACK_BOT_TOKEN is not set, so nothing is posted to Slack (in the local shell, "
+            "`/agency notices run` posts them)"
         )
+        report.lines.append(f"{name}: {waiting} notice(s) kept in the outbox: {why}")
 
 
 def deliver(
-    sessions: sessionmaker[Session], sender: SlackSender, clock: Clock, agency_id: int, report: JobReport
+    sessions: sessionmaker[Session],
+    sender: SlackSender,
+    clock: Clock,
+    agency_id: int,
+    report: JobReport,
+    *,
+    refused: Callable[[int, str], bool] | None = None,
 ) -> None:
+    """Post what is due for one agency. `refused(agency_id, error)` is told what Slack refused and
+    says whether the token is dead (the agency is then suspended): what is left waits for the
+    reinstall, not for a backoff."""
     token = uuid.uuid4().hex
     with sessions() as session, session.begin():
         agency = session.get_one(Agency, agency_id)
@@ -240,15 +265,29 @@ def deliver(
             ts = sender.post(channel, message, marker, list(plan.notice_ids))
         except SendFailed as exc:
             rest = [n for p in planned[i:] for n in p.notice_ids]
+            dead = refused is not None and refused(agency_id, exc.error)
             with sessions() as session, session.begin():
                 delivery.release(
-                    session, plan.notice_ids, clock.now(), exc.error, maybe_posted=exc.maybe_posted
+                    session,
+                    plan.notice_ids,
+                    clock.now(),
+                    exc.error,
+                    maybe_posted=exc.maybe_posted,
+                    wait=not dead,
                 )
                 delivery.release(
-                    session, rest[len(plan.notice_ids) :], clock.now(), exc.error, maybe_posted=False
+                    session,
+                    rest[len(plan.notice_ids) :],
+                    clock.now(),
+                    exc.error,
+                    maybe_posted=False,
+                    wait=not dead,
                 )
             report.count("failed", len(rest))
             report.lines.append(f"{name}: {len(rest)} notice(s) kept for a later run: {exc.error}")
+            if dead:
+                report.count("suspended")
+                report.lines.append(f"{name}: suspended, Slack refused its token ({exc.error})")
             return
         with sessions() as session, session.begin():
             delivery.mark_message_sent(session, agency_id, marker, channel=channel, ts=ts, now=clock.now())

@@ -30,11 +30,13 @@ from bot import ui
 from bot.context import Deps, Req
 from bot.i18n import Translator
 from bot.settings import Settings
+from bot.workspace_clients import WorkspaceClients, clients_of
 from domain import operations
 from domain.accounts.common import AccountPorts
 from domain.clock import Clock
 from domain.i18n import N_
 from domain.ports import PaymentGateway, Provider
+from domain.workspaces import DEAD_TOKEN_ERRORS
 
 log = logging.getLogger("reseller_desk.operations")
 
@@ -70,8 +72,12 @@ class Runner:
                 "operation %s failed unexpectedly; the sweep retries it when its lease expires", op_id
             )
             return
-        if outcome is not None and outcome.state != "pending" and client is not None:
-            tell(client, outcome)
+        if outcome is None or outcome.state == "pending" or client is None:
+            return
+        # The agency's own client now: its workspace may have removed the app since the request.
+        client = clients_of(self.deps).for_agency(outcome.agency_id, default=client)
+        if client is not None:
+            tell_or_suspend(clients_of(self.deps), client, outcome)
 
     def drain(self, timeout: float = 30.0) -> bool:
         with self.lock:
@@ -90,6 +96,15 @@ def runner_of(deps: Deps) -> Runner:
             runner = Runner(deps)
             deps.extras["operations_runner"] = runner
         return runner
+
+
+def tell_or_suspend(clients: WorkspaceClients, client: WebClient, outcome: operations.Outcome) -> None:
+    """`tell`, and a token Slack refuses as dead suspends the agency (nothing more is tried with it)."""
+    try:
+        tell(client, outcome)
+    except SlackApiError as exc:
+        if not clients.refused_by(outcome.agency_id, exc):
+            raise
 
 
 def drain_all(timeout: float = 30.0) -> bool:
@@ -238,7 +253,9 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str, blocks: li
             pass
     try:
         client.chat_postMessage(channel=user, **kwargs)
-    except SlackApiError:
+    except SlackApiError as exc:
+        if exc.response.get("error") in DEAD_TOKEN_ERRORS:
+            raise  # the workspace's token is dead: `tell_or_suspend` suspends the agency
         log.warning("could not tell %s the outcome of an operation", user)
 
 
@@ -253,7 +270,6 @@ def sweep_operations(
 ) -> list[operations.Outcome]:
     """Run every due operation (or only `only`) and tell each person who asked: the scheduler's minute
     tick and `reseller-bot operations run [ID]`, with the vendors `RESELLER_PROVIDER` names."""
-    from bot.notifier import notice_client
     from bot.providers import build_provider, build_providers
     from domain.catalog import load_catalog
     from domain.simulated import SimulatedGateway
@@ -267,13 +283,14 @@ def sweep_operations(
         gateway=gateway or SimulatedGateway(),
         providers=build_providers(settings, catalog, provider),
     )
-    client = notice_client(settings)
+    clients = WorkspaceClients(settings, sessions, clock)
 
     def told(outcome: operations.Outcome) -> None:
-        if client is None:
+        client = clients.for_agency(outcome.agency_id)
+        if client is None:  # no token, or the workspace removed the app: the outcome is recorded
             return
         try:
-            tell(client, outcome)
+            tell_or_suspend(clients, client, outcome)
         except Exception:  # Slack unreachable: the outcome is recorded, and the command says it ran
             log.exception("operation %s: telling the person who asked failed", outcome.operation_id)
 

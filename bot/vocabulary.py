@@ -80,6 +80,8 @@ LABELS = {
     "purchase": N_("purchase"),
     "allocate_out": N_("allocated to an account"),
     "allocate_in": N_("allocated from the pool"),
+    "app_uninstalled": N_("the app was removed from the workspace"),
+    "tokens_revoked": N_("Slack revoked the app's access"),
 }
 """Codes stored with an underscore or a short form (invoice kinds and statuses, ledger kinds) and the
 words a reader is shown for them."""

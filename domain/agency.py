@@ -70,6 +70,8 @@ class AgencyFacts:
     timezone: str
     language: str
     active_paid: int
+    suspended: bool = False
+    """The workspace removed the app (SPEC §11): nothing is posted for the agency until it is back."""
 
 
 def find_actor(session: Session, team_id: str, user_id: str) -> tuple[Actor, AgencyFacts] | None:
@@ -84,6 +86,7 @@ def find_actor(session: Session, team_id: str, user_id: str) -> tuple[Actor, Age
             Agency.language,
             Member.role,
             AgencyStats.active_paid,
+            Agency.suspended_at,
         )
         .join(Member, (Member.agency_id == Agency.id) & (Member.user_id == user_id))
         .outerjoin(AgencyStats, AgencyStats.agency_id == Agency.id)
@@ -91,8 +94,8 @@ def find_actor(session: Session, team_id: str, user_id: str) -> tuple[Actor, Age
     ).first()
     if row is None:
         return None
-    agency_id, name, currency, timezone, language, role, active_paid = row
-    facts = AgencyFacts(name, currency, timezone, language, int(active_paid or 0))
+    agency_id, name, currency, timezone, language, role, active_paid, suspended_at = row
+    facts = AgencyFacts(name, currency, timezone, language, int(active_paid or 0), suspended_at is not None)
     return Actor(agency_id=agency_id, user_id=user_id, role=Role(role)), facts
 
 

@@ -18,7 +18,8 @@ from domain.accounts.common import AccountPorts
 from domain.agency import Actor
 from domain.clock import Clock
 from domain.roles import Permission
-from domain.store.models import Approval
+from domain.store.models import Agency, Approval
+from domain.store.suspended import LIVE
 from domain.store.uow import SqlUnitOfWork
 
 VALIDITY = timedelta(hours=24)
@@ -76,17 +77,22 @@ def expire_overdue(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor) -> lis
 
 
 def expire_all(uow: SqlUnitOfWork, clock: Clock) -> list[int]:
-    """The daily job: every agency's overdue requests, expired and audited by `system`. Pending
-    requests are few (each waits a day at most), so they are read and compared in Python, where
-    SQLite's naive timestamps compare safely."""
-    pending = list(uow.session.scalars(select(Approval).where(Approval.status == "pending")))
+    """The daily job: every agency's overdue requests, expired and audited by `system` (a suspended
+    agency's wait for its reinstall, SPEC §11). Pending requests are few (each waits a day at most),
+    so they are read and compared in Python, where SQLite's naive timestamps compare safely."""
+    query = select(Approval).join(Agency, Agency.id == Approval.agency_id).where(LIVE)
+    pending = list(uow.session.scalars(query.where(Approval.status == "pending")))
     return _expire(uow, clock, SYSTEM, pending)
 
 
 def messages_to_update(uow: SqlUnitOfWork, clock: Clock) -> list[Approval]:
     """Expired requests of the last week whose channel message still shows the buttons."""
     since = clock.now() - RECENT
-    query = select(Approval).where(Approval.status == "expired", Approval.message_ts.is_not(None))
+    query = (
+        select(Approval)
+        .join(Agency, Agency.id == Approval.agency_id)
+        .where(LIVE, Approval.status == "expired", Approval.message_ts.is_not(None))
+    )
     return [
         a
         for a in uow.session.scalars(query.order_by(Approval.id))

@@ -31,6 +31,7 @@ from domain.ports import PaymentGateway, Provider
 from domain.renewal import NextCharge, describe_plan, next_charge
 from domain.simulated import SimulatedProvider
 from domain.store.models import Account, Agency
+from domain.store.suspended import LIVE, note_skipped
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
 
@@ -67,8 +68,9 @@ def run_billing(
     with sessions() as session:
         agencies = [
             _AgencyRow(row.id, row.currency, row.timezone)
-            for row in session.execute(select(Agency.id, Agency.currency, Agency.timezone))
+            for row in session.execute(select(Agency.id, Agency.currency, Agency.timezone).where(LIVE))
         ]
+        note_skipped(session, report)
     for agency in agencies:
         local = agency_clock(clock, agency.timezone)
         run = AgencyRun(

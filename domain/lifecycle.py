@@ -24,6 +24,7 @@ from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
 from domain.outbox import dedupe_key
 from domain.store.models import Account, Agency, AuditEntry, Notice
+from domain.store.suspended import LIVE, note_skipped
 
 BATCH = 1000
 JOB = "statuses"
@@ -32,7 +33,9 @@ JOB = "statuses"
 def run_transitions(sessions: sessionmaker[Session], clock: Clock, *, day: date | None = None) -> JobReport:
     report = JobReport(JOB, day or today(clock))
     with sessions() as session:
-        agencies = list(session.execute(select(Agency.id, Agency.timezone, Agency.archive_after_days)))
+        query = select(Agency.id, Agency.timezone, Agency.archive_after_days).where(LIVE)
+        agencies = list(session.execute(query))
+        note_skipped(session, report)
     for agency_id, tz, archive_after in agencies:
         local = agency_clock(clock, tz or "UTC")
         agency_day = day or today(local, tz or "UTC")

@@ -29,6 +29,7 @@ from domain.notices.rules import DESK_ONLY, VENDOR_ONLY
 from domain.outbox import insert_ignoring_duplicates
 from domain.ports import Capability, Provider, ProviderError, VendorAccount
 from domain.store.models import Account, Agency, Notice
+from domain.store.suspended import LIVE, note_skipped
 
 PAGE_SIZE = 100
 MAX_PAGES = 10_000
@@ -64,7 +65,9 @@ def run_reconciliation(
     with sessions() as session:
         # Agencies linked to this vendor: at least one account with its reference there.
         linked = select(Account.agency_id).where(Account.provider_ref.is_not(None)).distinct()
-        agencies = list(session.execute(select(Agency.id, Agency.timezone).where(Agency.id.in_(linked))))
+        query = select(Agency.id, Agency.timezone).where(Agency.id.in_(linked))
+        agencies = list(session.execute(query.where(LIVE)))
+        note_skipped(session, report, {agency_id for agency_id, _ in session.execute(query)})
     for agency_id, timezone in agencies:
         with sessions.begin() as session:
             when = day or today(clock, timezone or "UTC")

@@ -16,10 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from domain import audit
 from domain.agency import resolve_actor
 from domain.clock import Clock
+from domain.errors import NotFound
 from domain.store.uow import SqlUnitOfWork
 from domain.uow import UnitOfWork
 
 SUSPENDING_EVENTS = ("app_uninstalled", "tokens_revoked")
+DEAD_TOKEN_ERRORS = frozenset({"token_revoked", "invalid_auth", "account_inactive", "not_authed"})
+"""What Slack answers a call made with a token that no longer works: the workspace is treated as
+having revoked it (`suspend` with reason `tokens_revoked`), and nothing is retried into it."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,30 @@ class Workspace:
         if self.is_enterprise_install:
             return self.enterprise_id or self.team_id
         return self.team_id or None
+
+
+@dataclass(frozen=True)
+class AgencyWorkspace:
+    """The installation an agency belongs to, and whether it is suspended."""
+
+    agency_id: int
+    workspace: Workspace
+    suspended: bool
+
+
+def of_agency(uow: UnitOfWork, agency_id: int) -> AgencyWorkspace | None:
+    """The workspace behind an agency, read afresh (a suspension counts from the moment it is stored)."""
+    try:
+        agency = uow.agencies.get(agency_id)
+    except NotFound:
+        return None
+    org_wide = bool(agency.is_enterprise_install)
+    workspace = Workspace(
+        None if org_wide else agency.team_id,
+        agency.enterprise_id or (agency.team_id if org_wide else None),
+        org_wide,
+    )
+    return AgencyWorkspace(agency.id, workspace, agency.suspended_at is not None)
 
 
 def install(
@@ -85,11 +113,24 @@ def install(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def suspend_agency(uow: UnitOfWork, clock: Clock, agency_id: int, reason: str) -> bool:
+    """`suspend` by the agency's id: a call Slack refused for its token (`DEAD_TOKEN_ERRORS`)."""
+    try:
+        key = uow.agencies.get(agency_id).team_id
+    except NotFound:
+        return False
+    return suspend(uow, clock, key, reason)
+
+
 def suspend(uow: UnitOfWork, clock: Clock, key: str, reason: str) -> bool:
     """Slack says the app is gone from the workspace: stop posting for it (data kept). Idempotent:
     Slack may send `tokens_revoked` and `app_uninstalled` for the same removal."""
     agency = uow.agencies.by_team(key)
-    if agency is None or agency.suspended_at is not None:
+    if agency is None:
+        return False
+    if isinstance(uow, SqlUnitOfWork):  # the pair of events may arrive together on two instances
+        uow.session.refresh(agency, with_for_update=True)
+    if agency.suspended_at is not None:
         return False
     agency.suspended_at, agency.suspended_reason = clock.now(), reason
     audit.record(uow, clock, agency_id=agency.id, actor="slack", action="workspace.suspended", target=reason)

@@ -16,6 +16,7 @@ from bot.commands import (
     portal_tasks,
     quote,
     seats,
+    uninstall,
 )
 
 
@@ -33,5 +34,6 @@ def register_all(app: App) -> None:
         home,
         approvals,
         portal_tasks,
+        uninstall,
     ):
         module.register(app)

@@ -24,6 +24,7 @@ from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
 from bot.notice_render import render_line
 from bot.notifier import run_notices
+from bot.workspace_clients import clients_of
 from domain import credits
 from domain.clock import today
 from domain.errors import InvalidInput, NotFound
@@ -171,6 +172,7 @@ def run_now(req: Req) -> dict[str, Any]:
                 deps.clock,
                 agency_ids=[req.actor.agency_id],
                 provider=deps.provider,
+                clients=clients_of(deps),
                 **deps.extras.get("notices", {}),
             )
         )

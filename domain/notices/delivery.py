@@ -196,13 +196,16 @@ def mark_message_sent(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def release(session: Session, ids: Sequence[int], now: datetime, error: str, *, maybe_posted: bool) -> None:
-    """Back to the outbox for a later run. `maybe_posted` keeps the marker so it is looked up first."""
+def release(
+    session: Session, ids: Sequence[int], now: datetime, error: str, *, maybe_posted: bool, wait: bool = True
+) -> None:
+    """Back to the outbox for a later run. `maybe_posted` keeps the marker so it is looked up first.
+    `wait=False`: due again at once (the agency was suspended: its next run is after the reinstall)."""
     for part in _chunks(ids):
         rows = session.scalars(select(Notice).where(Notice.id.in_(part), Notice.status == "sending"))
         for notice in rows:
             notice.status = "pending"
-            notice.next_attempt_at = now + backoff(notice.attempts)
+            notice.next_attempt_at = now + backoff(notice.attempts) if wait else now
             notice.last_error = error[:500]
             if not maybe_posted:
                 notice.claimed_by = None

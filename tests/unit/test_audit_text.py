@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from domain.store.models import AuditEntry
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFIXES = "account|agency|approval|billing_profile|credits|invoice|member|notices|seats|view"
+PREFIXES = "account|agency|approval|billing_profile|credits|invoice|member|notices|seats|view|workspace"
 CODE = re.compile(rf'"((?:{PREFIXES})\.[a-z_]+)"')
 # Codes the domain builds at run time (f-strings), listed by hand.
 BUILT = {
@@ -93,3 +93,27 @@ def test_an_approval_entry_reads_its_subject_status_and_reason_as_words() -> Non
     assert "provision insuffisante" in line and "insufficient" not in line and "prepaid" not in line, line
     named = _line("fr", "approval.requested", "approval:5", {"subject": "acme-shop"})
     assert "objet : acme-shop" in named  # an account name stays as it is
+
+
+def test_a_workspace_stopped_and_back_reads_in_each_language() -> None:
+    """Slack stopping the app and its return (SPEC §11) read as sentences, the reason a word: never
+    `workspace.suspended`, `slack` or `app_uninstalled`."""
+    expected = {
+        "en": ("Slack", "*posting to Slack stopped* the app was removed from the workspace"),
+        "fr": ("Slack", "*publication sur Slack arrêtée* l’app a été retirée de l’espace de travail"),
+        "it": ("Slack", "*pubblicazione su Slack interrotta* l’app è stata rimossa dal workspace"),
+    }
+    for lang, (actor, what) in expected.items():
+        t = Translator(lang)
+        stopped = AuditEntry(actor="slack", action="workspace.suspended", target="app_uninstalled", at=NOON)
+        line = entry_line(t, stopped)
+        assert f" · {actor} · {what}" in line and "app_uninstalled" not in line, line
+        revoked = AuditEntry(actor="slack", action="workspace.suspended", target="tokens_revoked", at=NOON)
+        assert "tokens_revoked" not in entry_line(t, revoked)
+        for action in ("workspace.installed", "workspace.resumed"):
+            back = AuditEntry(actor="U0ANA", action=action, target="T0AAA", at=NOON)
+            line = entry_line(t, back)
+            assert "workspace." not in line and "T0AAA" in line and "<@U0ANA>" in line, line
+    assert "posting to Slack resumed" in entry_line(
+        Translator("en"), AuditEntry(actor="slack", action="workspace.resumed", target="T0AAA", at=NOON)
+    )
