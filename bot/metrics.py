@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.clock import Clock
-from domain.store.models import Notice
+from domain.store.models import Agency, Notice
 
 log = logging.getLogger("reseller_desk.metrics")
 MAX_INTERACTIONS = 200
@@ -127,20 +127,29 @@ class OutboxCollector(Collector):
         age = GaugeMetricFamily(
             "reseller_desk_outbox_oldest_age_seconds", "Age of the oldest notice waiting to be sent"
         )
+        held = GaugeMetricFamily(
+            "reseller_desk_outbox_held",
+            "Notices kept for agencies whose Slack workspace removed the app (sent if it is installed again)",
+        )
         try:
             with self.sessions() as session:
-                count, oldest = session.execute(
-                    select(func.count(Notice.id), func.min(Notice.created_at)).where(
-                        Notice.status == "pending"
-                    )
-                ).one()
+                waiting = (
+                    select(func.count(Notice.id), func.min(Notice.created_at))
+                    .join(Agency, Agency.id == Notice.agency_id)
+                    .where(Notice.status == "pending")
+                )
+                count, oldest = session.execute(waiting.where(Agency.suspended_at.is_(None))).one()
+                suspended = waiting.with_only_columns(func.count(Notice.id))
+                kept = session.scalar(suspended.where(Agency.suspended_at.is_not(None)))
         except SQLAlchemyError:
             log.warning("metrics: the outbox could not be read")
             return
         depth.add_metric([], float(count or 0))
         age.add_metric([], _age(self.clock.now(), oldest))
+        held.add_metric([], float(kept or 0))
         yield depth
         yield age
+        yield held
 
 
 def _age(now: datetime, oldest: datetime | None) -> float:

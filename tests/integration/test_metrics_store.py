@@ -24,6 +24,7 @@ from domain.roles import Role
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors import activecampaign
 from domain.vendors.activecampaign import ActiveCampaignProvider
+from domain.workspaces import suspend
 from tests.integration.test_accounts_services import command, setup  # noqa: F401 - fixture
 from tests.integration.test_vendor_operations import ScriptedProvider
 
@@ -47,6 +48,7 @@ def test_the_outbox_depth_and_oldest_age_are_read_at_scrape_time(
     assert {f.name: f.samples[0].value for f in collector.collect()} == {
         "reseller_desk_outbox_depth": 0.0,
         "reseller_desk_outbox_oldest_age_seconds": 0.0,
+        "reseller_desk_outbox_held": 0.0,
     }
     with sessions() as session:
         for days, kind in ((3, "renewal"), (1, "trial_ending")):
@@ -63,6 +65,16 @@ def test_the_outbox_depth_and_oldest_age_are_read_at_scrape_time(
     assert found == {
         "reseller_desk_outbox_depth": 2.0,
         "reseller_desk_outbox_oldest_age_seconds": 3 * 86400.0 + 3600.0,
+        "reseller_desk_outbox_held": 0.0,
+    }
+    # The workspace removed the app: its notices are held, not late (SPEC §11).
+    with SqlUnitOfWork(sessions) as uow:
+        suspend(uow, clock, uow.agencies.get(agency_id).team_id, "app_uninstalled")
+    found = {f.name: f.samples[0].value for f in collector.collect()}
+    assert found == {
+        "reseller_desk_outbox_depth": 0.0,
+        "reseller_desk_outbox_oldest_age_seconds": 0.0,
+        "reseller_desk_outbox_held": 2.0,
     }
 
 
