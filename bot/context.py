@@ -158,7 +158,10 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        owners = {*deps.settings.reseller_owners, *filter(None, [deps.installer_of(workspace)])}
+        owners = set(deps.settings.reseller_owners)
+        installer = deps.installer_of(workspace)
+        if installer is not None and not _has_agency(deps, team_id):  # after that, owners add members
+            owners.add(installer)
         found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, owners)
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
@@ -181,6 +184,13 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
         body=body,
         language=language,
     )
+
+
+def _has_agency(deps: Deps, team_id: str) -> bool:
+    """Whether the workspace's agency exists: the installer makes it, but is not a member forever
+    (an owner may remove them, and a reinstall by someone else adds nobody)."""
+    with deps.read_uow() as uow:
+        return uow.agencies.by_team(team_id) is not None
 
 
 def translator_for(context: BoltContext, body: Mapping[str, Any]) -> Translator:
