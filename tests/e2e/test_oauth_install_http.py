@@ -6,8 +6,8 @@ failure of the flow shows a page, never a 500, and writes nothing. Runs on SQLit
 
 from __future__ import annotations
 
+import logging
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,6 +17,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -315,7 +317,6 @@ def test_a_reinstall_keeps_the_agency_and_its_members_and_uses_the_new_token(
     command(http, "T0AAA", INSTALLER, "/agency", "members add U0BILLING billing")
     before, members = agency(db, "T0AAA")
     clock.advance(timedelta(days=3))
-    time.sleep(0.002)  # slack_sdk stamps an installation with the wall clock: two in one microsecond tie
     page, second = browser.install("code-2", "T0AAA", "U0ADMIN2")  # another Slack admin reinstalls
     assert page.status == 200 and second != first
     after, kept = agency(db, "T0AAA")
@@ -377,3 +378,37 @@ def test_single_workspace_mode_has_no_install_pages(http: SlackHttp) -> None:
     for path in ("/slack/install", "/slack/oauth_redirect?code=x&state=y"):
         page = get(f"{http.base_url}{path}")
         assert page.status == 404
+
+
+def test_with_another_token_key_the_workspace_counts_as_not_installed(  # type: ignore[no-untyped-def]
+    served: tuple[SlackHttp, Installer],
+    db: Engine,
+    slack: LocalSlack,
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    provider,
+    gateway,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """SLACK_TOKEN_KEY replaced by a new one: the stored tokens do not open, the workspace is told the
+    app is not installed there, and the log says why without a token."""
+    _, browser = served
+    _, token = browser.install("code-a", "T0AAA")
+    rekeyed = many_workspaces(
+        settings, reseller_owners=(), slack_token_key=SecretStr(Fernet.generate_key().decode())
+    )
+    app = build_app(
+        rekeyed, clock=clock, sessions=sessions, catalog=catalog, provider=provider, gateway=gateway
+    )
+    before = counts(db)
+    with serve_app(app) as base_url, caplog.at_level(logging.INFO):
+        http = SlackHttp(base_url, SECRET, slack)
+        mark = slack.mark()
+        reply = command(http, "T0AAA", INSTALLER, "/agency", "settings")
+    assert reply.status == 200
+    assert [c.params.get("text") for c in slack.since(mark)] == [NOT_INSTALLED]
+    assert counts(db) == before
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "does not open with SLACK_TOKEN_KEY" in logged and token not in logged and "gAAAA" not in logged
