@@ -168,7 +168,7 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     actor, facts = found
     name, currency, timezone, language = facts.name, facts.currency, facts.timezone, facts.language
     lang = None
-    if client is not None and deps.settings.slack_bot_token is not None:
+    if client is not None and _talks_to_slack(deps.settings):
         lang = deps.locales.lookup(client, user_id)
     translator = Translator(pick_language(lang, language), currency, timezone)
     return Req(
@@ -186,6 +186,12 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     )
 
 
+def _talks_to_slack(settings: Settings) -> bool:
+    """Whether each reader's language can be asked of Slack (`users.info`): with the bot token, or
+    with the token of the workspace's installation; not in the local shell."""
+    return settings.slack_bot_token is not None or settings.multi_workspace
+
+
 def _has_agency(deps: Deps, team_id: str) -> bool:
     """Whether the workspace's agency exists: the installer makes it, but is not a member forever
     (an owner may remove them, and a reinstall by someone else adds nobody)."""
@@ -199,6 +205,6 @@ def translator_for(context: BoltContext, body: Mapping[str, Any]) -> Translator:
     client: WebClient | None = context.get("client")
     _, user_id = team_and_user(body)
     lang = None
-    if deps is not None and client is not None and deps.settings.slack_bot_token is not None and user_id:
+    if deps is not None and client is not None and _talks_to_slack(deps.settings) and user_id:
         lang = deps.locales.lookup(client, user_id)
     return Translator(normalise_locale(lang))

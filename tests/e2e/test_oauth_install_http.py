@@ -412,3 +412,15 @@ def test_with_another_token_key_the_workspace_counts_as_not_installed(  # type: 
     assert counts(db) == before
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "does not open with SLACK_TOKEN_KEY" in logged and token not in logged and "gAAAA" not in logged
+
+
+def test_each_reader_is_answered_in_their_slack_language_with_the_workspaces_token(
+    served: tuple[SlackHttp, Installer], slack: LocalSlack
+) -> None:
+    http, browser = served
+    _, token = browser.install("code-a", "T0AAA", "U0FRENCH")  # LocalSlack: U0FRENCH reads fr-FR
+    mark = slack.mark()
+    reply = command(http, "T0AAA", "U0FRENCH", "/agency", "members")
+    asked = [c for c in slack.since(mark) if c.method == "users.info"]
+    assert [(c.params.get("user"), c.token) for c in asked] == [("U0FRENCH", token)]
+    assert "Membres" in reply.text or "membres" in reply.text, reply.text
