@@ -102,9 +102,14 @@ class ClockedStateStore(SQLAlchemyOAuthStateStore):
         self.clock = clock
 
     def issue(self, *args: object, **kwargs: object) -> str:
+        """A new state; those of links nobody followed in time are deleted on the way."""
         state = str(uuid4())
-        expire_at = (self.clock.now() + timedelta(seconds=self.expiration_seconds)).astimezone(UTC)
+        now = self.clock.now().astimezone(UTC)
+        expire_at = now + timedelta(seconds=self.expiration_seconds)
         with self.engine.begin() as conn:
+            conn.execute(
+                self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now.replace(tzinfo=None))
+            )
             conn.execute(
                 self.oauth_states.insert(), {"state": state, "expire_at": expire_at.replace(tzinfo=None)}
             )

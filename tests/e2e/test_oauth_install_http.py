@@ -309,6 +309,19 @@ def test_an_install_link_opens_ten_minutes_and_only_once(
     assert counts(db)["slack_installations"] == 1
 
 
+def test_states_of_links_nobody_followed_do_not_pile_up(
+    served: tuple[SlackHttp, Installer], db: Engine, clock: FixedClock
+) -> None:
+    _, browser = served
+    browser.start()
+    browser.start()
+    assert counts(db)["slack_oauth_states"] == 2
+    clock.advance(timedelta(minutes=10))
+    _, state, _ = browser.start()
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT state FROM slack_oauth_states")).scalars().all() == [state]
+
+
 def test_a_reinstall_keeps_the_agency_and_its_members_and_uses_the_new_token(
     served: tuple[SlackHttp, Installer], db: Engine, slack: LocalSlack, clock: FixedClock
 ) -> None:
