@@ -25,7 +25,7 @@ from bot.providers import build_provider, build_providers
 from bot.server import NOT_SLACK
 from bot.settings import Settings
 from bot.ui import notice
-from bot.workspaces import oauth_settings
+from bot.workspaces import NOT_INSTALLED, oauth_settings
 from domain.cards import CARD_REFUSED, contains_card_number
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, SystemClock
@@ -100,8 +100,12 @@ def build_app(
     options: dict[str, Any] = {}
     if settings.multi_workspace:  # SPEC §11: each workspace's token comes from its installation
         engine = sessions.kw["bind"]
-        flow, authorize = oauth_settings(settings, engine, lambda args: _installed(deps, args))
-        options = {"oauth_settings": flow, "authorize": authorize}
+        flow, authorize = oauth_settings(settings, engine, lambda args: _installed(deps, args), deps.clock)
+        options = {
+            "oauth_settings": flow,
+            "authorize": authorize,
+            "user_facing_authorize_error_message": NOT_INSTALLED,
+        }
         deps.installations = flow.installation_store
         client = WebClient(base_url=settings.slack_api_url, timeout=10)
     else:

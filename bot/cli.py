@@ -32,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2)"
     )
     sub.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    sub.add_parser("keygen", help="print a new SLACK_TOKEN_KEY (seals the tokens of many-workspace installs)")
     sub.add_parser(
         "schedule", help="run the daily jobs on their schedule until stopped (serve starts one for you)"
     )
@@ -91,6 +92,11 @@ def _day(text: str) -> date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.cmd == "keygen":  # needs no settings: it makes one
+        from bot.workspaces import new_token_key
+
+        print(new_token_key())
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
@@ -221,9 +227,10 @@ def configure_logging(settings: Settings, *, serving: bool) -> None:
         settings.metrics_token,
         settings.slack_client_secret,
     )
+    keys = settings.slack_token_key.get_secret_value().split(",") if settings.slack_token_key else []
     configure(
         settings.log_level or ("INFO" if serving else "WARNING"),
-        [secret.get_secret_value() for secret in secrets if secret is not None],
+        [secret.get_secret_value() for secret in secrets if secret is not None] + keys,
         log_format=settings.log_format,
     )
 

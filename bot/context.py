@@ -158,7 +158,10 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        owners = {*deps.settings.reseller_owners, *filter(None, [deps.installer_of(workspace)])}
+        owners = set(deps.settings.reseller_owners)
+        installer = deps.installer_of(workspace)
+        if installer is not None and not _has_agency(deps, team_id):  # after that, owners add members
+            owners.add(installer)
         found = bootstrap_actor(deps.uow, deps.clock, team_id, user_id, owners)
     if found is None:  # pragma: no cover - resolve_actor either bootstraps the member or refuses
         raise NotAMember(N_("You are not a member of this agency's Reseller Desk, so nothing was done."))
@@ -170,7 +173,7 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
             resume(uow, deps.clock, team_id)
     name, currency, timezone, language = facts.name, facts.currency, facts.timezone, facts.language
     lang = None
-    if client is not None and deps.settings.slack_bot_token is not None:
+    if client is not None and _talks_to_slack(deps.settings):
         lang = deps.locales.lookup(client, user_id)
     translator = Translator(pick_language(lang, language), currency, timezone)
     return Req(
@@ -188,12 +191,25 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     )
 
 
+def _talks_to_slack(settings: Settings) -> bool:
+    """Whether each reader's language can be asked of Slack (`users.info`): with the bot token, or
+    with the token of the workspace's installation; not in the local shell."""
+    return settings.slack_bot_token is not None or settings.multi_workspace
+
+
+def _has_agency(deps: Deps, team_id: str) -> bool:
+    """Whether the workspace's agency exists: the installer makes it, but is not a member forever
+    (an owner may remove them, and a reinstall by someone else adds nobody)."""
+    with deps.read_uow() as uow:
+        return uow.agencies.by_team(team_id) is not None
+
+
 def translator_for(context: BoltContext, body: Mapping[str, Any]) -> Translator:
     """A translator for someone who may not be a member (refusals must still be readable)."""
     deps: Deps | None = context.get("deps")
     client: WebClient | None = context.get("client")
     _, user_id = team_and_user(body)
     lang = None
-    if deps is not None and client is not None and deps.settings.slack_bot_token is not None and user_id:
+    if deps is not None and client is not None and _talks_to_slack(deps.settings) and user_id:
         lang = deps.locales.lookup(client, user_id)
     return Translator(normalise_locale(lang))

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     """With `SLACK_CLIENT_SECRET`: the app installs in many workspaces through Slack's OAuth flow
     (`/slack/install`), each workspace's token kept in the database, instead of one `SLACK_BOT_TOKEN`."""
     slack_client_secret: SecretStr | None = None
+    slack_token_key: SecretStr | None = None
+    """Many-workspace mode: the Fernet key that seals each workspace's tokens in the database
+    (`reseller-bot keygen` makes one); several, comma-separated, to rotate (the first seals)."""
     slack_redirect_uri: str | None = None
     """The public `…/slack/oauth_redirect` URL, when the app has several redirect URLs in Slack."""
     slack_api_url: str = "https://slack.com/api/"
@@ -95,6 +99,18 @@ class Settings(BaseSettings):
             msg = "is not a Slack client id (like 1234567890.1234567890, under Basic Information)"
             raise ValueError(msg)
         return text
+
+    @field_validator("slack_token_key", mode="after")
+    @classmethod
+    def _token_key(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = [key.strip() for key in (value.get_secret_value() if value else "").split(",") if key.strip()]
+        for key in keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                msg = "is not a key made by `reseller-bot keygen` (32 bytes in URL-safe base64)"
+                raise ValueError(msg) from None
+        return SecretStr(",".join(keys)) if keys else None
 
     @field_validator("slack_redirect_uri", mode="after")
     @classmethod
@@ -233,6 +249,12 @@ class Settings(BaseSettings):
         if (self.slack_client_id is None) != (self.slack_client_secret is None):
             missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
             msg = f"{missing} is needed too to install in many workspaces (Basic Information in Slack)"
+            raise ValueError(msg)
+        if self.multi_workspace and self.slack_token_key is None:
+            msg = (
+                "SLACK_TOKEN_KEY is needed to install in many workspaces (it seals each workspace's token "
+                "in the database): make one with `reseller-bot keygen`"
+            )
             raise ValueError(msg)
         return self
 

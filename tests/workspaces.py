@@ -14,6 +14,7 @@ from bot.settings import Settings
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "client-secret-for-tests"
+TOKEN_KEY = "3q2pJ0Cq3y5kq0n2YcQ1wz7m2lG7tqB2f8m5e9ZkXGQ="  # a Fernet key for tests only
 
 
 def many_workspaces(settings: Settings, **extra: Any) -> Settings:
@@ -23,6 +24,7 @@ def many_workspaces(settings: Settings, **extra: Any) -> Settings:
             "slack_bot_token": None,
             "slack_client_id": CLIENT_ID,
             "slack_client_secret": SecretStr(CLIENT_SECRET),
+            "slack_token_key": SecretStr(TOKEN_KEY),
             **extra,
         }
     )
