@@ -148,8 +148,10 @@ def oauth_settings(
     clock: Clock,
 ) -> tuple[OAuthSettings, InstallationStoreAuthorize]:
     """Bolt's OAuth flow on `/slack/install` and `/slack/oauth_redirect`, and the authorisation of
-    every request by the installation of its workspace. `auth.test` answers are cached per token, so
-    a request costs one indexed read of the installation, not a call to Slack."""
+    every request by the installation of its workspace. The app asks for no user token, so only the
+    workspace's bot is read (`bot_only`: one indexed read of `slack_bots`, where the full lookup reads
+    `slack_installations` twice for anyone but the installer), and `auth.test` answers are cached per
+    token: a request costs one query, not a call to Slack."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     store = installation_store(settings, engine)
     secret = settings.slack_client_secret.get_secret_value()
@@ -167,6 +169,7 @@ def oauth_settings(
         client_id=settings.slack_client_id,
         client_secret=secret,
         installation_store=store,
+        bot_only=True,
         cache_enabled=True,
     )
     flow = OAuthSettings(
@@ -175,6 +178,7 @@ def oauth_settings(
         scopes=list(BOT_SCOPES),
         redirect_uri=settings.slack_redirect_uri,
         installation_store=store,
+        installation_store_bot_only=True,
         state_store=ClockedStateStore(engine, clock),
         callback_options=CallbackOptions(success=success, failure=failure),
         logger=log,

@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from bot.workspace_clients import WorkspaceClients
+from bot.workspaces import installation_store
 from domain.clock import FixedClock
 from domain.store.models import Agency, AuditEntry
 from domain.store.uow import SqlUnitOfWork
 from domain.workspaces import resume, suspend
 from tests.conftest import TOKEN
 from tests.factories import make_agency
-from tests.workspaces import CLIENT_ID, many_workspaces
+from tests.workspaces import many_workspaces
 
 
-def _store(db: Engine) -> SQLAlchemyInstallationStore:
-    return SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=db)
+def _store(db: Engine, settings: Settings) -> SQLAlchemyInstallationStore:
+    """The app's own store (tokens sealed with the tests' `SLACK_TOKEN_KEY`)."""
+    return installation_store(many_workspaces(settings), db)
 
 
 def _save(store: SQLAlchemyInstallationStore, token: str, team: str | None, org: str | None = None) -> None:
@@ -78,7 +80,7 @@ def test_many_workspaces_each_agency_gets_its_installations_token_read_afresh(
     """Each agency's installation (a workspace's, or an organisation's for an org-wide install)
     gives its bot token; one client per token is kept; a deleted installation gives none at once,
     a reinstall's new token is used at once, and a suspension wins over a stored installation."""
-    store = _store(db)
+    store = _store(db, settings)
     _save(store, "xoxb-a", "T0AAA")
     _save(store, "xoxb-org", None, org="E0ORG")
     a = _agency(sessions, "T0AAA")
@@ -108,7 +110,7 @@ def test_many_workspaces_store_is_built_from_the_settings(
 ) -> None:
     """Without a store given (the CLI's jobs, the scheduler), the app's own installation store in the
     app's database is read."""
-    _save(_store(db), "xoxb-b", "T0BBB")
+    _save(_store(db, settings), "xoxb-b", "T0BBB")
     b = _agency(sessions, "T0BBB")
     clients = WorkspaceClients(many_workspaces(settings), sessions, clock)
     assert _token(clients.for_agency(b)) == "xoxb-b"
