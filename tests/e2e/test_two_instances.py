@@ -1,6 +1,6 @@
 """Two `reseller-bot serve` instances on one PostgreSQL database, as behind a load balancer: requests
 alternate between them, Slack's retry of a request lands on the other one, the daily jobs run from two
-processes at once, and a portfolio import is started and resumed from both. Whatever arrives where,
+processes at once and from both instances' own schedulers, and a portfolio import is started and resumed from both. Whatever arrives where,
 each thing happens once: one agency, one charge per purchase and per renewal, one post per notice,
 one account per vendor account.
 
@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -83,10 +84,20 @@ def two_instances(tmp_path: Path, slack: LocalSlack, pg: Engine) -> Iterator[Cal
     started: list[Served] = []
 
     def start(**settings: str) -> Pair:
+        env = {"RESELLER_NO_SCHEDULER": "1", "WEB_CONCURRENCY": "1", **settings}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
-            env = {"RESELLER_NO_SCHEDULER": "1", "WEB_CONCURRENCY": "1", **settings}
-            started.append(start_serve(tmp_path / name, slack, **env))
+        # Started together (both migrate, and schedulers start, at the same moment).
+        threads = [
+            threading.Thread(target=lambda n=name: started.append(start_serve(tmp_path / n, slack, **env)))
+            for name in ("a", "b")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(started) == 2, "both instances start"
+        started.sort(key=lambda served: served.output.parent.name)
         return Pair(
             SlackHttp(started[0].base, SECRET, slack),
             SlackHttp(started[1].base, SECRET, slack),
@@ -310,3 +321,45 @@ def _marker(params: dict[str, Any]) -> str:
     metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
     assert isinstance(metadata, dict), params
     return json.dumps(metadata.get("event_payload"), sort_keys=True)
+
+
+def zone_at_noon() -> tuple[str, date]:
+    """A fixed-offset zone where it is now past 12:00 and before 13:00 (the schedule hour, 06:00, is
+    past and midnight far), and its date there: the schedulers run that day's jobs on their first tick.
+    The offset is from -11 to +12 hours, zones that exist (`Etc/GMT-N` is UTC+N)."""
+    now = datetime.now(UTC)
+    offset = 12 - now.hour
+    name = "Etc/GMT" + (f"-{offset}" if offset > 0 else f"+{-offset}" if offset < 0 else "")
+    return name, now.astimezone(ZoneInfo(name)).date()
+
+
+def test_two_instances_with_their_own_schedulers_charge_and_post_once(
+    two_instances: Callable[..., Pair], slack: LocalSlack, sessions: sessionmaker[Session]
+) -> None:
+    """Both instances start their scheduler (`serve` without RESELLER_NO_SCHEDULER): for an agency
+    whose day has reached the schedule hour, both run the day's jobs at once on their first tick."""
+    zone, today = zone_at_noon()
+    with sessions.begin() as s:
+        agency = make_agency(s, notice_channel="C0NOTICES", timezone=zone)
+        good, declined = make_profile(s, agency), make_profile(s, agency, "declined")
+        for n in range(20):
+            profile = declined if n % 4 == 0 else good
+            make_account(s, agency, billing_profile_id=profile.id, period_end=today)
+    pair = two_instances(RESELLER_NO_SCHEDULER="0")
+    wait_until(lambda: count(sessions, Invoice) == 20, "the renewals are charged", timeout=60)
+    wait_until(
+        lambda: count(sessions, Notice) >= 5 and count(sessions, Notice, Notice.status != "sent") == 0,
+        "the charge-failed notices are posted",
+        timeout=60,
+    )
+    for served in pair.served:  # both schedulers ran the whole daily chain for the day
+        wait_until(lambda s=served: f"notices for {today.isoformat()}:" in s.log(), "a daily run ends")
+    with sessions() as s:
+        invoices = list(s.scalars(select(Invoice)))
+        notices = list(s.scalars(select(Notice)))
+    assert len({i.account_id for i in invoices}) == 20 and len(invoices) == 20
+    assert sum(i.status == "paid" for i in invoices) == 15
+    assert {n.kind for n in notices} == {"charge_failed"} and len(notices) == 5
+    posts = [c for c in slack.of("chat.postMessage") if c.params.get("channel") == "C0NOTICES"]
+    markers = [_marker(c.params) for c in posts]
+    assert len(markers) == len(set(markers)), markers
