@@ -1,8 +1,8 @@
 """Two `reseller-bot serve` instances on one PostgreSQL database, as behind a load balancer: requests
 alternate between them, Slack's retry of a request lands on the other one, the daily jobs run from two
-processes at once and from both instances' own schedulers, and a portfolio import is started and resumed from both. Whatever arrives where,
-each thing happens once: one agency, one charge per purchase and per renewal, one post per notice,
-one account per vendor account.
+processes at once and from both instances' own schedulers, and a portfolio import is started and
+resumed from both. Whatever arrives where, each thing happens once: one agency, one charge per
+purchase and per renewal, one post per notice, one account per vendor account.
 
 PostgreSQL only (SQLite is one file on one machine: two hosts cannot share it)."""
 
