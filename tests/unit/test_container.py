@@ -132,6 +132,10 @@ def test_no_dev_extras_no_local_state_in_the_image() -> None:
     assert dockerignored("bot/locale/fr/LC_MESSAGES/messages.mo", rules)
     assert not dockerignored("bot/locale/fr/LC_MESSAGES/messages.po", rules)
     assert not dockerignored(".env.example", rules)
+    # Whatever git ignores (local, generated or secret) is kept out of the build context too.
+    for pattern in ignore_rules(ROOT / ".gitignore"):
+        sample = pattern.rstrip("/").replace("*", "x")
+        assert dockerignored(sample, rules), f"{pattern} (.gitignore) is sent to docker build"
     # Every file git tracks that the image needs is sent: only the listed local files are left out.
     left_out = set(repository_files()) - set(build_context())
     assert not left_out, sorted(left_out)
