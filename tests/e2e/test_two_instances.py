@@ -32,7 +32,16 @@ from tests.conftest import SECRET
 from tests.e2e.test_accounts_http import add_values
 from tests.e2e.test_processes import BIN, SERVE_TOKEN, Served, env_for, start_serve, stop_group
 from tests.factories import make_account, make_agency, make_profile
-from tests.slackhttp import TEAM, Reply, SlackHttp, block_actions, payload_text, trigger_id
+from tests.slackhttp import (
+    TEAM,
+    Reply,
+    SlackHttp,
+    block_actions,
+    modal_view,
+    payload_text,
+    slack_user,
+    trigger_id,
+)
 from tests.standins.partners_hub import PartnersHub, _error
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -195,9 +204,27 @@ def test_two_instances_answer_alternately_and_each_thing_happens_once(
     for opener, submitter, name in ((a, b, "shop-one"), (b, a, "shop-two")):
         opener.command("/accounts", "add")
         assert submitter.submit(opener.opened_view(), add_values(profile, name)).status == 200
-    wait_until(lambda: count(sessions, Account) == 2, "both accounts are created")
+    # A third form submitted to both at once, as Slack's retry of a submission that timed out.
+    a.command("/accounts", "add")
+    submission = {
+        "type": "view_submission",
+        "user": slack_user("U0OWNER"),
+        "view": modal_view(a.opened_view(), add_values(profile, "shop-three")),
+        "response_urls": [],
+        "trigger_id": trigger_id(),
+    }
+    twice = at_once(
+        lambda: a.interaction(dict(submission)), lambda: b.interaction(dict(submission), headers=RETRY)
+    )
+    assert [r.status for r in twice] == [200, 200]
+    # Both answer with the account (the one that lost the insert replays the other's answer).
+    assert all(r.body.get("response_action") == "update" for r in twice), [r.raw for r in twice]
+    wait_until(lambda: count(sessions, Account) == 3, "the three accounts are created")
     with sessions() as s:
-        assert set(s.scalars(select(Account.name))) == {"shop-one", "shop-two"}
+        assert sorted(s.scalars(select(Account.name))) == ["shop-one", "shop-three", "shop-two"]
+        # Each one's first cycle charged once.
+        assert count(sessions, Invoice) == 3
+        assert len(set(s.scalars(select(Invoice.account_id)))) == 3
 
     # A purchase confirmed on one instance while Slack's retry of the click reaches the other.
     card = b.command("/credits", "buy prepaid 500 for shop-one")
