@@ -1,16 +1,14 @@
 """`make bench`: interaction latency over HTTP against the bare-Bolt floor, at 1,000 and 100,000
 accounts on SQLite and PostgreSQL; daily jobs at 100,000 and 1,000,000 accounts on PostgreSQL; and
-`/quote` throughput from a separate process; importing a vendor portfolio of 10,000 accounts. Prints a
-table and writes `bench/results.md`."""
+`/quote` throughput from a separate process, of one instance and of two on one PostgreSQL database;
+importing a vendor portfolio of 10,000 accounts. Prints a table and writes `bench/results.md`
+(`--only two-instances` runs that part alone and replaces its section there)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -20,8 +18,10 @@ from sqlalchemy import text
 
 from bench.harness import OWNER, TEAM, Client, Stats, measure, server
 from bench.imports import import_rows
+from bench.instances import instance_rows, replace_section, section
 from bench.jobs import job_rows
 from bench.scenarios import SCENARIOS, floor_body
+from bench.throughput import from_process
 from bench.vendor_wait import CREATE_DELAY, Drained, slow_vendor
 from bot.localslack import LocalSlack
 from bot.seed import seed_accounts
@@ -51,8 +51,15 @@ def fresh_pg(name: str) -> str:
     return PG_BASE.rsplit("/", 1)[0] + f"/{name}"
 
 
-def database(kind: str, size: int, tmp: Path) -> str:
-    url = fresh_pg(f"bench_{size}") if kind == "postgresql" else f"sqlite:///{tmp / f'bench-{size}.db'}"
+def drop_pg(name: str) -> None:
+    engine = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+
+
+def database(kind: str, size: int, tmp: Path, name: str = "bench") -> str:
+    url = fresh_pg(f"{name}_{size}") if kind == "postgresql" else f"sqlite:///{tmp / f'{name}-{size}.db'}"
     upgrade(url)
     engine = make_engine(url)
     started = time.perf_counter()
@@ -84,22 +91,7 @@ def throughput(url: str, slack: LocalSlack, rates: list[int], seconds: float) ->
     results = []
     with server("app", url, slack.api_url) as port:
         for rate in rates:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.throughput",
-                    str(port),
-                    str(rate),
-                    str(seconds),
-                    slack.base_url,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=seconds + 120,
-            )
-            result = json.loads(out.stdout)
+            result = from_process([port], rate, seconds, slack.base_url)
             results.append(result)
             print(
                 f"  {rate} req/s: p50 {result['p50']:.1f} ms, max {result['max']:.1f} ms, errors {result['errors']:.0f}",
@@ -129,12 +121,13 @@ def report(
     notes: list[str],
     imports: list[tuple[str, dict[str, object]]] | None = None,
     slow: list[tuple[str, Stats, Drained]] | None = None,
+    instances: list[str] | None = None,
 ) -> str:
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {machine()}",
-        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"Run: {now()}",
         "",
         "## Interactions over HTTP (ms)",
         "",
@@ -211,6 +204,8 @@ def report(
         best = max((r["rate"] for r in rates if r["max"] <= 3000 and not r["errors"]), default=0)
         lines.append("")
         lines.append(f"Highest rate with no request over 3 s: **{best:.0f} req/s** (target ≥ {TARGET_RATE}).")
+    if instances:
+        lines += ["", *instances]
     if imports:
         lines += [
             "",
@@ -254,10 +249,23 @@ def main() -> None:
         action="store_false",
         help="import only from the simulated vendor (not also over HTTP from the Partners Hub stand-in)",
     )
+    parser.add_argument(
+        "--instance-rates", default="250,500,750,1000", help="`/quote` rates offered to one and two instances"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["two-instances"],
+        default=None,
+        help="run one part alone and replace its section of bench/results.md",
+    )
     parser.add_argument("--quick", action="store_true", help="small run to check the harness")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.sizes, args.job_sizes, args.rates, args.seconds = 100, "1000", "10000", "250", 2.0
+        args.instance_rates = "250,500"
+    if args.only == "two-instances":
+        only_two_instances([int(r) for r in args.instance_rates.split(",")], args.seconds)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     notes: list[str] = [
         "Why the missed targets are missed, with a profile of the slowest path: `bench/README.md`."
@@ -273,6 +281,7 @@ def main() -> None:
     jobs: list[dict[str, object]] = []
     imports: list[tuple[str, dict[str, object]]] = []
     slow: list[tuple[str, Stats, Drained]] = []
+    instances: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             for size in sizes:
@@ -286,6 +295,13 @@ def main() -> None:
                 if kind == "sqlite" and size == sizes[0]:
                     print("throughput", flush=True)
                     rates = throughput(url, slack, [int(r) for r in args.rates.split(",")], args.seconds)
+        if "postgresql" in kinds and args.instance_rates:
+            print("throughput, one instance and two on PostgreSQL", flush=True)
+            url = database("postgresql", 1000, Path(tmp), name="bench_instances")
+            rates_offered = [int(r) for r in args.instance_rates.split(",")]
+            measured = instance_rows(url, slack, rates_offered, args.seconds)
+            instances = section(measured, args.seconds, machine(), now())
+            drop_pg("bench_instances_1000")
         if "postgresql" in kinds and args.job_sizes:
             for size in (int(s) for s in args.job_sizes.split(",")):
                 print(f"daily jobs, {size:,} accounts on PostgreSQL", flush=True)
@@ -308,9 +324,31 @@ def main() -> None:
                     )
                     imports += [(kind, row) for row in import_rows(url, size, hub=True)]
     slack.stop()
-    text_out = report(rows, jobs, rates, notes, imports, slow)
+    text_out = report(rows, jobs, rates, notes, imports, slow, instances)
     print(text_out)
     RESULTS.write_text(text_out)
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
+def only_two_instances(rates: list[int], seconds: float) -> None:
+    """`--only two-instances`: that measure alone; its section of `bench/results.md` is replaced (or
+    added), the rest of the file kept."""
+    if not pg_available():
+        raise SystemExit(f"PostgreSQL not reachable at {PG_BASE} (set BENCH_PG_URL)")
+    slack = LocalSlack().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("throughput, one instance and two on PostgreSQL", flush=True)
+            url = database("postgresql", 1000, Path(tmp), name="bench_instances")
+            lines = section(instance_rows(url, slack, rates, seconds), seconds, machine(), now())
+    finally:
+        slack.stop()
+        drop_pg("bench_instances_1000")
+    print("\n".join(lines))
+    RESULTS.write_text(replace_section(RESULTS.read_text() if RESULTS.exists() else "", lines))
 
 
 if __name__ == "__main__":

@@ -135,7 +135,6 @@ def add_account(
                 added, status=str(r["status"]), login_url=str(r["login_url"]), username=str(r["username"])
             )
         return replace(added, status="failed") if op is not None and op.state == "failed" else added
-    session = uow.session
     clean = check_fields(cmd)
     validate_choice(ports.catalog, cmd.plan)
     check_local_name(uow, actor.agency_id, clean["name"])
@@ -171,14 +170,23 @@ def add_account(
     invoice = None
     # The row goes in as `creating` (its final status waits for the vendor): a status change after
     # the insert would take the status counters' locks in the opposite order to the runner's.
-    if isinstance(spec, FreeProduct):
-        _start_free(account, spec, cmd.plan, day)
-        final_status, account.status = account.status, CREATING
-        session.add(account)
-        session.flush()
-    else:
-        final_status = "active"
-        invoice = _start_paid(uow, ports, actor, account, cmd, day=day, currency=agency.currency)
+    try:
+        if isinstance(spec, FreeProduct):
+            _start_free(account, spec, cmd.plan, day)
+            final_status, account.status = account.status, CREATING
+            _insert(uow, account)
+        else:
+            final_status = "active"
+            invoice = _start_paid(uow, ports, actor, account, cmd, day=day, currency=agency.currency)
+    except _NameTaken:
+        # Another transaction committed this name between the check above and the insert: the same
+        # submission (Slack's retry reaching another instance at the same moment), whose answer is
+        # replayed, or another one, which has the name.
+        if uow.requests.get(actor.agency_id, key) is not None:
+            return add_account(uow, ports, actor, cmd, notify)
+        raise Conflict(
+            N_("The agency already has an account named {name}."), field="name", name=clean["name"]
+        ) from None
     op = operations.start(
         uow,
         agency_id=actor.agency_id,
@@ -297,6 +305,16 @@ def plan_json(plan: PlanChoice) -> dict[str, Any]:
     }
 
 
+class _NameTaken(Exception):
+    """The account's insert lost to a concurrent transaction's (`agency_id`, `name`)."""
+
+
+def _insert(uow: SqlUnitOfWork, account: Account) -> None:
+    """Insert the new account before anything is charged, under a savepoint (`insert_unique`)."""
+    if not uow.insert_unique(account):
+        raise _NameTaken
+
+
 def _start_free(account: Account, spec: FreeProduct, plan: PlanChoice, day: date) -> None:
     """A trial runs for its level's days; a sandbox never ends. Neither is charged."""
     level = spec.levels.get(plan.level or "")
@@ -346,8 +364,7 @@ def _start_paid(
     account.period_end = q.period_end
     account.price_per_cycle = q.per_cycle
     account.cycles_billed = 1
-    session.add(account)
-    session.flush()
+    _insert(uow, account)
     invoice = charge(
         session,
         ports.gateway,

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import ledger
@@ -128,3 +129,15 @@ class SqlUnitOfWork(UnitOfWork):
 
     def flush(self) -> None:
         self.session.flush()
+
+    def insert_unique(self, row: object) -> bool:
+        """Add `row` and write it under a savepoint. False when a unique constraint refuses it (a
+        concurrent transaction committed the same key first; on PostgreSQL the insert waits for that
+        one to end): only the savepoint is rolled back, so the caller can read what the other wrote
+        in the same transaction."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return False
+        return True
