@@ -1,0 +1,276 @@
+"""Nothing of one agency reaches another (SPEC §11, issue 17 §2), with two installed workspaces.
+
+Every command, the buttons on what it returns (and on what those render), the modals it opens
+submitted as shown, the notices' buttons and the App Home are used in workspace A: B's rows stay
+byte-identical and every Slack call made for A uses A's token. Then everything A was shown (button
+values, modal metadata) is sent again from workspace B, signed and authorised for B: A's rows stay
+byte-identical. Ids of another agency are refused with the unknown id's own words; Slack's own
+payload shapes (a Slack Connect modal, an org-wide install, no team at all) never make an agency up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.localslack import Call, LocalSlack
+from bot.notifier import run_notices
+from bot.settings import Settings
+from domain.catalog import Catalog, load_catalog
+from domain.clock import FixedClock
+from domain.simulated import SimulatedGateway, SimulatedProvider
+from domain.store.models import (
+    Agency,
+)
+from tests.e2e.test_every_button_http import (
+    GENERIC,
+    LAZY,
+    Click,
+    Surface,
+    clicks_of,
+    settled,
+    surface_view,
+    surfaces_of,
+)
+from tests.isolation import Side, TeamHttp, foreign_calls, portfolio, snapshot
+from tests.slackhttp import Reply, block_actions, payload_text
+from tests.workspaces import install, many_workspaces
+
+TEAM_A, TEAM_B = "T0AAA", "T0BBB"
+OWNER_A, OWNER_B = "U0OWNER", "U0BOSS"
+
+
+def commands(tag: str) -> list[tuple[str, str]]:
+    """What an owner types, naming the agency's own accounts (the every-button test's list)."""
+    return [
+        ("/accounts", ""),
+        ("/accounts", "status:all"),
+        ("/accounts", f"show acme-{tag}"),
+        ("/accounts", f"show seated-{tag}"),
+        ("/accounts", f"renew lapsed-{tag}"),
+        ("/accounts", f"access acme-{tag}"),
+        ("/accounts", f"templates import https://crm.example/share/welcome-{tag} status:active"),
+        ("/accounts", "add"),
+        ("/accounts", "overview"),
+        ("/seats", f"add seated-{tag} ana-{tag}@x.io"),
+        ("/seats", f"seated-{tag}"),
+        ("/seats", f"admin seated-{tag} ana-{tag}@x.io"),
+        ("/seats", f"buy seated-{tag} 1"),
+        ("/seats", f"reduce roomy-{tag} 1"),
+        ("/seats", "new"),
+        ("/credits", "buy prepaid 100"),
+        ("/credits", "buy prepaid 5000"),
+        ("/credits", "buy"),
+        ("/credits", ""),
+        ("/quote", ""),
+        ("/quote", "plus 2500 annual"),
+        ("/agency", ""),
+        ("/agency", "settings"),
+        ("/agency", "tasks"),
+        ("/agency", "notices"),
+        ("/agency", "approvals"),
+        ("/agency", "members"),
+        ("/billing", "profiles add"),
+        ("/billing", "profiles"),
+        ("/billing", "history"),
+        ("/billing", "invoice INV-2026-000001"),
+    ]
+
+
+@pytest.fixture
+def pair(
+    settings: Settings,
+    clock: FixedClock,
+    sessions: sessionmaker[Session],
+    db: Engine,
+    catalog: Catalog,
+    provider: SimulatedProvider,
+    gateway: SimulatedGateway,
+    slack: LocalSlack,
+) -> Iterator[tuple[Side, Side]]:
+    """Two workspaces installed through OAuth, each with its agency, owner and portfolio."""
+    from bot.app import build_app
+    from tests.slackhttp import serve_app
+
+    extras: dict[str, Any] = {"notices": {"sleep": lambda s: clock.advance(timedelta(seconds=s))}}
+    app = build_app(
+        many_workspaces(settings),
+        clock=clock,
+        sessions=sessions,
+        catalog=catalog,
+        provider=provider,
+        gateway=gateway,
+        extras=extras,
+    )
+    with serve_app(app) as base_url:
+        sides = []
+        for team, owner, tag in ((TEAM_A, OWNER_A, "a"), (TEAM_B, OWNER_B, "b")):
+            token = install(app, slack, team, owner)
+            agency_id = portfolio(sessions, provider, team, owner, tag)
+            sides.append(Side(team, owner, token, TeamHttp(base_url, slack, team, owner), agency_id, tag))
+        yield sides[0], sides[1]
+
+
+def said(calls: list[Call], reply: Reply | None = None) -> str:
+    """Everything the person was told: the reply, and what went to Slack for them."""
+    texts = [reply.text if reply is not None else ""]
+    texts += [payload_text(c.params) for c in calls]
+    texts += [json.dumps((c.params.get("view") or {}).get("blocks") or []) for c in calls]
+    return "\n".join(texts)
+
+
+def press(http: TeamHttp, surface: Surface, click: Click, user: str) -> tuple[Reply, list[Call]]:
+    """Click one element where it was shown (`tests/e2e/test_every_button_http.py`'s way), as `user`."""
+    mark = http.slack.mark()
+    body = block_actions(
+        http.slack,
+        click.action,
+        user,
+        surface=surface.kind,
+        channel=surface.channel,
+        block_id=click.block_id,
+        message=surface.message or None,
+        view=surface_view(surface, click),
+    )
+    reply = http.interaction(body)
+    return reply, settled(http.slack, mark, LAZY.get(str(click.action.get("action_id"))))
+
+
+def submit(http: TeamHttp, view: dict[str, Any], user: str) -> tuple[Reply, list[Call]]:
+    """Submit a modal as it was shown (inputs as rendered)."""
+    mark = http.slack.mark()
+    reply = http.submit(view, {}, user=user)
+    return reply, http.slack.since(mark)
+
+
+def explore(
+    side: Side, slack: LocalSlack, settings: Settings, sessions: sessionmaker[Session], clock: FixedClock
+) -> list[Any]:
+    """Use everything the app offers in `side`'s workspace: each command, the notices posted to its
+    channel, the App Home; each button and menu on what they show (and on what that renders, in
+    turn); each modal submitted as rendered. Returns what was done, to be replayed elsewhere, and
+    fails on a 500, a generic error or a call with another token."""
+    http = side.http
+    queue: list[Surface] = []
+    problems: list[str] = []
+    for command, text in commands(side.tag):
+        mark = slack.mark()
+        reply = http.run(command, text)
+        calls = slack.since(mark)
+        problems += check(f"{command} {text}", reply, calls, side.token)
+        queue += surfaces_of(reply, calls, None)
+    # The notices of this agency, posted with its token (as the notices job will: w4/tokens).
+    mark = slack.mark()
+    client = WebClient(token=side.token, base_url=slack.api_url)
+    run_notices(
+        settings,
+        sessions,
+        load_catalog(),
+        clock,
+        client=client,
+        agency_ids=[side.agency_id],
+        sleep=lambda s: clock.advance(timedelta(seconds=s)),
+    )
+    posted = slack.since(mark)
+    assert [c.params["channel"] for c in posted if c.method == "chat.postMessage"], "no notice was posted"
+    assert {c.params["channel"] for c in posted if c.method == "chat.postMessage"} == {side.notices}
+    queue += surfaces_of(None, posted, None)
+    home = http.home(user=side.owner)
+    queue.append(Surface("home", home["blocks"], view=home))
+    done: set[tuple[str, str, str]] = set()
+    views: dict[str, dict[str, Any]] = {}
+    record: list[Any] = []
+    while queue:
+        surface = queue.pop(0)
+        if surface.kind == "modal" and surface.view.get("callback_id") and surface.view.get("type") != "home":
+            views.setdefault(str(surface.view["callback_id"]), surface.view)
+        for click in clicks_of(surface):
+            key = (surface.kind, str(click.action.get("action_id")), click.label)
+            if key in done:
+                continue
+            done.add(key)
+            reply, calls = press(http, surface, click, side.owner)
+            record.append((surface, click))
+            problems += check(f"{key[1]} ({key[2]!r}) from a {key[0]}", reply, calls, side.token)
+            queue += surfaces_of(reply if reply.body else None, calls, surface)
+    for callback, view in sorted(views.items()):
+        reply, calls = submit(http, view, side.owner)
+        record.append(view)
+        problems += check(f"the {callback} modal submitted", reply, calls, side.token)
+    assert not problems, "\n".join(problems)
+    assert len(record) >= 60, len(record)
+    return record
+
+
+def check(what: str, reply: Reply, calls: list[Call], token: str) -> list[str]:
+    found = []
+    if reply.status != 200:
+        found.append(f"{what}: HTTP {reply.status}")
+    if GENERIC in said(calls, reply):
+        found.append(f"{what}: the generic error")
+    foreign = foreign_calls(calls, token)
+    if foreign:
+        found.append(f"{what}: calls with another token: {foreign}")
+    return found
+
+
+def replay(side: Side, record: list[Any]) -> list[str]:
+    """Send everything another workspace was shown, from `side`'s workspace as its owner."""
+    http, problems = side.http, []
+    for item in record:
+        if isinstance(item, tuple):
+            surface, click = item
+            if (
+                surface.kind == "message"
+                and surface.channel.startswith("C0")
+                and "NOTICES" in surface.channel
+            ):
+                surface = Surface(surface.kind, surface.blocks, side.notices, surface.message, surface.view)
+            reply, calls = press(http, surface, click, side.owner)
+            what = f"{click.action.get('action_id')} ({click.label!r})"
+        else:
+            reply, calls = submit(http, item, side.owner)
+            what = f"the {item.get('callback_id')} modal"
+        problems += check(f"{what} replayed", reply, calls, side.token)
+    return problems
+
+
+def test_one_workspace_sees_and_changes_only_its_own_agency(
+    pair: tuple[Side, Side],
+    slack: LocalSlack,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    db: Engine,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Everything workspace A can do leaves B's rows byte-identical and is said to Slack with A's
+    token; everything A was shown, sent from B (B's owner, signed for B), leaves A's rows
+    byte-identical (at the time of writing, about 150 clicks and 15 modals each way)."""
+    caplog.set_level(logging.ERROR)
+    a, b = pair
+    before_a, before_b = snapshot(db, a.agency_id), snapshot(db, b.agency_id)
+    record = explore(a, slack, many_workspaces(settings), sessions, clock)
+    after_a = snapshot(db, a.agency_id)
+    assert after_a != before_a  # A's own agency did change (accounts renewed, credits bought, …)
+    assert snapshot(db, b.agency_id) == before_b
+    b_words = re.compile(rf"\b(acme|lapsed|trying|roomy|seated|soon)-b\b|Agency b\b|{b.notices}|{OWNER_B}")
+    leaked = [(c.method, b_words.findall(json.dumps(c.params))) for c in slack.calls]
+    assert not [found for found in leaked if found[1]]
+    problems = replay(b, record)
+    assert not problems, "\n".join(problems)
+    assert snapshot(db, a.agency_id) == after_a
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [
+        r.getMessage() for r in caplog.records
+    ]
+    with Session(db) as s:
+        assert s.scalar(select(func.count()).select_from(Agency)) == 2
