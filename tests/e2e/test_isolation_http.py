@@ -28,9 +28,7 @@ from bot.settings import Settings
 from domain.catalog import Catalog, load_catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
-from domain.store.models import (
-    Agency,
-)
+from domain.store.models import Agency, Approval, BillingProfile, Invoice, Notice, PortalTask
 from tests.e2e.test_every_button_http import (
     GENERIC,
     LAZY,
@@ -274,3 +272,119 @@ def test_one_workspace_sees_and_changes_only_its_own_agency(
     ]
     with Session(db) as s:
         assert s.scalar(select(func.count()).select_from(Agency)) == 2
+
+
+def value_of(blocks: list[dict[str, Any]], action_id: str) -> str:
+    """The value of the first button `action_id` among `blocks` (actions blocks and accessories)."""
+    for block in blocks:
+        elements = list(block.get("elements") or []) + ([block["accessory"]] if block.get("accessory") else [])
+        for element in elements:
+            if element.get("action_id") == action_id and "value" in element:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button in {blocks}")
+
+
+def answered(slack: LocalSlack, mark: int, reply: Reply) -> str:
+    """What the person was told, a modal's field errors included."""
+    errors = reply.body.get("errors") if reply.body.get("response_action") == "errors" else None
+    return said(slack.since(mark), reply) + (json.dumps(errors) if errors else "")
+
+
+MADE_UP = "999999"
+NONCE = "0123456789abcdef0123456789abcdef0123456789abcdef"
+
+
+def test_another_agencys_ids_are_refused_like_unknown_ones(
+    pair: tuple[Side, Side], slack: LocalSlack, db: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Signed and authorised for A, a request naming B's account names, invoice numbers, pending
+    confirmations, approval requests, portal tasks, notices and billing profiles — typed in a
+    command, in a button's value or in a modal's metadata — gets exactly the words an id nobody has
+    gets, and writes nothing in either agency (every row, the audit log included)."""
+    a, b = pair
+    # B's own things, made through B's workspace.
+    pending = value_of(b.http.run("/credits", "buy prepaid 100").body["blocks"], "credits_buy_confirm")
+    bought = value_of(b.http.run("/credits", "buy prepaid 120").body["blocks"], "credits_buy_confirm")
+    b.http.click("credits_buy_confirm", bought, user=OWNER_B)
+    big = value_of(b.http.run("/credits", "buy prepaid 5000").body["blocks"], "credits_buy_confirm")
+    b.http.click("credits_buy_confirm", big, user=OWNER_B)
+    seats = value_of(b.http.run("/seats", "buy seated-b 1").body["blocks"], "seats_buy_confirm")
+    with Session(db) as s:
+        invoice = s.scalars(select(Invoice.number).where(Invoice.agency_id == b.agency_id)).one()
+        approval = s.scalars(select(Approval.id).where(Approval.agency_id == b.agency_id)).one()
+        task = s.scalars(select(PortalTask.id).where(PortalTask.agency_id == b.agency_id)).one()
+        profile = s.scalars(select(BillingProfile.id).where(BillingProfile.agency_id == b.agency_id)).one()
+        notice = s.scalars(select(Notice.id).where(Notice.agency_id == b.agency_id)).first()
+        assert s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == a.agency_id)) == 0
+    # A's own modals, to send back with B's ids in their metadata.
+    a.http.click("billing_profile_edit_open", str(_profile_of(db, a.agency_id)), user=OWNER_A)
+    profile_view = slack.of("views.open")[-1].response["view"]
+    a.http.run("/accounts", "edit acme-a")
+    edit_view = slack.of("views.open")[-1].response["view"]
+
+    cases: list[tuple[str, str, str, Any]] = [
+        ("account name", "acme-b", "nosuch-zz", lambda v: a.http.run("/accounts", f"show {v}")),
+        ("account to renew", "lapsed-b", "nosuch-zz", lambda v: a.http.run("/accounts", f"renew {v}")),
+        ("seats account", "seated-b", "nosuch-zz", lambda v: a.http.run("/seats", v)),
+        ("invoice number", invoice, "INV-2099-999999", lambda v: a.http.run("/billing", f"invoice {v}")),
+        ("invoice paid", invoice, "INV-2099-999999", lambda v: a.http.run("/billing", f"paid {v}")),
+        ("confirmation", pending, NONCE, lambda v: a.http.click("credits_buy_confirm", v, user=OWNER_A)),
+        ("cancel", pending, NONCE, lambda v: a.http.click("credits_buy_cancel", v, user=OWNER_A)),
+        ("seats confirmation", seats, NONCE, lambda v: a.http.click("seats_buy_confirm", v, user=OWNER_A)),
+        ("approve", str(approval), MADE_UP, lambda v: a.http.click("approval_approve", v, user=OWNER_A)),
+        ("reject", str(approval), MADE_UP, lambda v: a.http.click("approval_reject", v, user=OWNER_A)),
+        ("portal task", str(task), MADE_UP, lambda v: a.http.click("portal_task_done", v, user=OWNER_A)),
+        ("notice", str(notice), MADE_UP, lambda v: a.http.click("notice_view", v, user=OWNER_A)),
+        ("renew notice", str(notice), MADE_UP, lambda v: a.http.click("notice_renew", v, user=OWNER_A)),
+        (
+            "billing profile",
+            str(profile),
+            MADE_UP,
+            lambda v: a.http.click("billing_profile_edit_open", v, user=OWNER_A),
+        ),
+        (
+            "profile in metadata",
+            str(profile),
+            MADE_UP,
+            lambda v: a.http.submit(
+                {**profile_view, "private_metadata": json.dumps({"profile": int(v), "channel": a.http.channel})},
+                {},
+                user=OWNER_A,
+            ),
+        ),
+        (
+            "account in metadata",
+            "acme-b",
+            "nosuch-zz",
+            lambda v: a.http.submit(
+                {**edit_view, "private_metadata": json.dumps({"name": v, "channel": a.http.channel})},
+                {},
+                user=OWNER_A,
+            ),
+        ),
+    ]
+    before = snapshot(db, a.agency_id), snapshot(db, b.agency_id)
+    for what, theirs, nobodys, send in cases:
+        words = []
+        for value in (theirs, nobodys):
+            mark = slack.mark()
+            reply = send(value)
+            assert reply.status == 200, what
+            text = answered(slack, mark, reply)
+            if value.isdigit():  # ids are shown as numbers: 999,999
+                text = text.replace(f"{int(value):,}", "<id>")
+            words.append(text.replace(value, "<id>"))
+        assert words[0] == words[1], f"{what}: {words}"
+        assert words[0].strip() and GENERIC not in words[0], f"{what}: {words}"
+    assert (snapshot(db, a.agency_id), snapshot(db, b.agency_id)) == before
+    assert gateway_charges(db, a.agency_id) == 0
+
+
+def _profile_of(db: Engine, agency_id: int) -> int:
+    with Session(db) as s:
+        return s.scalars(select(BillingProfile.id).where(BillingProfile.agency_id == agency_id)).one()
+
+
+def gateway_charges(db: Engine, agency_id: int) -> int:
+    with Session(db) as s:
+        return int(s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == agency_id)) or 0)
