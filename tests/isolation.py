@@ -62,6 +62,8 @@ class Side:
     http: TeamHttp
     agency_id: int
     tag: str
+    app: Any = None
+    """The Bolt app serving it (to install more workspaces into)."""
 
     @property
     def notices(self) -> str:

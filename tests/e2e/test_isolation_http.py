@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from slack_sdk import WebClient
@@ -39,8 +40,9 @@ from tests.e2e.test_every_button_http import (
     surface_view,
     surfaces_of,
 )
+from tests.factories import make_agency, make_profile
 from tests.isolation import Side, TeamHttp, foreign_calls, portfolio, snapshot
-from tests.slackhttp import Reply, block_actions, payload_text
+from tests.slackhttp import Reply, SlackHttp, block_actions, modal_view, payload_text, text_input, trigger_id
 from tests.workspaces import install, many_workspaces
 
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
@@ -114,7 +116,9 @@ def pair(
         for team, owner, tag in ((TEAM_A, OWNER_A, "a"), (TEAM_B, OWNER_B, "b")):
             token = install(app, slack, team, owner)
             agency_id = portfolio(sessions, provider, team, owner, tag)
-            sides.append(Side(team, owner, token, TeamHttp(base_url, slack, team, owner), agency_id, tag))
+            sides.append(
+                Side(team, owner, token, TeamHttp(base_url, slack, team, owner), agency_id, tag, app)
+            )
         yield sides[0], sides[1]
 
 
@@ -277,7 +281,9 @@ def test_one_workspace_sees_and_changes_only_its_own_agency(
 def value_of(blocks: list[dict[str, Any]], action_id: str) -> str:
     """The value of the first button `action_id` among `blocks` (actions blocks and accessories)."""
     for block in blocks:
-        elements = list(block.get("elements") or []) + ([block["accessory"]] if block.get("accessory") else [])
+        elements = list(block.get("elements") or []) + (
+            [block["accessory"]] if block.get("accessory") else []
+        )
         for element in elements:
             if element.get("action_id") == action_id and "value" in element:
                 return str(element["value"])
@@ -315,7 +321,9 @@ def test_another_agencys_ids_are_refused_like_unknown_ones(
         task = s.scalars(select(PortalTask.id).where(PortalTask.agency_id == b.agency_id)).one()
         profile = s.scalars(select(BillingProfile.id).where(BillingProfile.agency_id == b.agency_id)).one()
         notice = s.scalars(select(Notice.id).where(Notice.agency_id == b.agency_id)).first()
-        assert s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == a.agency_id)) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == a.agency_id)) == 0
+        )
     # A's own modals, to send back with B's ids in their metadata.
     a.http.click("billing_profile_edit_open", str(_profile_of(db, a.agency_id)), user=OWNER_A)
     profile_view = slack.of("views.open")[-1].response["view"]
@@ -347,7 +355,10 @@ def test_another_agencys_ids_are_refused_like_unknown_ones(
             str(profile),
             MADE_UP,
             lambda v: a.http.submit(
-                {**profile_view, "private_metadata": json.dumps({"profile": int(v), "channel": a.http.channel})},
+                {
+                    **profile_view,
+                    "private_metadata": json.dumps({"profile": int(v), "channel": a.http.channel}),
+                },
                 {},
                 user=OWNER_A,
             ),
@@ -387,4 +398,181 @@ def _profile_of(db: Engine, agency_id: int) -> int:
 
 def gateway_charges(db: Engine, agency_id: int) -> int:
     with Session(db) as s:
-        return int(s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == agency_id)) or 0)
+        return int(
+            s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == agency_id)) or 0
+        )
+
+
+OTHER_COMPANY, OUTSIDER = "T0PARTNER", "U0PARTNER"
+
+
+def connect_submission(
+    view: dict[str, Any], values: dict[str, Any], user: str, installed: str
+) -> dict[str, Any]:
+    """A modal submitted from a Slack Connect channel as Slack sends it: the team fields are the
+    other company's; only `view.app_installed_team_id` names the workspace that installed the app."""
+    shown = modal_view(view, values)
+    shown.update(team_id=OTHER_COMPANY, app_installed_team_id=installed)
+    return {
+        "type": "view_submission",
+        "team": {"id": OTHER_COMPANY, "domain": "partner"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": OTHER_COMPANY},
+        "api_app_id": "A0TEST",
+        "token": "x",
+        "trigger_id": trigger_id(),
+        "view": shown,
+        "response_urls": [],
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+def test_a_slack_connect_modal_is_the_installing_workspaces(
+    pair: tuple[Side, Side], slack: LocalSlack, db: Engine
+) -> None:
+    """A's owner saves the settings modal from a channel shared with another company (the payload's
+    team is the other company's): A's agency is renamed, with A's token; no agency is made up for
+    the other company. The other company's person submitting the same modal is not a member of A's
+    desk: refused, nothing written."""
+    a, b = pair
+    a.http.run("/agency", "settings")
+    view = slack.of("views.open")[-1].response["view"]
+    before_b = snapshot(db, b.agency_id)
+    mark = slack.mark()
+    reply = a.http.interaction(connect_submission(view, {"name": text_input("Renamed A")}, OWNER_A, TEAM_A))
+    assert reply.status == 200 and not reply.body.get("errors"), reply.raw
+    assert foreign_calls(slack.since(mark), a.token) == []
+    with Session(db) as s:
+        assert s.get_one(Agency, a.agency_id).name == "Renamed A"
+        assert sorted(s.scalars(select(Agency.team_id))) == [TEAM_A, TEAM_B]
+    before_a = snapshot(db, a.agency_id)
+    mark = slack.mark()
+    reply = a.http.interaction(connect_submission(view, {"name": text_input("Theirs now")}, OUTSIDER, TEAM_A))
+    assert reply.status == 200
+    assert "not a member" in answered(slack, mark, reply), reply.raw
+    assert snapshot(db, a.agency_id) == before_a and snapshot(db, b.agency_id) == before_b
+    with Session(db) as s:
+        assert s.scalar(select(func.count()).select_from(Agency)) == 2
+
+
+ORG, ORG_OWNER = "E0ORG", "U0ORGBOSS"
+
+
+def org_command(http: SlackHttp, team: str, user: str, command: str, text: str = "") -> Reply:
+    """A slash command from one workspace of an organisation the app is installed in org-wide."""
+    body = {
+        "token": "x",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "enterprise_id": ORG,
+        "enterprise_name": "Org",
+        "is_enterprise_install": "true",
+        "channel_id": f"C0{team}",
+        "channel_name": "agency",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0TEST",
+        "response_url": http.slack.response_url(f"{team}-{command}"),
+        "trigger_id": trigger_id(),
+    }
+    return http.post(urlencode(body))
+
+
+def org_click(http: SlackHttp, team: str, user: str, action_id: str, value: str) -> Reply:
+    """A button clicked in one workspace of the organisation (Slack's org-wide `block_actions`)."""
+    payload = block_actions(
+        http.slack, {"action_id": action_id, "type": "button", "value": value}, user, surface="ephemeral"
+    )
+    payload.update(
+        team={"id": team, "domain": team.lower(), "enterprise_id": ORG, "enterprise_name": "Org"},
+        enterprise={"id": ORG, "name": "Org"},
+        is_enterprise_install=True,
+        api_app_id="A0TEST",
+        token="x",
+        trigger_id=trigger_id(),
+    )
+    payload["user"] = {**payload["user"], "team_id": team}
+    return http.post(urlencode({"payload": json.dumps(payload)}))
+
+
+def test_an_org_wide_install_is_one_agency_for_every_workspace_of_the_organisation(
+    pair: tuple[Side, Side], slack: LocalSlack, db: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Installed org-wide (Enterprise Grid), the app serves the organisation's workspaces as one
+    agency keyed by the organisation: a purchase started in one workspace is confirmed from another,
+    both with the organisation's token; A's and B's agencies are untouched and no per-workspace
+    agency is made up."""
+    a, b = pair
+    token = install(a.app, slack, None, ORG_OWNER, enterprise=ORG, org_wide=True)
+    with sessions.begin() as s:  # the organisation's agency, as the install left it, with a card
+        make_profile(
+            s, make_agency(s, team_id=ORG, owner=ORG_OWNER, enterprise_id=ORG, is_enterprise_install=True)
+        )
+    before = snapshot(db, a.agency_id), snapshot(db, b.agency_id)
+    mark = slack.mark()
+    started = org_command(a.http, "T0ORG1", ORG_OWNER, "/credits", "buy prepaid 100")
+    nonce = value_of(started.body["blocks"], "credits_buy_confirm")
+    org_click(a.http, "T0ORG2", ORG_OWNER, "credits_buy_confirm", nonce)
+    assert "Bought $100.00" in said(slack.since(mark)), said(slack.since(mark))
+    listed = org_command(a.http, "T0ORG2", ORG_OWNER, "/billing", "history")
+    assert "INV-2026-000001" in listed.text
+    assert foreign_calls(slack.since(mark), token) == []
+    with Session(db) as s:
+        org = s.scalars(select(Agency).where(Agency.team_id == ORG)).one()
+        assert s.scalar(select(func.count()).select_from(Agency)) == 3
+        assert s.scalar(select(func.count()).select_from(Invoice).where(Invoice.agency_id == org.id)) == 1
+    assert (snapshot(db, a.agency_id), snapshot(db, b.agency_id)) == before
+
+
+def test_a_payload_without_a_team_makes_no_agency(
+    pair: tuple[Side, Side], slack: LocalSlack, db: Engine
+) -> None:
+    """A signed request that names no team at all (nor organisation, nor user's team) cannot be
+    authorised for any installation: the person reads that the app is not installed there, and no
+    agency is made up or written."""
+    a, b = pair
+    before = snapshot(db, a.agency_id), snapshot(db, b.agency_id)
+    mark = slack.mark()
+    payload = block_actions(
+        slack,
+        {"action_id": "credits_buy_confirm", "type": "button", "value": NONCE},
+        OWNER_A,
+        surface="ephemeral",
+    )
+    payload["user"] = {"id": OWNER_A, "username": "owner"}
+    payload.update(api_app_id="A0TEST", token="x", trigger_id=trigger_id())
+    reply = a.http.post(urlencode({"payload": json.dumps(payload)}))
+    command = {"command": "/credits", "text": "buy prepaid 100", "user_id": OWNER_A, "api_app_id": "A0TEST"}
+    command.update(response_url=slack.response_url("no-team"), trigger_id=trigger_id(), channel_id="C0AAA")
+    typed = a.http.post(urlencode(command))
+    assert reply.status == 200 and typed.status == 200
+    told = said(slack.since(mark)) + typed.raw
+    assert "reinstall this app" in told, told
+    assert [c.method for c in slack.since(mark) if c.method != "response_url"] == []
+    assert (snapshot(db, a.agency_id), snapshot(db, b.agency_id)) == before
+    with Session(db) as s:
+        assert s.scalar(select(func.count()).select_from(Agency)) == 2
+
+
+def test_single_workspace_mode_serves_the_tokens_workspace_whatever_the_payload_says(
+    http: SlackHttp, slack: LocalSlack, sessions: sessionmaker[Session], db: Engine
+) -> None:
+    """With one bot token, every request is that token's workspace (`auth.test`): a payload naming
+    another team, or none, is served as the token's agency, never as a fresh one."""
+    with sessions.begin() as s:
+        make_agency(s, name="Token's Agency")
+    other = TeamHttp(http.base_url, slack, "T0ELSEWHERE", OWNER_A)
+    assert "Token's Agency" in other.run("/agency", "").text
+    other.run("/agency", "settings")
+    view = slack.of("views.open")[-1].response["view"]
+    reply = other.interaction(
+        connect_submission(view, {"name": text_input("Renamed")}, OWNER_A, "T0ELSEWHERE")
+    )
+    assert reply.status == 200 and not reply.body.get("errors"), reply.raw
+    command = {"command": "/agency", "text": "", "user_id": OWNER_A, "api_app_id": "A0TEST"}
+    command.update(response_url=slack.response_url("no-team"), trigger_id=trigger_id(), channel_id="C0TEST")
+    assert "Renamed" in http.post(urlencode(command)).text
+    with Session(db) as s:
+        assert [(x.team_id, x.name) for x in s.scalars(select(Agency))] == [("T0TEST", "Renamed")]
