@@ -462,6 +462,18 @@ class AgencyStats(Base):
     active_paid: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class InvoiceCounter(Base):
+    """The last invoice number an agency gave in a year (`INV-2026-000042` is its 42nd of 2026): each
+    agency numbers its own invoices from 1, without gaps another agency's invoices would leave and
+    without telling anyone how many invoices the other agencies of the deployment write."""
+
+    __tablename__ = "invoice_counters"
+
+    agency_id: Mapped[int] = mapped_column(Id, ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatusCount(Base):
     """Accounts per status per agency, commission accounts aside; triggers keep it exact (0004b)."""
 
