@@ -153,9 +153,10 @@ def portfolio(
             actor=owner,
         )
         uow.commit()
-    provider.accounts[f"acc_acme_{tag}"] = {"name": f"acc_acme_{tag}", "templates": []}
+    provider.accounts[f"acc_acme_{tag}"] = {"name": f"acc_acme_{tag}", "plan": None, "templates": []}
     provider.accounts[f"acc_seats_{tag}"] = {
         "name": f"seated-{tag}",
+        "plan": None,
         "members": [{"email": f"ana-{tag}@x.io"}],
         "templates": [],
     }

@@ -159,6 +159,7 @@ class Account(Base):
         Index("ix_accounts_agency_status_size", "agency_id", "status", "plan_size"),
         # Imports and the reconciliation find accounts by their vendor reference (migration 0010_c).
         Index("ix_accounts_agency_provider_ref", "agency_id", "provider_ref"),
+        Index("ix_accounts_provider_ref", "provider_ref"),  # a vendor account another agency manages
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -29,7 +30,16 @@ from bot.settings import Settings
 from domain.catalog import Catalog, load_catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
-from domain.store.models import Agency, Approval, BillingProfile, Invoice, Notice, PortalTask
+from domain.store.models import (
+    Account,
+    Agency,
+    Approval,
+    BillingProfile,
+    Invoice,
+    Notice,
+    PortalTask,
+    PortfolioImport,
+)
 from tests.e2e.test_every_button_http import (
     GENERIC,
     LAZY,
@@ -576,3 +586,51 @@ def test_single_workspace_mode_serves_the_tokens_workspace_whatever_the_payload_
     assert "Renamed" in http.post(urlencode(command)).text
     with Session(db) as s:
         assert [(x.team_id, x.name) for x in s.scalars(select(Agency))] == [("T0TEST", "Renamed")]
+
+
+def test_an_import_takes_nothing_another_agency_manages(
+    pair: tuple[Side, Side], slack: LocalSlack, db: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The vendor lists every account of the deployment's partner login, B's included: A's import
+    (from the vendor's list, or a CSV naming B's vendor references) adds A's own and reports B's as
+    managed by another agency — never a second desk account driving B's client at the vendor."""
+    a, b = pair
+    before_b = snapshot(db, b.agency_id)
+    reply = a.http.run("/agency", "import")
+    assert reply.status == 200, reply.raw
+    deadline = time.monotonic() + 10
+    state = None
+    while time.monotonic() < deadline:
+        with Session(db) as s:
+            state = s.scalars(
+                select(PortfolioImport).where(PortfolioImport.agency_id == a.agency_id)
+            ).one_or_none()
+            if state is not None and state.status == "done":
+                break
+        time.sleep(0.05)
+    assert state is not None and state.status == "done", state
+    theirs = {f"acc_acme_{b.tag}", f"acc_seats_{b.tag}"}
+    with Session(db) as s:
+        refs = set(s.scalars(select(Account.provider_ref).where(Account.agency_id == a.agency_id)))
+    assert not refs & theirs, refs
+    assert sorted(n for n, _ in state.skipped_items) == sorted(["acc_acme_b", "seated-b"]), (
+        state.skipped_items
+    )
+    assert all("another agency" in reason for _, reason in state.skipped_items), state.skipped_items
+    a.http.run("/agency", "import csv")
+    view = slack.of("views.open")[-1].response["view"]
+    rows = "\n".join(
+        (
+            "name,client_name,client_email,country,product,tier,contacts,frequency,next_renewal,vendor_reference",
+            "csv-mine,One,one@x.example,FR,marketing,plus,2500,monthly,2026-12-20,acc_new_a",
+            "csv-theirs,Two,two@x.example,FR,marketing,plus,2500,monthly,2026-12-20,acc_acme_b",
+        )
+    )
+    reply = a.http.submit(view, {"rows": text_input(rows)}, user=OWNER_A)
+    shown = payload_text(reply.body["view"])
+    assert "1 added, 0 already there, 1 refused" in shown and "Line 3:" in shown, shown
+    assert "another agency" in shown, shown
+    with Session(db) as s:
+        refs = set(s.scalars(select(Account.provider_ref).where(Account.agency_id == a.agency_id)))
+    assert "acc_new_a" in refs and not refs & theirs
+    assert snapshot(db, b.agency_id) == before_b

@@ -205,7 +205,9 @@ def test_the_daily_jobs_bill_and_notice_each_agency_about_its_own_accounts(
             ).all()
             assert notices, f"workspace {ws.n}: no notice"
             assert {agency for _, _, agency in notices} <= {ws.agency_id, None}, notices
-            assert ("renewal_coming", f"soon-{ws.n:02d}", ws.agency_id) in {tuple(n) for n in notices}, notices
+            assert ("renewal_coming", f"soon-{ws.n:02d}", ws.agency_id) in {tuple(n) for n in notices}, (
+                notices
+            )
 
 
 @pytest.mark.xfail(strict=True, reason="per-workspace tokens for jobs: w4/tokens")

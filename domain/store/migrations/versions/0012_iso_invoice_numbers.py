@@ -9,6 +9,9 @@ deployment: an agency's numbering had gaps where the other agencies' invoices we
 agency how many invoices the others wrote (SPEC §11: nothing of one agency reaches another).
 `invoice_counters` holds the last number each agency gave in each year; existing agencies go on
 from the highest number they already have that year, so no number is given twice.
+
+`ix_accounts_provider_ref`: an import looks up whether another agency already manages a vendor
+account (the vendor lists what the deployment's partner login sees, every agency's accounts).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ NUMBER = re.compile(r"^INV-(\d{4})-(\d+)$")
 
 
 def upgrade() -> None:
+    op.create_index("ix_accounts_provider_ref", "accounts", ["provider_ref"])
     counters = op.create_table(
         "invoice_counters",
         sa.Column("agency_id", Id, sa.ForeignKey("agencies.id"), primary_key=True),
@@ -49,3 +53,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("invoice_counters")
+    op.drop_index("ix_accounts_provider_ref", table_name="accounts")
