@@ -198,6 +198,13 @@ def explore(
     queue += surfaces_of(None, posted, None)
     home = http.home(user=side.owner)
     queue.append(Surface("home", home["blocks"], view=home))
+    for shortcut in ("quote_shortcut", "accounts_new_shortcut"):  # global shortcuts open modals
+        mark = slack.mark()
+        reply = http.interaction({"type": "shortcut", "callback_id": shortcut, "user": {"id": side.owner}})
+        calls = slack.since(mark)
+        problems += check(f"the {shortcut} shortcut", reply, calls, side.token)
+        assert [c.method for c in calls if c.method == "views.open"], shortcut
+        queue += surfaces_of(reply if reply.body else None, calls, None)
     done: set[tuple[str, str, str]] = set()
     views: dict[str, dict[str, Any]] = {}
     record: list[Any] = []
@@ -235,24 +242,37 @@ def check(what: str, reply: Reply, calls: list[Call], token: str) -> list[str]:
     return found
 
 
-def replay(side: Side, record: list[Any]) -> list[str]:
-    """Send everything another workspace was shown, from `side`'s workspace as its owner."""
+def words_of(side: Side) -> re.Pattern[str]:
+    """What names something of `side`'s agency: its accounts, name, owner and channels."""
+    tag = side.tag
+    return re.compile(
+        rf"\b(?:acme|lapsed|trying|roomy|seated|soon)-{tag}(?:-\d\d)?\b|\bAgency {tag}\b"
+        rf"|\b{side.notices}\b|\b{side.owner}\b|\bC0{side.team[2:]}\b"
+    )
+
+
+def replay(side: Side, record: list[Any], theirs: re.Pattern[str]) -> list[str]:
+    """Send everything another workspace was shown, from `side`'s workspace as its owner: no 500, no
+    generic error, only `side`'s token, and no answer naming anything of the other agency that the
+    request did not itself carry (a refusal may repeat the name it was given, nothing more)."""
     http, problems = side.http, []
     for item in record:
         if isinstance(item, tuple):
             surface, click = item
-            if (
-                surface.kind == "message"
-                and surface.channel.startswith("C0")
-                and "NOTICES" in surface.channel
-            ):
+            if surface.kind == "message" and "NOTICES" in surface.channel:
                 surface = Surface(surface.kind, surface.blocks, side.notices, surface.message, surface.view)
+            sent = json.dumps([click.action, surface.message, surface_view(surface, click)])
             reply, calls = press(http, surface, click, side.owner)
             what = f"{click.action.get('action_id')} ({click.label!r})"
         else:
+            sent = json.dumps(item)
             reply, calls = submit(http, item, side.owner)
             what = f"the {item.get('callback_id')} modal"
         problems += check(f"{what} replayed", reply, calls, side.token)
+        told = reply.raw + "".join(json.dumps(c.params) for c in calls)
+        leaked = set(theirs.findall(told)) - set(theirs.findall(sent))
+        if leaked:
+            problems.append(f"{what} replayed: shown {sorted(leaked)} of the other agency")
     return problems
 
 
@@ -275,10 +295,10 @@ def test_one_workspace_sees_and_changes_only_its_own_agency(
     after_a = snapshot(db, a.agency_id)
     assert after_a != before_a  # A's own agency did change (accounts renewed, credits bought, …)
     assert snapshot(db, b.agency_id) == before_b
-    b_words = re.compile(rf"\b(acme|lapsed|trying|roomy|seated|soon)-b\b|Agency b\b|{b.notices}|{OWNER_B}")
+    b_words = words_of(b)
     leaked = [(c.method, b_words.findall(json.dumps(c.params))) for c in slack.calls]
     assert not [found for found in leaked if found[1]]
-    problems = replay(b, record)
+    problems = replay(b, record, words_of(a))
     assert not problems, "\n".join(problems)
     assert snapshot(db, a.agency_id) == after_a
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [
