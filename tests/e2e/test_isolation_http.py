@@ -92,6 +92,8 @@ def commands(tag: str) -> list[tuple[str, str]]:
         ("/billing", "profiles add"),
         ("/billing", "profiles"),
         ("/billing", "history"),
+        ("/billing", "history csv"),
+        ("/agency", "notices run"),
         ("/billing", "invoice INV-2026-000001"),
     ]
 
