@@ -24,11 +24,11 @@ from domain.simulated import SimulatedProvider
 from domain.store.models import Account, Agency, Base, Member
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors import tasks
+from tests.conftest import SECRET
 from tests.factories import NOW, make_account, make_agency, make_profile
 from tests.portal_fakes import NoApiProvider
 from tests.slackhttp import TEAM, Reply, SlackHttp
 
-SECRET = "test-signing-secret-5d41402abc4b2a76"  # tests.conftest.SECRET
 CHANNEL = "C0TEST"
 QUIET_METHODS = ("response_url",)
 """What carries no token: a response URL is the request's own (Slack signs it into the payload)."""
