@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ui
-from bot.context import team_and_user, translator_for
+from bot.context import translator_for, user_of
 from bot.i18n import Translator
 from domain.i18n import N_
 
@@ -69,7 +69,7 @@ def answer(
         respond(**{**payload, "replace_original": replace})
         return
     client: WebClient | None = context.get("client")
-    _, user = team_and_user(body)
+    user = user_of(body)
     if client is None or not user:
         return
     message = {k: payload[k] for k in MESSAGE_KEYS if k in payload}

@@ -188,7 +188,7 @@ def _installed(deps: Deps, args: SuccessArgs) -> None:
     who installed it as its owner the first time."""
     found = args.installation
     workspace = Workspace(found.team_id, found.enterprise_id, bool(found.is_enterprise_install))
-    install(deps.uow, deps.clock, workspace, found.user_id, deps.settings.reseller_owners)
+    install(deps.uow, deps.clock, workspace, found.user_id)
 
 
 def error_response(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:

@@ -127,15 +127,15 @@ class Req:
         return Translator(self.language, self.currency, self.timezone)
 
 
-def team_and_user(body: Mapping[str, Any]) -> tuple[str, str]:
-    """Slash commands carry flat `team_id`/`user_id`; interactions nest them under `team`/`user`.
+def user_of(body: Mapping[str, Any]) -> str:
+    """The acting user: slash commands and events flattened by a listener carry `user_id`,
+    interactions nest it under `user`. Whatever the body holds, the answer is a string: a `user` that
+    is not an object, or an id that is not a string, counts as missing (then refused as a non-member).
 
-    Whatever the body holds, the answer is two strings: a `team` or `user` that is not an object, or
-    an id that is not a string, counts as missing (an empty user is then refused as a non-member)."""
-    nested_team, nested_user = _object(body.get("team")), _object(body.get("user"))
-    team = _text(body.get("team_id")) or _text(nested_team.get("id")) or _text(nested_user.get("team_id"))
-    user = _text(body.get("user_id")) or _text(nested_user.get("id"))
-    return team or "T0LOCAL", user
+    The workspace is never read from the body: it is the installation Bolt authorised
+    (`bot.workspaces.authorised_workspace`), which a Slack Connect modal or another workspace of an
+    organisation would otherwise fill with someone else's team."""
+    return _text(body.get("user_id")) or _text(_object(body.get("user")).get("id"))
 
 
 def _object(value: object) -> Mapping[str, Any]:
@@ -149,7 +149,7 @@ def _text(value: object) -> str:
 def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     """Resolve the acting member (refusing non-members) and their language, before any work."""
     deps: Deps = context["deps"]
-    _, user_id = team_and_user(body)
+    user_id = user_of(body)
     workspace = authorised_workspace(context)
     if workspace is None or workspace.key is None:
         raise NotAMember(N_("Slack did not say which workspace this comes from, so nothing was done."))
@@ -158,7 +158,9 @@ def open_request(context: BoltContext, body: Mapping[str, Any]) -> Req:
     with deps.read_uow() as uow:
         found = find_actor(uow.session, team_id, user_id)
     if found is None:
-        owners = set(deps.settings.reseller_owners)
+        # RESELLER_OWNERS are the owners of the one workspace's agency; with many, each agency's first
+        # owner is whoever installed the app there, and nobody is an owner of every agency.
+        owners = set() if deps.settings.multi_workspace else set(deps.settings.reseller_owners)
         installer = deps.installer_of(workspace)
         if installer is not None and not _has_agency(deps, team_id):  # after that, owners add members
             owners.add(installer)
@@ -208,7 +210,7 @@ def translator_for(context: BoltContext, body: Mapping[str, Any]) -> Translator:
     """A translator for someone who may not be a member (refusals must still be readable)."""
     deps: Deps | None = context.get("deps")
     client: WebClient | None = context.get("client")
-    _, user_id = team_and_user(body)
+    user_id = user_of(body)
     lang = None
     if deps is not None and client is not None and _talks_to_slack(deps.settings) and user_id:
         lang = deps.locales.lookup(client, user_id)

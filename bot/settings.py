@@ -246,6 +246,12 @@ class Settings(BaseSettings):
                 "many: set one or the other, not both"
             )
             raise ValueError(msg)
+        if self.multi_workspace and self.reseller_owners:
+            msg = (
+                "RESELLER_OWNERS names the owners of one workspace's agency; with many workspaces each "
+                "agency's first owner is whoever installs the app there: leave it empty"
+            )
+            raise ValueError(msg)
         if (self.slack_client_id is None) != (self.slack_client_secret is None):
             missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
             msg = f"{missing} is needed too to install in many workspaces (Basic Information in Slack)"

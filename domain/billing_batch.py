@@ -35,6 +35,7 @@ from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES
 from domain.renewal import NextCharge, apply_renewal, describe_plan, next_charge
 from domain.renewal_retry import first_failure
+from domain.store.invoice_numbers import invoice_number, reserve
 from domain.store.models import Account, BillingProfile, Invoice, LedgerEntry
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
@@ -305,8 +306,15 @@ class Batch:
         """Insert the invoices (one multi-row INSERT), number them, then write what names them."""
         if self.new:
             self.session.flush()
+            numbered: dict[tuple[int, int], list[Invoice]] = {}
+            for invoice, _, _ in sorted(self.new, key=lambda item: item[0].id):
+                numbered.setdefault((invoice.agency_id, invoice.created_at.year), []).append(invoice)
+            for (agency_id, year), invoices in numbered.items():
+                for invoice, n in zip(
+                    invoices, reserve(self.session, agency_id, year, len(invoices)), strict=True
+                ):
+                    invoice.number = invoice_number(year, n)
             for invoice, request, draw in self.new:
-                invoice.number = f"INV-{invoice.created_at.year}-{invoice.id:06d}"
                 if invoice.status == "failed":
                     continue
                 for entry in draw_entries(request, draw, invoice.id, invoice.created_at):

@@ -22,6 +22,7 @@ from domain.errors import InvalidInput, NotFound, PaymentUnavailable
 from domain.i18n import N_, stored
 from domain.money import ZERO, round_money
 from domain.ports import PaymentGateway
+from domain.store.invoice_numbers import invoice_number, reserve
 from domain.store.models import BillingProfile, Invoice
 
 
@@ -225,6 +226,7 @@ def draw_entries(
 
 
 def _number(session: Session, invoice: Invoice, year: int) -> None:
+    (n,) = reserve(session, invoice.agency_id, year)
+    invoice.number = invoice_number(year, n)
     session.add(invoice)
     session.flush()
-    invoice.number = f"INV-{year}-{invoice.id:06d}"

@@ -38,7 +38,7 @@ from domain.periods import Frequency
 from domain.plaintext import UNSTORABLE_REFUSED, holds_unstorable
 from domain.plans import MAX_QUANTITY, PlanChoice, validate_choice
 from domain.portfolio import count_active_paid
-from domain.portfolio_import import new_account, record_imported
+from domain.portfolio_import import managed_elsewhere, new_account, record_imported
 from domain.pricing import quote
 from domain.roles import Permission
 from domain.store.models import Account
@@ -62,6 +62,9 @@ MAX_SLACK_CHARS = 3000
 MAX_FILE_ROWS = 100_000
 STATUSES = ("active", "disabled", "cancelled")
 """Statuses a paid row may have (empty: active). A V1 row's status follows its level."""
+
+
+ELSEWHERE = N_("vendor_reference: another agency of this desk manages that vendor account.")
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,11 @@ def import_csv(
     session = uow.session
     known_names: set[str] = set()
     known_refs: set[str] = set()
+    elsewhere: set[str] = set()
     for start in range(0, len(good), 500):
         chunk = good[start : start + 500]
         refs = [r.reference for r in chunk if r.reference]
+        elsewhere |= managed_elsewhere(session, actor.agency_id, refs)
         for name, ref in session.execute(
             select(Account.name, Account.provider_ref).where(
                 Account.agency_id == actor.agency_id,
@@ -179,6 +184,9 @@ def import_csv(
     count = count_active_paid(session, actor.agency_id)
     new: list[Account] = []
     for row in good:
+        if row.reference and row.reference in elsewhere and row.reference not in known_refs:
+            result.errors.append(RowError(row.line, ELSEWHERE))
+            continue
         if row.name in known_names or (row.reference and row.reference in known_refs):
             result.existing.append(row.name)
             continue
@@ -188,6 +196,7 @@ def import_csv(
         account = _account(agency, actor, clock, catalog, row, day=day, count=count)
         new.append(account)
         result.added.append(row.name)
+    result.errors.sort(key=lambda error: error.line)
     record_imported(uow, clock, actor, new, source="csv")
     audit.record(
         uow,

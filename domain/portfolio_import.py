@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.accounts import rules
@@ -63,6 +64,20 @@ OPEN = ("running", "interrupted")
 ARCHIVED = N_("archived at the vendor")
 BAD_NAME = N_("a name the desk cannot hold (lowercase letters, digits and hyphens, at most 63)")
 OTHER_REFERENCE = N_("the desk's account of this name is another vendor account")
+ANOTHER_AGENCY = N_("another agency of this desk manages this vendor account")
+
+
+def managed_elsewhere(session: Session, agency_id: int, refs: Sequence[str]) -> set[str]:
+    """The vendor references among `refs` that another agency's accounts hold. The vendor lists what
+    the deployment's partner login sees, every agency's accounts included (SPEC §11): an import must
+    not give a second agency a desk account that drives the same client's account at the vendor."""
+    if not refs:
+        return set()
+    return set(
+        session.scalars(
+            select(Account.provider_ref).where(Account.provider_ref.in_(refs), Account.agency_id != agency_id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -352,6 +367,7 @@ def import_page(
             known_names[name] = ref
             if ref:
                 known_refs.add(ref)
+    elsewhere = managed_elsewhere(session, actor.agency_id, refs)
     outcome = PageOutcome(skipped=[])
     assert outcome.skipped is not None
     day = today(clock, agency.timezone or "UTC")
@@ -365,6 +381,9 @@ def import_page(
             continue
         if name in known_names:
             outcome.skipped.append((vendor.name, OTHER_REFERENCE))
+            continue
+        if vendor.reference in elsewhere:
+            outcome.skipped.append((vendor.name, ANOTHER_AGENCY))
             continue
         if vendor.archived:
             outcome.skipped.append((vendor.name, ARCHIVED))

@@ -49,9 +49,8 @@ def publish_home(
 ) -> None:
     if event.get("tab") not in (None, "home"):
         return
-    flat = {"team_id": body.get("team_id"), "user_id": event.get("user")}
-    try:
-        req = open_request(context, flat)
+    try:  # the workspace is the installation Bolt authorised, never the event's team fields
+        req = open_request(context, {"user_id": event.get("user")})
     except NotAMember:
         return
     view = ui.plain_texts(View(type="home", blocks=home_blocks(req)).to_dict())

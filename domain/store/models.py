@@ -159,6 +159,7 @@ class Account(Base):
         Index("ix_accounts_agency_status_size", "agency_id", "status", "plan_size"),
         # Imports and the reconciliation find accounts by their vendor reference (migration 0010_c).
         Index("ix_accounts_agency_provider_ref", "agency_id", "provider_ref"),
+        Index("ix_accounts_provider_ref", "provider_ref"),  # a vendor account another agency manages
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -460,6 +461,18 @@ class AgencyStats(Base):
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     active_paid: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number an agency gave in a year (`INV-2026-000042` is its 42nd of 2026): each
+    agency numbers its own invoices from 1, without gaps another agency's invoices would leave and
+    without telling anyone how many invoices the other agencies of the deployment write."""
+
+    __tablename__ = "invoice_counters"
+
+    agency_id: Mapped[int] = mapped_column(Id, ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StatusCount(Base):

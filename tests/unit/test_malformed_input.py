@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot import ui
-from bot.context import team_and_user
+from bot.context import user_of
 from bot.parsing import positive_int
 from bot.quote_text import parse_count
 from bot.server import is_slack_envelope
@@ -101,11 +101,13 @@ def test_ordinary_text_is_storable() -> None:
 @given(body=st.dictionaries(st.sampled_from(["team", "user", "team_id", "user_id"]), ANYTHING))
 @example(body={"user": "U0OWNER"})
 @example(body={"user": None, "team": []})
-def test_the_request_context_reads_two_strings_from_any_body(body: dict[str, Any]) -> None:
-    """`team_and_user` never raises; a user that is not an object or an id that is not text is
-    missing (and is then refused as a non-member)."""
-    team, user = team_and_user(body)
-    assert isinstance(team, str) and team and isinstance(user, str)
+def test_the_request_context_reads_the_user_from_any_body(body: dict[str, Any]) -> None:
+    """`user_of` never raises; a user that is not an object or an id that is not text is missing
+    (and is then refused as a non-member). No team is read: the workspace is Bolt's authorisation."""
+    user = user_of(body)
+    assert isinstance(user, str)
+    if isinstance(body.get("user_id"), str) and body["user_id"]:
+        assert user == body["user_id"]
 
 
 @pytest.mark.parametrize(
