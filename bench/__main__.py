@@ -23,6 +23,9 @@ from bench.jobs import job_rows
 from bench.scenarios import SCENARIOS, floor_body
 from bench.throughput import from_process
 from bench.vendor_wait import CREATE_DELAY, Drained, slow_vendor
+from bench.workspaces import replace_section as replace_workspaces
+from bench.workspaces import section as workspaces_section
+from bench.workspaces import workspace_rows
 from bot.localslack import LocalSlack
 from bot.seed import seed_accounts
 from domain.store.db import make_engine
@@ -254,7 +257,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["two-instances"],
+        choices=["two-instances", "many-workspaces"],
         default=None,
         help="run one part alone and replace its section of bench/results.md",
     )
@@ -265,6 +268,9 @@ def main() -> None:
         args.instance_rates = "250,500"
     if args.only == "two-instances":
         only_two_instances([int(r) for r in args.instance_rates.split(",")], args.seconds)
+        return
+    if args.only == "many-workspaces":
+        only_many_workspaces(args.requests)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     notes: list[str] = [
@@ -349,6 +355,26 @@ def only_two_instances(rates: list[int], seconds: float) -> None:
         drop_pg("bench_instances_1000")
     print("\n".join(lines))
     RESULTS.write_text(replace_section(RESULTS.read_text() if RESULTS.exists() else "", lines))
+
+
+def only_many_workspaces(n: int) -> None:
+    """`--only many-workspaces`: one workspace against fifty installed through OAuth, on SQLite and
+    (when reachable) PostgreSQL; its section of `bench/results.md` is replaced (or added)."""
+    slack = LocalSlack(team=TEAM).start()
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for kind in ["sqlite", *(["postgresql"] if pg_available() else [])]:
+                print(f"{kind}: one workspace and fifty, 1,000 accounts", flush=True)
+                url = database(kind, 1000, Path(tmp), name="bench_workspaces")
+                rows += workspace_rows(kind, url, slack, n)
+                if kind == "postgresql":
+                    drop_pg("bench_workspaces_1000")
+    finally:
+        slack.stop()
+    lines = workspaces_section(rows, n, machine(), now())
+    print("\n".join(lines))
+    RESULTS.write_text(replace_workspaces(RESULTS.read_text() if RESULTS.exists() else "", lines))
 
 
 if __name__ == "__main__":
