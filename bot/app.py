@@ -97,20 +97,7 @@ def build_app(
         if settings.slack_signing_secret
         else LOCAL_SIGNING_SECRET
     )
-    options: dict[str, Any] = {}
-    if settings.multi_workspace:  # SPEC §11: each workspace's token comes from its installation
-        engine = sessions.kw["bind"]
-        flow, authorize = oauth_settings(settings, engine, lambda args: _installed(deps, args), deps.clock)
-        options = {
-            "oauth_settings": flow,
-            "authorize": authorize,
-            "user_facing_authorize_error_message": NOT_INSTALLED,
-        }
-        deps.installations = flow.installation_store
-        client = WebClient(base_url=settings.slack_api_url, timeout=10)
-    else:
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
-        client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    client, options = _installations(settings, deps, read_sessions)
     app = LoggedApp(
         signing_secret=secret,
         client=client,
@@ -181,6 +168,27 @@ def build_app(
 
     register_all(app)
     return app
+
+
+def _installations(
+    settings: Settings, deps: Deps, read_sessions: sessionmaker[Session] | None
+) -> tuple[WebClient, dict[str, Any]]:
+    """The Web API client and Bolt's authorisation: one bot token, or (SPEC §11) each workspace's
+    token from its installation, the OAuth flow installing them."""
+    if not settings.multi_workspace:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
+        return WebClient(token=token, base_url=settings.slack_api_url, timeout=10), {}
+    reads = read_sessions.kw["bind"] if read_sessions is not None else None
+    flow, authorize = oauth_settings(
+        settings, deps.sessions.kw["bind"], lambda args: _installed(deps, args), deps.clock, read_engine=reads
+    )
+    deps.installations = flow.installation_store
+    options = {
+        "oauth_settings": flow,
+        "authorize": authorize,
+        "user_facing_authorize_error_message": NOT_INSTALLED,
+    }
+    return WebClient(base_url=settings.slack_api_url, timeout=10), options
 
 
 def _installed(deps: Deps, args: SuccessArgs) -> None:

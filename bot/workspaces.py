@@ -146,12 +146,15 @@ def oauth_settings(
     engine: Engine,
     on_installed: Callable[[SuccessArgs], None],
     clock: Clock,
+    read_engine: Engine | None = None,
 ) -> tuple[OAuthSettings, InstallationStoreAuthorize]:
     """Bolt's OAuth flow on `/slack/install` and `/slack/oauth_redirect`, and the authorisation of
     every request by the installation of its workspace. The app asks for no user token, so only the
     workspace's bot is read (`bot_only`: one indexed read of `slack_bots`, where the full lookup reads
     `slack_installations` twice for anyone but the installer), and `auth.test` answers are cached per
-    token: a request costs one query, not a call to Slack."""
+    token: a request costs one query, not a call to Slack. That query goes through `read_engine` when
+    given (autocommit on PostgreSQL: one round trip instead of BEGIN, SELECT and ROLLBACK); installs
+    and uninstalls write through `engine`."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     store = installation_store(settings, engine)
     secret = settings.slack_client_secret.get_secret_value()
@@ -168,7 +171,7 @@ def oauth_settings(
         logger=log,
         client_id=settings.slack_client_id,
         client_secret=secret,
-        installation_store=store,
+        installation_store=installation_store(settings, read_engine) if read_engine is not None else store,
         bot_only=True,
         cache_enabled=True,
     )
