@@ -293,7 +293,7 @@ def renewal_charge(
     None when the plan cannot be priced (a catalog that dropped it): the notice then goes without
     an amount rather than not at all.
     """
-    from domain.renewal import next_charge
+    from domain.billing.renewal import next_charge
 
     try:
         charge = next_charge(session, catalog, account, day, active_paid_count=count, balances=balances)

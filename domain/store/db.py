@@ -115,8 +115,8 @@ def _sqlite_begin_deferred(connection: Any) -> None:
 
 def make_session_factory(engine: Engine, catalog: object | None = None) -> sessionmaker[Session]:
     """Sessions carry the catalog (`info["catalog"]`) so a flush can keep each account's renewal
-    terms current (`domain.renewal.keep_renewal_terms`)."""
-    import domain.renewal  # noqa: F401 - registers the flush hook before any session exists
+    terms current (`domain.billing.renewal.keep_renewal_terms`)."""
+    import domain.billing.renewal  # noqa: F401 - registers the flush hook before any session exists
 
     info = {} if catalog is None else {"catalog": catalog}
     return sessionmaker(bind=engine, expire_on_commit=False, info=info)

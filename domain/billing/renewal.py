@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from domain import ledger
 from domain.accounts.rules import plan_size
+from domain.billing.charges import InvoiceLine
 from domain.catalog import Catalog, PerSeatProduct
-from domain.charges import InvoiceLine
 from domain.i18n import N_
 from domain.money import ZERO, round_money
 from domain.periods import add_cycle
