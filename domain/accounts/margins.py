@@ -4,7 +4,7 @@ App Home and `/accounts margins` show.
 The cost is what the account's next renewal would charge per cycle at the tier in force now (its
 renewed plan's value after the migration discount still due, then today's reseller discount; SPEC
 §3/§4), not the price last charged, which may date from an older tier. Each account keeps its
-renewal base (`Account.renewal_base`, see `domain.billing.renewal.keep_renewal_terms`), so the discount is
+renewal base (`Account.renewal_base`, see `domain.store.renewal_terms`), so the discount is
 applied in SQL with integer cents: `(2·b·n + 100·d) // (200·d)` is `b × n/d %` rounded half-up,
 exactly, on SQLite and PostgreSQL alike, and `(2c + 12) // 24` is c/12 rounded half-up. Totals are
 one aggregate query, so 100,000 accounts cost one scan, not 100,000 objects. An account whose base is
