@@ -16,8 +16,8 @@ from domain.errors import InvalidInput
 
 def export_books(settings: Settings, *, team: str, month_text: str | None, out: str) -> tuple[int, list[str]]:
     from domain import books_export
+    from domain.billing.invoices import parse_month
     from domain.catalog import load_catalog
-    from domain.invoices import parse_month
     from domain.store.db import make_engine, make_session_factory
 
     month = None

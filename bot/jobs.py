@@ -108,7 +108,7 @@ def _run_one(
     clients: WorkspaceClients,
     sleep: Callable[[float], None],
 ) -> None:
-    from domain.billing_run import run_billing
+    from domain.billing.run import run_billing
     from domain.lifecycle import run_transitions
 
     if name == "statuses":

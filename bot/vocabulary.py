@@ -134,7 +134,7 @@ def code_message(value: str) -> tuple[str, dict[str, Any]] | None:
 
 def plan_message(value: str) -> tuple[str, dict[str, Any]] | None:
     """A stored plan description (`bundle enterprise 25000 monthly`, `business-licenses 5 licenses
-    annual`: `domain.renewal.describe_plan` writes them on invoice lines and notices) as a message:
+    annual`: `domain.billing.renewal.describe_plan` writes them on invoice lines and notices) as a message:
     catalog labels, the count with its plural, the frequency as a word. None when `value` is not one."""
     words = value.split()
     if len(words) != 4 or words[0] not in PRODUCTS or words[3] not in FREQUENCIES:

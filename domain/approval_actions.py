@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from domain import credits as credit_service
-from domain.accounts import changes, renewal
+from domain.accounts import changes
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
+from domain.billing import manual_renewal
 from domain.i18n import N_
 from domain.plans import choice_from_json
 from domain.pricing import PlanChoice
@@ -38,7 +39,7 @@ def price(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: d
     if kind == "plan":
         return changes.preview_plan_change(uow, ports, actor, p["name"], _choice(p["plan"])).today
     if kind == "renewal":
-        return renewal.preview_renewal(uow, ports, actor, p["name"]).price.per_cycle
+        return manual_renewal.preview_renewal(uow, ports, actor, p["name"]).price.per_cycle
     offer = quote_topup(
         uow, ports.catalog, ports.clock, actor, name=p["name"], extra=int(p["extra"]), provider=ports.provider
     )
@@ -80,7 +81,7 @@ def _run(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, kind: str, p: di
         )
         return Outcome(True, done, {"invoice": changed.invoice_number or "–", "total": changed.charged})
     if kind == "renewal":
-        renewed = renewal.renew(
+        renewed = manual_renewal.renew(
             uow,
             ports,
             actor,

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain import audit, ledger
 from domain.agency import Actor
-from domain.catalog import Catalog, Pack
-from domain.charges import (
+from domain.billing.charges import (
     ChargeRequest,
     InvoiceLine,
     active_profile,
@@ -27,6 +26,7 @@ from domain.charges import (
     find_invoice,
     preview_draw,
 )
+from domain.catalog import Catalog, Pack
 from domain.clock import Clock
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, Word

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.charges import InvoiceLine
+from domain.billing.charges import InvoiceLine
 from domain.clock import Clock
 from domain.pricing import Quote
 from domain.store.models import ProcessedRequest

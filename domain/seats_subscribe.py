@@ -15,8 +15,8 @@ import pycountry
 
 from domain import audit, ledger, operations
 from domain.agency import Actor, notification_email_of
+from domain.billing.charges import ChargeRequest, active_profile, charge, preview_draw
 from domain.catalog import Catalog, PerSeatProduct
-from domain.charges import ChargeRequest, active_profile, charge, preview_draw
 from domain.clock import Clock, today
 from domain.errors import InvalidInput, PaymentDeclined
 from domain.i18n import N_

@@ -13,9 +13,9 @@ from typing import Any
 
 from domain import audit, ledger
 from domain.agency import Actor
+from domain.billing.charges import ChargeRequest, preview_draw
+from domain.billing.charges import charge as charge_once
 from domain.catalog import Catalog, ContactsProduct
-from domain.charges import ChargeRequest, preview_draw
-from domain.charges import charge as charge_once
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word

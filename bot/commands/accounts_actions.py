@@ -19,7 +19,8 @@ from bot.i18n import joined
 from bot.vocabulary import human
 from domain import ledger, pending
 from domain.accounts import queries
-from domain.accounts.renewal import Renewed, declined_profiles, preview_renewal, renew
+from domain.billing.invoices import declined_profiles
+from domain.billing.manual_renewal import Renewed, preview_renewal, renew
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
 from domain.ports import Capability

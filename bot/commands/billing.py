@@ -18,7 +18,7 @@ from bot.parsing import tokens
 from bot.quote_render import line_amount
 from bot.vocabulary import human, reason_text
 from domain import books_export
-from domain import invoices as service
+from domain.billing import invoices as service
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_, revived

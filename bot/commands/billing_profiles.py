@@ -17,7 +17,7 @@ from bot import ui
 from bot.context import Req, open_request
 from bot.i18n import Translator
 from bot.parsing import refuse_extra
-from domain import profiles as service
+from domain.billing import profiles as service
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.numbers import row_id, too_large

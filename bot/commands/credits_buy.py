@@ -19,7 +19,8 @@ from bot.answer import answer
 from bot.commands import approvals
 from bot.context import Req, open_request
 from domain import credits as service
-from domain import pending, profiles
+from domain import pending
+from domain.billing import profiles
 from domain.cards import refuse_card_numbers
 from domain.errors import InvalidInput
 from domain.i18n import N_

@@ -24,12 +24,12 @@ from bot.vocabulary import role_name
 from domain import ledger
 from domain.accounts import queries
 from domain.accounts.rules import STATUSES
+from domain.billing.renewal import next_charge
 from domain.clock import today
 from domain.errors import DomainError, NotAMember
 from domain.i18n import N_
 from domain.money import ZERO
 from domain.portfolio import count_active_paid
-from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.tiers import discount_tier
 from domain.vendor_billing import billing_vendor, vendor_label

@@ -18,8 +18,8 @@ from domain.accounts.common import AccountPorts, agency_today, facts, quote_line
 from domain.accounts.queries import by_name
 from domain.accounts.service import plan_json, set_plan
 from domain.agency import Actor
+from domain.billing.charges import ChargeRequest, active_profile, charge, find_invoice
 from domain.catalog import FreeProduct
-from domain.charges import ChargeRequest, active_profile, charge, find_invoice
 from domain.errors import Conflict, InvalidInput, PaymentDeclined
 from domain.i18n import N_, Word
 from domain.plans import PlanChoice

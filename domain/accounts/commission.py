@@ -16,6 +16,7 @@ from domain.accounts.common import AccountPorts
 from domain.accounts.queries import commission_accounts, name_taken
 from domain.accounts.service import set_plan
 from domain.agency import Actor
+from domain.billing.renewal import describe_plan
 from domain.cards import refuse_card_numbers
 from domain.clock import today as clock_today
 from domain.errors import Conflict, InvalidInput
@@ -24,7 +25,6 @@ from domain.money import ZERO, round_money
 from domain.plans import list_price, validate_choice
 from domain.portfolio import plan_choice_of
 from domain.pricing import PlanChoice
-from domain.renewal import describe_plan
 from domain.roles import Permission
 from domain.store.models import Account, Agency
 from domain.store.uow import SqlUnitOfWork

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from domain.billing.charges import InvoiceLine
 from domain.catalog import Catalog
-from domain.charges import InvoiceLine
 from domain.clock import Clock, today
 from domain.ports import Capability, PaymentGateway, Provider
 from domain.quotes import Quote

@@ -14,7 +14,7 @@ from domain.accounts import changes, rules
 from domain.accounts.common import AccountPorts
 from domain.accounts.queries import by_name
 from domain.agency import Actor
-from domain.charges import active_profile
+from domain.billing.charges import active_profile
 from domain.errors import Conflict
 from domain.i18n import N_
 from domain.plans import PlanChoice

@@ -4,7 +4,7 @@ App Home and `/accounts margins` show.
 The cost is what the account's next renewal would charge per cycle at the tier in force now (its
 renewed plan's value after the migration discount still due, then today's reseller discount; SPEC
 §3/§4), not the price last charged, which may date from an older tier. Each account keeps its
-renewal base (`Account.renewal_base`, see `domain.renewal.keep_renewal_terms`), so the discount is
+renewal base (`Account.renewal_base`, see `domain.store.renewal_terms`), so the discount is
 applied in SQL with integer cents: `(2·b·n + 100·d) // (200·d)` is `b × n/d %` rounded half-up,
 exactly, on SQLite and PostgreSQL alike, and `(2c + 12) // 24` is c/12 rounded half-up. Totals are
 one aggregate query, so 100,000 accounts cost one scan, not 100,000 objects. An account whose base is
@@ -25,12 +25,12 @@ from domain import audit
 from domain.accounts.common import AccountPorts
 from domain.accounts.queries import by_name
 from domain.agency import Actor
+from domain.billing.renewal import renewal_cost, renewed_choice
 from domain.catalog import Catalog
 from domain.margins import Margin, margin_of
 from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES, count_active_paid
 from domain.quotes import discount_amount
-from domain.renewal import renewal_cost, renewed_choice
 from domain.roles import Permission
 from domain.store.models import Account
 from domain.store.uow import SqlUnitOfWork
@@ -88,7 +88,7 @@ def tier_percent(session: Session, catalog: Catalog, agency_id: int) -> Decimal:
 
 def next_renewal_cost(catalog: Catalog, account: Account, percent: Decimal) -> Decimal | None:
     """What the account's next renewal charges per cycle (before credit and tax) with the reseller
-    discount at `percent`, exactly as `domain.renewal.next_charge` computes it; None when no renewal
+    discount at `percent`, exactly as `domain.billing.renewal.next_charge` computes it; None when no renewal
     is ahead (free levels, and cancelled, expired, archived or transferred accounts).
 
     The overview calls it for every row, so it reads the stored renewal terms (`renewal_base`: the

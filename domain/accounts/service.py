@@ -22,8 +22,8 @@ from domain.accounts.common import AccountPorts, agency_today, facts, quote_line
 from domain.accounts.fields import check_fields
 from domain.accounts.queries import name_taken
 from domain.agency import Actor
+from domain.billing.charges import ChargeRequest, charge
 from domain.catalog import FreeProduct
-from domain.charges import ChargeRequest, charge
 from domain.errors import Conflict, NotFound, PaymentDeclined
 from domain.i18n import N_
 from domain.plans import PlanChoice, validate_choice

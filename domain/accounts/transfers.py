@@ -5,7 +5,7 @@ A confirmed transfer-out moves the account to `transferred`: the billing run, th
 tier count (the database triggers count only active and disabled accounts) and renewal all leave it
 alone, and it stays in history and in the overview's `status:all`. A confirmed transfer-in creates the
 account with the plan recorded on the request; its first cycle is due at once and charged by the
-billing run at the tier the agency had before it (`domain.renewal.next_charge`), like a new account's.
+billing run at the tier the agency had before it (`domain.billing.renewal.next_charge`), like a new account's.
 Both confirmations are audited and tell the channel once (the outbox's dedupe key).
 """
 
@@ -21,6 +21,7 @@ from domain.accounts.common import AccountPorts, agency_today, facts
 from domain.accounts.queries import by_name, name_taken
 from domain.accounts.service import plan_json, set_plan
 from domain.agency import Actor, notification_email_of
+from domain.billing.renewal import next_charge
 from domain.catalog import FreeProduct
 from domain.credits import default_profile
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -29,7 +30,6 @@ from domain.notices.rules import TRANSFERRED_IN, TRANSFERRED_OUT
 from domain.plans import PlanChoice, choice_from_json, validate_choice
 from domain.portfolio import count_active_paid
 from domain.pricing import quote
-from domain.renewal import next_charge
 from domain.roles import Permission
 from domain.store.models import Account, Notice, Transfer
 from domain.store.uow import SqlUnitOfWork

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from domain import ledger, outbox
+from domain.billing.renewal import next_charge
 from domain.catalog import Catalog
 from domain.errors import DomainError
 from domain.money import ZERO
@@ -293,8 +294,6 @@ def renewal_charge(
     None when the plan cannot be priced (a catalog that dropped it): the notice then goes without
     an amount rather than not at all.
     """
-    from domain.renewal import next_charge
-
     try:
         charge = next_charge(session, catalog, account, day, active_paid_count=count, balances=balances)
     except (DomainError, KeyError, ValueError):

@@ -14,6 +14,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
+from domain.store.renewal_terms import keep_renewal_terms
+
+
+def register_session_hooks() -> None:
+    """Register the flush hooks every session runs (`domain.store.renewal_terms`); idempotent.
+
+    On the `Session` class, not on one factory: a session opened on an engine directly (a test's
+    `Session(engine)`) keeps the renewal terms current too. Called by `make_engine` and
+    `make_session_factory`, so it is in place before any session of theirs exists."""
+    if not event.contains(Session, "before_flush", keep_renewal_terms):
+        event.listen(Session, "before_flush", keep_renewal_terms)
+
 
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine tuned per backend: SQLite gets WAL and a busy timeout so the shell, the server and
@@ -21,6 +33,7 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
 
     `read_only` is for requests that only read: on SQLite they do not take the write lock, on
     PostgreSQL each statement runs on its own (autocommit)."""
+    register_session_hooks()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -115,9 +128,8 @@ def _sqlite_begin_deferred(connection: Any) -> None:
 
 def make_session_factory(engine: Engine, catalog: object | None = None) -> sessionmaker[Session]:
     """Sessions carry the catalog (`info["catalog"]`) so a flush can keep each account's renewal
-    terms current (`domain.renewal.keep_renewal_terms`)."""
-    import domain.renewal  # noqa: F401 - registers the flush hook before any session exists
-
+    terms current (`domain.store.renewal_terms`)."""
+    register_session_hooks()
     info = {} if catalog is None else {"catalog": catalog}
     return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 

@@ -208,7 +208,7 @@ class Account(Base):
     renewal_base: Mapped[Decimal | None] = mapped_column(Money)
     """The next cycle's plan value after its migration discount; the reseller discount is applied at
     the tier of the day it is read (margins). NULL: not known yet, priced in Python. Kept by
-    `domain.renewal.keep_renewal_terms`."""
+    `domain.store.renewal_terms.keep_renewal_terms`."""
     renewal_months: Mapped[int | None] = mapped_column(Integer)
     cycles_billed: Mapped[int] = mapped_column(Integer, default=0)
     migration_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.localslack import LocalSlack
-from domain.billing_run import run_billing
+from domain.billing.renewal import next_charge
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.portfolio import count_active_paid
-from domain.renewal import next_charge
 from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Agency, AuditEntry, Invoice, Member
 from tests.concurrency import at_the_same_instant

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import run_jobs
 from bot.settings import Settings
-from domain.billing_run import run_billing
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway

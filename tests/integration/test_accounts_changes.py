@@ -13,9 +13,9 @@ from domain.accounts import transfers
 from domain.accounts.branding import Branding, set_account_branding
 from domain.accounts.changes import change_plan
 from domain.accounts.common import AccountPorts
-from domain.accounts.renewal import preview_renewal
 from domain.agency import Actor
-from domain.billing_run import run_billing
+from domain.billing.manual_renewal import preview_renewal
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Conflict

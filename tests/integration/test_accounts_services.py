@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain import ledger
 from domain.accounts.common import AccountPorts
 from domain.accounts.provisioning import add_account_now
-from domain.accounts.renewal import renew
 from domain.accounts.service import AddAccount, AddedAccount
 from domain.agency import Actor
+from domain.billing.manual_renewal import renew
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Conflict, Forbidden

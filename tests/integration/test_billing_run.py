@@ -11,7 +11,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import ledger
-from domain.billing_run import next_charge, run_billing
+from domain.billing.renewal import next_charge
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.ports import ChargeResult

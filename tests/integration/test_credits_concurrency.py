@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain import credit_pools, ledger
 from domain.agency import Actor
-from domain.charges import ChargeRequest, InvoiceLine, charge
+from domain.billing.charges import ChargeRequest, InvoiceLine, charge
 from domain.clock import FixedClock
 from domain.errors import Conflict, InvalidInput
 from domain.roles import Role

@@ -14,7 +14,7 @@ from bot.demo import load_demo
 from bot.seed import seed_accounts
 from bot.settings import Settings
 from domain.accounts.invariants import portfolio_problems
-from domain.billing_run import run_billing
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock, today
 from domain.lifecycle import run_transitions

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.accounts import margins
 from domain.accounts.filters import parse_filters
 from domain.accounts.queries import overview
+from domain.billing.renewal import next_charge
 from domain.catalog import Catalog
 from domain.margins import margin_of
 from domain.portfolio import count_active_paid
-from domain.renewal import next_charge
 from domain.store.db import make_session_factory
 from domain.store.models import Account
 from tests.factories import make_account, make_agency

@@ -15,7 +15,7 @@ from bot.demo import load_demo
 from bot.localslack import LocalSlack
 from bot.notifier import run_notices
 from bot.settings import Settings
-from domain.billing_run import run_billing
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.lifecycle import run_transitions

@@ -22,8 +22,8 @@ from domain.accounts import snapshots
 from domain.accounts.branding import Branding, set_account_branding
 from domain.accounts.changes import change_plan, disable, set_notification_email
 from domain.accounts.common import AccountPorts
-from domain.accounts.renewal import renew
 from domain.agency import Actor
+from domain.billing.manual_renewal import renew
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Conflict, Forbidden, NotFound

@@ -14,7 +14,7 @@ from domain import portfolio_import
 from domain.accounts.changes import change_plan, preview_plan_change
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
-from domain.billing_run import run_billing
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Conflict, Forbidden

@@ -16,9 +16,9 @@ import domain.accounts.provisioning  # noqa: F401 (registers the vendor operatio
 from domain import ledger, operations
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
-from domain.billing_run import run_billing
+from domain.billing.charges import ChargeRequest, InvoiceLine, charge
+from domain.billing.run import run_billing
 from domain.catalog import Catalog
-from domain.charges import ChargeRequest, InvoiceLine, charge
 from domain.clock import FixedClock
 from domain.credits import Order, offer
 from domain.errors import Conflict

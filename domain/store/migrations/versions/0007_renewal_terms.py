@@ -6,7 +6,7 @@ Create Date: 2026-12-01 10:00:00
 
 `renewal_base` is the plan value of the next cycle after its migration discount (before the reseller
 discount, which depends on the agency's tier when it is read) and `renewal_months` that cycle's
-length. Both are kept current by `domain.renewal` on every flush that changes an account's plan;
+length. Both are kept current by `domain.store.renewal_terms` on every flush that changes an account's plan;
 NULL (rows written before this revision) means "price it in Python".
 """
 

@@ -3,6 +3,10 @@
 A renewal of an account that is cancelled but still in its paid period buys the next cycle from the
 period's end; any other renewal starts a new cycle today, whose day becomes the renewal day. The
 purchase date is kept, because the renewal rules depend on it.
+
+Why in `domain.billing`: it is the renewal a person asks for (`/accounts renew`), beside the one the
+daily run makes (`run`, `batch`); both price the cycle with `renewal` and charge through `charges`,
+so renewal has one home.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import audit
-from domain import renewal as cycles
 from domain.accounts import rules
 from domain.accounts.common import AccountPorts, agency_today, facts, via_vendor
 from domain.accounts.queries import by_name
 from domain.accounts.service import plan_json, set_plan
 from domain.agency import Actor
-from domain.charges import ChargeRequest, InvoiceLine, active_profile, charge, find_invoice
+from domain.billing.charges import ChargeRequest, InvoiceLine, active_profile, charge, find_invoice
+from domain.billing.renewal import add_tax, renewed_choice
 from domain.errors import Conflict, PaymentDeclined
 from domain.i18n import N_
 from domain.periods import add_cycle
@@ -29,7 +33,6 @@ from domain.plans import PlanChoice
 from domain.portfolio import count_active_paid, migration_of
 from domain.ports import Capability
 from domain.quotes import CyclePrice, cycle_price
-from domain.renewal import renewed_choice
 from domain.roles import Permission
 from domain.store.models import Account, Agency, AuditEntry, Invoice
 from domain.store.uow import SqlUnitOfWork
@@ -74,24 +77,6 @@ def cancellation_of(session: Session, account: Account) -> Cancellation | None:
     if last is None and account.status_reason == "cancelled period ended":
         return Cancellation(None, account.period_end)
     return None
-
-
-def declined_profiles(session: Session, account: Account) -> dict[int, date]:
-    """Billing profiles whose charge for `account` was declined since its last paid invoice, with the
-    day of the latest decline: a renewal card never offers them first."""
-    invoices = session.scalars(
-        select(Invoice)
-        .where(Invoice.agency_id == account.agency_id, Invoice.account_id == account.id)
-        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
-        .limit(50)
-    ).all()
-    declined: dict[int, date] = {}
-    for invoice in invoices:
-        if invoice.status != "failed":
-            break
-        if invoice.billing_profile_id is not None:
-            declined.setdefault(invoice.billing_profile_id, invoice.created_at.date())
-    return declined
 
 
 @dataclass(frozen=True)
@@ -160,7 +145,7 @@ def _preview(ports: AccountPorts, session_count: int, account: Account, day: dat
     else:
         start, end = day, add_cycle(day, day, choice.months)
     taxed: list[InvoiceLine] = []
-    tax = cycles.add_tax(ports.catalog, account, choice, price.per_cycle, taxed)
+    tax = add_tax(ports.catalog, account, choice, price.per_cycle, taxed)
     return RenewalPreview(account.name, choice, price, start, end, tax, tuple(taxed), loses_discount)
 
 

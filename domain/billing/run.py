@@ -3,7 +3,7 @@
 Why it is shaped this way:
 - Due accounts are taken in batches by keyset on id (`BATCH` at a time, full rows for only those),
   so memory stays flat however large the portfolio is.
-- Each batch is one transaction (`domain.billing_batch`): the agency is locked once, balances and
+- Each batch is one transaction (`domain.billing.batch`): the agency is locked once, balances and
   cards are read once, and rows are written in bulk. Every renewal keeps its own idempotency key
   `renewal:{account}:{period_end}`, so a run that dies half-way and is started again charges nobody
   twice (a rolled-back batch is charged again with the same keys, which the gateway answers with
@@ -14,13 +14,14 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.billing_batch import Balances, Batch
+from domain.billing.batch import Batch
+from domain.billing.renewal import describe_plan, next_charge
+from domain.billing.run_state import AgencyRow, Balances, RunState
 from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
@@ -28,26 +29,15 @@ from domain.ledger import lock_agency
 from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES, count_active_paid
 from domain.ports import PaymentGateway, Provider
-from domain.renewal import NextCharge, describe_plan, next_charge
 from domain.simulated import SimulatedProvider
 from domain.store.models import Account, Agency
 from domain.store.suspended import LIVE, note_skipped
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
 
-__all__ = ["NextCharge", "next_charge", "run_billing"]
-
 BATCH = 500
-MAX_LINES = 200
 MAX_CATCH_UP = 24
 """Cycles one run may charge for one account that the job missed (a stopped scheduler)."""
-
-
-@dataclass(frozen=True)
-class _AgencyRow:
-    id: int
-    currency: str
-    timezone: str
 
 
 def run_billing(
@@ -67,7 +57,7 @@ def run_billing(
     report = JobReport("billing" + (" (dry run)" if dry_run else ""), day or today(clock))
     with sessions() as session:
         agencies = [
-            _AgencyRow(row.id, row.currency, row.timezone)
+            AgencyRow(row.id, row.currency, row.timezone)
             for row in session.execute(select(Agency.id, Agency.currency, Agency.timezone).where(LIVE))
         ]
         note_skipped(session, report)
@@ -97,7 +87,9 @@ def _due(agency_id: int, day: date) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-class AgencyRun:
+class AgencyRun(RunState):
+    """One agency's run over its due accounts, batch after batch, each in its own transaction."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -105,18 +97,12 @@ class AgencyRun:
         catalog: Catalog,
         clock: Clock,
         *,
-        agency: _AgencyRow,
+        agency: AgencyRow,
         day: date,
         provider: Provider,
     ) -> None:
+        super().__init__(gateway, catalog, clock, agency=agency, day=day, provider=provider)
         self.sessions = sessions
-        self.provider = provider
-        self.gateway = gateway
-        self.catalog = catalog
-        self.clock = clock
-        self.agency = agency
-        self.day = day
-        self.count = 0
 
     def due(self, session: Session, after: int) -> list[Account]:
         return list(
@@ -174,14 +160,3 @@ class AgencyRun:
                 f"(credit {nxt.draw.from_credit}, card {nxt.draw.from_card}, "
                 f"discount {nxt.reseller_percent}%)",
             )
-
-    @staticmethod
-    def line(report: JobReport, text: str) -> None:
-        _line(report, text)
-
-
-def _line(report: JobReport, text: str) -> None:
-    if len(report.lines) < MAX_LINES:
-        report.lines.append(text)
-    elif len(report.lines) == MAX_LINES:
-        report.lines.append("… (more lines left out; the counts above are complete)")

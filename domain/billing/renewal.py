@@ -13,13 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from domain import ledger
 from domain.accounts.rules import plan_size
+from domain.billing.charges import InvoiceLine
 from domain.catalog import Catalog, PerSeatProduct
-from domain.charges import InvoiceLine
 from domain.i18n import N_
 from domain.money import ZERO, round_money
 from domain.periods import add_cycle
@@ -40,7 +39,7 @@ from domain.tiers import discount_tier
 # Columns a scheduled change (`Account.pending_change`) may set; `licenses` is stored in `seats`.
 PLAN_COLUMNS = ("pricing_version", "product", "tier", "contacts", "frequency", "seats", "addons", "limits")
 PLAN_EXTRA = ("plan_size",)
-# What the next renewal's terms depend on (`keep_renewal_terms`).
+# What the next renewal's terms depend on (`domain.store.renewal_terms` refreshes them on a change).
 RENEWAL_INPUTS = (*PLAN_COLUMNS, "pending_change", "cycles_billed", "migration_percent", "migration_cycles")
 
 
@@ -264,29 +263,3 @@ def renewal_cost(catalog: Catalog, account: Account, tier_percent: Decimal) -> D
     """What the next renewal charges per cycle at `tier_percent` (before credit and taxes)."""
     eligible = bool(account.discount_eligible) and not account.discount_loss_pending
     return _next_cycle(catalog, account, Decimal(tier_percent) if eligible else ZERO)[3].per_cycle
-
-
-@event.listens_for(Session, "before_flush")
-def keep_renewal_terms(session: Session, flush_context: Any, instances: Any) -> None:
-    """Every flush that creates an account or changes what its renewal depends on refreshes the
-    stored terms, whatever service made the change; without a catalog on the session (its `info`),
-    they become NULL, which margins price in Python rather than trust a stale figure."""
-    del flush_context, instances
-    catalog = session.info.get("catalog")
-    for obj in [*session.new, *session.dirty]:
-        if not isinstance(obj, Account):
-            continue
-        if obj not in session.new and not _renewal_inputs_changed(obj):
-            continue
-        terms: tuple[Decimal | None, int | None] = (None, None)
-        if isinstance(catalog, Catalog):
-            try:
-                terms = renewal_terms(catalog, obj)
-            except (KeyError, TypeError, ValueError):  # a plan the catalog no longer prices
-                terms = (None, None)
-        obj.renewal_base, obj.renewal_months = terms
-
-
-def _renewal_inputs_changed(account: Account) -> bool:
-    state = inspect(account)
-    return any(state.attrs[name].history.has_changes() for name in RENEWAL_INPUTS)

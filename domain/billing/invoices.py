@@ -1,4 +1,5 @@
-"""Billing history (SPEC §7): invoices per agency and per account, and bank transfers marked paid."""
+"""Billing history (SPEC §7): invoices per agency and per account, bank transfers marked paid, and
+the cards declined since an account's last paid invoice (a renewal card never offers them first)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.agency import Actor
@@ -121,3 +123,21 @@ def mark_paid(uow: SqlUnitOfWork, clock: Clock, actor: Actor, number: str) -> In
     )
     uow.commit()
     return row
+
+
+def declined_profiles(session: Session, account: Account) -> dict[int, date]:
+    """Billing profiles whose charge for `account` was declined since its last paid invoice, with the
+    day of the latest decline: a renewal card never offers them first."""
+    invoices = session.scalars(
+        select(Invoice)
+        .where(Invoice.agency_id == account.agency_id, Invoice.account_id == account.id)
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(50)
+    ).all()
+    declined: dict[int, date] = {}
+    for invoice in invoices:
+        if invoice.status != "failed":
+            break
+        if invoice.billing_profile_id is not None:
+            declined.setdefault(invoice.billing_profile_id, invoice.created_at.date())
+    return declined

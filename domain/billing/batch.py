@@ -22,27 +22,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import audit, ledger, outbox
-from domain.charges import ChargeRequest, draw_entries, settle
+from domain.billing.charges import ChargeRequest, draw_entries, settle
+from domain.billing.renewal import NextCharge, apply_renewal, describe_plan, next_charge
+from domain.billing.retry import first_failure
+from domain.billing.run_state import Balances, RunState
 from domain.errors import InvalidInput, NotFound, PaymentUnavailable
 from domain.i18n import N_
+from domain.jobs import JobReport
 from domain.money import ZERO
 from domain.portfolio import PAID_STATUSES
-from domain.renewal import NextCharge, apply_renewal, describe_plan, next_charge
-from domain.renewal_retry import first_failure
 from domain.store.invoice_numbers import invoice_number, reserve
 from domain.store.models import Account, BillingProfile, Invoice, LedgerEntry
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
-
-if TYPE_CHECKING:
-    from domain.billing_run import AgencyRun
-    from domain.jobs import JobReport
 
 
 def renewal_key(account: Account) -> str:
@@ -60,33 +56,8 @@ def still_due(account: Account, day: date) -> bool:
     )
 
 
-class Balances:
-    """Earmarks of the batch's accounts and the general prepaid pool, read once under the lock."""
-
-    def __init__(self, uow: SqlUnitOfWork, agency_id: int, account_ids: Sequence[int]) -> None:
-        session = uow.session
-        self.general = ledger.balance(session, agency_id, "prepaid")
-        rows = session.execute(
-            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-            .where(
-                LedgerEntry.agency_id == agency_id,
-                LedgerEntry.pool == "prepaid",
-                LedgerEntry.account_id.in_(account_ids),
-            )
-            .group_by(LedgerEntry.account_id)
-        )
-        self.earmarks = {int(a): Decimal(t or 0).quantize(Decimal("0.01")) for a, t in rows if a is not None}
-
-    def of(self, account_id: int) -> tuple[Decimal, Decimal]:
-        return self.earmarks.get(account_id, ZERO), self.general
-
-    def spend(self, account_id: int, draw: ledger.Draw) -> None:
-        self.earmarks[account_id] = self.earmarks.get(account_id, ZERO) - draw.from_earmark
-        self.general -= draw.from_general
-
-
 class Batch:
-    def __init__(self, run: AgencyRun, uow: SqlUnitOfWork, accounts: Sequence[Account]) -> None:
+    def __init__(self, run: RunState, uow: SqlUnitOfWork, accounts: Sequence[Account]) -> None:
         self.run, self.uow, self.session = run, uow, uow.session
         agency_id = run.agency.id
         self.balances = Balances(uow, agency_id, [a.id for a in accounts])
