@@ -1,5 +1,5 @@
 """The daily expiry of four-eyes requests: past their 24 hours they are marked expired and audited
-(`domain.approval_expiry`), and their channel messages lose Approve / Reject and say so, in the
+(`domain.approvals.expiry`), and their channel messages lose Approve / Reject and say so, in the
 agency's language. Safe to run twice: an expired request is not expired again, and a message already
 updated is not updated again; one whose update failed is retried by the next run."""
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.commands.approvals import request_message
 from bot.i18n import Translator
 from bot.workspace_clients import WorkspaceClients
-from domain import approvals
+from domain.approvals import expiry
 from domain.clock import Clock, today
 from domain.jobs import JobReport
 from domain.store.models import Agency
@@ -36,7 +36,7 @@ def run_approval_expiry(
     wait for its reinstall, untouched."""
     report = JobReport(JOB, day or today(clock))
     with SqlUnitOfWork(sessions) as uow:
-        expired = approvals.expire_all(uow, clock)
+        expired = expiry.expire_all(uow, clock)
         note_skipped(uow.session, report)
     if expired:
         report.count("expired", len(expired))
@@ -44,7 +44,7 @@ def run_approval_expiry(
         return report
     with SqlUnitOfWork(sessions) as uow:
         todo = []
-        for approval in approvals.messages_to_update(uow, clock):
+        for approval in expiry.messages_to_update(uow, clock):
             agency = uow.session.get_one(Agency, approval.agency_id)
             t = Translator(agency.language, agency.currency, agency.timezone)
             message = request_message(t, approval)
@@ -64,6 +64,6 @@ def run_approval_expiry(
             report.count("message_failed")
             continue
         with SqlUnitOfWork(sessions) as uow:
-            approvals.mark_shown(uow, approval_id)
+            expiry.mark_shown(uow, approval_id)
         report.count("message_updated")
     return report

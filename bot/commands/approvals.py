@@ -21,7 +21,8 @@ from bot.answer import answer
 from bot.commands.accounts_common import ports_of
 from bot.context import Req, open_request
 from bot.i18n import Translator, joined
-from domain import approvals
+from domain.approvals import actions, expiry, rules
+from domain.approvals import requests as approvals
 from domain.errors import InvalidInput
 from domain.i18n import N_, revived
 from domain.money import parse_money, round_money
@@ -49,8 +50,8 @@ def hold(req: Req, kind: str, payload: dict[str, Any], origin: str | None) -> st
         threshold = approvals.threshold_of(uow, req.actor.agency_id)
         if threshold is None:
             return None
-        amount = approvals.price(uow, ports, req.actor, kind, payload)
-        if not approvals.needed(threshold, amount):
+        amount = actions.price(uow, ports, req.actor, kind, payload)
+        if not rules.needed(threshold, amount):
             return None
         channel = uow.agencies.get(req.actor.agency_id).notice_channel or origin or req.user_id
     with req.deps.uow() as uow:
@@ -208,7 +209,7 @@ def agency_reply(req: Req, words: list[str]) -> dict[str, Any]:
             )
         )
     with req.deps.uow() as uow:
-        expired = approvals.expire_overdue(uow, ports_of(req), req.actor)
+        expired = expiry.expire_overdue(uow, ports_of(req), req.actor)
     if req.client is not None:
         _refresh_expired(req, req.client, expired)
     with req.deps.uow() as uow:
@@ -261,7 +262,7 @@ def _refresh_expired(req: Req, client: WebClient, expired: list[int]) -> None:
             log.warning("approval %s: message not updated: %s", approval_id, error.response.get("error"))
             continue
         with req.deps.uow() as uow:
-            approvals.mark_shown(uow, approval_id)
+            expiry.mark_shown(uow, approval_id)
 
 
 def _amount(text: str) -> Decimal:

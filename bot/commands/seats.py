@@ -17,9 +17,9 @@ from bot.parsing import positive_int, refuse_extra, tokens
 from domain.errors import InvalidInput
 from domain.i18n import N_, Count
 from domain.roles import Permission
-from domain.seats_card import SeatCard, seat_card
-from domain.seats_members import activate_member, add_members, remove_member, replace_member
-from domain.seats_rules import LicensesExhausted, normalise_email
+from domain.seats.card import SeatCard, seat_card
+from domain.seats.members import activate_member, add_members, remove_member, replace_member
+from domain.seats.rules import LicensesExhausted, normalise_email
 
 _USAGE = {
     "add": "`/seats add acme ana@example.com bo@example.com`",

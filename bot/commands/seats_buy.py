@@ -24,9 +24,9 @@ from domain import pending
 from domain.i18n import N_
 from domain.ledger import Draw
 from domain.pricing import Quote
-from domain.seats_members import make_admin
-from domain.seats_rules import ADMIN_WARNING
-from domain.seats_topup import Bought, TopUp, confirm_topup, quote_reduce, quote_topup, reduce_seats
+from domain.seats.members import make_admin
+from domain.seats.rules import ADMIN_WARNING
+from domain.seats.topup import Bought, TopUp, confirm_topup, quote_reduce, quote_topup, reduce_seats
 from domain.vendor_billing import vendor_label
 
 CONFIRM_BUY = "seats_buy_confirm"

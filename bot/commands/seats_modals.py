@@ -24,10 +24,10 @@ from bot.context import Req, open_request
 from domain.errors import DomainError, InvalidInput
 from domain.i18n import N_, Count
 from domain.roles import Permission
-from domain.seats_card import seat_card
-from domain.seats_members import AddResult, add_members, remove_member
-from domain.seats_rules import LicensesExhausted
-from domain.seats_subscribe import read_licenses
+from domain.seats.card import seat_card
+from domain.seats.members import AddResult, add_members, remove_member
+from domain.seats.new_subscription import read_licenses
+from domain.seats.rules import LicensesExhausted
 
 BUY_OPEN = "seats_buy_open"
 ADD_OPEN = "seats_add_open"

@@ -31,17 +31,15 @@ from domain.catalog import Catalog
 from domain.errors import DomainError
 from domain.i18n import N_
 from domain.numbers import row_id
-from domain.seats_rules import frequency_from_months
-from domain.seats_store import profiles
-from domain.seats_subscribe import (
+from domain.seats.new_subscription import NewSubscription, clean, read_licenses
+from domain.seats.rules import frequency_from_months
+from domain.seats.subscribe import (
     Created,
-    NewSubscription,
     account_name,
-    clean,
+    card_profiles,
     create_subscription,
     draw_new,
     quote_new,
-    read_licenses,
 )
 from domain.vendor_billing import billing_vendor, vendor_label
 
@@ -63,7 +61,7 @@ def _text(block_id: str, label: str, *, optional: bool = False, hint: str | None
 def new_modal(req: Req, channel: str | None) -> dict[str, Any]:
     t = req.t
     with req.deps.uow() as uow:
-        cards = profiles(uow.session, req.actor.agency_id)
+        cards = card_profiles(uow, req.actor.agency_id)
         payment = [ui.option(f"{p.label} ({p.brand} •••• {p.last4})", str(p.id)) for p in cards]
     payment.append(ui.option(t(N_("Bank transfer")), TRANSFER))
     months = [ui.option(t(N_("Every month")), "1"), ui.option(t(N_("Every 12 months")), "12")]

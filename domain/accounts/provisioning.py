@@ -25,7 +25,7 @@ from domain.accounts.service import CREATING, PROVISION, AddAccount, AddedAccoun
 from domain.agency import Actor
 from domain.money import ZERO
 from domain.ports import Capability, Provider, ProviderError, Provisioned, ProvisionRequest, Unsupported
-from domain.seats_subscribe import PROVISION_SEATS
+from domain.seats.subscribe import PROVISION_SEATS
 from domain.store.models import (
     Account,
     Agency,
@@ -259,7 +259,7 @@ def void_invoice(uow: SqlUnitOfWork, ports: AccountPorts, op: VendorOperation) -
 
 
 class ProvisionSeats(ProvisionAccount):
-    """A per-seat subscription (`domain.seats_subscribe`): the password is the vendor's requirement
+    """A per-seat subscription (`domain.seats.subscribe`): the password is the vendor's requirement
     only; the agency administers it, so it is never shown."""
 
     audit_action = "seats.subscription_provisioned"

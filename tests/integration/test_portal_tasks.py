@@ -31,7 +31,7 @@ from domain.notices import rules
 from domain.plans import PlanChoice
 from domain.ports import Capability
 from domain.roles import Role
-from domain.seats_members import add_members
+from domain.seats.members import add_members
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
 from domain.store.models import Account, AuditEntry, Invoice, Notice, PortalTask, SeatMember, Snapshot

@@ -19,10 +19,11 @@ from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Forbidden, PaymentDeclined
 from domain.roles import Role
-from domain.seats_members import add_members, make_admin, remove_member, replace_member
-from domain.seats_rules import LicensesExhausted
-from domain.seats_subscribe import NewSubscription, create_subscription
-from domain.seats_topup import confirm_topup, quote_topup, reduce_seats
+from domain.seats.members import add_members, make_admin, remove_member, replace_member
+from domain.seats.new_subscription import NewSubscription
+from domain.seats.rules import LicensesExhausted
+from domain.seats.subscribe import create_subscription
+from domain.seats.topup import confirm_topup, quote_topup, reduce_seats
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, AuditEntry, Invoice, Notice, SeatMember
 from domain.store.uow import SqlUnitOfWork

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import access, approvals, templates
+from domain import access, templates
 from domain.accounts import margins
 from domain.accounts.common import AccountPorts
 from domain.accounts.filters import parse_filters
 from domain.agency import Actor
+from domain.approvals import actions as approval_actions
+from domain.approvals import requests as approvals
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import Forbidden
@@ -57,7 +59,7 @@ def test_renewal_approved_twice_charges_once(
     # The account is cancelled: its Renew card held the choice to undo the cancellation (`undo`).
     payload = {"name": "acme", "nonce": "n1", "profile": None, "undo": True}
     with SqlUnitOfWork(sessions) as uow:
-        amount = approvals.price(uow, ports, asker, "renewal", payload)
+        amount = approval_actions.price(uow, ports, asker, "renewal", payload)
     with SqlUnitOfWork(sessions) as uow:
         approval, created = approvals.request(uow, ports, asker, "renewal", payload=payload, amount=amount)
         approval_id = approval.id

@@ -25,8 +25,9 @@ from domain.errors import Conflict
 from domain.notices import texts
 from domain.notices.sweep import sweep
 from domain.roles import Role
-from domain.seats_subscribe import NewSubscription, create_subscription
-from domain.seats_topup import confirm_topup
+from domain.seats.new_subscription import NewSubscription
+from domain.seats.subscribe import create_subscription
+from domain.seats.topup import confirm_topup
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, Invoice, LedgerEntry, Notice
 from domain.store.uow import SqlUnitOfWork

@@ -25,7 +25,7 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import Translator, plain
 from bot.vocabulary import CODES, REASON_PREFIXES, REASONS
-from domain.approvals import ALREADY
+from domain.approvals.rules import ALREADY
 from domain.i18n import Count
 from domain.notices.texts import KIND_NAMES
 from domain.roles import Role

@@ -25,7 +25,8 @@ from domain.catalog import Catalog
 from domain.errors import DomainError, InvalidInput, Problems
 from domain.margins import parse_client_price
 from domain.notices import rules
-from domain.seats_rules import account_name_for
+from domain.seats.new_subscription import read_licenses
+from domain.seats.rules import account_name_for
 from tests import slackhttp
 
 TODAY = date(2026, 11, 25)
@@ -340,8 +341,6 @@ def test_prepaid_and_snooze_refusals_name_their_bounds(catalog: Catalog) -> None
 @pytest.mark.parametrize("typed", ["-3", "five", "0", "", "2.5"])
 def test_license_forms_refuse_non_numbers_naming_the_field_and_bounds(catalog: Catalog, typed: str) -> None:
     """The `/seats new` form and the top-up form read licenses the same way."""
-    from domain.seats_subscribe import read_licenses
-
     with pytest.raises(InvalidInput) as refused:
         read_licenses(catalog, typed)
     assert refused.value.field == "licenses"

@@ -8,7 +8,7 @@ import pytest
 
 from bot.i18n import Translator
 from domain.errors import InvalidInput
-from domain.seats_rules import (
+from domain.seats.rules import (
     ADMIN_WARNING,
     Capacity,
     LicensesExhausted,

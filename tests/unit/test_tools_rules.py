@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.approvals import needed, refusal
+from domain.approvals.rules import needed, refusal
 from domain.errors import InvalidInput
 from domain.margins import margin_of, parse_client_price
 from domain.roles import Role

@@ -25,10 +25,10 @@ from domain.portfolio import PER_SEAT_TIER, count_active_paid, current_plan_of, 
 from domain.ports import PaymentGateway, Provider
 from domain.pricing import Note, Quote, quote, topup_quote
 from domain.roles import Permission
-from domain.seats import invoice_lines, recall, remember
-from domain.seats_rules import BUYABLE_STATUSES
-from domain.seats_store import find_account
+from domain.seats.charging import invoice_lines, recall, remember
+from domain.seats.rules import BUYABLE_STATUSES
 from domain.store.models import Account
+from domain.store.seats import find_account
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor
 

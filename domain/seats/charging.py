@@ -1,9 +1,6 @@
-"""License seats (SPEC §6): what the seat services share, and the one place the Slack adapter imports.
-
-The services are split by what they touch: `seats_members` (who holds a license), `seats_subscribe`
-(a new per-seat subscription and its first charge), `seats_topup` (more licenses, or user seats on
-contact-tiered plans). Pure rules are in `seats_rules`, queries in `seats_store`.
-"""
+"""What the two seat services that charge share (`subscribe`, `topup`): the invoice lines of a
+confirmed quote, and the stored result that answers the same request again (a double click or a
+Slack retry) without a second charge."""
 
 from __future__ import annotations
 

@@ -11,42 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pycountry
-
 from domain import audit, ledger, operations
 from domain.agency import Actor, notification_email_of
 from domain.billing.charges import ChargeRequest, active_profile, charge, preview_draw
-from domain.catalog import Catalog, PerSeatProduct
+from domain.catalog import Catalog
 from domain.clock import Clock, today
-from domain.errors import InvalidInput, PaymentDeclined
+from domain.errors import PaymentDeclined
 from domain.i18n import N_
-from domain.numbers import whole_number
-from domain.periods import Frequency
 from domain.portfolio import PER_SEAT_TIER, count_active_paid
 from domain.ports import PaymentGateway, Provider
 from domain.pricing import PlanChoice, Quote, quote
 from domain.roles import Permission
-from domain.seats import invoice_lines, recall, remember
-from domain.seats_rules import account_name_for, candidate_names, normalise_email
-from domain.seats_store import name_taken
-from domain.store.models import Account
+from domain.seats.charging import invoice_lines, recall, remember
+from domain.seats.new_subscription import NewSubscription, clean, per_seat_product
+from domain.seats.rules import account_name_for, candidate_names
+from domain.store.models import Account, BillingProfile
+from domain.store.seats import name_taken, profiles
 from domain.store.uow import SqlUnitOfWork
 from domain.vendor_billing import billing_vendor, invoice_vendor
-
-
-@dataclass(frozen=True)
-class NewSubscription:
-    customer_name: str
-    email: str
-    company: str
-    country: str
-    vat_number: str | None
-    licenses: int
-    frequency: Frequency
-    payment_method: str
-    """card (then `billing_profile_id` names the card) or transfer."""
-    billing_profile_id: int | None
-    nonce: str
 
 
 @dataclass(frozen=True)
@@ -70,66 +52,9 @@ PROVISION_SEATS = "provision_seats"
 CREATING = "creating"
 
 
-def per_seat_product(catalog: Catalog) -> str:
-    for name in catalog.product_names("V3"):
-        if isinstance(catalog.product(name), PerSeatProduct):
-            return name
-    raise InvalidInput(N_("The catalog sells no per-seat product."))
-
-
-def read_licenses(catalog: Catalog, text: object, *, field: str = "licenses") -> int:
-    """A number of licenses typed in a form: refused, naming the field and the product's bounds, when
-    it is not a whole number from 1 (`-3`, `five`, `0`); above the product's cap the plan's validation
-    refuses it, naming the cap and the number asked for."""
-    spec = catalog.product(per_seat_product(catalog))
-    assert isinstance(spec, PerSeatProduct)
-    value = whole_number(text)
-    if value is None or value < 1:
-        raise InvalidInput(
-            N_("Licenses: from {minimum} to {maximum}, as a whole number."),
-            field=field,
-            minimum=1,
-            maximum=spec.max_licenses,
-        )
-    return value
-
-
-def clean(data: NewSubscription) -> NewSubscription:
-    """Field by field, so each error lands on its modal field."""
-    name = data.customer_name.strip()
-    if not 1 <= len(name) <= 120:
-        raise InvalidInput(N_("Give the customer's name (1 to 120 characters)."), field="customer_name")
-    company = data.company.strip()
-    if len(company) > 120:
-        raise InvalidInput(N_("The company name is at most 120 characters."), field="company")
-    country = data.country.strip().upper()
-    if pycountry.countries.get(alpha_2=country) is None:
-        raise InvalidInput(
-            N_("{country} is not an ISO 3166 country code. Write it like FR, DE or US."),
-            field="country",
-            country=data.country,
-        )
-    if data.payment_method not in ("card", "transfer"):
-        raise InvalidInput(N_("Choose a billing profile or bank transfer."), field="profile")
-    if data.payment_method == "card" and data.billing_profile_id is None:
-        raise InvalidInput(N_("Choose a billing profile or bank transfer."), field="profile")
-    try:
-        email = normalise_email(data.email)
-    except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="email", **exc.params) from None
-    vat = (data.vat_number or "").strip() or None
-    return NewSubscription(
-        name,
-        email,
-        company,
-        country,
-        vat,
-        data.licenses,
-        data.frequency,
-        data.payment_method,
-        data.billing_profile_id,
-        data.nonce,
-    )
+def card_profiles(uow: SqlUnitOfWork, agency_id: int) -> list[BillingProfile]:
+    """The agency's cards the new subscription can be charged to, for the form's choice."""
+    return profiles(uow.session, agency_id)
 
 
 def _choice(catalog: Catalog, data: NewSubscription) -> PlanChoice:

@@ -17,7 +17,7 @@ from domain.billing import manual_renewal
 from domain.i18n import N_
 from domain.plans import choice_from_json
 from domain.pricing import PlanChoice
-from domain.seats_topup import confirm_topup, quote_topup
+from domain.seats.topup import confirm_topup, quote_topup
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors import tasks
 

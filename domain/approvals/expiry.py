@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from domain import audit
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
 from domain.clock import Clock
 from domain.roles import Permission
-from domain.store.models import Agency, Approval
-from domain.store.suspended import LIVE
+from domain.store import approvals as store
+from domain.store.models import Approval
 from domain.store.uow import SqlUnitOfWork
 
 VALIDITY = timedelta(hours=24)
@@ -72,30 +70,22 @@ def _expire(uow: SqlUnitOfWork, clock: Clock, user: str, pending: list[Approval]
 def expire_overdue(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor) -> list[int]:
     """Mark the agency's pending requests whose time is over as expired (audited); their ids."""
     actor.require(Permission.READ)
-    query = select(Approval).where(Approval.agency_id == actor.agency_id, Approval.status == "pending")
-    return _expire(uow, ports.clock, actor.user_id, list(uow.session.scalars(query)))
+    return _expire(uow, ports.clock, actor.user_id, store.pending(uow.session, actor.agency_id))
 
 
 def expire_all(uow: SqlUnitOfWork, clock: Clock) -> list[int]:
     """The daily job: every agency's overdue requests, expired and audited by `system` (a suspended
     agency's wait for its reinstall, SPEC §11). Pending requests are few (each waits a day at most),
     so they are read and compared in Python, where SQLite's naive timestamps compare safely."""
-    query = select(Approval).join(Agency, Agency.id == Approval.agency_id).where(LIVE)
-    pending = list(uow.session.scalars(query.where(Approval.status == "pending")))
-    return _expire(uow, clock, SYSTEM, pending)
+    return _expire(uow, clock, SYSTEM, store.pending_of_live_agencies(uow.session))
 
 
 def messages_to_update(uow: SqlUnitOfWork, clock: Clock) -> list[Approval]:
     """Expired requests of the last week whose channel message still shows the buttons."""
     since = clock.now() - RECENT
-    query = (
-        select(Approval)
-        .join(Agency, Agency.id == Approval.agency_id)
-        .where(LIVE, Approval.status == "expired", Approval.message_ts.is_not(None))
-    )
     return [
         a
-        for a in uow.session.scalars(query.order_by(Approval.id))
+        for a in store.expired_with_message(uow.session)
         if not (a.payload or {}).get(SHOWN) and aware(a.expires_at, since) >= since
     ]
 

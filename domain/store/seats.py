@@ -1,14 +1,17 @@
-"""Queries for license seats, kept out of the rules so those stay plain functions."""
+"""Queries for license seats (`domain.seats`): the only seat code that speaks SQLAlchemy, so the
+rules stay plain functions and the services read as what they do.
+
+Functions taking the unit of work's session, like the other query modules; the account row lock
+for the last free licenses is here because it depends on the database dialect."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import NotFound
 from domain.i18n import N_
-from domain.portfolio import PER_SEAT_TIER
-from domain.seats_rules import Capacity
+from domain.seats.rules import Capacity
 from domain.store.models import Account, BillingProfile, SeatMember
 
 
@@ -28,18 +31,6 @@ def find_account(session: Session, agency_id: int, name: str, *, lock: bool = Fa
             N_("There is no account named {name}. `/accounts` lists them."), field="account", name=name
         )
     return account
-
-
-def require_per_seat(account: Account) -> None:
-    if account.tier != PER_SEAT_TIER:
-        raise InvalidInput(
-            N_(
-                "{account} is not a per-seat subscription, so it has no license members. For its user "
-                "seats use `/seats buy {account} <n>` or `/seats reduce {account} <n>`."
-            ),
-            field="account",
-            account=account.name,
-        )
 
 
 def members_of(session: Session, account_id: int) -> list[SeatMember]:

@@ -1,4 +1,4 @@
-"""Four-eyes approvals (SPEC §1): above the agency's amount, a purchase, plan change, renewal or
+"""The four-eyes service (SPEC §1): above the agency's amount, a purchase, plan change, renewal or
 license top-up waits for a second owner or billing member before anything is charged.
 
 The confirm step stores what it would have executed (`payload`, with the confirm card's pending-confirmation id as `nonce`)
@@ -8,73 +8,22 @@ key, so a double approve, a Slack retry, or a click after a crash mid-execution 
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import select
 
 from domain import audit
 from domain.accounts.common import AccountPorts
 from domain.agency import Actor
-from domain.approval_actions import Outcome, price, run
-from domain.approval_expiry import (
-    VALIDITY,
-    aware,
-    expire_all,
-    expire_overdue,
-    mark_shown,
-    messages_to_update,
-    overdue,
-    record,
-)
+from domain.approvals.actions import Outcome, run
+from domain.approvals.expiry import VALIDITY, aware, record
+from domain.approvals.rules import already, refusal
 from domain.errors import DomainError, Forbidden, NotFound, PaymentUnavailable
-from domain.i18n import N_, Word
+from domain.i18n import N_
 from domain.i18n import stored as stored_param
-from domain.roles import Permission, Role, role_word
+from domain.roles import Permission
+from domain.store import approvals as store
 from domain.store.models import Agency, Approval, ProcessedRequest
 from domain.store.uow import SqlUnitOfWork
-
-KINDS = ("credits", "plan", "renewal", "topup")
-APPROVERS = (Role.OWNER, Role.BILLING)
-
-
-def needed(threshold: Decimal | None, amount: Decimal) -> bool:
-    """Only amounts strictly above the threshold wait; no threshold (NULL) means the rule is off."""
-    return threshold is not None and amount > threshold
-
-
-ALREADY = {
-    "approved": N_("This request is already approved."),
-    "rejected": N_("This request was already rejected."),
-    "expired": N_("This request has already expired."),
-    "failed": N_("This request was already carried out, and it failed."),
-}
-"""A request that can no longer be decided, one sentence per status (the participle agrees with
-"request" in French and Italian, which a `{status}` word could not)."""
-
-
-def already(status: str) -> tuple[str, dict[str, Any]]:
-    if status in ALREADY:
-        return ALREADY[status], {}
-    return N_("This request is already {status}."), {"status": Word(status)}
-
-
-def refusal(
-    *, role: Role, user: str, requester: str, status: str, now: datetime, expires_at: datetime
-) -> tuple[str, dict[str, Any]] | None:
-    """Why this member may not decide this request now, or None. Pure, so the rules are unit-tested."""
-    if status != "pending":
-        return already(status)
-    if now >= expires_at:
-        return N_("This request expired on {when}: nothing was charged. Ask again."), {"when": expires_at}
-    if role not in APPROVERS:
-        return N_("Only an owner or a billing member can decide; your role is {role}."), {
-            "role": role_word(role)
-        }
-    if user == requester:
-        return N_("You asked for this, so another owner or billing member must decide it."), {}
-    return None
 
 
 def threshold_of(uow: SqlUnitOfWork, agency_id: int) -> Decimal | None:
@@ -218,38 +167,8 @@ def execute(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval_id: 
 
 def recent(uow: SqlUnitOfWork, actor: Actor, limit: int = 15) -> list[Approval]:
     actor.require(Permission.READ)
-    query = (
-        select(Approval)
-        .where(Approval.agency_id == actor.agency_id)
-        .order_by(Approval.created_at.desc(), Approval.id.desc())
-        .limit(limit)
-    )
-    return list(uow.session.scalars(query))
+    return store.latest(uow.session, actor.agency_id, limit)
 
 
 def _audit(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, approval: Approval, action: str) -> None:
     record(uow, ports.clock, actor.user_id, approval, action)
-
-
-__all__ = [
-    "APPROVERS",
-    "KINDS",
-    "VALIDITY",
-    "Outcome",
-    "attach_message",
-    "decide",
-    "execute",
-    "expire_all",
-    "expire_overdue",
-    "get",
-    "mark_shown",
-    "messages_to_update",
-    "needed",
-    "overdue",
-    "price",
-    "recent",
-    "refusal",
-    "request",
-    "set_threshold",
-    "threshold_of",
-]

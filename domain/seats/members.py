@@ -13,17 +13,18 @@ from domain.agency import Actor
 from domain.clock import Clock, today
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_, Word
+from domain.portfolio import PER_SEAT_TIER
 from domain.ports import Capability, Provider, ProviderError
 from domain.roles import Permission
-from domain.seats_rules import (
+from domain.seats.rules import (
     EDITABLE_STATUSES,
     check_room,
     new_emails,
     normalise_email,
     parse_emails,
 )
-from domain.seats_store import capacity, existing_emails, find_account, member, members_of, require_per_seat
 from domain.store.models import Account, SeatMember
+from domain.store.seats import capacity, existing_emails, find_account, member, members_of
 from domain.store.uow import SqlUnitOfWork
 from domain.vendors import tasks
 from domain.vendors.tasks import Providers
@@ -37,6 +38,18 @@ class AddResult:
     added: tuple[str, ...]
     already: tuple[str, ...]
     free: int
+
+
+def require_per_seat(account: Account) -> None:
+    if account.tier != PER_SEAT_TIER:
+        raise InvalidInput(
+            N_(
+                "{account} is not a per-seat subscription, so it has no license members. For its user "
+                "seats use `/seats buy {account} <n>` or `/seats reduce {account} <n>`."
+            ),
+            field="account",
+            account=account.name,
+        )
 
 
 def _editable(uow: SqlUnitOfWork, actor: Actor, name: str) -> Account:

@@ -12,9 +12,9 @@ from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.portfolio import PER_SEAT_TIER
 from domain.roles import Permission
-from domain.seats_rules import term_end
-from domain.seats_store import capacity, find_account, members_of
+from domain.seats.rules import term_end
 from domain.store.models import SeatMember
+from domain.store.seats import capacity, find_account, members_of
 from domain.store.uow import SqlUnitOfWork
 
 
