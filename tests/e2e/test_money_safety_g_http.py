@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.billing_run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock

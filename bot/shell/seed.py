@@ -17,9 +17,16 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, text
 
 from domain.accounts.rules import NEVER_ENDS, plan_size
+from domain.agency import resolve_actor
+from domain.catalog import load_catalog
+from domain.clock import FixedClock
 from domain.periods import Frequency, add_cycle, current_period, renewal_on
-from domain.portfolio import PER_SEAT_TIER
-from domain.store.models import Account, Agency, BillingProfile
+from domain.portfolio import PAID_STATUSES, PER_SEAT_TIER
+from domain.pricing import PlanChoice, list_price
+from domain.simulated import SimulatedGateway
+from domain.store.db import make_session_factory
+from domain.store.models import Account, Agency, AgencyStats, BillingProfile, StatusCount
+from domain.store.uow import SqlUnitOfWork
 
 CHUNK = 5_000
 STATUSES = [("active", 70), ("disabled", 3), ("trial", 8), ("cancelled", 5), ("expired", 7), ("archived", 5)]
@@ -97,12 +104,6 @@ def _pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
 
 def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tuple[int, int]:
     """The agency and one success-card billing profile the demo accounts pay with."""
-    from domain.agency import resolve_actor
-    from domain.clock import FixedClock
-    from domain.simulated import SimulatedGateway
-    from domain.store.db import make_session_factory
-    from domain.store.uow import SqlUnitOfWork
-
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         actor = resolve_actor(uow, FixedClock(now), team_id, owner, (owner,))
         profile = uow.session.scalars(
@@ -143,9 +144,6 @@ def list_price_of(
     """The catalog's list price for a demo plan, so demo figures read like real ones."""
     key = (product, tier, contacts, seats, frequency)
     if key not in _PRICES:
-        from domain.catalog import load_catalog
-        from domain.pricing import PlanChoice, list_price
-
         catalog = load_catalog()
         freq: Frequency = "annual" if frequency == "annual" else "monthly"
         if tier == "trial":
@@ -162,8 +160,6 @@ def list_price_of(
 
 def _trial_days() -> int:
     """How long the catalog's EM trial lasts, as the add service starts one."""
-    from domain.catalog import load_catalog
-
     level = load_catalog().product("EM").levels["trial"]  # type: ignore[union-attr]
     return int(level.days or 14)
 
@@ -327,9 +323,6 @@ def _write(engine: Engine, chunk: list[dict[str, Any]]) -> bool:
 
 def recount(engine: Engine, agency_id: int) -> None:
     """Recompute the trigger-kept counts of one agency from its accounts, after a bulk load."""
-    from domain.portfolio import PAID_STATUSES
-    from domain.store.models import AgencyStats, StatusCount
-
     with engine.begin() as conn:
         paid = conn.scalar(
             select(func.count(Account.id)).where(

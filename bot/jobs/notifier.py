@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator
+from bot.jobs.workspace_clients import WorkspaceClients, bot_client
 from bot.notice_render import render
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients, bot_client
 from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
@@ -150,7 +150,7 @@ def _backoff(attempt: int) -> float:
 
 
 def notice_client(settings: Settings) -> WebClient | None:
-    """Single-workspace mode's client for posts outside a request (`bot.workspace_clients` gives
+    """Single-workspace mode's client for posts outside a request (`bot.jobs.workspace_clients` gives
     each agency its own).
 
     None without a bot token: nothing could be posted (the shell brings its own token and local
