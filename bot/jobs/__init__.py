@@ -3,5 +3,5 @@ them (`scheduler`), the notice sender (`notifier`), the expiry of four-eyes requ
 (`approval_expiry`), and the per-agency Slack clients all of them post with (`workspace_clients`).
 
 Kept apart from the listeners so a reader looking for "what happens at 06:00" or "who posts when
-nobody clicked" finds one folder; nothing here is imported at a request's start-up except the
-clients and the notice sender, which the app also uses for work after the ack."""
+nobody clicked" finds one folder. The app itself uses only the clients and the notice sender from
+here, for the work it does after the ack (`/notices` run now, vendor operations)."""

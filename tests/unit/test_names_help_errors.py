@@ -15,8 +15,8 @@ from bot.i18n import Translator
 from bot.parsing import refuse_extra
 from bot.quote_text import parse_count, parse_quote
 from bot.render import mrkdwn
+from bot.shell.demo_rows import rows
 from bot.shell.modalfill import untouched_state, view_state
-from bot.shell.seed import rows
 from domain.accounts.branding import clean_branding
 from domain.accounts.filters import FILTERS, parse_filters
 from domain.accounts.invariants import account_problems, portfolio_problems
