@@ -26,8 +26,8 @@ from bench.vendor_wait import CREATE_DELAY, Drained, slow_vendor
 from bench.workspaces import replace_section as replace_workspaces
 from bench.workspaces import section as workspaces_section
 from bench.workspaces import workspace_rows
-from bot.localslack import LocalSlack
-from bot.seed import seed_accounts
+from bot.shell.localslack import LocalSlack
+from bot.shell.seed import seed_accounts
 from domain.store.db import make_engine
 from domain.store.migrate import upgrade
 

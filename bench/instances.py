@@ -9,7 +9,7 @@ from contextlib import ExitStack
 
 from bench.harness import server
 from bench.throughput import from_process
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 
 HEADING = "## `/quote` throughput: one instance and two on one PostgreSQL database"
 

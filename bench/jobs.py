@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bench.harness import BIN, OWNER, TEAM
-from bot.seed import seed_accounts
+from bot.shell.seed import seed_accounts
 from domain.store.db import make_engine
 from domain.store.migrate import upgrade
 

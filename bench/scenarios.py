@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bench.harness import OWNER, TEAM, Client, command_body, interaction_body
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.db import make_engine
 from domain.store.models import Account
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bench.harness import Client, Stats, measure, server
 from bench.scenarios import accepted, add_account
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.db import make_engine
 from domain.store.models import Account, VendorOperation
 from domain.vendors.activecampaign import ACCOUNTS

@@ -9,8 +9,8 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bench.harness import TEAM, Client, Stats, measure, server
 from bench.scenarios import SCENARIOS, floor_body
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from bot.workspaces import installation_store, new_token_key
 from domain.store.db import make_engine
 

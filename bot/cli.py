@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reseller-bot: {exc}", file=sys.stderr)
         return 1
     if cmd == "schedule":
-        from bot.scheduler import run_until_stopped
+        from bot.jobs.scheduler import run_until_stopped
 
         run_until_stopped(settings)
         return 0
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cmd == "shell":
         return shell(settings, getattr(args, "user", LOCAL_USER), getattr(args, "locale", "en"))
     if cmd == "jobs":
-        from bot.jobs import run_jobs
+        from bot.jobs.daily import run_jobs
 
         for report in run_jobs(settings, args.job, day=args.date, dry_run=args.dry_run):
             print(report.summary())
@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cmd == "operations":
         return run_operations(settings, args.id)
     if cmd == "demo-data":
-        from bot.demo import load_demo
+        from bot.shell.demo import load_demo
 
         print(load_demo(settings, team_id=args.team, accounts=args.accounts))
         return 0
@@ -277,7 +277,7 @@ def serve(settings: Settings, mode: str, host: str, port: int | None, workers: i
         require_slack(settings, socket=True)  # main checked it; this keeps the token's type narrow
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         if scheduled:
-            from bot.scheduler import start_scheduler
+            from bot.jobs.scheduler import start_scheduler
 
             start_scheduler(settings)
         serve_socket(build_app(settings), app_token)
@@ -297,8 +297,8 @@ def serve(settings: Settings, mode: str, host: str, port: int | None, workers: i
 
 def shell(settings: Settings, user: str, locale: str) -> int:
     from bot.app import LOCAL_BOT_TOKEN, build_app
-    from bot.localslack import LocalSlack
-    from bot.shell import TEAM, run_shell
+    from bot.shell.localslack import LocalSlack
+    from bot.shell.repl import TEAM, run_shell
 
     slack = LocalSlack(
         user_locales={user: {"en": "en-US", "fr": "fr-FR", "it": "it-IT"}[locale]}, team=TEAM

@@ -1,7 +1,7 @@
 """Prometheus metrics: `/metrics` in the text format when `METRICS=on` (`bot.server`).
 
 Requests by interaction and outcome with their latency (`bot.logs.LoggedApp`), job runs by job
-(`bot.jobs`), vendor operations by kind and outcome and vendor HTTP calls by outcome (hooks the domain
+(`bot.jobs.daily`), vendor operations by kind and outcome and vendor HTTP calls by outcome (hooks the domain
 exposes, registered here, so `domain` never imports prometheus), and the outbox's depth and its oldest
 waiting notice's age, read from the database at scrape time.
 

@@ -29,8 +29,8 @@ import domain.templates  # noqa: F401 - registers the template_import handler
 from bot import ui
 from bot.context import Deps, Req
 from bot.i18n import Translator
+from bot.jobs.workspace_clients import WorkspaceClients, clients_of
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients, clients_of
 from domain import operations
 from domain.accounts.common import AccountPorts
 from domain.clock import Clock

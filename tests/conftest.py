@@ -17,8 +17,8 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog, load_catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider

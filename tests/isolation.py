@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import Call, LocalSlack
+from bot.shell.localslack import Call, LocalSlack
 from domain import outbox
 from domain.clock import FixedClock
 from domain.ports import Capability

@@ -19,8 +19,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
-from bot.localslack import LocalSlack
 from bot.server import wsgi_app
+from bot.shell.localslack import LocalSlack
 from tests.slack_limits import check_errors, check_message, check_view
 
 TEAM = "T0TEST"

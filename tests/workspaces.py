@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "client-secret-for-tests"

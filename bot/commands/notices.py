@@ -22,9 +22,9 @@ from bot.commands import credits_buy, seats_modals
 from bot.commands.accounts import plan_label
 from bot.commands.accounts_actions import renew_card
 from bot.context import Req, open_request
+from bot.jobs.notifier import run_notices
+from bot.jobs.workspace_clients import clients_of
 from bot.notice_render import render_line
-from bot.notifier import run_notices
-from bot.workspace_clients import clients_of
 from domain import credits
 from domain.clock import today
 from domain.errors import InvalidInput, NotFound

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.operations import drain_all
+from bot.shell.localslack import LocalSlack
 from domain.store.models import Account, Agency, Invoice
 from tests.e2e.test_agency_http import row_counts
 from tests.factories import make_account, make_profile

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.operations import drain_all
+from bot.shell.localslack import LocalSlack
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway
 from domain.store.models import Account, Invoice, VendorOperation

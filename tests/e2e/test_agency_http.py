@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import Engine, func, select
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.models import AuditEntry, Base, Member
 from tests.slackhttp import SlackHttp, text_input
 from tests.slackhttp import select as pick

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.cards import contains_card_number
 from domain.plaintext import holds_unstorable
 from tests.e2e.test_agency_http import data_counts as row_counts

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.cards import contains_card_number
 from domain.simulated import SimulatedGateway, reference_outcome
 from domain.store.models import AuditEntry, BillingProfile

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.models import Invoice
 from tests.factories import make_account, make_agency
 from tests.slackhttp import SlackHttp

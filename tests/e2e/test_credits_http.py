@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain import ledger
 from domain.simulated import SimulatedGateway
 from domain.store.models import Agency, Invoice, Member

@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import is_user_id
-from bot.localslack import Call, LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import Call, LocalSlack
 from domain import outbox
 from domain.clock import FixedClock
 from domain.ports import Capability

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.commands import register_all
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from tests.e2e.test_agency_http import data_counts as row_counts
 from tests.slackhttp import TEAM, Reply, SlackHttp
 

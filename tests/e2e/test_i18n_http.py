@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from tests.factories import make_account, make_agency, make_profile
 from tests.slackhttp import SlackHttp, payload_text, text_input
 from tests.slackhttp import select as pick

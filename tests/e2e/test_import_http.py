@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import Call, LocalSlack
+from bot.shell.localslack import Call, LocalSlack
 from domain.ports import VendorPage
 from domain.simulated import SimulatedProvider
 from domain.store.models import Account, Member, PortfolioImport

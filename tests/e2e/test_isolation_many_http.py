@@ -25,10 +25,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
-from bot.localslack import Call, LocalSlack
+from bot.jobs.daily import run_jobs
 from bot.operations import drain_all
 from bot.settings import Settings
+from bot.shell.localslack import Call, LocalSlack
 from domain import ledger
 from domain.clock import FixedClock
 from domain.store.models import Account, Agency, AuditEntry, Invoice, Notice

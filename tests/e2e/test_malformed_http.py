@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from tests.e2e.test_agency_http import row_counts
 from tests.e2e.test_seats_http import _seat_account
 from tests.slackhttp import TEAM, Reply, SlackHttp, text_input

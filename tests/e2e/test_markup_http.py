@@ -14,9 +14,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator
-from bot.localslack import LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedProvider

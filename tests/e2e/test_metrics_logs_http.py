@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from bot import logs
 from bot.app import build_app
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from tests.conftest import SECRET, TOKEN
 from tests.slackhttp import TEAM, SlackHttp, serve_app
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.billing.renewal import next_charge
 from domain.billing.run import run_billing
 from domain.catalog import Catalog

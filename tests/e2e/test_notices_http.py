@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain import outbox
 from domain.catalog import Catalog
 from domain.clock import FixedClock

@@ -23,8 +23,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_app
-from bot.localslack import LocalSlack
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from bot.workspaces import BOT_SCOPES, NOT_INSTALLED
 from domain.catalog import Catalog
 from domain.clock import FixedClock

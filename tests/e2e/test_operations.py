@@ -20,9 +20,9 @@ from sqlalchemy import Engine, text
 
 from bot.app import build_app
 from bot.health import Readiness
-from bot.localslack import LocalSlack
 from bot.server import wsgi_app
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.store.db import make_engine
 from domain.store.migrate import head_revisions, upgrade
 from tests.conftest import SECRET

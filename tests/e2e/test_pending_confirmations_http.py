@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain import ledger
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.quote_render import plan_from_value, plan_value
+from bot.shell.localslack import LocalSlack
 from domain.plans import PlanChoice
 from domain.store.models import Account
 from tests.e2e.test_accounts_edit_http import account, initial_values, open_edit, seeded

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog, parse_catalog
 from domain.store.models import AuditEntry, BillingProfile
 from tests.e2e.test_agency_http import row_counts

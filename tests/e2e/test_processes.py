@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.db import make_engine
 from domain.store.models import Agency
 from tests.conftest import SECRET

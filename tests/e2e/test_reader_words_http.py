@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
-from bot.localslack import LocalSlack
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.clock import FixedClock
 from domain.simulated import SimulatedProvider
 from domain.store.models import Member, Notice, SeatMember

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
 from domain.billing.run import run_billing
 from domain.catalog import Catalog

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
 from domain.store.models import Account, Agency, Invoice
 from tests.e2e.test_accounts_edit_http import initial_values

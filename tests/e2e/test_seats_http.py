@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.operations import drain_all
+from bot.shell.localslack import LocalSlack
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Agency, Invoice, SeatMember
 from tests.factories import make_account, make_agency, make_profile

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.settings import Settings
-from bot.shell import TEAM, Shell
+from bot.shell.localslack import LocalSlack
+from bot.shell.repl import TEAM, Shell
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, MetaData, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
 from bot.operations import drain_all
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.ports import ProviderError, Provisioned, ProvisionRequest
@@ -155,7 +155,7 @@ def test_the_scheduler_resumes_an_operation_a_stopped_process_left_and_tells_the
 ) -> None:
     """The web process recorded the account and stopped before its runner ran: the scheduler's
     minute sweep creates it and, the modal being gone, tells the creator in a message only they see."""
-    from bot.scheduler import Scheduler
+    from bot.jobs.scheduler import Scheduler
     from domain.accounts.common import AccountPorts
     from domain.accounts.service import add_account
     from domain.agency import Actor

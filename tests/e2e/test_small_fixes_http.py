@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain.store.models import Account, Agency
 from tests.e2e.test_accounts_http import add_values, agency_with_profile
 from tests.e2e.test_tools_http import BILL, _agency, _held_purchase

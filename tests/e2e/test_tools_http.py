@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
-from bot.localslack import LocalSlack
+from bot.jobs.daily import run_jobs
 from bot.operations import drain_all
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.clock import FixedClock
 from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.models import Account, Approval, AuditEntry, Invoice, Member, TemplateImport

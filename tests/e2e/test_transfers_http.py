@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
 from domain.portfolio import count_active_paid
 from domain.store.models import Account, Agency, Invoice, Notice, Transfer

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from domain import ledger
 from domain.store.models import Account, Agency, Invoice, Notice, PortfolioImport
 from tests.conftest import SECRET

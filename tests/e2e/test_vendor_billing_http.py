@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
+from bot.jobs.daily import run_jobs
 from bot.operations import drain_all
 from bot.settings import Settings
 from domain.catalog import Catalog

@@ -22,9 +22,9 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
-from bot.localslack import LocalSlack
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.jobs import JobReport
@@ -377,7 +377,7 @@ def test_single_workspace_uninstall_suspends_and_a_later_request_resumes(
     notices wait); a command Slack later delivers (the app is back) resumes it, and the next run
     posts what waited with the bot token."""
     from bot.app import build_app
-    from bot.notifier import run_notices
+    from bot.jobs.notifier import run_notices
     from tests.integration.test_notices_delivery import many_renewals
 
     clock.set(six_am(DAY0))

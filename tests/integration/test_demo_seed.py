@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.demo import load_demo
-from bot.seed import seed_accounts
 from bot.settings import Settings
+from bot.shell.demo import load_demo
+from bot.shell.seed import seed_accounts
 from domain.accounts.invariants import portfolio_problems
 from domain.billing.run import run_billing
 from domain.catalog import Catalog

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import run_jobs
+from bot.jobs.daily import DAILY_AT, run_jobs
 from bot.settings import Settings
 from domain.clock import DayClock, today
 from domain.store.models import Account, AuditEntry, Invoice, LedgerEntry, Notice
@@ -25,8 +25,6 @@ def _utc(at: datetime) -> datetime:
 
 def test_day_clock_is_the_schedule_hour_of_the_day_in_each_zone() -> None:
     """06:00 on the day in the agency's zone is that agency's today, even a day ahead of UTC."""
-    from bot.scheduler import DAILY_AT
-
     local = DayClock(DAY, DAILY_AT).in_zone(ZONE)
     assert local.now() == SIX_AM and local.now().astimezone(UTC).date() == date(2031, 1, 4)
     assert today(local, ZONE) == DAY and today(DayClock(DAY, DAILY_AT)) == DAY

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
-from bot.jobs import run_jobs
+from bot.jobs.daily import run_jobs
 from bot.settings import Settings
 from domain import operations
 from domain.accounts.common import AccountPorts

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.store.db import make_engine, make_session_factory

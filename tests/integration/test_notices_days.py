@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain import ledger, outbox
 from domain.catalog import Catalog
 from domain.clock import FixedClock

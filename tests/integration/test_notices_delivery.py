@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import DROPPED, LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.localslack import DROPPED, LocalSlack
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.notices import delivery

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.demo import load_demo
-from bot.localslack import LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.demo import load_demo
+from bot.shell.localslack import LocalSlack
 from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock

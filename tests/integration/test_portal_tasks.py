@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.localslack import LocalSlack
-from bot.notifier import run_notices
+from bot.jobs.notifier import run_notices
 from bot.settings import Settings
+from bot.shell.localslack import LocalSlack
 from domain import access, templates
 from domain.accounts import snapshots
 from domain.accounts.branding import Branding, set_account_branding

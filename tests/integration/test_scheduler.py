@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.scheduler import Scheduler
+from bot.jobs.scheduler import Scheduler
 from bot.settings import Settings
 from domain.clock import FixedClock
 from tests.factories import make_agency

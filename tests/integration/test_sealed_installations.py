@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, text
 
-from bot.localslack import LocalSlack
+from bot.shell.localslack import LocalSlack
 from bot.workspaces import SealedInstallationStore, TokenCipher, new_token_key
 from domain.store.installations import TOKEN_LENGTH
 from tests.workspaces import CLIENT_ID

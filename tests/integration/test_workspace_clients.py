@@ -1,4 +1,4 @@
-"""`bot.workspace_clients`: which Slack client posts for an agency outside a request (SPEC §11)."""
+"""`bot.jobs.workspace_clients`: which Slack client posts for an agency outside a request (SPEC §11)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.workspace_clients import WorkspaceClients
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients
 from bot.workspaces import installation_store
 from domain.clock import FixedClock
 from domain.store.models import Agency, AuditEntry

@@ -12,11 +12,11 @@ import pytest
 
 from bot.commands.accounts import filter_help
 from bot.i18n import Translator
-from bot.modalfill import untouched_state, view_state
 from bot.parsing import refuse_extra
 from bot.quote_text import parse_count, parse_quote
 from bot.render import mrkdwn
-from bot.seed import rows
+from bot.shell.demo_rows import rows
+from bot.shell.modalfill import untouched_state, view_state
 from domain.accounts.branding import clean_branding
 from domain.accounts.filters import FILTERS, parse_filters
 from domain.accounts.invariants import account_problems, portfolio_problems

@@ -1,9 +1,7 @@
-"""Bulk demo portfolios: `reseller-bot demo-data --accounts N`, fast enough for 1,000,000 rows.
-
-Rows are generated in chunks and written with executemany (SQLite) or COPY (PostgreSQL), with a
-realistic spread of products, tiers, statuses, billing frequencies and renewal days, so benchmarks and
-the daily jobs meet the shapes a real agency has. Running it again tops up to N, never duplicates.
-"""
+"""The rows of a bulk demo portfolio (`bot.shell.seed` writes them): a realistic spread of products,
+tiers, statuses, billing frequencies and renewal days, drawn from a seeded random generator so the
+same seed gives the same portfolio. Apart from the writer so the shape of a demo account can be read
+(and tested) without a database."""
 
 from __future__ import annotations
 
@@ -14,14 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text
-
 from domain.accounts.rules import NEVER_ENDS, plan_size
+from domain.catalog import load_catalog
 from domain.periods import Frequency, add_cycle, current_period, renewal_on
 from domain.portfolio import PER_SEAT_TIER
-from domain.store.models import Account, Agency, BillingProfile
+from domain.pricing import PlanChoice, list_price
 
-CHUNK = 5_000
 STATUSES = [("active", 70), ("disabled", 3), ("trial", 8), ("cancelled", 5), ("expired", 7), ("archived", 5)]
 PRODUCTS = [("marketing", 55), ("sales", 15), ("bundle", 20), ("business-licenses", 10)]
 TIERS = [("starter", 30), ("plus", 40), ("professional", 22), ("enterprise", 8)]
@@ -95,45 +91,6 @@ def _pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
-def ensure_agency(engine: Engine, team_id: str, owner: str, now: datetime) -> tuple[int, int]:
-    """The agency and one success-card billing profile the demo accounts pay with."""
-    from domain.agency import resolve_actor
-    from domain.clock import FixedClock
-    from domain.simulated import SimulatedGateway
-    from domain.store.db import make_session_factory
-    from domain.store.uow import SqlUnitOfWork
-
-    with SqlUnitOfWork(make_session_factory(engine)) as uow:
-        actor = resolve_actor(uow, FixedClock(now), team_id, owner, (owner,))
-        profile = uow.session.scalars(
-            select(BillingProfile).where(BillingProfile.agency_id == actor.agency_id)
-        ).first()
-        if profile is None:
-            # The simulated gateway's test card that succeeds, under a random reference (SPEC §10).
-            card = SimulatedGateway().test_card_reference("4242", 12, now.year + 4)
-            profile = BillingProfile(
-                agency_id=actor.agency_id,
-                label="Agency Visa",
-                holder="",
-                brand=card.brand,
-                last4=card.last4,
-                exp_month=card.exp_month,
-                exp_year=card.exp_year,
-                token=card.token,
-                created_by=owner,
-                created_at=now,
-            )
-            uow.session.add(profile)
-            uow.flush()
-        profile_id = profile.id
-        agency = uow.session.get(Agency, actor.agency_id)
-        assert agency is not None
-        if not agency.notice_channel:
-            agency.notice_channel = "C0NOTICES"
-        uow.commit()
-        return actor.agency_id, profile_id
-
-
 _PRICES: dict[tuple[str, str, int | None, int | None, str], Decimal] = {}
 
 
@@ -143,9 +100,6 @@ def list_price_of(
     """The catalog's list price for a demo plan, so demo figures read like real ones."""
     key = (product, tier, contacts, seats, frequency)
     if key not in _PRICES:
-        from domain.catalog import load_catalog
-        from domain.pricing import PlanChoice, list_price
-
         catalog = load_catalog()
         freq: Frequency = "annual" if frequency == "annual" else "monthly"
         if tier == "trial":
@@ -162,8 +116,6 @@ def list_price_of(
 
 def _trial_days() -> int:
     """How long the catalog's EM trial lasts, as the add service starts one."""
-    from domain.catalog import load_catalog
-
     level = load_catalog().product("EM").levels["trial"]  # type: ignore[union-attr]
     return int(level.days or 14)
 
@@ -266,88 +218,3 @@ def rows(
             "created_by": "seed",
             "provider_ref": f"acc_seed_{n:07d}",
         }
-
-
-def seed_accounts(
-    engine: Engine, team_id: str, owner: str, n: int, *, today: date | None = None, seed: int = 7
-) -> int:
-    """Top the agency up to `n` demo accounts; returns how many were written."""
-    now = datetime.now(UTC)
-    today = today or now.date()
-    agency_id, profile_id = ensure_agency(engine, team_id, owner, now)
-    with engine.connect() as conn:
-        have = int(conn.scalar(select(func.count(Account.id)).where(Account.agency_id == agency_id)) or 0)
-    written = 0
-    bypassed = False
-    for start in range(have, n, CHUNK):
-        chunk = list(
-            rows(agency_id, profile_id, start=start, count=min(CHUNK, n - start), today=today, seed=seed)
-        )
-        bypassed = _write(engine, chunk) or bypassed
-        written += len(chunk)
-    if bypassed:
-        recount(engine, agency_id)
-    if written and engine.dialect.name == "postgresql":
-        # Fresh statistics, so the planner uses the overview's indexes right after a bulk load.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE accounts"))
-    return written
-
-
-def _write(engine: Engine, chunk: list[dict[str, Any]]) -> bool:
-    """Write one chunk; True when the count triggers were bypassed and the counts need recounting."""
-    if engine.dialect.name == "postgresql":
-        raw = engine.raw_connection()
-        bypassed = False
-        try:
-            with raw.cursor() as cursor:  # type: ignore[attr-defined]
-                try:
-                    # Row triggers cost ~6× a bulk COPY; a superuser may skip them and recount once.
-                    cursor.execute("SET session_replication_role = replica")
-                    bypassed = True
-                except Exception:  # noqa: BLE001 - not a superuser: keep the triggers
-                    raw.rollback()
-                statement = f"COPY accounts ({', '.join(COLUMNS)}) FROM STDIN"
-                with cursor.copy(statement) as copy:
-                    for row in chunk:
-                        copy.write_row([row[c] for c in COLUMNS])
-                if bypassed:
-                    cursor.execute("SET session_replication_role = DEFAULT")
-            raw.commit()
-        finally:
-            raw.close()
-        return bypassed
-    for row in chunk:
-        row["addons"] = json.loads(row["addons"])
-        row["limits"] = json.loads(row["limits"])
-    with engine.begin() as conn:
-        conn.execute(insert(Account), chunk)
-    return False
-
-
-def recount(engine: Engine, agency_id: int) -> None:
-    """Recompute the trigger-kept counts of one agency from its accounts, after a bulk load."""
-    from domain.portfolio import PAID_STATUSES
-    from domain.store.models import AgencyStats, StatusCount
-
-    with engine.begin() as conn:
-        paid = conn.scalar(
-            select(func.count(Account.id)).where(
-                Account.agency_id == agency_id,
-                Account.status.in_(PAID_STATUSES),
-                Account.pricing_version == "V3",
-                Account.is_commission.is_(False),
-            )
-        )
-        conn.execute(delete(AgencyStats).where(AgencyStats.agency_id == agency_id))
-        conn.execute(insert(AgencyStats).values(agency_id=agency_id, active_paid=int(paid or 0)))
-        conn.execute(delete(StatusCount).where(StatusCount.agency_id == agency_id))
-        rows = conn.execute(
-            select(Account.status, func.count(Account.id))
-            .where(Account.agency_id == agency_id, Account.is_commission.is_(False))
-            .group_by(Account.status)
-        ).all()
-        if rows:
-            conn.execute(
-                insert(StatusCount), [{"agency_id": agency_id, "status": s, "n": n} for s, n in rows]
-            )

@@ -14,14 +14,32 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from bot.i18n import Translator
 from bot.render import mrkdwn, render_blocks, render_view
+from bot.shell.localslack import LocalSlack
 from domain.i18n import N_
 from domain.numbers import whole_number
 
-if TYPE_CHECKING:
-    from bot.shell import Shell
+
+class ShellSide(Protocol):
+    """What filling a modal needs from the shell (`bot.shell.repl.Shell`): its terminal, its Slack
+    stand-in and its way into the app. Named here so this module does not import the shell, which
+    imports it."""
+
+    t: Translator
+    team: str
+    user_id: str
+    interactive: bool
+    slack: LocalSlack
+
+    def read(self, prompt: str) -> str | None: ...
+
+    def say(self, text: str) -> None: ...
+
+    def interaction(self, payload: dict[str, Any]) -> dict[str, Any] | None: ...
+
 
 STATE_KEYS: dict[str, tuple[str, str]] = {
     "plain_text_input": ("value", "initial_value"),
@@ -92,7 +110,7 @@ def view_state(view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[
 
 
 class ModalFiller:
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: ShellSide) -> None:
         self.shell = shell
 
     def run(self, view: dict[str, Any] | None) -> None:
@@ -200,12 +218,10 @@ class ModalFiller:
 
     # talking to the app -------------------------------------------------------------------------------
     def _payload(self, kind: str, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        from bot.shell import TEAM
-
         return {
             "type": kind,
-            "team": {"id": TEAM},
-            "user": {"id": self.shell.user_id, "team_id": TEAM},
+            "team": {"id": self.shell.team},
+            "user": {"id": self.shell.user_id, "team_id": self.shell.team},
             "api_app_id": "A0LOCAL",
             "trigger_id": uuid.uuid4().hex,
             "view": {**view, "state": view_state(view, values)},

@@ -18,6 +18,8 @@ from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.shell.webapi import WebApi
+
 
 @dataclass
 class Call:
@@ -44,7 +46,7 @@ class Failure:
     """Slack did the work before it failed (a 500 after the message was posted)."""
 
 
-class LocalSlack:
+class LocalSlack(WebApi):
     """Start with `start()`; `api_url` goes into SLACK_API_URL; `response_url(token)` for payloads."""
 
     def __init__(
@@ -260,80 +262,6 @@ class LocalSlack:
                         self.failures.remove(failure)
                     return failure
         return None
-
-    def _answer(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
-        n = next(self._ids)
-        if method == "response_url":
-            return {"ok": True}
-        if method == "auth.test":
-            with self._lock:
-                known = self.workspaces.get(token)
-            workspace = known or {"team_id": self.team, "enterprise_id": None, "is_enterprise_install": False}
-            return {
-                "ok": True,
-                "user_id": "U0BOT",
-                "bot_id": "B0BOT",
-                "url": "https://local.slack/",
-                **workspace,
-            }
-        if method == "oauth.v2.access":
-            with self._lock:
-                answer = self.grants.pop(str(params.get("code") or ""), None)
-            return answer or {"ok": False, "error": "invalid_code"}
-        if method in ("views.open", "views.push", "views.update", "views.publish"):
-            view = params.get("view")
-            view = json.loads(view) if isinstance(view, str) else (view or {})
-            view_id = params.get("view_id") or f"V{n:08d}"
-            return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{n}", "state": {"values": {}}}}
-        if method == "chat.postMessage":
-            ts = f"{time.time():.6f}"
-            metadata = params.get("metadata")
-            if isinstance(metadata, str):
-                with contextlib.suppress(json.JSONDecodeError):
-                    metadata = json.loads(metadata)
-            with self._lock:
-                self.history.setdefault(str(params.get("channel")), []).append(
-                    {"ts": ts, "text": params.get("text"), "metadata": metadata or {}}
-                )
-            return {
-                "ok": True,
-                "channel": params.get("channel"),
-                "ts": ts,
-                "message": {"text": params.get("text")},
-            }
-        if method == "conversations.history":
-            oldest = float(params.get("oldest") or 0)
-            with self._lock:
-                posted = list(self.history.get(str(params.get("channel")), []))
-            messages = [m for m in reversed(posted) if float(m["ts"]) >= oldest]
-            return {"ok": True, "messages": messages[: int(params.get("limit") or 100)], "has_more": False}
-        if method == "chat.update":
-            ts = params.get("ts") or f"{time.time():.6f}"
-            return {
-                "ok": True,
-                "channel": params.get("channel"),
-                "ts": ts,
-                "message": {"text": params.get("text")},
-            }
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"{time.time():.6f}"}
-        if method == "users.info":
-            user = str(params.get("user", ""))
-            locale = self.user_locales.get(user, self.default_locale)
-            return {"ok": True, "user": {"id": user, "name": user.lower(), "locale": locale}}
-        if method == "files.getUploadURLExternal":
-            file_id = f"F{n:08d}"
-            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
-        if method == "files.completeUploadExternal":
-            files = params.get("files")
-            files = json.loads(files) if isinstance(files, str) else (files or [])
-            return {"ok": True, "files": files}
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": f"D{params.get('users', '')}"}}
-        if method == "conversations.info":
-            channel = str(params.get("channel", ""))
-            return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
-        return {"ok": True}
 
     @staticmethod
     def _reply(

@@ -20,8 +20,10 @@ from slack_bolt.request import BoltRequest
 
 from bot import render
 from bot.i18n import Translator
-from bot.localslack import Call, LocalSlack
+from bot.operations import drain_all
 from bot.render import Clickable, render_message, render_view
+from bot.shell.localslack import Call, LocalSlack
+from bot.shell.modalfill import ModalFiller
 from domain.i18n import N_
 from domain.numbers import whole_number
 
@@ -40,6 +42,7 @@ class Shell:
     ) -> None:
         self.t = Translator(locale)
         """The shell's own frame text ("only you can see this", "(optional)") in the --locale language."""
+        self.team = TEAM
         self.app = app
         self.slack = slack
         self.user_id = user_id
@@ -143,8 +146,6 @@ class Shell:
     def follow(self) -> None:
         """Show what the app did on Slack's side, each call once, waiting briefly for lazy listeners
         and for the vendor operations the app runs right after its answer."""
-        from bot.operations import drain_all
-
         drain_all(30.0)
         deadline = time.monotonic() + 3.0
         quiet_since = time.monotonic()
@@ -221,8 +222,6 @@ class Shell:
 
     # modals ---------------------------------------------------------------------------------------
     def fill_modal(self, view: dict[str, Any]) -> None:
-        from bot.modalfill import ModalFiller
-
         ModalFiller(self).run(view)
 
 

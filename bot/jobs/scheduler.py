@@ -9,6 +9,7 @@ costs nothing; the thread only decides when to call them. It is a daemon: it nev
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time as wallclock
 from collections.abc import Callable
@@ -17,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.jobs.daily import DAILY_AT, JOBS, run_jobs
+from bot.jobs.notifier import run_notices
+from bot.operations import sweep_operations
 from bot.settings import Settings
 from domain.catalog import load_catalog
 from domain.clock import Clock, SystemClock
@@ -24,7 +28,6 @@ from domain.store.db import make_engine, make_session_factory
 from domain.store.models import Agency
 
 log = logging.getLogger("reseller_desk.scheduler")
-DAILY_AT = time(6, 0)
 TICK_SECONDS = 300.0
 OPERATIONS_TICK_SECONDS = 60.0
 """Vendor operations left by a crash are swept this often (SPEC §9 Slow vendors)."""
@@ -80,8 +83,6 @@ class Scheduler:
 
     def sweep_operations(self) -> None:
         """Vendor operations a crash or restart left pending, or running under an expired lease."""
-        from bot.operations import sweep_operations
-
         sweep_operations(self.settings, self.sessions, self.clock)
 
     def tick(self) -> None:
@@ -109,8 +110,6 @@ class Scheduler:
             self.stopped.wait(min(self.tick_seconds, OPERATIONS_TICK_SECONDS))
 
     def _run_daily(self) -> None:
-        from bot.jobs import JOBS, run_jobs
-
         for job in JOBS:
             try:
                 for report in run_jobs(self.settings, job, clock=self.clock):
@@ -119,8 +118,6 @@ class Scheduler:
                 log.warning("job %s is not available: %s", job, exc)
 
     def _send_pending(self) -> None:
-        from bot.notifier import run_notices
-
         run_notices(
             self.settings,
             self.sessions,
@@ -141,8 +138,6 @@ def run_until_stopped(settings: Settings) -> None:
     """`reseller-bot schedule`: the scheduler in the foreground until SIGTERM or SIGINT, then a clean
     stop (exit 0). `serve` starts it as its own process beside gunicorn, so no web worker is forked
     with it and each can exit on its own."""
-    import signal
-
     stop_on = {signal.SIGTERM, signal.SIGINT}
     # Blocked before the thread starts, so only this thread receives them, at `sigwait`.
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_on)

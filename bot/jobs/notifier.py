@@ -1,7 +1,7 @@
 """Posting the notice outbox to each agency's channel: `run_notices` sweeps then sends.
 
-Slack's answers are honoured: 429 waits for `Retry-After`, 5xx and network errors are retried with
-backoff, and whatever still fails goes back to the outbox for a later run. Posts to one channel are
+Slack's answers are honoured (`bot.jobs.slack_sender`): 429 waits for `Retry-After`, 5xx and network
+errors are retried with backoff, and whatever still fails goes back to the outbox for a later run. Posts to one channel are
 at least a second apart. Every message carries a marker in its metadata (`reseller_notice`); a
 sender taking over a claim left by a crashed one looks the marker up in the channel history
 (`conversations.history`, scopes `channels:history`/`groups:history`) and records the `ts` it finds
@@ -12,23 +12,20 @@ preferred to a lost "charge failed".
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from http.client import HTTPException
-from typing import Any
+from datetime import date
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator
+from bot.jobs.slack_sender import SendFailed, SlackSender, Sleep
+from bot.jobs.workspace_clients import WorkspaceClients, bot_client
 from bot.notice_render import render
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients, bot_client
 from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
@@ -41,116 +38,10 @@ from domain.store.suspended import note_skipped, suspended_ids
 from domain.vendors import tasks
 
 log = logging.getLogger("reseller_desk.notices")
-METADATA_TYPE = "reseller_notice"
-ATTEMPTS = 5
-MIN_GAP = timedelta(seconds=1)
-MAX_WAIT = 300.0
-HISTORY_PAGES = 10
-Sleep = Callable[[float], None]
-
-
-class SendFailed(Exception):
-    def __init__(self, error: str, *, maybe_posted: bool) -> None:
-        super().__init__(error)
-        self.error = error
-        self.maybe_posted = maybe_posted
-
-
-class Pacer:
-    """At most one post per second per channel, across every sender of this process."""
-
-    def __init__(self) -> None:
-        self.last: dict[str, datetime] = {}
-        self.lock = threading.Lock()
-
-    def wait(self, channel: str, clock: Clock, sleep: Sleep) -> None:
-        with self.lock:
-            last, now = self.last.get(channel), clock.now()
-            if last is not None and last <= now:  # a clock set back (tests, time travel) owes nothing
-                gap = (MIN_GAP - (now - last)).total_seconds()
-                if gap > 0:
-                    sleep(gap)
-            self.last[channel] = clock.now()
-
-
-PACER = Pacer()
-
-
-class SlackSender:
-    def __init__(
-        self, client: WebClient, clock: Clock, sleep: Sleep = time.sleep, pacer: Pacer = PACER
-    ) -> None:
-        self.client, self.clock, self.sleep, self.pacer = client, clock, sleep, pacer
-
-    def post(self, channel: str, message: dict[str, Any], marker: str, ids: list[int]) -> str:
-        """Post once and return the `ts`; raise SendFailed when Slack keeps refusing."""
-        metadata = {"event_type": METADATA_TYPE, "event_payload": {"marker": marker, "notices": ids}}
-        since, maybe_posted, error = self.clock.now(), False, "not sent"
-        for attempt in range(1, ATTEMPTS + 1):
-            if maybe_posted and (ts := self.find_posted(channel, marker, since)) is not None:
-                return ts
-            self.pacer.wait(channel, self.clock, self.sleep)
-            try:
-                response = self.client.chat_postMessage(
-                    channel=channel, metadata=metadata, unfurl_links=False, **message
-                )
-                return str(response["ts"])
-            except SlackApiError as exc:
-                status, error = exc.response.status_code, str(exc.response.get("error") or exc)
-                if status == 429:
-                    self.sleep(min(_retry_after(exc.response.headers), MAX_WAIT))
-                elif status >= 500:  # Slack: "some aspect of the operation may have succeeded"
-                    maybe_posted = True
-                    self.sleep(_backoff(attempt))
-                else:
-                    raise SendFailed(error, maybe_posted=maybe_posted) from exc
-            except (OSError, HTTPException) as exc:  # reset, timed out, garbled: it may have gone through
-                refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
-                maybe_posted, error = maybe_posted or not refused, type(exc).__name__
-                self.sleep(_backoff(attempt))
-        raise SendFailed(f"{error} after {ATTEMPTS} attempts", maybe_posted=maybe_posted)
-
-    def find_posted(self, channel: str, marker: str, since: datetime) -> str | None:
-        """The `ts` of a message of ours carrying `marker`, posted after `since`, if Slack shows one."""
-        oldest, cursor = f"{since.timestamp() - 60:.6f}", None
-        for _ in range(HISTORY_PAGES):
-            try:
-                response = self.client.conversations_history(
-                    channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
-                )
-            except (SlackApiError, OSError, HTTPException) as exc:
-                log.warning("could not look for an earlier notice post: %s", type(exc).__name__)
-                return None
-            for message in response.get("messages") or []:
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == METADATA_TYPE and payload.get("marker") == marker:
-                    return str(message.get("ts"))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not (response.get("has_more") and cursor):
-                return None
-        return None
-
-
-def _retry_after(headers: Any) -> float:
-    for key in ("Retry-After", "retry-after"):
-        value = (headers or {}).get(key)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return 1.0
-    return 1.0
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(2 ** (attempt - 1), 30))
 
 
 def notice_client(settings: Settings) -> WebClient | None:
-    """Single-workspace mode's client for posts outside a request (`bot.workspace_clients` gives
+    """Single-workspace mode's client for posts outside a request (`bot.jobs.workspace_clients` gives
     each agency its own).
 
     None without a bot token: nothing could be posted (the shell brings its own token and local

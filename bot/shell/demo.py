@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from bot.settings import Settings
+from bot.shell.seed import seed_accounts
+from domain import agency as service
+from domain.accounts.common import AccountPorts
+from domain.accounts.provisioning import add_account_now
+from domain.accounts.queries import name_taken
+from domain.accounts.service import AddAccount
 from domain.agency import resolve_actor
+from domain.catalog import load_catalog
+from domain.clock import SystemClock
+from domain.plans import PlanChoice
 from domain.roles import Role
+from domain.simulated import SimulatedGateway, SimulatedProvider
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
+from domain.store.models import BillingProfile
 from domain.store.uow import SqlUnitOfWork
 
 DEMO_OWNER = "U0LOCALOWNER"
@@ -16,9 +27,6 @@ DEMO_MEMBERS = {"U0DEMOBILL": Role.BILLING, "U0DEMOMGR": Role.MANAGER, "U0DEMOVI
 
 
 def load_demo(settings: Settings, *, team_id: str, accounts: int | None = None) -> str:
-    from domain import agency as service
-    from domain.clock import SystemClock
-
     upgrade(settings.database_url)
     clock = SystemClock()
     engine = make_engine(settings.database_url)
@@ -28,13 +36,9 @@ def load_demo(settings: Settings, *, team_id: str, accounts: int | None = None) 
             actor = resolve_actor(uow, clock, team_id, DEMO_OWNER, (*settings.reseller_owners, DEMO_OWNER))
             for user, role in DEMO_MEMBERS.items():
                 service.add_member(uow, clock, actor, user, role)
-        from domain.catalog import load_catalog
-
         catalog = load_catalog(settings.reseller_catalog)
         added = _demo_accounts(make_session_factory(engine, catalog), actor, settings)
         if accounts is not None and accounts > added:
-            from bot.seed import seed_accounts
-
             added += seed_accounts(engine, team_id, DEMO_OWNER, accounts)
     finally:
         engine.dispose()
@@ -52,16 +56,6 @@ DEMO_ACCOUNTS = (
 
 def _demo_accounts(sessions: Any, actor: Any, settings: Settings) -> int:
     """A few accounts through the real add service (a simulated test card pays), once."""
-    from domain.accounts.common import AccountPorts
-    from domain.accounts.provisioning import add_account_now
-    from domain.accounts.queries import name_taken
-    from domain.accounts.service import AddAccount
-    from domain.catalog import load_catalog
-    from domain.clock import SystemClock
-    from domain.plans import PlanChoice
-    from domain.simulated import SimulatedGateway, SimulatedProvider
-    from domain.store.models import BillingProfile
-
     clock, gateway = SystemClock(), SimulatedGateway()
     ports = AccountPorts(clock, load_catalog(settings.reseller_catalog), SimulatedProvider(), gateway)
     added = 0

@@ -15,21 +15,30 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from datetime import time as daytime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
+from bot.jobs.approval_expiry import run_approval_expiry
+from bot.jobs.notifier import run_notices
+from bot.jobs.workspace_clients import WorkspaceClients
 from bot.providers import build_provider
-from bot.scheduler import DAILY_AT
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients
+from domain.billing.run import run_billing
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, DayClock, SystemClock
 from domain.jobs import JobReport
+from domain.lifecycle import run_transitions
 from domain.ports import PaymentGateway, Provider
+from domain.reconcile import run_reconciliation
 from domain.simulated import SimulatedGateway
 from domain.store.db import make_engine, make_session_factory
 from domain.store.migrate import upgrade
 
+DAILY_AT = daytime(6, 0)
+"""The hour of the daily run in each agency's own time zone; a run for a given day (`--date`) is
+dated at this hour too."""
 JOBS = ("statuses", "approvals", "billing", "reconcile", "notices")
 """`reconcile` (the desk against the vendor's account list) runs before the notices, which post
 its differences the same day."""
@@ -83,8 +92,6 @@ def run_jobs(
 @contextmanager
 def _timed(job: str) -> Iterator[None]:
     """Counts a job's run and its duration (`bot.metrics`), ok or error."""
-    from bot import metrics
-
     started, result = time.perf_counter(), "error"
     try:
         yield
@@ -108,14 +115,9 @@ def _run_one(
     clients: WorkspaceClients,
     sleep: Callable[[float], None],
 ) -> None:
-    from domain.billing.run import run_billing
-    from domain.lifecycle import run_transitions
-
     if name == "statuses":
         reports.append(run_transitions(sessions, clock, day=day))
     elif name == "approvals":
-        from bot.approval_jobs import run_approval_expiry
-
         reports.append(run_approval_expiry(sessions, clock, clients, day=day))
     elif name == "billing":
         reports.append(
@@ -130,12 +132,8 @@ def _run_one(
             )
         )
     elif name == "reconcile":
-        from domain.reconcile import run_reconciliation
-
         reports.append(run_reconciliation(sessions, provider, clock, day=day))
     elif name == "notices":
-        from bot.notifier import run_notices
-
         reports.extend(
             run_notices(
                 settings, sessions, catalog, clock, day=day, provider=provider, clients=clients, sleep=sleep

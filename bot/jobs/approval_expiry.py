@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands.approvals import request_message
 from bot.i18n import Translator
-from bot.workspace_clients import WorkspaceClients
+from bot.jobs.workspace_clients import WorkspaceClients
 from domain.approvals import expiry
 from domain.clock import Clock, today
 from domain.jobs import JobReport
@@ -32,7 +32,7 @@ def run_approval_expiry(
     *,
     day: date | None = None,
 ) -> JobReport:
-    """`clients`: each agency's Slack client (`bot.workspace_clients`). A suspended agency's requests
+    """`clients`: each agency's Slack client (`bot.jobs.workspace_clients`). A suspended agency's requests
     wait for its reinstall, untouched."""
     report = JobReport(JOB, day or today(clock))
     with SqlUnitOfWork(sessions) as uow:
