@@ -112,11 +112,8 @@ class Scheduler:
         from bot.jobs import JOBS, run_jobs
 
         for job in JOBS:
-            try:
-                for report in run_jobs(self.settings, job, clock=self.clock):
-                    log.info("%s", report.summary())
-            except ImportError as exc:  # a capability not installed yet: the others still run
-                log.warning("job %s is not available: %s", job, exc)
+            for report in run_jobs(self.settings, job, clock=self.clock):
+                log.info("%s", report.summary())
 
     def _send_pending(self) -> None:
         from bot.notifier import run_notices

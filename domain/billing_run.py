@@ -154,7 +154,6 @@ class AgencyRun:
                 uow.session,
                 self.catalog,
                 account,
-                self.day,
                 active_paid_count=self.count,
                 balances=(ZERO, ZERO) if vendor is not None else balances.of(account.id),
             )

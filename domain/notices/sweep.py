@@ -94,7 +94,7 @@ def sweep(
             earmark = earmarks.get(a.id, ZERO)
             vendor = billing_vendor(provider, a.product)
             balances = (earmark, left) if vendor is None else (ZERO, ZERO)
-            fact = _facts(session, catalog, a, day, count, balances=balances, vendor=vendor)
+            fact = _facts(session, catalog, a, count, balances=balances, vendor=vendor)
             if (
                 fact.charge is not None and vendor is None
             ):  # the general credit an earlier charge takes is not there for this one
@@ -255,7 +255,6 @@ def _facts(
     session: Session,
     catalog: Catalog,
     account: Account,
-    day: date,
     count: int,
     *,
     balances: tuple[Decimal, Decimal] | None = None,
@@ -273,7 +272,7 @@ def _facts(
     )
     if not facts.billed:
         return facts
-    charge = renewal_charge(session, catalog, account, day, count, balances=balances)
+    charge = renewal_charge(session, catalog, account, count, balances=balances)
     if charge is not None and vendor is not None:
         charge = rules.Charge(charge.total, ZERO, ZERO, vendor)
     return replace(facts, charge=charge)
@@ -283,7 +282,6 @@ def renewal_charge(
     session: Session,
     catalog: Catalog,
     account: Account,
-    day: date,
     count: int,
     *,
     balances: tuple[Decimal, Decimal] | None = None,
@@ -296,7 +294,7 @@ def renewal_charge(
     from domain.renewal import next_charge
 
     try:
-        charge = next_charge(session, catalog, account, day, active_paid_count=count, balances=balances)
+        charge = next_charge(session, catalog, account, active_paid_count=count, balances=balances)
     except (DomainError, KeyError, ValueError):
         return None
     return rules.Charge(charge.total, charge.draw.from_credit, charge.draw.from_card)
