@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import Translator
 from bot.notice_render import render
 from bot.settings import Settings
-from bot.workspace_clients import WorkspaceClients, bot_client
+from bot.workspace_clients import WorkspaceClients
 from domain.catalog import Catalog
 from domain.clock import Clock, agency_clock, today
 from domain.jobs import JobReport
@@ -147,17 +147,6 @@ def _retry_after(headers: Any) -> float:
 
 def _backoff(attempt: int) -> float:
     return float(min(2 ** (attempt - 1), 30))
-
-
-def notice_client(settings: Settings) -> WebClient | None:
-    """Single-workspace mode's client for posts outside a request (`bot.workspace_clients` gives
-    each agency its own).
-
-    None without a bot token: nothing could be posted (the shell brings its own token and local
-    Slack), and trying would only retry slack.com for half a minute per message."""
-    if settings.slack_bot_token is None:
-        return None
-    return bot_client(settings, settings.slack_bot_token.get_secret_value())
 
 
 def run_notices(
