@@ -87,29 +87,6 @@ def shown_amount(q: Quote) -> Decimal:
     return q.per_cycle if q.effect == "at_renewal" else q.today
 
 
-def submit_confirm(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    req = open_request(context, body)
-    context["translator"] = req.t
-    meta = ui.metadata(view)
-    outcome = _Outcome(str(meta.get("name")))
-    try:
-        text = confirmations.confirmed(
-            req, "plan", meta.get("pending"), lambda held: _change(req, meta, held, outcome)
-        )
-    except DomainError as error:
-        # The confirm step has no inputs to hang an error on: say it in the modal instead.
-        text = f":warning: {req.t(error.message, **error.params)}"
-        _show(ack, req, req.t(N_("Not changed")), "accounts_edit_failed", text)
-        return
-    if outcome.held:
-        _show(ack, req, req.t(N_("Sent for approval")), "accounts_edit_held", text)
-        return
-    ack()
-    tell(req, client, meta, outcome.name, [text])
-
-
 @dataclass
 class _Outcome:
     """What the confirmed change learnt: the account's name as held, and whether it waits for approval."""
@@ -148,12 +125,32 @@ def _change(req: Req, meta: dict[str, Any], held: pending.Claimed, outcome: _Out
         return portal_tasks.noted(req.t, uow, said)
 
 
-def _show(ack: Ack, req: Req, title: str, callback_id: str, text: str) -> None:
-    """Answer the submission by turning the modal into a one-line outcome."""
-    ack(
-        response_action="update",
-        view=ui.modal(title, callback_id, [ui.section(text)], close=req.t(N_("Close"))),
-    )
+def submit_confirm(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    req = open_request(context, body)
+    context["translator"] = req.t
+    meta = ui.metadata(view)
+    outcome = _Outcome(str(meta.get("name")))
+    title = callback_id = None
+    try:
+        text = confirmations.confirmed(
+            req, "plan", meta.get("pending"), lambda held: _change(req, meta, held, outcome)
+        )
+        if outcome.held:
+            title, callback_id = req.t(N_("Sent for approval")), "accounts_edit_held"
+    except DomainError as error:
+        # The confirm step has no inputs to hang an error on: say it in the modal instead.
+        text = f":warning: {req.t(error.message, **error.params)}"
+        title, callback_id = req.t(N_("Not changed")), "accounts_edit_failed"
+    if title is None or callback_id is None:
+        ack()
+        tell(req, client, meta, outcome.name, [text])
+    else:  # the modal turns into a one-line outcome
+        ack(
+            response_action="update",
+            view=ui.modal(title, callback_id, [ui.section(text)], close=req.t(N_("Close"))),
+        )
 
 
 def tell(req: Req, client: WebClient, meta: dict[str, Any], name: str, done: list[str]) -> None:
