@@ -227,7 +227,7 @@ def error_response(error: Exception, body: dict[str, Any], context: BoltContext)
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
         )
-    if kind in ("block_actions", "view_closed", "shortcut", "message_action", "block_suggestion"):
+    if kind in ("block_actions", "view_closed", "shortcut"):
         _tell(context, body, text)
         return BoltResponse(status=200, body="")
     return BoltResponse(

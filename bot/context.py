@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,21 +29,26 @@ from domain.vendors.tasks import choose
 from domain.workspaces import Workspace, resume
 
 LOCALE_TTL_SECONDS = 3600.0
+LOCALES_KEPT = 10_000
+"""Users whose locale is kept at once; the least recently used go first past it."""
+
+
+def _locale_entries() -> TTLCache[str, str | None]:
+    return TTLCache(maxsize=LOCALES_KEPT, ttl=LOCALE_TTL_SECONDS, timer=time.monotonic)
 
 
 @dataclass
 class LocaleCache:
-    """Slack users' locales (`users.info` with `include_locale`), kept an hour per user."""
+    """Slack users' locales (`users.info` with `include_locale`), kept an hour per user
+    (`cachetools.TTLCache`, which is not thread-safe on its own: hence the lock)."""
 
-    entries: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    entries: TTLCache[str, str | None] = field(default_factory=_locale_entries)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def lookup(self, client: WebClient, user_id: str) -> str | None:
-        now = time.monotonic()
         with self.lock:
-            hit = self.entries.get(user_id)
-        if hit is not None and now - hit[0] < LOCALE_TTL_SECONDS:
-            return hit[1]
+            if user_id in self.entries:  # unexpired (TTLCache checks)
+                return self.entries[user_id]
         locale: str | None = None
         try:
             response = client.users_info(user=user_id, include_locale=True)
@@ -51,7 +57,7 @@ class LocaleCache:
         except SlackApiError:
             locale = None
         with self.lock:
-            self.entries[user_id] = (now, locale)
+            self.entries[user_id] = locale
         return locale
 
 

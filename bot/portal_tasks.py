@@ -216,23 +216,6 @@ def listing(t: Translator, total: int, listed: Sequence[TaskView]) -> list[Block
     return blocks
 
 
-def opened_note(t: Translator, count: int) -> str:
-    """What a reply adds when the vendor's API could not do it: the change is recorded, a task asks."""
-    return t.plural(
-        N_(
-            ":clipboard: The vendor's API does not offer this, so nothing was sent to it: the change is "
-            "recorded here and a portal task was posted to the agency channel. Someone does it in the "
-            "vendor's partner portal and presses Done."
-        ),
-        N_(
-            ":clipboard: The vendor's API does not offer this, so nothing was sent to it: the change is "
-            "recorded here and {n} portal tasks were posted to the agency channel. Someone does them in "
-            "the vendor's partner portal and presses Done."
-        ),
-        count,
-    )
-
-
 def noted(t: Translator, uow: UnitOfWork, text: str) -> str:
     """`text` (what a reply says was done) followed by a note when the unit of work opened a portal
     task instead of calling the vendor: the reply never pretends the vendor did it."""

@@ -269,11 +269,6 @@ class Settings(BaseSettings):
         """Installed through Slack's OAuth flow in any number of workspaces (SPEC §11)."""
         return self.slack_client_id is not None and self.slack_client_secret is not None
 
-    @property
-    def has_slack_credentials(self) -> bool:
-        has_token = self.slack_bot_token is not None or self.multi_workspace
-        return has_token and self.slack_signing_secret is not None
-
 
 class SettingsError(Exception):
     """One line naming the setting and what is wrong with it."""

@@ -3,6 +3,9 @@
 The vendor's catalog is read at most once an hour (the adapter caches it). A modal waits for it at
 most `WAIT` seconds: the first read runs in a background thread, and if it is not back in time the
 modal keeps the desk's own inputs (two-letter code, IANA name) while the cache fills for the next one.
+
+The one-read-at-a-time and the minute's pause after a failure stay hand-written: `cachetools` keeps
+values for a time, not a read in flight or a failure, and the providers are held weakly here.
 """
 
 from __future__ import annotations

@@ -169,10 +169,6 @@ class Catalog(FrozenModel):
         except KeyError:
             return None
 
-    def tier_names(self, product: str) -> tuple[str, ...]:
-        spec = self.product(product)
-        return tuple(spec.tiers) if isinstance(spec, ContactsProduct) else ()
-
     def brackets(self, product: str) -> tuple[int, ...]:
         spec = self.product(product)
         return spec.brackets if isinstance(spec, ContactsProduct) else ()

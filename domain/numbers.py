@@ -6,6 +6,10 @@ limit and id goes through.
 in PostgreSQL (`bigint out of range`). Here only ASCII digits count, at most 19 of them (after
 leading zeros), and the value must fit the bound: anything else is "not a number" (None) and the
 caller says so, or says "not found" for an id.
+
+Hand-written rather than Babel's `parse_decimal` (which `domain.money.parse_money` uses for amounts):
+that one hands the text to `Decimal`, which reads other scripts' digits, exponents (`1e5`) and any
+number of digits, the three things this parser exists to refuse.
 """
 
 from __future__ import annotations

@@ -126,15 +126,6 @@ def find(session: Session, agency_id: int, key: str) -> VendorOperation | None:
     ).first()
 
 
-def set_notify(sessions: sessionmaker[Session], op_id: int, notify: dict[str, Any]) -> None:
-    """Where to tell the person who asked, learnt after the operation was recorded (a modal's view)."""
-    with sessions() as session:
-        op = session.get(VendorOperation, op_id)
-        if op is not None:
-            op.notify = {**(op.notify or {}), **notify}
-            session.commit()
-
-
 def _claimable(now: datetime) -> Any:
     return or_(
         (VendorOperation.state == "pending")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.periods import Frequency
@@ -31,17 +31,6 @@ def count_active_paid(session: Session, agency_id: int, *, excluding: int | None
         if account is not None and is_active_paid(account):
             count -= 1
     return max(count, 0)
-
-
-def count_active_paid_slowly(session: Session, agency_id: int) -> int:
-    """The same count by scanning accounts: the reference the triggers are tested against."""
-    query = select(func.count(Account.id)).where(
-        Account.agency_id == agency_id,
-        Account.status.in_(PAID_STATUSES),
-        Account.pricing_version == "V3",
-        Account.is_commission.is_(False),
-    )
-    return int(session.scalar(query) or 0)
 
 
 def is_active_paid(account: Account) -> bool:

@@ -69,36 +69,43 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
     context["translator"] = req.t
     words = tokens(command.get("text"))
     sub = words[0].lower() if words else ""
+    if not _opened_modal(ack, req, client, command, words):
+        ack(**_reply(req, sub, words))
+
+
+def _opened_modal(ack: Ack, req: Req, client: WebClient, command: dict[str, Any], words: list[str]) -> bool:
+    """`add`, `edit <name>`, `branding <name>`: acknowledged first, then the modal opens."""
+    sub = words[0].lower() if words else ""
     if sub == "add":
         refuse_extra(words, 1, "`/accounts add`")
         ack()
         accounts_add.open_add_modal(req, client, command["trigger_id"], command.get("channel_id"))
-        return
-    if sub == "edit" and len(words) == 2:
+    elif sub == "edit" and len(words) == 2:
         ack()
         accounts_edit.open_edit_modal(req, client, command["trigger_id"], words[1], command.get("channel_id"))
-        return
-    if sub == "branding" and len(words) == 2 and words[1] != "default":
+    elif sub == "branding" and len(words) == 2 and words[1] != "default":
         ack()
         accounts_more.open_branding_modal(
             req, client, command["trigger_id"], words[1], command.get("channel_id")
         )
-        return
+    else:
+        return False
+    return True
+
+
+def _reply(req: Req, sub: str, words: list[str]) -> dict[str, Any]:
+    """Every other subcommand answers in the acknowledgement: help, a card, a tool, or the overview."""
     if sub == "help":
-        ack(**help_reply(req))
-        return
+        return help_reply(req)
     if sub == "show":
         from bot.commands.accounts_card import card_reply  # it uses this module's row helpers
 
-        ack(**card_reply(req, _one_name(words, "show")))
-        return
+        return card_reply(req, _one_name(words, "show"))
     if sub == "renew":
-        ack(**accounts_actions.renew_card(req, _one_name(words, "renew")))
-        return
+        return accounts_actions.renew_card(req, _one_name(words, "renew"))
     handled = accounts_more.reply(req, sub, words[1:]) or accounts_tools.reply(req, sub, words[1:])
     if handled is not None:
-        ack(**handled)
-        return
+        return handled
     if sub in SUB_USAGE and (sub != "view" or len(words) != 2):
         raise InvalidInput(N_("Write it as {example}."), example=SUB_USAGE[sub])
     if sub == "view":
@@ -106,9 +113,8 @@ def accounts_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
 
         with req.deps.uow() as uow:
             text = view_text(uow, req.actor, words[1])
-        ack(**overview_reply(req, parse_filters(tokens(text)), view=words[1]))
-        return
-    ack(**overview_reply(req, parse_filters(words)))
+        return overview_reply(req, parse_filters(tokens(text)), view=words[1])
+    return overview_reply(req, parse_filters(words))
 
 
 SUB_USAGE = {

@@ -310,18 +310,6 @@ def _package_note(
     ]
 
 
-def credentials_view(req: Req, added: AddedAccount) -> dict[str, Any]:
-    return credentials_modal(
-        req.t,
-        name=added.name,
-        status=added.status,
-        login_url=added.login_url,
-        username=added.username,
-        password=added.password,
-        invoice=added,
-    )
-
-
 def credentials_modal(
     t: Translator,
     *,

@@ -6,6 +6,7 @@ double submit charges once and a changed price is said, not charged."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -86,64 +87,70 @@ def shown_amount(q: Quote) -> Decimal:
     return q.per_cycle if q.effect == "at_renewal" else q.today
 
 
+@dataclass
+class _Outcome:
+    """What the confirmed change learnt: the account's name as held, and whether it waits for approval."""
+
+    name: str
+    held: bool = False
+
+
+def _change(req: Req, meta: dict[str, Any], held: pending.Claimed, outcome: _Outcome) -> str:
+    """Apply the held plan change once (`confirmations.confirmed` replays its text on a double submit):
+    scheduled for the renewal, sent for approval, or charged and changed now."""
+    outcome.name = name = str(held.payload["name"])
+    choice, reason = choice_from_json(held.payload["plan"]), held.payload.get("reason")
+    ports = ports_of(req)
+    with req.deps.uow() as uow:
+        q = changes.preview_plan_change(uow, ports, req.actor, name, choice)
+    pending.same_amount(held.amount, shown_amount(q))
+    if q.effect == "at_renewal":  # nothing is charged: no approval, scheduled for the renewal
+        with req.deps.uow() as uow:
+            result = changes.change_plan(
+                uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
+            )
+        return req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
+    payload = {"name": name, "plan": plan_json(choice), "nonce": held.id, "reason": reason}
+    held_text = approvals.hold(req, "plan", payload, meta.get("channel"))
+    if held_text is not None:
+        outcome.held = True
+        return held_text
+    with req.deps.uow() as uow:
+        result = changes.change_plan(uow, ports, req.actor, name, choice, request_key=held.id, reason=reason)
+        said = req.t(
+            N_("plan changed now; charged {amount} (invoice {number})"),
+            amount=result.charged,
+            number=result.invoice_number or "–",
+        )
+        return portal_tasks.noted(req.t, uow, said)
+
+
 def submit_confirm(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     req = open_request(context, body)
     context["translator"] = req.t
     meta = ui.metadata(view)
-    name = str(meta.get("name"))
-    waiting: list[str] = []
-
-    def run(held: pending.Claimed) -> str:
-        nonlocal name
-        name = str(held.payload["name"])
-        choice, reason = choice_from_json(held.payload["plan"]), held.payload.get("reason")
-        ports = ports_of(req)
-        with req.deps.uow() as uow:
-            q = changes.preview_plan_change(uow, ports, req.actor, name, choice)
-        pending.same_amount(held.amount, shown_amount(q))
-        if q.effect == "at_renewal":  # nothing is charged: no approval, scheduled for the renewal
-            with req.deps.uow() as uow:
-                result = changes.change_plan(
-                    uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
-                )
-            return req.t(N_("plan change scheduled for the renewal on {date}"), date=result.effective_on)
-        payload = {"name": name, "plan": plan_json(choice), "nonce": held.id, "reason": reason}
-        held_text = approvals.hold(req, "plan", payload, meta.get("channel"))
-        if held_text is not None:
-            waiting.append(held_text)
-            return held_text
-        with req.deps.uow() as uow:
-            result = changes.change_plan(
-                uow, ports, req.actor, name, choice, request_key=held.id, reason=reason
-            )
-            said = req.t(
-                N_("plan changed now; charged {amount} (invoice {number})"),
-                amount=result.charged,
-                number=result.invoice_number or "–",
-            )
-            return portal_tasks.noted(req.t, uow, said)
-
+    outcome = _Outcome(str(meta.get("name")))
+    title = callback_id = None
     try:
-        text = confirmations.confirmed(req, "plan", meta.get("pending"), run)
-        if waiting:
-            title = req.t(N_("Sent for approval"))
-            view = ui.modal(title, "accounts_edit_held", [ui.section(text)], close=req.t(N_("Close")))
-            ack(response_action="update", view=view)
-            return
+        text = confirmations.confirmed(
+            req, "plan", meta.get("pending"), lambda held: _change(req, meta, held, outcome)
+        )
+        if outcome.held:
+            title, callback_id = req.t(N_("Sent for approval")), "accounts_edit_held"
     except DomainError as error:
         # The confirm step has no inputs to hang an error on: say it in the modal instead.
         text = f":warning: {req.t(error.message, **error.params)}"
+        title, callback_id = req.t(N_("Not changed")), "accounts_edit_failed"
+    if title is None or callback_id is None:
+        ack()
+        tell(req, client, meta, outcome.name, [text])
+    else:  # the modal turns into a one-line outcome
         ack(
             response_action="update",
-            view=ui.modal(
-                req.t(N_("Not changed")), "accounts_edit_failed", [ui.section(text)], close=req.t(N_("Close"))
-            ),
+            view=ui.modal(title, callback_id, [ui.section(text)], close=req.t(N_("Close"))),
         )
-        return
-    ack()
-    tell(req, client, meta, name, [text])
 
 
 def tell(req: Req, client: WebClient, meta: dict[str, Any], name: str, done: list[str]) -> None:

@@ -25,6 +25,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.numbers import row_id, too_large
 from domain.roles import Permission
+from domain.uow import UnitOfWork
 
 BRANDING = "accounts_branding"
 BRAND_FIELDS = {
@@ -458,12 +459,7 @@ def submit_branding(
     meta = ui.metadata(view)
     fields = {key: ui.state_value(view, key) for key in BRAND_FIELDS}
     clean = branding.clean_branding(
-        {
-            "name": fields["name"],
-            "logo_url": fields["logo_url"],
-            "colour": fields["colour"],
-            "support_email": fields["support_email"],
-        }
+        {key: fields[key] for key in ("name", "logo_url", "colour", "support_email")}
     )
     with req.deps.uow() as uow:
         account = branding.set_account_branding(
@@ -479,16 +475,17 @@ def submit_branding(
     ack()
     channel = meta.get("channel")
     if channel:
-        note = (
-            req.t(N_(" Point a CNAME for {domain} at {target}."), domain=domain, target=target)
-            if domain
-            else ""
-        )
         client.chat_postEphemeral(
             channel=channel,
             user=req.user_id,
-            text=portal_tasks.noted(
-                req.t, uow, req.t(N_(":white_check_mark: Branding of {name} saved."), name=name)
-            )
-            + note,
+            text=_branding_saved(req, uow, name, domain=domain, target=target),
         )
+
+
+def _branding_saved(req: Req, uow: UnitOfWork, name: str, *, domain: str | None, target: str) -> str:
+    """The confirmation, with the CNAME to add when a custom domain was given."""
+    note = (
+        req.t(N_(" Point a CNAME for {domain} at {target}."), domain=domain, target=target) if domain else ""
+    )
+    saved = req.t(N_(":white_check_mark: Branding of {name} saved."), name=name)
+    return portal_tasks.noted(req.t, uow, saved) + note

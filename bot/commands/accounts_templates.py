@@ -98,40 +98,46 @@ def run_import(body: dict[str, Any], context: BoltContext) -> None:
     req = open_request(context, body)
     t = req.t
     ran: list[bool] = []
-
-    def run(held: pending.Claimed) -> str:
-        ran.append(True)
-        link, filters = str(held.payload["link"]), str(held.payload["filters"])
-        with req.deps.uow() as uow:
-            op = templates.request_import(
-                uow, req.actor, link, filters, key=held.id, now=req.deps.clock.now(), notify=notify_for(req)
-            )
-            op_id = op.id
-        shown = [0]
-
-        def progress(done: Any) -> None:
-            results, total = done
-            marks = {0, total // 3, 2 * total // 3} - {total} if total else {0}
-            if len(results) in marks and (len(results) == 0 or len(results) > shown[0]):
-                shown[0] = len(results)
-                answer(context, body, _progress(t, results, total), replace=True)
-
-        outcome = operations.run(req.deps.sessions, ports_of(req), op_id, progress=progress)
-        if outcome is None:  # another runner has it (a resumed import): it reports when done
-            text = t(N_(":hourglass: This confirmation is already being carried out: its answer follows."))
-            answer(context, body, ui.notice(text), replace=True)
-            return text
-        final = report(t, templates.results_of(outcome.result), link)
-        answer(context, body, final, replace=True)
-        return str(final["text"])
-
     try:
-        text = confirmations.confirmed(req, "templates", ui.action_value(body), run)
+        text = confirmations.confirmed(
+            req, "templates", ui.action_value(body), lambda held: _import(req, context, body, held, ran)
+        )
     except DomainError as error:
         answer(context, body, ui.notice(f":warning: {t(error.message, **error.params)}"), replace=True)
         return
     if not ran:  # already done, or being done: say so instead of importing again
         answer(context, body, ui.notice(text), replace=True)
+
+
+def _import(
+    req: Req, context: BoltContext, body: dict[str, Any], held: pending.Claimed, ran: list[bool]
+) -> str:
+    """Run the held import once, updating the clicked message at a third and two thirds of the way."""
+    ran.append(True)
+    t = req.t
+    link, filters = str(held.payload["link"]), str(held.payload["filters"])
+    with req.deps.uow() as uow:
+        op = templates.request_import(
+            uow, req.actor, link, filters, key=held.id, now=req.deps.clock.now(), notify=notify_for(req)
+        )
+        op_id = op.id
+    shown = [0]
+
+    def progress(done: Any) -> None:
+        results, total = done
+        marks = {0, total // 3, 2 * total // 3} - {total} if total else {0}
+        if len(results) in marks and (len(results) == 0 or len(results) > shown[0]):
+            shown[0] = len(results)
+            answer(context, body, _progress(t, results, total), replace=True)
+
+    outcome = operations.run(req.deps.sessions, ports_of(req), op_id, progress=progress)
+    if outcome is None:  # another runner has it (a resumed import): it reports when done
+        text = t(N_(":hourglass: This confirmation is already being carried out: its answer follows."))
+        answer(context, body, ui.notice(text), replace=True)
+        return text
+    final = report(t, templates.results_of(outcome.result), link)
+    answer(context, body, final, replace=True)
+    return str(final["text"])
 
 
 def _progress(t: Translator, results: list[templates.Result], total: int) -> dict[str, Any]:

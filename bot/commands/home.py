@@ -74,7 +74,7 @@ def home_blocks(req: Req) -> list[Block]:
         ):
             try:  # the billing run's own computation: scheduled changes, lost discounts, tax
                 price = next_charge(
-                    uow.session, catalog, account, day, active_paid_count=count, balances=(ZERO, ZERO)
+                    uow.session, catalog, account, active_paid_count=count, balances=(ZERO, ZERO)
                 ).total
             except (DomainError, KeyError, ValueError):  # a plan the catalog no longer prices
                 continue

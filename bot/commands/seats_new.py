@@ -30,7 +30,9 @@ from domain import pending
 from domain.catalog import Catalog
 from domain.errors import DomainError
 from domain.i18n import N_
+from domain.ledger import Draw
 from domain.numbers import row_id
+from domain.pricing import Quote
 from domain.seats.new_subscription import NewSubscription, clean, read_licenses
 from domain.seats.rules import frequency_from_months
 from domain.seats.subscribe import (
@@ -130,6 +132,16 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         offer = quote_new(uow, req.deps.catalog, req.deps.clock, req.actor, data)
         draw = draw_new(uow, req.actor, data, offer)
         name = account_name(uow, req.actor.agency_id, data)
+    ack(
+        response_action="update",
+        view=_confirm_modal(req, data, offer, draw, name, channel=meta.get("channel")),
+    )
+
+
+def _confirm_modal(
+    req: Req, data: NewSubscription, offer: Quote, draw: Draw, name: str, *, channel: object
+) -> dict[str, Any]:
+    """The confirm step: who, what it costs, how it is paid; the form is held server-side."""
     t = req.t
     summary = t.plural(
         N_("{n} license for {customer} ({company}, {country})."),
@@ -156,8 +168,8 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     ]
     form = {k: v for k, v in data.__dict__.items() if k != "nonce"}
     held = confirmations.hold(req, "seats-new", form, amount=offer.total_today)
-    stored = {"pending": held, "channel": meta.get("channel")}
-    confirm = ui.modal(
+    stored = {"pending": held, "channel": channel}
+    return ui.modal(
         t(N_("Confirm subscription")),
         CONFIRM,
         blocks,
@@ -165,7 +177,6 @@ def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
         close=t(N_("Cancel")),
         private_metadata=stored,
     )
-    ack(response_action="update", view=confirm)
 
 
 def on_confirm(
@@ -177,42 +188,48 @@ def on_confirm(
     t = req.t
     meta = ui.metadata(view)
     started: list[int] = []
-
-    def run(held: pending.Claimed) -> str:
-        data = clean(NewSubscription(**{**held.payload, "nonce": held.id}))
-        deps = req.deps
-        with deps.uow() as uow:
-            pending.same_amount(
-                held.amount, quote_new(uow, deps.catalog, deps.clock, req.actor, data).total_today
-            )
-        with deps.uow() as uow:
-            done = create_subscription(
-                uow,
-                deps.catalog,
-                deps.clock,
-                deps.provider,
-                deps.gateway,
-                actor=req.actor,
-                data=data,
-                notify=notify_of(req, view, meta.get("channel")),
-            )
-        if done.operation_id is not None and not done.repeated:
-            started.append(done.operation_id)
-        return _created_text(req, done)
-
     try:
-        text = confirmations.confirmed(req, "seats-new", meta.get("pending"), run)
+        text = confirmations.confirmed(
+            req, "seats-new", meta.get("pending"), lambda held: _create(req, view, meta, held, started)
+        )
     except DomainError as error:
         text = f":warning: {t(error.message, **error.params)}"
-        ack(
-            response_action="update",
-            view=ui.modal(t(N_("Not created")), "seats_done", [ui.section(text)], close=t(N_("Close"))),
-        )
+        ack(response_action="update", view=_done_modal(req, t(N_("Not created")), text))
         return
-    result = ui.modal(t(N_("Subscription created")), "seats_done", [ui.section(text)], close=t(N_("Close")))
-    ack(response_action="update", view=result)
+    ack(response_action="update", view=_done_modal(req, t(N_("Subscription created")), text))
     for op_id in started:  # provisioned at the vendor after the answer; the creator is told
         runner_of(req.deps).submit(op_id, client)
+
+
+def _create(
+    req: Req, view: dict[str, Any], meta: dict[str, Any], held: pending.Claimed, started: list[int]
+) -> str:
+    """Create the held subscription once, at the price shown; its vendor operation, when one starts,
+    goes in `started` to run after the answer."""
+    data = clean(NewSubscription(**{**held.payload, "nonce": held.id}))
+    deps = req.deps
+    with deps.uow() as uow:
+        pending.same_amount(
+            held.amount, quote_new(uow, deps.catalog, deps.clock, req.actor, data).total_today
+        )
+    with deps.uow() as uow:
+        done = create_subscription(
+            uow,
+            deps.catalog,
+            deps.clock,
+            deps.provider,
+            deps.gateway,
+            actor=req.actor,
+            data=data,
+            notify=notify_of(req, view, meta.get("channel")),
+        )
+    if done.operation_id is not None and not done.repeated:
+        started.append(done.operation_id)
+    return _created_text(req, done)
+
+
+def _done_modal(req: Req, title: str, text: str) -> dict[str, Any]:
+    return ui.modal(title, "seats_done", [ui.section(text)], close=req.t(N_("Close")))
 
 
 def _created_text(req: Req, done: Created) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator
 from bot.jobs.slack_sender import SendFailed, SlackSender, Sleep
-from bot.jobs.workspace_clients import WorkspaceClients, bot_client
+from bot.jobs.workspace_clients import WorkspaceClients
 from bot.notice_render import render
 from bot.settings import Settings
 from domain.catalog import Catalog
@@ -38,17 +38,6 @@ from domain.store.suspended import note_skipped, suspended_ids
 from domain.vendors import tasks
 
 log = logging.getLogger("reseller_desk.notices")
-
-
-def notice_client(settings: Settings) -> WebClient | None:
-    """Single-workspace mode's client for posts outside a request (`bot.jobs.workspace_clients` gives
-    each agency its own).
-
-    None without a bot token: nothing could be posted (the shell brings its own token and local
-    Slack), and trying would only retry slack.com for half a minute per message."""
-    if settings.slack_bot_token is None:
-        return None
-    return bot_client(settings, settings.slack_bot_token.get_secret_value())
 
 
 def run_notices(

@@ -111,11 +111,8 @@ class Scheduler:
 
     def _run_daily(self) -> None:
         for job in JOBS:
-            try:
-                for report in run_jobs(self.settings, job, clock=self.clock):
-                    log.info("%s", report.summary())
-            except ImportError as exc:  # a capability not installed yet: the others still run
-                log.warning("job %s is not available: %s", job, exc)
+            for report in run_jobs(self.settings, job, clock=self.clock):
+                log.info("%s", report.summary())
 
     def _send_pending(self) -> None:
         run_notices(

@@ -114,8 +114,3 @@ def _paid_problems(account: AccountRow, catalog: Catalog, today: date) -> list[s
     if account.cycles_billed < 0:
         problems.append(f"{name}: {account.cycles_billed} cycles billed")
     return problems
-
-
-def portfolio_problems(accounts: Any, catalog: Catalog, today: date) -> list[str]:
-    """Every broken rule of every account in `accounts` (an iterable of rows)."""
-    return [problem for account in accounts for problem in account_problems(account, catalog, today)]

@@ -245,8 +245,7 @@ def _join(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, transfer: Trans
 def first_charge(uow: SqlUnitOfWork, ports: AccountPorts, actor: Actor, name: str) -> Decimal:
     """What a transferred-in account's first cycle costs, at the tier the agency had before it."""
     account = by_name(uow.session, actor.agency_id, name)
-    day = agency_today(ports.clock, uow.agencies.get(actor.agency_id))
-    return next_charge(uow.session, ports.catalog, account, day).total
+    return next_charge(uow.session, ports.catalog, account).total
 
 
 def _refuse_if_branded(account: Account | None) -> None:

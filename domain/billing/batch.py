@@ -111,7 +111,6 @@ class Batch:
             self.session,
             run.catalog,
             account,
-            run.day,
             active_paid_count=run.count,
             # A vendor that bills the agency draws no credit of the desk (SPEC §9).
             balances=(ZERO, ZERO) if vendor is not None else self.balances.of(account.id),

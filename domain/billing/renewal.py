@@ -121,18 +121,17 @@ def next_charge(
     session: Session,
     catalog: Catalog,
     account: Account,
-    day: date,
     *,
     active_paid_count: int | None = None,
     balances: tuple[Decimal, Decimal] | None = None,
 ) -> NextCharge:
-    """The charge of the cycle that starts at `account.period_end` (on or after `day`).
+    """The charge of the cycle that starts at `account.period_end`: anchored on the account's own
+    dates, whatever day it is computed.
 
     `active_paid_count` lets the billing run reuse a count it keeps current, and `balances` (the
     account's earmark, the general prepaid balance) the balances it tracks under the agency lock;
     otherwise both are read now. Writes nothing.
     """
-    del day  # the cycle is anchored on the account's own dates, whatever day it is computed
     count = count_active_paid(session, account.agency_id) if active_paid_count is None else active_paid_count
     if account.cycles_billed == 0 and is_active_paid(account):
         # Never charged yet (a confirmed transfer-in): its first charge is at the tier the agency had

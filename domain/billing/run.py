@@ -140,7 +140,6 @@ class AgencyRun(RunState):
                 uow.session,
                 self.catalog,
                 account,
-                self.day,
                 active_paid_count=self.count,
                 balances=(ZERO, ZERO) if vendor is not None else balances.of(account.id),
             )

@@ -82,7 +82,7 @@ def month_advice(session: Session, catalog: Catalog, agency_id: int, day: date) 
     for chunk in session.scalars(query).partitions():
         earmarks = _earmarks(session, agency_id, [a.id for a in chunk])
         for account in chunk:
-            fact = _facts(session, catalog, account, day, count, balances=(ZERO, ZERO))
+            fact = _facts(session, catalog, account, count, balances=(ZERO, ZERO))
             if fact.charge is None:  # free, trial, or a plan the catalog no longer prices
                 continue
             renewals += 1

@@ -298,15 +298,6 @@ class WeekPlanner:
         return WeekPlan(payload, self.card_total)
 
 
-def plan_week(upcoming: Iterable[Upcoming], general: Decimal) -> WeekPlan:
-    """Next week's charges in the billing run's order (date, then account id), each drawing on
-    what credit the earlier ones left."""
-    planner = WeekPlanner(general)
-    for item in sorted(upcoming, key=lambda u: (u.on, u.account_id)):
-        planner.add(item)
-    return planner.plan()
-
-
 def digest_today(today: date, previous_sweep: date | None) -> bool:
     """Whether this sweep is the week's digest sweep: the first one on or after the digest day.
 

@@ -95,7 +95,7 @@ def sweep(
             earmark = earmarks.get(a.id, ZERO)
             vendor = billing_vendor(provider, a.product)
             balances = (earmark, left) if vendor is None else (ZERO, ZERO)
-            fact = _facts(session, catalog, a, day, count, balances=balances, vendor=vendor)
+            fact = _facts(session, catalog, a, count, balances=balances, vendor=vendor)
             if (
                 fact.charge is not None and vendor is None
             ):  # the general credit an earlier charge takes is not there for this one
@@ -256,7 +256,6 @@ def _facts(
     session: Session,
     catalog: Catalog,
     account: Account,
-    day: date,
     count: int,
     *,
     balances: tuple[Decimal, Decimal] | None = None,
@@ -274,7 +273,7 @@ def _facts(
     )
     if not facts.billed:
         return facts
-    charge = renewal_charge(session, catalog, account, day, count, balances=balances)
+    charge = renewal_charge(session, catalog, account, count, balances=balances)
     if charge is not None and vendor is not None:
         charge = rules.Charge(charge.total, ZERO, ZERO, vendor)
     return replace(facts, charge=charge)
@@ -284,7 +283,6 @@ def renewal_charge(
     session: Session,
     catalog: Catalog,
     account: Account,
-    day: date,
     count: int,
     *,
     balances: tuple[Decimal, Decimal] | None = None,
@@ -295,7 +293,7 @@ def renewal_charge(
     an amount rather than not at all.
     """
     try:
-        charge = next_charge(session, catalog, account, day, active_paid_count=count, balances=balances)
+        charge = next_charge(session, catalog, account, active_paid_count=count, balances=balances)
     except (DomainError, KeyError, ValueError):
         return None
     return rules.Charge(charge.total, charge.draw.from_credit, charge.draw.from_card)

@@ -134,10 +134,6 @@ def make_session_factory(engine: Engine, catalog: object | None = None) -> sessi
     return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 def id_in(session: Session, column: QueryableAttribute[Any], ids: Sequence[int]) -> ColumnElement[bool]:
     """`column IN (…)`; on PostgreSQL `column = ANY(array)`: one parameter the driver passes as it is,
     rather than thousands of literals it splices into the statement's text (the daily jobs' chunks)."""

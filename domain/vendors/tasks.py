@@ -358,11 +358,6 @@ def open_tasks(session: Session, agency_id: int, limit: int = 20) -> tuple[int, 
     return total, [view(t) for t in rows]
 
 
-def get_task(session: Session, actor: Actor, task_id: object) -> TaskView:
-    actor.require(Permission.READ)
-    return view(_find(session, actor.agency_id, task_id))
-
-
 def record_posted(session: Session, task_ids: list[int], channel: str, ts: str) -> None:
     """Where the task's message is, so Done pressed elsewhere (App Home, `/agency tasks`) updates it."""
     if task_ids:

@@ -160,7 +160,7 @@ def test_overview_per_cycle_is_the_next_charge_at_todays_tier(
             s.execute(text("UPDATE accounts SET renewal_base = NULL, renewal_months = NULL"))
     with sessions() as s:
         account = s.scalars(select(Account).where(Account.name == "acme")).one()
-        charge = next_charge(s, catalog, account, date(2026, 11, 25))
+        charge = next_charge(s, catalog, account)
     assert charge.per_cycle == Decimal("74.25")
     overview = http.command("/accounts").text
     assert "$74.25 per cycle" in overview and "$99.00 per cycle" not in overview

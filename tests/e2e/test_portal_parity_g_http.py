@@ -473,7 +473,7 @@ def _charges(sessions: sessionmaker[Session], catalog: Catalog, ids: list[int]) 
     with sessions() as s:
         accounts = [s.get(Account, i) for i in ids]
         count = count_active_paid(s, accounts[0].agency_id)  # type: ignore[union-attr]
-        found = [renewal_charge(s, catalog, a, DEC_1.date(), count) for a in accounts if a]
+        found = [renewal_charge(s, catalog, a, count) for a in accounts if a]
     return [c.total for c in found if c is not None]
 
 

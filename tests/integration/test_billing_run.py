@@ -201,7 +201,7 @@ def test_scheduled_downgrade_migration_discount_and_discount_loss_apply_at_renew
     assert account.price_per_cycle == Decimal("53.10")
     assert account.discount_eligible is False and account.discount_loss_pending is False
     with sessions() as s:
-        nxt = next_charge(s, catalog, account, date(2027, 1, 10))
+        nxt = next_charge(s, catalog, account)
     assert nxt.per_cycle == Decimal("59.00") and nxt.cycle_number == 3
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from bot.shell.demo import load_demo
 from bot.shell.seed import seed_accounts
-from domain.accounts.invariants import portfolio_problems
+from domain.accounts.invariants import account_problems
 from domain.billing.run import run_billing
 from domain.catalog import Catalog
 from domain.clock import FixedClock, today
@@ -27,7 +27,8 @@ DAY = date(2026, 11, 25)
 
 def _problems(sessions: sessionmaker[Session], catalog: Catalog, day: date) -> list[str]:
     with sessions() as session:
-        return portfolio_problems(session.scalars(select(Account)), catalog, day)
+        accounts = session.scalars(select(Account))
+        return [problem for account in accounts for problem in account_problems(account, catalog, day)]
 
 
 def test_seeded_accounts_satisfy_the_invariants_before_and_after_the_daily_jobs(

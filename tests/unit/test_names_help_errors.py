@@ -19,7 +19,7 @@ from bot.shell.demo_rows import rows
 from bot.shell.modalfill import untouched_state, view_state
 from domain.accounts.branding import clean_branding
 from domain.accounts.filters import FILTERS, parse_filters
-from domain.accounts.invariants import account_problems, portfolio_problems
+from domain.accounts.invariants import account_problems
 from domain.accounts.rules import clean_name, slug_name
 from domain.catalog import Catalog
 from domain.errors import DomainError, InvalidInput, Problems
@@ -289,7 +289,7 @@ def test_mrkdwn_reads_as_text_in_the_shell() -> None:
 def test_demo_rows_satisfy_the_account_invariants(catalog: Catalog) -> None:
     """Every generated row (monthly, annual, per-seat, trials, commission, ended) is sound."""
     generated = [SimpleNamespace(**row) for row in rows(1, 1, start=0, count=3000, today=TODAY, seed=7)]
-    assert portfolio_problems(generated, catalog, TODAY) == []
+    assert [p for row in generated for p in account_problems(row, catalog, TODAY)] == []
     statuses = {(r.status, r.frequency, r.is_commission) for r in generated}
     assert {
         ("active", "annual", False),

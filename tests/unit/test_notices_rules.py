@@ -15,6 +15,15 @@ TODAY = date(2026, 11, 25)
 D = Decimal
 
 
+def plan_week(upcoming: list[rules.Upcoming], general: Decimal) -> rules.WeekPlan:
+    """Next week's charges in the billing run's order (date, then account id), each drawing on
+    what credit the earlier ones left: what the sweep feeds its planner."""
+    planner = rules.WeekPlanner(general)
+    for item in sorted(upcoming, key=lambda u: (u.on, u.account_id)):
+        planner.add(item)
+    return planner.plan()
+
+
 def account(**kw: object) -> rules.AccountFacts:
     values: dict[str, object] = {
         "id": 1,
@@ -133,7 +142,7 @@ def test_tier_change_up_and_down() -> None:
 
 def test_week_plan_draws_credit_in_date_order() -> None:
     """Earmark first, then the general balance, in charge order; the rest goes to each profile's card."""
-    plan = rules.plan_week(
+    plan = plan_week(
         [
             rules.Upcoming(2, "late", 7, TODAY + timedelta(days=5), D("80.00"), D("0")),
             rules.Upcoming(1, "early", 7, TODAY + timedelta(days=1), D("100.00"), D("30.00")),
@@ -146,7 +155,7 @@ def test_week_plan_draws_credit_in_date_order() -> None:
     assert [line["account"] for line in card["lines"]] == ["early", "late"]
     assert card["from_card"] == "60.00"
     assert rules.billing_digest(plan, TODAY, None) is not None
-    assert rules.billing_digest(rules.plan_week([], D("0")), TODAY, None) is None
+    assert rules.billing_digest(plan_week([], D("0")), TODAY, None) is None
 
 
 def test_the_billing_digest_is_due_once_a_week_on_its_day() -> None:
@@ -159,9 +168,7 @@ def test_the_billing_digest_is_due_once_a_week_on_its_day() -> None:
         assert not rules.digest_today(monday + timedelta(days=later), monday)
         assert not rules.digest_today(monday + timedelta(days=later), monday + timedelta(days=later - 1))
     assert rules.digest_today(monday + timedelta(days=1), monday - timedelta(days=3))  # Monday missed
-    plan = rules.plan_week(
-        [rules.Upcoming(1, "a", 7, monday + timedelta(days=3), D("10.00"), D("0"))], D("0")
-    )
+    plan = plan_week([rules.Upcoming(1, "a", 7, monday + timedelta(days=3), D("10.00"), D("0"))], D("0"))
     assert rules.billing_digest(plan, monday + timedelta(days=2), monday) is None
     due = rules.billing_digest(plan, monday, monday - timedelta(days=1))
     assert due is not None and due.due_on == monday
