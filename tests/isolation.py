@@ -9,7 +9,7 @@ among several, a snapshot of everything an agency owns, and the Slack calls made
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +70,38 @@ class Side:
         return f"C0{self.tag.upper()}NOTICES"
 
 
+def enqueue_one_of_each_notice(s: Session, agency_id: int, acme_id: int, seated_id: int, today: date) -> None:
+    """A charge-failed, a low-balance and a pool-full notice waiting in the outbox: each kind whose
+    message carries buttons of its own."""
+    for kind, account_id, payload in (
+        ("charge_failed", acme_id, {"amount": "30.00"}),
+        ("low_balance", None, {"balance": "10.00", "threshold": "100.00"}),
+        ("license_pool_full", seated_id, {"seats": 2}),
+    ):
+        outbox.enqueue(
+            s, agency_id=agency_id, kind=kind, due_on=today, now=NOW, account_id=account_id, payload=payload
+        )
+
+
+def open_status_task(sessions: sessionmaker[Session], account_id: int, owner: str) -> None:
+    """A portal task on `account_id`, as a vendor without a status API opens one."""
+    with SqlUnitOfWork(sessions) as uow:
+        row = uow.session.get_one(Account, account_id)
+        tasks.open_task(
+            uow,
+            uow.session,
+            FixedClock(NOW),
+            agency_id=row.agency_id,
+            account=row,
+            account_name=row.name,
+            action=Capability.STATUS,
+            values={"status": "disabled"},
+            provider=NoApiProvider(),
+            actor=owner,
+        )
+        uow.commit()
+
+
 def portfolio(
     sessions: sessionmaker[Session],
     provider: SimulatedProvider,
@@ -124,35 +156,8 @@ def portfolio(
         )
         for i in range(soon):
             make_account(s, agency, name=f"soon-{tag}-{i:02d}", period_end=today + timedelta(days=7))
-        for kind, account_id, payload in (
-            ("charge_failed", acme.id, {"amount": "30.00"}),
-            ("low_balance", None, {"balance": "10.00", "threshold": "100.00"}),
-            ("license_pool_full", seated.id, {"seats": 2}),
-        ):
-            outbox.enqueue(
-                s,
-                agency_id=agency.id,
-                kind=kind,
-                due_on=today,
-                now=NOW,
-                account_id=account_id,
-                payload=payload,
-            )
-    with SqlUnitOfWork(sessions) as uow:  # a portal task, as a vendor without that API opens one
-        row = uow.session.get_one(Account, acme_id)
-        tasks.open_task(
-            uow,
-            uow.session,
-            FixedClock(NOW),
-            agency_id=row.agency_id,
-            account=row,
-            account_name=row.name,
-            action=Capability.STATUS,
-            values={"status": "disabled"},
-            provider=NoApiProvider(),
-            actor=owner,
-        )
-        uow.commit()
+        enqueue_one_of_each_notice(s, agency.id, acme.id, seated.id, today)
+    open_status_task(sessions, acme_id, owner)
     provider.accounts[f"acc_acme_{tag}"] = {"name": f"acc_acme_{tag}", "plan": None, "templates": []}
     provider.accounts[f"acc_seats_{tag}"] = {
         "name": f"seated-{tag}",

@@ -136,23 +136,8 @@ class SlackHttp:
                 check_message(call.params)
 
     def command(self, command: str, text: str = "", user: str = "U0OWNER", **extra: Any) -> Reply:
-        body = {
-            "token": "x",
-            "team_id": TEAM,
-            "team_domain": "test",
-            "channel_id": "C0TEST",
-            "channel_name": "agency",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0TEST",
-            "is_enterprise_install": "false",
-            "response_url": self.slack.response_url(uuid.uuid4().hex),
-            "trigger_id": trigger_id(),
-        }
         headers = extra.pop("headers", None)
-        return self.post(urlencode(body), headers=headers)
+        return self.post(command_body(self.slack, command, text, user), headers=headers)
 
     def interaction(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         """An interaction payload with the envelope every one of Slack's carries (team, app, user,
@@ -255,6 +240,28 @@ class SlackHttp:
         calls = self.slack.of("views.open")
         assert calls, "no modal was opened"
         return dict(calls[-1].response["view"])
+
+
+def command_body(slack: LocalSlack, command: str, text: str, user: str = "U0OWNER") -> str:
+    """A slash command as Slack sends it (form-encoded). Each body has its own response URL and
+    trigger id, so sending the same body twice is Slack's retry of one request."""
+    return urlencode(
+        {
+            "token": "x",
+            "team_id": TEAM,
+            "team_domain": "test",
+            "channel_id": "C0TEST",
+            "channel_name": "agency",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0TEST",
+            "is_enterprise_install": "false",
+            "response_url": slack.response_url(uuid.uuid4().hex),
+            "trigger_id": trigger_id(),
+        }
+    )
 
 
 def trigger_id() -> str:

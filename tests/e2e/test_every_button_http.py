@@ -25,16 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import is_user_id
 from bot.settings import Settings
 from bot.shell.localslack import Call, LocalSlack
-from domain import outbox
-from domain.clock import FixedClock
-from domain.ports import Capability
 from domain.simulated import SimulatedProvider
-from domain.store.models import Account, Member
-from domain.store.uow import SqlUnitOfWork
-from domain.vendors import tasks
+from domain.store.models import Member
 from tests.conftest import OWNER
 from tests.factories import NOW, make_account, make_agency, make_profile
-from tests.portal_fakes import NoApiProvider
+from tests.isolation import enqueue_one_of_each_notice, open_status_task
 from tests.slackhttp import (
     Reply,
     SlackHttp,
@@ -101,35 +96,8 @@ def portfolio(sessions: sessionmaker[Session], provider: SimulatedProvider) -> N
         )
         for i in range(50):  # more renewals than a digest shows: "List them all"
             make_account(s, agency, name=f"soon-{i:02d}", period_end=today + timedelta(days=7))
-        for kind, account_id, payload in (
-            ("charge_failed", acme.id, {"amount": "30.00"}),
-            ("low_balance", None, {"balance": "10.00", "threshold": "100.00"}),
-            ("license_pool_full", seated.id, {"seats": 2}),
-        ):
-            outbox.enqueue(
-                s,
-                agency_id=agency.id,
-                kind=kind,
-                due_on=today,
-                now=NOW,
-                account_id=account_id,
-                payload=payload,
-            )
-    with SqlUnitOfWork(sessions) as uow:  # a portal task, as a vendor without that API opens one
-        row = uow.session.get_one(Account, acme_id)
-        tasks.open_task(
-            uow,
-            uow.session,
-            FixedClock(NOW),
-            agency_id=row.agency_id,
-            account=row,
-            account_name=row.name,
-            action=Capability.STATUS,
-            values={"status": "disabled"},
-            provider=NoApiProvider(),
-            actor=OWNER,
-        )
-        uow.commit()
+        enqueue_one_of_each_notice(s, agency.id, acme.id, seated.id, today)
+    open_status_task(sessions, acme_id, OWNER)
     provider.accounts["acc_acme"] = {"name": "acc_acme", "templates": []}
     provider.accounts["acc_seats"] = {"name": "seated", "members": [{"email": "ana@x.io"}], "templates": []}
 

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,10 +32,10 @@ from tests.e2e.test_accounts_http import add_values
 from tests.e2e.test_processes import BIN, SERVE_TOKEN, Served, env_for, start_serve, stop_group
 from tests.factories import make_account, make_agency, make_profile
 from tests.slackhttp import (
-    TEAM,
     Reply,
     SlackHttp,
     block_actions,
+    command_body,
     modal_view,
     payload_text,
     slack_user,
@@ -143,27 +142,6 @@ def at_once(*calls: Callable[[], Reply]) -> list[Reply]:
         if isinstance(reply, BaseException):
             raise reply
     return [r for r in replies if isinstance(r, Reply)]
-
-
-def command_body(slack: LocalSlack, command: str, text: str, user: str = "U0OWNER") -> str:
-    """One command as Slack sends it: sent twice, it is Slack's retry of the same request."""
-    return urlencode(
-        {
-            "token": "x",
-            "team_id": TEAM,
-            "team_domain": "test",
-            "channel_id": "C0TEST",
-            "channel_name": "agency",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0TEST",
-            "is_enterprise_install": "false",
-            "response_url": slack.response_url(f"r-{time.monotonic_ns()}"),
-            "trigger_id": trigger_id(),
-        }
-    )
 
 
 def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
