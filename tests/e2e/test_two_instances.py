@@ -272,12 +272,17 @@ def test_an_import_started_on_both_and_resumed_on_both_runs_once(
         assert (row.added, row.existing, row.skipped) == (250, 0, 0)
     assert len(names) == len(set(names)) == 250
     assert set(names) == {account["account_name"] for account in hub.accounts.values()}
-    summaries = [
-        payload_text(c.params)
-        for c in slack.since(mark)
-        if c.method == "chat.update" and "Import done" in payload_text(c.params)
-    ]
-    assert len(summaries) == 1 and "250 added" in summaries[0], summaries
+
+    def summaries() -> list[str]:
+        return [
+            payload_text(c.params)
+            for c in slack.since(mark)
+            if c.method == "chat.update" and "Import done" in payload_text(c.params)
+        ]
+
+    # The run marks the import done, then edits its progress message: wait for the edit too.
+    wait_until(lambda: bool(summaries()), "the summary is posted")
+    assert len(summaries()) == 1 and "250 added" in summaries()[0], summaries()
 
 
 def test_daily_jobs_from_two_processes_at_once_charge_and_post_once(
